@@ -1,0 +1,238 @@
+"""The one place that wires database, services, sender, handlers and scheduler together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram import BotCommand
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.channels.telegram.callback_data import Op, pattern
+from bot.channels.telegram.inbox import DurablePoller, OrderedUpdateProcessor
+from bot.channels.telegram.outbox import OutboxSender
+from bot.channels.telegram.persistence import DraftPersistence
+from bot.domain.catalog import load_catalog
+from bot.domain.clock import Clock, SystemClock
+from bot.domain.deadlines import QuietHours, WorkCalendar, load_calendar
+from bot.domain.models import Urgency
+from bot.handlers.common import Common, Deps
+from bot.handlers.dispatch import Dispatch
+from bot.handlers.intake import Intake
+from bot.handlers.onboarding import Onboarding
+from bot.i18n import translator
+from bot.services.desk import Desk
+from bot.settings import Settings
+from bot.storage.uow import Database
+
+log = logging.getLogger(__name__)
+
+# Overall pace: AIORateLimiter's leaky bucket lets `max_rate` through at once and then
+# max_rate/period a second, so any one-second window can hold max_rate + max_rate/period
+# messages. 5 per 0.2 s keeps every window within Telegram's 30/s (5 + 25) while sustaining 25/s.
+OVERALL_MAX_RATE = 5
+OVERALL_PERIOD = 0.2
+DEFAULT_CALENDAR = Path("config/calendar.toml")
+
+TApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+class Deadlines:
+    """Resolution deadlines and chase delays from the settings and the working calendar."""
+
+    def __init__(self, settings: Settings, calendar: WorkCalendar) -> None:
+        self.settings = settings
+        self.calendar = calendar
+
+    def resolve_due(self, accepted_at: datetime, urgency: Urgency) -> datetime:
+        sla = self.settings.sla
+        within = (
+            sla.resolve_within_urgent if urgency == Urgency.URGENT else sla.resolve_within_normal
+        )
+        return self.calendar.add_duration(accepted_at, within, sla.working_days)
+
+    def accept_remind_after(self) -> timedelta:
+        return self.settings.sla.accept_remind_after
+
+
+@dataclass
+class Runtime:
+    """Everything a running bot holds; built by `build`, torn down by `close`."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    desk: Desk
+    app: TApp
+    sender: OutboxSender
+    poller: DurablePoller
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self, poll: bool = True) -> None:
+        """Initialises the application, replays stored updates and starts sending (and polling)."""
+        await self.app.initialize()
+        await self.app.start()
+        await self.poller.replay()
+        self.tasks.append(asyncio.create_task(self.sender.run(), name="outbox"))
+        if poll:
+            await self.app.bot.delete_webhook()
+            await set_commands(self.app)
+            self.tasks.append(asyncio.create_task(self.poller.run(), name="poller"))
+
+    async def close(self) -> None:
+        self.poller.stop()
+        await self.sender.stop()
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+        await self.db.close()
+
+
+async def build(
+    settings: Settings,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+    token: str | None = None,
+) -> Runtime:
+    """Opens the database and assembles the application (nothing is started yet)."""
+    clock = clock or SystemClock()
+    db = await Database.open(settings.db)
+    catalog = load_catalog()
+    calendar = load_calendar(DEFAULT_CALENDAR if DEFAULT_CALENDAR.exists() else None, settings.tz)
+    quiet = QuietHours.parse(settings.sla.quiet_hours)
+    wake: list[OutboxSender] = []
+    desk = Desk(
+        db, clock, catalog, Deadlines(settings, calendar), lambda: [s.wake() for s in wake] and None
+    )
+    secret = token or (settings.token.get_secret_value() if settings.token else None)
+    if not secret:
+        raise ValueError("ONCALL_TOKEN is not set")
+    builder = (
+        ApplicationBuilder()
+        .token(secret)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_file_url)
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=OVERALL_MAX_RATE, overall_time_period=OVERALL_PERIOD, max_retries=0
+            )
+        )
+        .concurrent_updates(OrderedUpdateProcessor(db, clock))
+        .persistence(DraftPersistence(desk.intake_steps))
+        .updater(None)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    app: TApp = builder.build()
+    sender = OutboxSender(
+        db,
+        app.bot,
+        desk,
+        catalog,
+        clock,
+        settings.tz,
+        settings.default_language,
+        is_quiet=lambda now: quiet.is_quiet(now, settings.tz),
+    )
+    wake.append(sender)
+    register(app, Deps(desk, catalog, settings.tz, settings.default_language))
+    return Runtime(settings, db, clock, desk, app, sender, DurablePoller(app, db, clock))
+
+
+KNOWN_COMMANDS = (
+    "start",
+    "help",
+    "lang",
+    "cancel",
+    "new",
+    "my",
+    "mine",
+    "away",
+    "back",
+)
+
+
+def register(app: TApp, deps: Deps) -> None:
+    """Adds every handler, in the groups that decide who sees an update first."""
+    common, onboarding, intake, dispatch = (
+        Common(deps),
+        Onboarding(deps),
+        Intake(deps),
+        Dispatch(deps),
+    )
+    private = filters.ChatType.PRIVATE
+    # Group 0: the form, commands and buttons.
+    app.add_handler(intake.handler())
+    app.add_handler(CommandHandler("start", onboarding.on_start, filters=private))
+    app.add_handler(MessageHandler(filters.CONTACT & private, onboarding.on_contact))
+    app.add_handler(CommandHandler("help", common.on_help))
+    app.add_handler(CommandHandler("lang", common.on_lang))
+    app.add_handler(CommandHandler("cancel", common.on_cancel))
+    app.add_handler(CommandHandler("my", dispatch.on_my))
+    app.add_handler(CommandHandler("mine", dispatch.on_mine))
+    app.add_handler(CommandHandler("away", dispatch.on_away))
+    app.add_handler(CommandHandler("back", dispatch.on_back))
+    app.add_handler(CallbackQueryHandler(dispatch.on_accept, pattern(Op.ACCEPT)))
+    app.add_handler(CallbackQueryHandler(dispatch.on_decline, pattern(Op.DECLINE)))
+    app.add_handler(CallbackQueryHandler(dispatch.on_resolve, pattern(Op.RESOLVE)))
+    app.add_handler(CallbackQueryHandler(dispatch.on_outcome, pattern(Op.OUTCOME)))
+    app.add_handler(CallbackQueryHandler(dispatch.on_note, pattern(Op.NOTE)))
+    app.add_handler(CallbackQueryHandler(dispatch.on_rate, pattern(Op.RATE)))
+    app.add_handler(CallbackQueryHandler(common.on_lang_choice, pattern(Op.LANG)))
+    app.add_handler(CallbackQueryHandler(common.on_stale_tap))
+    # Group 1: the text a Decline / Resolve / Note tap asked for.
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, dispatch.on_pending_text), 1)
+    # Group 2: replies to a message naming #N are relayed.
+    app.add_handler(MessageHandler(filters.REPLY & ~filters.COMMAND, dispatch.on_relay), 2)
+    # Group 3: whatever is left.
+    known = filters.Regex(rf"^/({'|'.join(KNOWN_COMMANDS)})(@\w+)?(\s|$)")
+    app.add_handler(
+        MessageHandler(~filters.CONTACT & ~(filters.COMMAND & known) & private, common.on_fallback),
+        3,
+    )
+    app.add_error_handler(common.on_error)
+
+
+async def set_commands(app: TApp) -> None:
+    """The command menu, in both languages."""
+    for lang, code in (("zh", None), ("en", "en")):
+        _ = translator(lang)
+        commands = [
+            BotCommand("new", _("Report a difficulty")),
+            BotCommand("my", _("My requests")),
+            BotCommand("mine", _("Requests for me (commissioners)")),
+            BotCommand("help", _("Commands")),
+            BotCommand("lang", _("Language")),
+            BotCommand("cancel", _("Cancel")),
+        ]
+        await app.bot.set_my_commands(commands, language_code=code)
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Runs the bot until `stop` is set."""
+    runtime = await build(settings)
+    try:
+        await runtime.start()
+        log.info("oncall-bot is running (database %s)", settings.db)
+        await stop.wait()
+    finally:
+        await runtime.close()

@@ -1,0 +1,320 @@
+"""The outbox sender: renders queued messages in each reader's language and sends them, paced."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram import Message as TgMessage
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.channels.telegram import keyboards, texts
+from bot.domain.clock import Clock
+from bot.domain.models import Catalog, Person
+from bot.i18n import pick_language
+from bot.services.desk import Desk, RequestView
+from bot.services.ports import UnitOfWork
+from bot.storage.repositories import OutboxRow
+
+log = logging.getLogger(__name__)
+
+PER_CHAT_INTERVAL = 1.0  # Telegram: about one message a second to one private chat
+MAX_TRANSIENT_ATTEMPTS = 12
+BATCH = 200
+
+
+class Permanent(Exception):
+    """A message that can never be sent (blocked bot, deleted chat, our own bad request)."""
+
+
+class OutboxSender:
+    """Drains the outbox after every commit; a crash between commit and send loses nothing."""
+
+    def __init__(
+        self,
+        db: UnitOfWork,
+        bot: Bot,
+        desk: Desk,
+        catalog: Catalog,
+        clock: Clock,
+        tz: ZoneInfo,
+        default_language: str,
+        is_quiet: Callable[[datetime], bool] = lambda _now: False,
+        concurrency: int = 8,
+        per_chat_interval: float = PER_CHAT_INTERVAL,
+    ) -> None:
+        self.db = db
+        self.bot = bot
+        self.desk = desk
+        self.catalog = catalog
+        self.clock = clock
+        self.tz = tz
+        self.default_language = default_language
+        self.is_quiet = is_quiet
+        self.per_chat_interval = per_chat_interval
+        self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._busy: set[int] = set()  # chats with a send in flight (keeps per-chat order)
+        self._next_ok: dict[int, float] = {}  # chat → loop time its next message may go
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = False
+        self.sent = 0
+        self.failed = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Sends until stopped; sleeps only while nothing is due."""
+        loop = asyncio.get_running_loop()
+        while not self._stopping:
+            self._wake.clear()
+            started = await self.drain_once()
+            if started:
+                continue
+            delay = await self._idle_delay(loop.time())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=4)
+
+    async def _idle_delay(self, now_loop: float) -> float:
+        async with self.db.tx() as tx:
+            due = await tx.next_due_at()
+        candidates = [5.0]
+        if due is not None:
+            candidates.append((due - self.clock.now()).total_seconds())
+        candidates += [t - now_loop for t in self._next_ok.values() if t > now_loop]
+        return max(0.01, min(candidates))
+
+    async def drain_once(self) -> int:
+        """Starts sending the oldest due message of every chat that may receive one now."""
+        loop = asyncio.get_running_loop()
+        async with self.db.tx() as tx:
+            rows = await tx.due_messages(self.clock.now(), BATCH)
+        seen: set[int] = set()
+        started = 0
+        for row in rows:
+            if row.chat_id in seen:
+                continue
+            seen.add(row.chat_id)
+            if row.chat_id in self._busy or self._next_ok.get(row.chat_id, 0) > loop.time():
+                continue
+            self._busy.add(row.chat_id)
+            task = asyncio.create_task(self._send_row(row))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            started += 1
+        return started
+
+    async def drain(self, timeout: float = 30) -> None:
+        """Sends everything due, waiting for the pacing; for tests and the demo."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            started = await self.drain_once()
+            if self._tasks:
+                await asyncio.wait(set(self._tasks))
+                continue
+            if not started:
+                async with self.db.tx() as tx:
+                    due = await tx.due_messages(self.clock.now(), 1)
+                if not due:
+                    return
+                # Only the per-chat pacing holds messages back: wait for the first chat to open.
+                wait = min((t - loop.time() for t in self._next_ok.values()), default=0.05)
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=max(0.01, wait))
+        raise TimeoutError("outbox did not drain")
+
+    async def _send_row(self, row: OutboxRow) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            async with self._slots:
+                await self._deliver(row)
+        except RetryAfter as exc:
+            delay = _seconds(exc.retry_after)
+            self._next_ok[row.chat_id] = loop.time() + delay
+            await self._defer(row, delay, f"429 retry after {delay:.0f}s")
+        except (Forbidden, BadRequest, Permanent) as exc:
+            await self._fail(row, f"{type(exc).__name__}: {exc}")
+        except (TimedOut, NetworkError) as exc:
+            if row.attempts + 1 >= MAX_TRANSIENT_ATTEMPTS:
+                await self._fail(row, f"gave up after {row.attempts + 1} attempts: {exc}")
+            else:
+                await self._defer(row, min(2.0**row.attempts, 300.0), f"transient: {exc}")
+        except Exception as exc:  # a rendering bug must not stop the other messages
+            log.exception("outbox row %s could not be rendered or sent", row.id)
+            await self._fail(row, f"{type(exc).__name__}: {exc}")
+        finally:
+            self._busy.discard(row.chat_id)
+            self._next_ok.setdefault(row.chat_id, 0)
+            self._wake.set()
+
+    async def _defer(self, row: OutboxRow, seconds: float, why: str) -> None:
+        log.info("outbox row %s to chat %s deferred %.1fs: %s", row.id, row.chat_id, seconds, why)
+        async with self.db.tx() as tx:
+            await tx.defer(row.id, self.clock.now() + timedelta(seconds=seconds), why)
+
+    async def _fail(self, row: OutboxRow, why: str) -> None:
+        # Logged once, here; the row is never picked up again.
+        log.warning(
+            "outbox row %s (%s) to chat %s failed: %s", row.id, row.message.kind, row.chat_id, why
+        )
+        self.failed += 1
+        async with self.db.tx() as tx:
+            await tx.mark_failed(row.id, why)
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        message = row.message
+        loop = asyncio.get_running_loop()
+        async with self.db.tx() as tx:
+            reader = await tx.person(message.recipient_id)
+        if reader is None:
+            raise Permanent("recipient no longer exists")
+        lang = pick_language(reader.language, None, self.default_language)
+        view = await self.desk.view(message.request_id) if message.request_id else None
+        silent = not message.urgent and self.is_quiet(self.clock.now())
+        sent: TgMessage | None = None
+        ref_key: str | None = None
+        if message.kind == "card":
+            assert view is not None
+            text, markup = texts.card(view, reader, self.catalog, lang, self.tz)
+            ref_key = "card"
+            fresh = bool(message.params.get("fresh"))
+            sent = await self._send_or_edit(row, reader, view, ref_key, text, markup, silent, fresh)
+        elif message.kind == "attachment":
+            assert view is not None
+            caption = texts.attachment_caption(view.request.id, lang)
+            file_id = str(message.params["file_id"])
+            if message.params.get("file_kind") == "photo":
+                sent = await self.bot.send_photo(
+                    row.chat_id, file_id, caption=caption, disable_notification=True
+                )
+            else:
+                sent = await self.bot.send_document(
+                    row.chat_id, file_id, caption=caption, disable_notification=True
+                )
+        else:
+            assert view is not None
+            text, markup, ref_key = self._simple(message.kind, view, message.params, lang)
+            file_id = message.params.get("file_id")
+            if message.kind == "relay" and file_id:
+                caption = text if len(text) <= 1000 else text[:999] + "…"
+                send_file = (
+                    self.bot.send_photo
+                    if message.params.get("file_kind") == "photo"
+                    else self.bot.send_document
+                )
+                sent = await send_file(
+                    row.chat_id,
+                    str(file_id),
+                    caption=caption,
+                    parse_mode=ParseMode.HTML,
+                    disable_notification=silent,
+                )
+            elif message.edit_key:
+                sent = await self._send_or_edit(
+                    row, reader, view, message.edit_key, text, markup, silent, False
+                )
+            else:
+                sent = await self.bot.send_message(
+                    row.chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    disable_notification=silent,
+                )
+        self._next_ok[row.chat_id] = loop.time() + self.per_chat_interval
+        async with self.db.tx() as tx:
+            if sent is not None and view is not None:
+                # Every message naming #N is remembered, so a reply to it relays to #N.
+                await tx.save_ref(
+                    reader.id,
+                    view.request.id,
+                    ref_key or f"m{sent.message_id}",
+                    row.chat_id,
+                    sent.message_id,
+                )
+            await tx.mark_sent(row.id, self.clock.now())
+        self.sent += 1
+
+    async def _send_or_edit(
+        self,
+        row: OutboxRow,
+        reader: Person,
+        view: RequestView,
+        key: str,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        silent: bool,
+        fresh: bool,
+    ) -> TgMessage | None:
+        ref = None
+        if not fresh:
+            async with self.db.tx() as tx:
+                ref = await tx.ref(reader.id, view.request.id, key)
+        if ref is not None:
+            try:
+                edited = await self.bot.edit_message_text(
+                    text,
+                    chat_id=ref[0],
+                    message_id=ref[1],
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+                return edited if isinstance(edited, TgMessage) else None
+            except BadRequest as exc:
+                if "not modified" in exc.message.lower():
+                    return None
+                if "not found" not in exc.message.lower():
+                    raise
+                # The old message is gone: fall through and send a new one.
+        return await self.bot.send_message(
+            row.chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            disable_notification=silent,
+        )
+
+    def _simple(
+        self,
+        kind: str,
+        view: RequestView,
+        params: dict[str, str | int | float | bool | None],
+        lang: str,
+    ) -> tuple[str, InlineKeyboardMarkup | None, str | None]:
+        r = view.request
+        if kind == "received":
+            return texts.received(r, params, lang), None, None
+        if kind == "accepted":
+            return texts.accepted(r, params, lang), None, None
+        if kind == "resolved":
+            return texts.resolved(r, params, lang), keyboards.rating(r.id), "rate"
+        if kind == "rated":
+            return texts.rated(r, params, lang), None, "rate"
+        if kind == "rated_holder":
+            return texts.rated_holder(r, params, lang), None, None
+        if kind == "note":
+            return texts.note(r, params, lang), None, None
+        if kind == "relay":
+            return texts.relay(r, params, lang), None, None
+        if kind == "escalated":
+            return texts.escalated(view, params, self.catalog, lang), None, None
+        raise Permanent(f"unknown outbox kind {kind!r}")
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

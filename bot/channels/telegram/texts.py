@@ -1,0 +1,562 @@
+"""Every text the bot shows, in HTML, rendered from state in the reader's language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup
+
+from bot.channels.telegram import keyboards
+from bot.domain.lifecycle import CLAIMABLE, WORKING
+from bot.domain.models import (
+    Catalog,
+    Center,
+    Draft,
+    Enterprise,
+    Outcome,
+    Person,
+    Request,
+    RequestStatus,
+    Role,
+    Urgency,
+)
+from bot.i18n import translator
+from bot.services.desk import DESCRIPTION_MAX, DESCRIPTION_MIN, MAX_ATTACHMENTS, RequestView
+from bot.services.errors import Refusal
+
+Params = Mapping[str, str | int | float | bool | None]
+
+
+def e(value: object) -> str:
+    """Escapes user-supplied text for Telegram's HTML parse mode."""
+    return escape(str(value), quote=False)
+
+
+def when(moment: datetime | None, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def category_label(catalog: Catalog, key: str, lang: str) -> str:
+    category = catalog.category(key)
+    return category.label(lang) if category else key
+
+
+def urgency_label(urgency: Urgency, lang: str) -> str:
+    _ = translator(lang)
+    return _("🔴 Urgent") if urgency == Urgency.URGENT else _("Normal")
+
+
+def status_label(status: RequestStatus, lang: str) -> str:
+    _ = translator(lang)
+    return {
+        RequestStatus.SUBMITTED: _("submitted"),
+        RequestStatus.DISPATCHED: _("waiting for a commissioner"),
+        RequestStatus.ESCALATED: _("escalated"),
+        RequestStatus.ACCEPTED: _("in progress"),
+        RequestStatus.RESOLVED: _("resolved"),
+        RequestStatus.REOPENED: _("reopened"),
+        RequestStatus.CLOSED: _("closed"),
+        RequestStatus.CANCELLED: _("cancelled"),
+    }[status]
+
+
+# ---- onboarding and help ---------------------------------------------------------------
+
+
+def start_unbound(lang: str) -> str:
+    _ = translator(lang)
+    return _(
+        "<b>Welcome to the enterprise service desk</b> — whatever you need, we come at once.\n\n"
+        "To begin, tap <b>Share my phone number</b> below so we can find your enterprise "
+        "or your role."
+    )
+
+
+def contact_not_own(lang: str) -> str:
+    _ = translator(lang)
+    return _(
+        "That is someone else's contact. Please share <b>your own</b> phone number with the "
+        "button below."
+    )
+
+
+def contact_unknown(lang: str, phone: str, center: Center) -> str:
+    _ = translator(lang)
+    return _(
+        "Sorry, the number {phone} is not on our rosters yet, so nothing has been set up.\n"
+        "Please contact {center} (tel. {center_phone}) or your service commissioner to be "
+        "registered, then send /start again."
+    ).format(phone=e(phone), center=e(center.name(lang)), center_phone=e(center.phone or "—"))
+
+
+def welcome(person: Person, enterprises: Sequence[Enterprise], catalog: Catalog, lang: str) -> str:
+    _ = translator(lang)
+    lines = [_("Welcome, <b>{name}</b>! You are registered.").format(name=e(person.name))]
+    if Role.OWNER in person.roles and enterprises:
+        names = "、".join(e(x.name) for x in enterprises)
+        lines.append(
+            _("Enterprise: {names}. Send /new to report a difficulty, /my to follow it.").format(
+                names=names
+            )
+        )
+    if Role.COMMISSIONER in person.roles:
+        teams = "、".join(e(t.label(lang)) for t in catalog.teams if t.key in person.teams) or "—"
+        lines.append(
+            _(
+                "Service commissioner (teams: {teams}). New requests arrive here with an "
+                "<b>Accept</b> button; /mine lists yours."
+            ).format(teams=teams)
+        )
+    if Role.SUPERVISOR in person.roles:
+        lines.append(_("Supervisor: /digest, /overdue, /stats, /reassign, /export."))
+    lines.append(_("/help shows every command; /lang switches the language."))
+    return "\n".join(lines)
+
+
+def help_text(person: Person | None, lang: str) -> str:
+    _ = translator(lang)
+    lines = [_("<b>Commands</b>")]
+    if person is None:
+        lines.append(_("/start — register by sharing your phone number"))
+    else:
+        if Role.OWNER in person.roles:
+            lines += [
+                _("/new — report a difficulty (a guided form)"),
+                _("/my — your open requests"),
+            ]
+        if Role.COMMISSIONER in person.roles:
+            lines += [
+                _("/mine — requests you hold or that wait for your tap"),
+                _("/away — stop new dispatches to you; /back — resume"),
+            ]
+        if Role.SUPERVISOR in person.roles:
+            lines += [
+                _("/digest — today's figures now"),
+                _("/overdue — overdue requests"),
+                _("/stats — this month's rates"),
+                _("/reassign #N PHONE — give a request to someone else"),
+                _("/export — all requests as a spreadsheet"),
+            ]
+        lines.append(
+            _("Reply to any message of mine that names #N to write to the other side of #N.")
+        )
+    lines += [_("/lang — 中文 / English"), _("/cancel — stop what you are doing")]
+    return "\n".join(lines)
+
+
+def not_registered(lang: str) -> str:
+    _ = translator(lang)
+    return _("Please send /start and share your phone number first.")
+
+
+def lang_prompt(lang: str) -> str:
+    _ = translator(lang)
+    return _("Choose your language:")
+
+
+def lang_set(lang: str) -> str:
+    _ = translator(lang)
+    return _("Language set to English.")
+
+
+def away(lang: str, is_away: bool) -> str:
+    _ = translator(lang)
+    if is_away:
+        return _("You are marked away: new requests go to your team until you send /back.")
+    return _("Welcome back: new requests come to you again.")
+
+
+def fallback(lang: str) -> str:
+    _ = translator(lang)
+    return _(
+        "I did not understand that. Send /new to report a difficulty, or /help for commands. "
+        "To write about a request, reply to my message that names its #N."
+    )
+
+
+def error(lang: str) -> str:
+    _ = translator(lang)
+    return _("Sorry, something went wrong on our side. Please try again in a moment.")
+
+
+def cancelled(lang: str, anything: bool) -> str:
+    _ = translator(lang)
+    return _("Cancelled. Nothing was sent.") if anything else _("There is nothing to cancel.")
+
+
+# ---- intake ----------------------------------------------------------------------------
+
+
+def ask_enterprise(lang: str) -> str:
+    _ = translator(lang)
+    return _("Which enterprise is this about?")
+
+
+def ask_category(lang: str) -> str:
+    _ = translator(lang)
+    return _("<b>New request</b> (1/4)\nWhat do you need help with? Choose a category:")
+
+
+def ask_description(lang: str, category: str) -> str:
+    _ = translator(lang)
+    return _(
+        "<b>{category}</b> (2/4)\nDescribe the difficulty in a few sentences "
+        "({min}–{max} characters): what happened, what you need, by when."
+    ).format(category=e(category), min=DESCRIPTION_MIN, max=f"{DESCRIPTION_MAX:,}")
+
+
+def description_bad(lang: str, length: int) -> str:
+    _ = translator(lang)
+    if length < DESCRIPTION_MIN:
+        return _("That is too short ({length} characters). Please write at least {min}.").format(
+            length=length, min=DESCRIPTION_MIN
+        )
+    return _("That is too long ({length} characters). Please keep it within {max}.").format(
+        length=f"{length:,}", max=f"{DESCRIPTION_MAX:,}"
+    )
+
+
+def text_expected(lang: str) -> str:
+    _ = translator(lang)
+    return _("Please describe the difficulty in words (a text message).")
+
+
+def ask_attachments(lang: str) -> str:
+    _ = translator(lang)
+    return _(
+        "(3/4) You may send photos or documents (up to {max}), for example a licence or an "
+        "invoice. Tap <b>Skip</b> if there are none."
+    ).format(max=MAX_ATTACHMENTS)
+
+
+def attachment_added(lang: str, count: int) -> str:
+    _ = translator(lang)
+    return _("Attachment {count} received. Send more, or tap <b>Done</b>.").format(count=count)
+
+
+def attachment_limit(lang: str) -> str:
+    _ = translator(lang)
+    return _("That is the maximum of {max} attachments. Tap <b>Done</b> to go on.").format(
+        max=MAX_ATTACHMENTS
+    )
+
+
+def attachment_wrong(lang: str) -> str:
+    _ = translator(lang)
+    return _("Only photos and documents can be attached. Send one, or tap <b>Skip</b>/<b>Done</b>.")
+
+
+def ask_urgency(lang: str) -> str:
+    _ = translator(lang)
+    return _("(4/4) How urgent is it? <b>Urgent</b> means it cannot wait a few days.")
+
+
+def use_buttons(lang: str) -> str:
+    _ = translator(lang)
+    return _("Please choose with the buttons above (or /cancel).")
+
+
+def summary(draft: Draft, enterprise: Enterprise | None, catalog: Catalog, lang: str) -> str:
+    _ = translator(lang)
+    return _(
+        "<b>Please check your request</b>\n"
+        "Enterprise: {enterprise}\nCategory: {category}\nUrgency: {urgency}\n"
+        "Attachments: {files}\n\n{description}\n\nSubmit it?"
+    ).format(
+        enterprise=e(enterprise.name if enterprise else "—"),
+        category=e(category_label(catalog, draft.category or "", lang)),
+        urgency=urgency_label(draft.urgency or Urgency.NORMAL, lang),
+        files=len(draft.attachments),
+        description=e(draft.description or ""),
+    )
+
+
+def not_owner(lang: str) -> str:
+    _ = translator(lang)
+    return _(
+        "/new is for registered enterprises. If you run one, send /start and share your phone "
+        "number; if it is not recognised, the service center will register you."
+    )
+
+
+def draft_lost(lang: str) -> str:
+    _ = translator(lang)
+    return _("That form is no longer open. Send /new to start a new request.")
+
+
+# ---- messages about a request ----------------------------------------------------------
+
+
+def _details(view: RequestView, catalog: Catalog, lang: str, tz: ZoneInfo) -> list[str]:
+    _ = translator(lang)
+    r = view.request
+    ent = view.enterprise
+    lines = [
+        _("Enterprise: {name}").format(name=e(ent.name)),
+        _("Category: {category}").format(category=e(category_label(catalog, r.category, lang))),
+        _("Urgency: {urgency}").format(urgency=urgency_label(r.urgency, lang)),
+        _("Contact: {name} {phone}").format(
+            name=e(ent.contact_name or view.owner.name), phone=e(ent.contact_phone)
+        ),
+        _("Submitted: {at}").format(at=when(r.created_at, tz)),
+    ]
+    if r.attachments:
+        lines.append(_("Attachments: {n} (sent below)").format(n=len(r.attachments)))
+    return lines
+
+
+def card(
+    view: RequestView, reader: Person, catalog: Catalog, lang: str, tz: ZoneInfo
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The commissioner's message for #N, as it should look to `reader` now."""
+    _ = translator(lang)
+    r = view.request
+    head = f"<b>#{r.id}</b> · {e(view.enterprise.name)}"
+    body = "\n".join(_details(view, catalog, lang, tz))
+    description = f"<blockquote>{e(r.description)}</blockquote>"
+    if r.status in CLAIMABLE and reader.id in {p.id for p in view.offered}:
+        text = _("🆕 New request {head}").format(head=head)
+        return f"{text}\n{body}\n\n{description}\n" + _(
+            "Tap <b>Accept</b> to take it, or <b>Decline</b> with a reason."
+        ), keyboards.offer(r.id, lang)
+    if r.status in CLAIMABLE:
+        return _("↩ {head}: you passed it on; it is with others now.").format(head=head), None
+    holder = view.holder
+    if r.status in WORKING and holder and holder.id == reader.id:
+        text = _("🛠 {head} — you have it").format(head=head)
+        due = _("Resolve by: {due}").format(due=when(r.due_at, tz))
+        return (
+            f"{text}\n{body}\n{due}\n\n{description}\n"
+            + _("Reply to this message to write to the owner."),
+            keyboards.working(r.id, lang),
+        )
+    if r.status in WORKING:
+        return _("✔ {head} was accepted by {holder}.").format(
+            head=head, holder=e(holder.name if holder else "—")
+        ), None
+    if r.status in (RequestStatus.RESOLVED, RequestStatus.CLOSED):
+        mine = holder is not None and holder.id == reader.id
+        outcome = keyboards.outcome_label(r.outcome, lang) if r.outcome else "—"
+        if mine:
+            return _("🏁 {head} resolved ({outcome}).\nSummary: {summary}").format(
+                head=head, outcome=e(outcome), summary=e(r.resolution or "")
+            ), None
+        return _("✔ {head} was accepted by {holder}.").format(
+            head=head, holder=e(holder.name if holder else "—")
+        ), None
+    return _("{head}: {status}.").format(head=head, status=status_label(r.status, lang)), None
+
+
+def attachment_caption(request_id: int, lang: str) -> str:
+    _ = translator(lang)
+    return _("Attachment to #{n}").format(n=request_id)
+
+
+def received(request: Request, params: Params, lang: str) -> str:
+    _ = translator(lang)
+    names = str(params.get("names") or "")
+    tier = params.get("tier")
+    if tier == "commissioner":
+        to = _("your service commissioner {names}").format(names=e(names))
+    elif tier == "team" and names:
+        to = _("the service team ({names})").format(names=e(names))
+    else:
+        to = _("the service center's supervisors")
+    return _(
+        "✅ Request <b>#{n}</b> received and sent to {to}. You will be told here as soon as "
+        "someone takes it. /my shows your requests."
+    ).format(n=request.id, to=to)
+
+
+def accepted(request: Request, params: Params, lang: str) -> str:
+    _ = translator(lang)
+    return _(
+        "👤 <b>{holder}</b> has taken <b>#{n}</b> and will be in touch soon. "
+        "Reply to this message to write to them."
+    ).format(holder=e(params.get("holder") or ""), n=request.id)
+
+
+def resolved(request: Request, params: Params, lang: str) -> str:
+    _ = translator(lang)
+    outcome = keyboards.outcome_label(request.outcome or Outcome.SOLVED, lang)
+    return _(
+        "🏁 <b>#{n}</b> has been resolved by {holder}.\nOutcome: {outcome}\nSummary: {summary}\n\n"
+        "How satisfied are you? Tap 1 (poor) to 5 (excellent)."
+    ).format(
+        n=request.id,
+        holder=e(params.get("holder") or ""),
+        outcome=e(outcome),
+        summary=e(request.resolution or ""),
+    )
+
+
+def rated(request: Request, params: Params, lang: str) -> str:
+    _ = translator(lang)
+    return _("Thank you! You rated #{n} {stars}/5.").format(n=request.id, stars=params.get("stars"))
+
+
+def rated_holder(request: Request, params: Params, lang: str) -> str:
+    _ = translator(lang)
+    return _("⭐ The owner rated #{n} {stars}/5.").format(n=request.id, stars=params.get("stars"))
+
+
+def note(request: Request, params: Params, lang: str) -> str:
+    _ = translator(lang)
+    return _("📝 Progress on <b>#{n}</b> from {holder}:\n{text}").format(
+        n=request.id, holder=e(params.get("holder") or ""), text=e(params.get("text") or "")
+    )
+
+
+def relay(request: Request, params: Params, lang: str) -> str:
+    _ = translator(lang)
+    return _(
+        "💬 <b>#{n}</b> · {sender}:\n{text}\n\n<i>Reply to this message to answer.</i>"
+    ).format(n=request.id, sender=e(params.get("sender") or ""), text=e(params.get("text") or ""))
+
+
+def escalated(view: RequestView, params: Params, catalog: Catalog, lang: str) -> str:
+    _ = translator(lang)
+    r = view.request
+    reason = params.get("reason")
+    tier = params.get("tier")
+    to = (
+        _("the service team")
+        if tier == "team"
+        else _("the supervisors (no one else could take it)")
+    )
+    text = _("⚠️ <b>#{n}</b> ({enterprise}, {category}) has gone to {to}.").format(
+        n=r.id,
+        enterprise=e(view.enterprise.name),
+        category=e(category_label(catalog, r.category, lang)),
+        to=to,
+    )
+    if reason:
+        text += "\n" + _("Reason: {reason}").format(reason=e(reason))
+    return text
+
+
+# ---- commissioner prompts and answers ------------------------------------------------------
+
+
+def ask_decline_reason(lang: str, request_id: int) -> str:
+    _ = translator(lang)
+    return _(
+        "Why are you declining <b>#{n}</b>? Send the reason in one message (or /cancel)."
+    ).format(n=request_id)
+
+
+def declined(lang: str, request_id: int) -> str:
+    _ = translator(lang)
+    return _("Thank you. #{n} has been passed on.").format(n=request_id)
+
+
+def ask_outcome(lang: str, request_id: int) -> str:
+    _ = translator(lang)
+    return _("How was <b>#{n}</b> resolved?").format(n=request_id)
+
+
+def ask_summary(lang: str, request_id: int, outcome: Outcome) -> str:
+    _ = translator(lang)
+    return _(
+        "<b>#{n}</b>: {outcome}. Now send a short summary of what was done (or /cancel)."
+    ).format(n=request_id, outcome=e(keyboards.outcome_label(outcome, lang)))
+
+
+def ask_note(lang: str, request_id: int) -> str:
+    _ = translator(lang)
+    return _("Send the progress note for <b>#{n}</b>; the owner will see it (or /cancel).").format(
+        n=request_id
+    )
+
+
+def noted(lang: str, request_id: int) -> str:
+    _ = translator(lang)
+    return _("Note on #{n} saved and passed to the owner.").format(n=request_id)
+
+
+def too_short(lang: str) -> str:
+    _ = translator(lang)
+    return _("Please write a little more (between 2 and 2,000 characters).")
+
+
+def relayed(lang: str, count: int) -> str:
+    _ = translator(lang)
+    return _("Passed on ✔") if count else _("Nobody to pass this to yet.")
+
+
+def taken_alert(lang: str, request_id: int) -> str:
+    _ = translator(lang)
+    return _("You have taken #{n}.").format(n=request_id)
+
+
+def refusal(reason: Refusal, details: Params, lang: str) -> str:
+    """The answer to a refused tap or command."""
+    _ = translator(lang)
+    n = details.get("request_id")
+    if reason == Refusal.ALREADY_TAKEN:
+        return _("#{n} has already been accepted by {holder}.").format(
+            n=n, holder=details.get("holder") or "—"
+        )
+    if reason == Refusal.NOT_ALLOWED:
+        return _("#{n} is not yours to act on.").format(n=n) if n else _("This is not for you.")
+    if reason == Refusal.NOT_CLAIMABLE:
+        return _("#{n} can no longer be accepted.").format(n=n)
+    if reason == Refusal.NOT_WORKING:
+        return _("#{n} is not open any more.").format(n=n)
+    if reason == Refusal.NOT_FOUND:
+        return _("There is no request #{n}.").format(n=n) if n else _("Not found.")
+    if reason == Refusal.NOT_REGISTERED:
+        return not_registered(lang)
+    if reason == Refusal.NO_ENTERPRISE:
+        return _("Your number is not linked to an enterprise. Please contact the service center.")
+    if reason == Refusal.DUPLICATE:
+        return _("Already done.")
+    return _("That did not work. Please try again.")
+
+
+def stale_button(lang: str) -> str:
+    _ = translator(lang)
+    return _("This button is out of date.")
+
+
+# ---- lists -------------------------------------------------------------------------------
+
+
+def _line(r: Request, catalog: Catalog, lang: str, tz: ZoneInfo) -> str:
+    short = r.description if len(r.description) <= 40 else r.description[:39] + "…"
+    return (
+        f"<b>#{r.id}</b> · {e(category_label(catalog, r.category, lang))} · "
+        f"{status_label(r.status, lang)}\n    {e(short)}"
+    )
+
+
+def my_requests(requests: Sequence[Request], catalog: Catalog, lang: str, tz: ZoneInfo) -> str:
+    _ = translator(lang)
+    if not requests:
+        return _("You have no open requests. Send /new to report a difficulty.")
+    lines = [_("<b>Your requests</b>")] + [_line(r, catalog, lang, tz) for r in requests]
+    return "\n".join(lines)
+
+
+def mine(
+    held: Sequence[Request], waiting: Sequence[Request], catalog: Catalog, lang: str, tz: ZoneInfo
+) -> str:
+    _ = translator(lang)
+    if not held and not waiting:
+        return _("Nothing open for you right now.")
+    lines: list[str] = []
+    if waiting:
+        lines.append(_("<b>Waiting for your tap</b>"))
+        lines += [_line(r, catalog, lang, tz) for r in waiting]
+    if held:
+        lines.append(_("<b>In your hands</b>"))
+        for r in held:
+            lines.append(
+                _line(r, catalog, lang, tz)
+                + "\n    "
+                + _("due {due}").format(due=when(r.due_at, tz))
+            )
+    return "\n".join(lines)

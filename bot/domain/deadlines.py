@@ -1,0 +1,480 @@
+"""Working-day calendar, deadlines, quiet hours and duration parsing in the county's time zone."""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays
+from holidays.countries import china as _cn_holidays
+
+DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
+# Government offices in the county open at 09:00; a request that arrives on a day off is
+# deemed received when the office next opens (the usual 行政许可 "next working day" rule).
+DEFAULT_BUSINESS_START = time(9, 0)
+DEFAULT_CALENDAR_PATH = Path("config/calendar.toml")
+
+_SECTIONS: dict[str, frozenset[str]] = {
+    "holidays": frozenset({"add", "remove"}),
+    "workdays": frozenset({"add", "remove"}),
+    "years": frozenset({"confirmed"}),
+}
+
+
+# ---------------------------------------------------------------------------
+# Package data
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _PackageYear:
+    """What the `holidays` package knows about one Chinese calendar year."""
+
+    days_off: frozenset[date]
+    weekend_workdays: frozenset[date]
+    official: bool
+
+
+def _official_years() -> frozenset[int] | None:
+    """Years for which the package carries the State Council's explicit 调休 schedule."""
+    # The per-year table is an implementation detail of the package; if a future release
+    # moves it we fall back to "the year has make-up workdays" (see _package_year).
+    static = getattr(_cn_holidays, "ChinaStaticHolidays", None)
+    table = getattr(static, "special_public_holidays", None)
+    if not isinstance(table, Mapping):  # pragma: no cover - same as above
+        return None
+    return frozenset(int(y) for y in table)
+
+
+@lru_cache(maxsize=64)
+def _package_year(year: int) -> _PackageYear:
+    """Load one year from the package (cached: the package is slow and the data immutable)."""
+    # The following year is loaded too because the package files a December make-up
+    # workday under the year of the holiday it pays for (e.g. 2001-12-29 under 2002).
+    cn = holidays.country_holidays("CN", years=(year, year + 1))
+    days = frozenset(d for d in cn if d.year == year)
+    workdays = frozenset(
+        d for d in getattr(cn, "weekend_workdays", ()) if d.year == year and d.weekday() >= 5
+    )
+    official_years = _official_years()
+    official = bool(workdays) if official_years is None else year in official_years
+    return _PackageYear(days_off=days, weekend_workdays=workdays, official=official)
+
+
+# ---------------------------------------------------------------------------
+# Time helpers
+# ---------------------------------------------------------------------------
+
+
+def _require_aware(value: datetime, name: str) -> None:
+    """Reject naive datetimes: they would silently be read in the machine's zone."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime, got naive {value!r}")
+
+
+def _at_local(day: date, wall: time, tz: ZoneInfo) -> datetime:
+    """Return the aware UTC instant of a local wall-clock time on a given day."""
+    return datetime.combine(day, wall.replace(tzinfo=None), tzinfo=tz).astimezone(UTC)
+
+
+def local_date(now_utc: datetime, tz: ZoneInfo = DEFAULT_TZ) -> date:
+    """Return the county's calendar date at the given instant."""
+    _require_aware(now_utc, "now_utc")
+    return now_utc.astimezone(tz).date()
+
+
+_HHMM = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
+
+
+def parse_hhmm(value: str | time) -> time:
+    """Parse a wall-clock time written as "HH:MM" (00:00-23:59)."""
+    if isinstance(value, time):
+        return value.replace(tzinfo=None)
+    match = _HHMM.match(value)
+    if match is None:
+        raise ValueError(f"invalid time of day {value!r}: expected HH:MM between 00:00 and 23:59")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def next_local_time(now_utc: datetime, at: str | time, tz: ZoneInfo = DEFAULT_TZ) -> datetime:
+    """Return (in UTC) the next instant strictly after now_utc when the county clock shows `at`."""
+    _require_aware(now_utc, "now_utc")
+    wall = parse_hhmm(at)
+    today = now_utc.astimezone(tz).date()
+    # Strictly after, so a job scheduled "at 08:00" that runs at 08:00 does not fire twice.
+    candidate = _at_local(today, wall, tz)
+    if candidate <= now_utc:
+        candidate = _at_local(today + timedelta(days=1), wall, tz)
+    return candidate
+
+
+# ---------------------------------------------------------------------------
+# Quiet hours
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """A daily local-time window (possibly crossing midnight) in which nobody is pinged."""
+
+    start: time | None = None
+    end: time | None = None
+
+    @classmethod
+    def parse(cls, spec: str | None) -> QuietHours:
+        """Parse "HH:MM-HH:MM"; an empty string or None disables quiet hours."""
+        if spec is None or not spec.strip():
+            return cls()
+        parts = re.split(r"\s*[-–~]\s*", spec.strip())
+        if len(parts) != 2:
+            raise ValueError(
+                f"invalid quiet hours {spec!r}: expected HH:MM-HH:MM, e.g. 22:00-07:30"
+            )
+        try:
+            start, end = parse_hhmm(parts[0]), parse_hhmm(parts[1])
+        except ValueError as exc:
+            raise ValueError(f"invalid quiet hours {spec!r}: {exc}") from None
+        if start == end:
+            # Equal ends could mean "never" or "all day"; make the operator say which.
+            raise ValueError(
+                f"invalid quiet hours {spec!r}: start and end are equal; "
+                "leave the setting empty to disable quiet hours"
+            )
+        return cls(start, end)
+
+    @property
+    def enabled(self) -> bool:
+        """Whether a quiet window is configured."""
+        return self.start is not None and self.end is not None
+
+    def contains(self, local_time: time) -> bool:
+        """Whether a local wall-clock time falls in the window (start inclusive, end exclusive)."""
+        if self.start is None or self.end is None:
+            return False
+        t = local_time.replace(tzinfo=None)
+        if self.start < self.end:
+            return self.start <= t < self.end
+        return t >= self.start or t < self.end
+
+    def is_quiet(self, now_utc: datetime, tz: ZoneInfo = DEFAULT_TZ) -> bool:
+        """Whether the instant falls in the window on the county's clock."""
+        _require_aware(now_utc, "now_utc")
+        return self.contains(now_utc.astimezone(tz).time())
+
+    def quiet_until(self, now_utc: datetime, tz: ZoneInfo = DEFAULT_TZ) -> datetime | None:
+        """Return (in UTC) when the current quiet window ends, or None if it is not quiet now."""
+        if self.end is None or not self.is_quiet(now_utc, tz):
+            return None
+        return next_local_time(now_utc, self.end, tz)
+
+    def __str__(self) -> str:
+        if self.start is None or self.end is None:
+            return ""
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+# ---------------------------------------------------------------------------
+# Durations
+# ---------------------------------------------------------------------------
+
+_NUM = r"\d+(?:[.,]\d+)?"
+_ISO_DURATION = re.compile(
+    rf"^P(?!$)"
+    rf"(?:(?P<years>{_NUM})Y)?"
+    rf"(?:(?P<months>{_NUM})M)?"
+    rf"(?:(?P<weeks>{_NUM})W)?"
+    rf"(?:(?P<days>{_NUM})D)?"
+    rf"(?:T(?=\d)"
+    rf"(?:(?P<hours>{_NUM})H)?"
+    rf"(?:(?P<minutes>{_NUM})M)?"
+    rf"(?:(?P<seconds>{_NUM})S)?)?$"
+)
+_SECONDS = re.compile(r"^\d+(?:\.\d+)?$")
+
+
+def _seconds(value: float, original: object) -> timedelta:
+    """Turn a number of seconds into a timedelta, rejecting negative and non-finite values."""
+    if not math.isfinite(value):
+        raise ValueError(f"invalid duration {original!r}: must be a finite number of seconds")
+    if value < 0:
+        raise ValueError(f"invalid duration {original!r}: must not be negative")
+    return timedelta(seconds=value)
+
+
+def parse_duration(value: str | int | float | timedelta) -> timedelta:
+    """Parse seconds ("90", 90, 1.5) or an ISO 8601 duration ("PT30M", "P5D", "P1DT2H")."""
+    if isinstance(value, timedelta):
+        if value < timedelta(0):
+            raise ValueError(f"invalid duration {value!r}: must not be negative")
+        return value
+    # bool is an int subclass; True seconds is certainly a configuration mistake.
+    if isinstance(value, bool):
+        raise ValueError(f"invalid duration {value!r}: expected seconds or an ISO 8601 duration")
+    if isinstance(value, int | float):
+        return _seconds(float(value), value)
+    if not isinstance(value, str):
+        raise ValueError(f"invalid duration {value!r}: expected seconds or an ISO 8601 duration")
+    text = value.strip()
+    if _SECONDS.match(text):
+        return _seconds(float(text), value)
+    match = _ISO_DURATION.match(text.upper())
+    if match is None:
+        raise ValueError(
+            f"invalid duration {value!r}: expected seconds (e.g. 90) or a non-negative "
+            "ISO 8601 duration such as PT30M, P5D or P1DT2H"
+        )
+    parts = {k: float(v.replace(",", ".")) for k, v in match.groupdict().items() if v is not None}
+    if "years" in parts or "months" in parts:
+        # Years and months have no fixed length (and "P1M" is easily confused with PT1M).
+        raise ValueError(
+            f"invalid duration {value!r}: years (Y) and months (M before T) are ambiguous; "
+            "use days instead, e.g. P30D (or PT30M for thirty minutes)"
+        )
+    return timedelta(
+        weeks=parts.get("weeks", 0.0),
+        days=parts.get("days", 0.0),
+        hours=parts.get("hours", 0.0),
+        minutes=parts.get("minutes", 0.0),
+        seconds=parts.get("seconds", 0.0),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Working-day calendar
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Chinese working days (package data plus operator overrides) in the county's time zone."""
+
+    # Precedence for a date: a make-up workday (package or workdays.add, minus
+    # workdays.remove) is always working, because 调休 notices put weekend and holiday
+    # shifts on the same footing; otherwise Saturday and Sunday are off; otherwise a
+    # holiday (package or holidays.add, minus holidays.remove) is off; otherwise working.
+
+    tz: ZoneInfo = DEFAULT_TZ
+    holidays_add: frozenset[date] = frozenset()
+    holidays_remove: frozenset[date] = frozenset()
+    workdays_add: frozenset[date] = frozenset()
+    workdays_remove: frozenset[date] = frozenset()
+    confirmed_years: frozenset[int] = frozenset()
+    business_start: time = DEFAULT_BUSINESS_START
+    source: Path | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        clash = self.holidays_add & self.workdays_add
+        if clash:
+            raise ValueError(
+                f"{self._where()}: dates listed both as holidays and as workdays: "
+                + ", ".join(d.isoformat() for d in sorted(clash))
+            )
+        for name, add, remove in (
+            ("holidays", self.holidays_add, self.holidays_remove),
+            ("workdays", self.workdays_add, self.workdays_remove),
+        ):
+            if both := add & remove:
+                raise ValueError(
+                    f"{self._where()}: dates in both [{name}] add and remove: "
+                    + ", ".join(d.isoformat() for d in sorted(both))
+                )
+
+    def _where(self) -> str:
+        return str(self.source) if self.source is not None else "calendar overrides"
+
+    # -- days ---------------------------------------------------------------
+
+    def is_holiday(self, day: date) -> bool:
+        """Whether the date is a public holiday or 调休 day off (after overrides)."""
+        if day in self.holidays_add:
+            return True
+        if day in self.holidays_remove:
+            return False
+        return day in _package_year(day.year).days_off
+
+    def is_makeup_workday(self, day: date) -> bool:
+        """Whether the date is a working day by exception (调休 上班), after overrides."""
+        if day in self.workdays_add:
+            return True
+        if day in self.workdays_remove:
+            return False
+        return day in _package_year(day.year).weekend_workdays
+
+    def is_working_day(self, day: date) -> bool:
+        """Whether the offices are open on this date."""
+        if self.is_makeup_workday(day):
+            return True
+        if day.weekday() >= 5:
+            return False
+        return not self.is_holiday(day)
+
+    def next_working_day(self, day: date) -> date:
+        """Return the first working day strictly after the date."""
+        # A year never has more than a couple of weeks off in a row; the bound only
+        # turns a corrupt override file into an error instead of an endless loop.
+        for offset in range(1, 367):
+            candidate = day + timedelta(days=offset)
+            if self.is_working_day(candidate):
+                return candidate
+        raise ValueError(f"no working day within a year after {day.isoformat()}")
+
+    def holidays_in(self, year: int) -> list[date]:
+        """Return the year's holidays (after overrides), sorted."""
+        package = _package_year(year).days_off
+        extra = {d for d in self.holidays_add if d.year == year}
+        return sorted((package | extra) - self.holidays_remove)
+
+    def makeup_workdays_in(self, year: int) -> list[date]:
+        """Return the year's make-up workdays (after overrides), sorted."""
+        package = _package_year(year).weekend_workdays
+        extra = {d for d in self.workdays_add if d.year == year}
+        return sorted((package | extra) - self.workdays_remove)
+
+    # -- deadlines ----------------------------------------------------------
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        """Return (in UTC) the same local wall time `days` working days after start."""
+        return self.add_duration(start, timedelta(days=days), working_days=True)
+
+    def add_duration(self, start: datetime, duration: timedelta, working_days: bool) -> datetime:
+        """Return the deadline (in UTC) for a duration in clock time or in working days."""
+        _require_aware(start, "start")
+        if duration < timedelta(0):
+            raise ValueError(f"duration must not be negative, got {duration!r}")
+        if not working_days:
+            return start.astimezone(UTC) + duration
+        # Each whole 24 h of the duration is one working day and keeps the local wall time,
+        # so "P5D" accepted Tue 10:00 is due at 10:00 on the fifth working day after.
+        local = start.astimezone(self.tz)
+        day, wall = local.date(), local.time()
+        if not self.is_working_day(day):
+            # A request that arrives on a day off is deemed received when the office next
+            # opens (行政许可法 practice): Sat 23:00 + P5D is due the Monday after next at
+            # 09:00, i.e. after five full working days, which is what supervisors count.
+            day, wall = self.next_working_day(day), self.business_start
+        for _ in range(duration.days):
+            day = self.next_working_day(day)
+        # The sub-day part is plain clock time, even if it runs into the night or a day off.
+        remainder = duration - timedelta(days=duration.days)
+        return _at_local(day, wall, self.tz) + remainder
+
+    # -- schedule completeness ----------------------------------------------
+
+    def is_schedule_known(self, year: int) -> bool:
+        """Whether the year's official holiday schedule is in the package or confirmed by hand."""
+        return year in self.confirmed_years or _package_year(year).official
+
+    def unconfirmed_years(self, years: Iterable[int]) -> list[int]:
+        """Return the given years whose official schedule is neither packaged nor confirmed."""
+        return sorted({y for y in years if not self.is_schedule_known(y)})
+
+    def schedule_warning(self, year: int, lang: str = "en") -> str | None:
+        """Return a warning naming the year and config file if its schedule is unconfirmed."""
+        if self.is_schedule_known(year):
+            return None
+        where = str(self.source) if self.source is not None else str(DEFAULT_CALENDAR_PATH)
+        if lang == "zh":
+            return (
+                f"{year} 年的国务院节假日安排尚未收录：当前仅按规则推算法定节假日，"
+                f"未包含调休上班日，工作日期限可能不准。请在 {where} 中按国务院办公厅通知"
+                f"补充 {year} 年的放假日和调休上班日，并在 [years] confirmed 中加入 {year}。"
+            )
+        return (
+            f"The official {year} holiday schedule is not known yet: public holidays for "
+            f"{year} are estimated by rule and make-up workdays (调休) are missing, so "
+            f"working-day deadlines may be wrong. Add {year}'s days off and make-up workdays "
+            f"from the State Council notice to {where} and list {year} under [years] confirmed."
+        )
+
+
+# ---------------------------------------------------------------------------
+# Loading config/calendar.toml
+# ---------------------------------------------------------------------------
+
+
+def _parse_dates(raw: object, path: Path, key: str) -> frozenset[date]:
+    """Parse a TOML array of "YYYY-MM-DD" strings (or TOML dates) into dates."""
+    if not isinstance(raw, list):
+        raise ValueError(f'{path}: {key} must be a list of dates like ["2027-02-05"]')
+    out: set[date] = set()
+    for item in raw:
+        # TOML date-times are datetime instances (a date subclass) and carry a time.
+        if isinstance(item, date) and not isinstance(item, datetime):
+            out.add(item)
+            continue
+        if isinstance(item, str):
+            try:
+                out.add(date.fromisoformat(item.strip()))
+                continue
+            except ValueError:
+                pass
+        raise ValueError(f'{path}: {key} has an invalid date {item!r}; expected "YYYY-MM-DD"')
+    return frozenset(out)
+
+
+def _parse_years(raw: object, path: Path, key: str) -> frozenset[int]:
+    """Parse a TOML array of four-digit years."""
+    if not isinstance(raw, list):
+        raise ValueError(f"{path}: {key} must be a list of years like [2027]")
+    out: set[int] = set()
+    for item in raw:
+        if isinstance(item, bool) or not isinstance(item, int) or not 1950 <= item <= 9999:
+            raise ValueError(f"{path}: {key} has an invalid year {item!r}; expected e.g. 2027")
+        out.add(item)
+    return frozenset(out)
+
+
+def load_calendar(
+    path: Path | None,
+    tz: ZoneInfo = DEFAULT_TZ,
+    *,
+    business_start: time = DEFAULT_BUSINESS_START,
+) -> WorkCalendar:
+    """Build the work calendar from the package plus calendar.toml overrides (None: no file)."""
+    if path is None:
+        return WorkCalendar(tz=tz, business_start=business_start)
+    try:
+        with path.open("rb") as fh:
+            data: dict[str, Any] = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: not valid TOML: {exc}") from exc
+    # Unknown keys are almost always typos ("holiday", "workday"); silently ignoring
+    # them would leave the calendar wrong without anyone noticing.
+    for section, value in data.items():
+        if section not in _SECTIONS:
+            raise ValueError(
+                f"{path}: unknown section [{section}]; expected one of "
+                + ", ".join(f"[{s}]" for s in _SECTIONS)
+            )
+        if not isinstance(value, dict):
+            raise ValueError(f"{path}: [{section}] must be a table")
+        for key in value:
+            if key not in _SECTIONS[section]:
+                raise ValueError(
+                    f"{path}: unknown key {key!r} in [{section}]; expected "
+                    + ", ".join(sorted(_SECTIONS[section]))
+                )
+
+    def dates(section: str, key: str) -> frozenset[date]:
+        return _parse_dates(data.get(section, {}).get(key, []), path, f"[{section}] {key}")
+
+    return WorkCalendar(
+        tz=tz,
+        holidays_add=dates("holidays", "add"),
+        holidays_remove=dates("holidays", "remove"),
+        workdays_add=dates("workdays", "add"),
+        workdays_remove=dates("workdays", "remove"),
+        confirmed_years=_parse_years(
+            data.get("years", {}).get("confirmed", []), path, "[years] confirmed"
+        ),
+        business_start=business_start,
+        source=path,
+    )

@@ -1,0 +1,178 @@
+"""Domain models: people, enterprises, requests and the vocabulary they share."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    COMMISSIONER = "commissioner"
+    SUPERVISOR = "supervisor"
+
+
+class Urgency(StrEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+
+
+class RequestStatus(StrEnum):
+    SUBMITTED = "submitted"
+    DISPATCHED = "dispatched"
+    ESCALATED = "escalated"
+    ACCEPTED = "accepted"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class Outcome(StrEnum):
+    SOLVED = "solved"
+    PARTLY = "partly"
+    REFERRED = "referred"
+    UNSOLVABLE = "unsolvable"
+
+
+class Language(StrEnum):
+    ZH = "zh"
+    EN = "en"
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Category(Frozen):
+    key: str
+    zh: str
+    en: str
+    team: str
+
+    def label(self, lang: str) -> str:
+        return self.en if lang == Language.EN else self.zh
+
+
+class Team(Frozen):
+    key: str
+    zh: str
+    en: str
+
+    def label(self, lang: str) -> str:
+        return self.en if lang == Language.EN else self.zh
+
+
+class Center(Frozen):
+    """The service center, named to people the rosters do not know."""
+
+    name_zh: str = "县民营企业服务中心"
+    name_en: str = "the county's private-enterprise service center"
+    phone: str = ""
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == Language.EN else self.name_zh
+
+
+class Catalog(Frozen):
+    """The categories and teams an operator configures (config/catalog.toml)."""
+
+    categories: tuple[Category, ...]
+    teams: tuple[Team, ...]
+    center: Center = Center()
+
+    def category(self, key: str) -> Category | None:
+        return next((c for c in self.categories if c.key == key), None)
+
+    def team(self, key: str) -> Team | None:
+        return next((t for t in self.teams if t.key == key), None)
+
+
+class Person(Frozen):
+    id: int
+    name: str
+    phone: str
+    telegram_id: int | None = None
+    language: str | None = None
+    roles: frozenset[Role] = frozenset()
+    teams: frozenset[str] = frozenset()
+    active: bool = True
+    away: bool = False
+
+    def has(self, role: Role) -> bool:
+        return self.active and role in self.roles
+
+
+class Enterprise(Frozen):
+    id: int
+    name: str
+    credit_code: str
+    industry: str = ""
+    chain: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    commissioner_id: int | None = None
+    active: bool = True
+
+
+class Attachment(Frozen):
+    kind: str  # "photo" | "document"
+    file_id: str
+    file_name: str | None = None
+
+
+class Request(Frozen):
+    id: int
+    enterprise_id: int
+    owner_id: int
+    category: str
+    description: str
+    urgency: Urgency
+    status: RequestStatus
+    holder_id: int | None = None
+    created_at: datetime
+    accepted_at: datetime | None = None
+    resolved_at: datetime | None = None
+    due_at: datetime | None = None
+    outcome: Outcome | None = None
+    resolution: str | None = None
+    rating: int | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
+class Draft(Frozen):
+    """An owner's request in the making, saved at every intake step."""
+
+    user_id: int
+    step: str
+    enterprise_id: int | None = None
+    category: str | None = None
+    description: str | None = None
+    urgency: Urgency | None = None
+    attachments: tuple[Attachment, ...] = Field(default_factory=tuple)
+
+
+class Event(Frozen):
+    """One entry of the append-only audit log."""
+
+    request_id: int | None
+    actor_id: int | None
+    kind: str
+    from_status: RequestStatus | None = None
+    to_status: RequestStatus | None = None
+    payload: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    at: datetime
+
+
+class Message(Frozen):
+    """An outbox entry: who is told what about which request; rendered at send time."""
+
+    recipient_id: int
+    kind: str
+    request_id: int | None = None
+    params: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    # Edit the message this person was shown earlier for the request under this key, if any.
+    edit_key: str | None = None
+    urgent: bool = False

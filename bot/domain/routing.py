@@ -1,0 +1,58 @@
+"""Who gets a dispatch: the enterprise's commissioner, else the category's team, else supervisors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+
+from bot.domain.models import Person, Role
+
+
+class Tier(StrEnum):
+    COMMISSIONER = "commissioner"
+    TEAM = "team"
+    SUPERVISORS = "supervisors"
+
+
+def reachable(person: Person) -> bool:
+    """Someone a dispatch can go to now: active, not away, and bound to Telegram."""
+    return person.active and not person.away and person.telegram_id is not None
+
+
+def team_members(people: Sequence[Person], team: str, exclude: frozenset[int]) -> list[Person]:
+    return [
+        p
+        for p in people
+        if p.has(Role.COMMISSIONER) and team in p.teams and reachable(p) and p.id not in exclude
+    ]
+
+
+def supervisors(people: Sequence[Person]) -> list[Person]:
+    return [p for p in people if p.has(Role.SUPERVISOR) and p.telegram_id is not None]
+
+
+def route(
+    commissioner: Person | None,
+    people: Sequence[Person],
+    team: str,
+    exclude: frozenset[int] = frozenset(),
+    start: Tier = Tier.COMMISSIONER,
+) -> tuple[Tier, list[Person]]:
+    """Picks the first tier, from `start` on, that has someone to take the request.
+
+    `exclude` holds people who already declined it. Supervisors are the last resort and are
+    returned even when empty so the caller can record that nobody could be reached.
+    """
+    if (
+        start == Tier.COMMISSIONER
+        and commissioner is not None
+        and commissioner.has(Role.COMMISSIONER)
+        and reachable(commissioner)
+        and commissioner.id not in exclude
+    ):
+        return Tier.COMMISSIONER, [commissioner]
+    if start in (Tier.COMMISSIONER, Tier.TEAM):
+        members = team_members(people, team, exclude)
+        if members:
+            return Tier.TEAM, members
+    return Tier.SUPERVISORS, supervisors(people)

@@ -1,0 +1,244 @@
+"""The buttons on requests (Accept, Decline, Resolve, Note, rating) and the inputs they ask for."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import ForceReply, Update
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationHandlerStop
+
+from bot.channels.telegram import keyboards, texts
+from bot.channels.telegram.callback_data import Callback, decode
+from bot.domain.models import Outcome, Role
+from bot.handlers.common import Context, HandlerBase, answer_refusal
+from bot.services.errors import Refusal, Refused
+
+TICKET = re.compile(r"#(\d{1,12})\b")
+
+
+class Dispatch(HandlerBase):
+    async def _tap(self, update: Update) -> tuple[Callback | None, str]:
+        query = update.callback_query
+        assert query is not None
+        _person, lang = await self.who(update)
+        cb = decode(query.data)
+        if cb is None or cb.request_id is None:
+            await query.answer(texts.stale_button(lang), show_alert=True)
+            return None, lang
+        return cb, lang
+
+    async def on_accept(self, update: Update, context: Context) -> None:
+        """One tap takes the request; anyone it was not offered to is told so."""
+        cb, lang = await self._tap(update)
+        query = update.callback_query
+        if cb is None or query is None or cb.request_id is None:
+            return
+        try:
+            result = await self.desk.accept(cb.request_id, query.from_user.id, update.update_id)
+        except Refused as refused:
+            await answer_refusal(update, refused, lang)
+            return
+        await query.answer(texts.taken_alert(lang, result.request.id))
+
+    async def on_decline(self, update: Update, context: Context) -> None:
+        """Asks for the reason before passing the request on."""
+        cb, lang = await self._tap(update)
+        query = update.callback_query
+        if cb is None or query is None or cb.request_id is None:
+            return
+        try:
+            await self.desk.authorise_offered(cb.request_id, query.from_user.id)
+        except Refused as refused:
+            await answer_refusal(update, refused, lang)
+            return
+        await self.desk.expect(query.from_user.id, "decline", cb.request_id)
+        await query.answer()
+        await self.reply(
+            update,
+            texts.ask_decline_reason(lang, cb.request_id),
+            reply_markup=ForceReply(selective=True),
+        )
+
+    async def on_resolve(self, update: Update, context: Context) -> None:
+        """Asks how the request ended."""
+        cb, lang = await self._tap(update)
+        query = update.callback_query
+        if cb is None or query is None or cb.request_id is None:
+            return
+        try:
+            await self.desk.authorise_holder(cb.request_id, query.from_user.id)
+        except Refused as refused:
+            await answer_refusal(update, refused, lang)
+            return
+        await query.answer()
+        await self.reply(
+            update,
+            texts.ask_outcome(lang, cb.request_id),
+            reply_markup=keyboards.outcomes(cb.request_id, lang),
+        )
+
+    async def on_outcome(self, update: Update, context: Context) -> None:
+        """Stores the chosen outcome and asks for the summary."""
+        cb, lang = await self._tap(update)
+        query = update.callback_query
+        if cb is None or query is None or cb.request_id is None:
+            return
+        try:
+            outcome = Outcome(cb.arg or "")
+            await self.desk.authorise_holder(cb.request_id, query.from_user.id)
+        except ValueError:
+            await query.answer(texts.stale_button(lang), show_alert=True)
+            return
+        except Refused as refused:
+            await answer_refusal(update, refused, lang)
+            return
+        await self.desk.expect(query.from_user.id, "resolve", cb.request_id, outcome=outcome.value)
+        await query.answer()
+        await query.edit_message_text(
+            texts.ask_summary(lang, cb.request_id, outcome), parse_mode=ParseMode.HTML
+        )
+
+    async def on_note(self, update: Update, context: Context) -> None:
+        """Asks for the progress note."""
+        cb, lang = await self._tap(update)
+        query = update.callback_query
+        if cb is None or query is None or cb.request_id is None:
+            return
+        try:
+            await self.desk.authorise_holder(cb.request_id, query.from_user.id)
+        except Refused as refused:
+            await answer_refusal(update, refused, lang)
+            return
+        await self.desk.expect(query.from_user.id, "note", cb.request_id)
+        await query.answer()
+        await self.reply(
+            update, texts.ask_note(lang, cb.request_id), reply_markup=ForceReply(selective=True)
+        )
+
+    async def on_rate(self, update: Update, context: Context) -> None:
+        """The owner's 1–5 rating closes the request."""
+        cb, lang = await self._tap(update)
+        query = update.callback_query
+        if cb is None or query is None or cb.request_id is None:
+            return
+        if not (cb.arg or "").isdigit():
+            await query.answer(texts.stale_button(lang), show_alert=True)
+            return
+        try:
+            await self.desk.rate(
+                cb.request_id, query.from_user.id, int(cb.arg or 0), update.update_id
+            )
+        except Refused as refused:
+            await answer_refusal(update, refused, lang)
+            return
+        await query.answer("⭐" * int(cb.arg or 0))
+
+    async def on_pending_text(self, update: Update, context: Context) -> None:
+        """The text a Decline, Resolve or Note tap asked for; other text goes on to relay."""
+        message = update.effective_message
+        user = update.effective_user
+        if message is None or user is None or message.text is None:
+            return
+        expected = await self.desk.expected(user.id)
+        if expected is None:
+            return
+        flow, data = expected
+        _person, lang = await self.who(update)
+        request_id = int(data["request_id"])
+        try:
+            if flow == "decline":
+                await self.desk.decline(request_id, user.id, message.text, update.update_id)
+                await self.reply(update, texts.declined(lang, request_id))
+            elif flow == "resolve":
+                await self.desk.resolve(
+                    request_id, user.id, Outcome(data["outcome"]), message.text, update.update_id
+                )
+            else:
+                await self.desk.note(request_id, user.id, message.text, update.update_id)
+                await self.reply(update, texts.noted(lang, request_id))
+        except Refused as refused:
+            if refused.reason == Refusal.BAD_INPUT:
+                await self.reply(update, texts.too_short(lang))
+            else:
+                await self.desk.drop_draft(user.id, flow)
+                await answer_refusal(update, refused, lang)
+        raise ApplicationHandlerStop
+
+    async def on_relay(self, update: Update, context: Context) -> None:
+        """A reply to a message naming #N goes to the other side of #N."""
+        message = update.effective_message
+        user = update.effective_user
+        if message is None or user is None or message.reply_to_message is None:
+            return
+        replied = message.reply_to_message
+        if replied.from_user is None or replied.from_user.id != context.bot.id:
+            return
+        found = TICKET.search(replied.text or replied.caption or "")
+        request_id = (
+            int(found.group(1))
+            if found
+            else await self.desk.request_for_message(replied.chat.id, replied.message_id)
+        )
+        if request_id is None:
+            return
+        _person, lang = await self.who(update)
+        file_id: str | None = None
+        file_kind: str | None = None
+        if message.photo:
+            file_id, file_kind = message.photo[-1].file_id, "photo"
+        elif message.document:
+            file_id, file_kind = message.document.file_id, "document"
+        text = message.text or message.caption
+        if text is None and file_id is None:
+            return
+        try:
+            recipients = await self.desk.relay(
+                request_id, user.id, text, file_id, file_kind, update.update_id
+            )
+        except Refused as refused:
+            await answer_refusal(update, refused, lang)
+            raise ApplicationHandlerStop from None
+        await self.reply(update, texts.relayed(lang, len(recipients)))
+        raise ApplicationHandlerStop
+
+    async def on_my(self, update: Update, context: Context) -> None:
+        """The owner's open requests."""
+        person, lang = await self.who(update)
+        if person is None:
+            await self.reply(update, texts.not_registered(lang))
+            return
+        requests = await self.desk.owner_requests(person.telegram_id or 0)
+        await self.reply(update, texts.my_requests(requests, self.catalog, lang, self.deps.tz))
+
+    async def on_mine(self, update: Update, context: Context) -> None:
+        """The commissioner's held and waiting requests."""
+        person, lang = await self.who(update)
+        if person is None:
+            await self.reply(update, texts.not_registered(lang))
+            return
+        if not (person.has(Role.COMMISSIONER) or person.has(Role.SUPERVISOR)):
+            await answer_refusal(update, Refused(Refusal.NOT_ALLOWED), lang)
+            return
+        held, waiting = await self.desk.commissioner_requests(person.telegram_id or 0)
+        await self.reply(update, texts.mine(held, waiting, self.catalog, lang, self.deps.tz))
+
+    async def _set_away(self, update: Update, away: bool) -> None:
+        person, lang = await self.who(update)
+        if person is None:
+            await self.reply(update, texts.not_registered(lang))
+            return
+        try:
+            await self.desk.set_away(person.telegram_id or 0, away)
+        except Refused as refused:
+            await answer_refusal(update, refused, lang)
+            return
+        await self.reply(update, texts.away(lang, away))
+
+    async def on_away(self, update: Update, context: Context) -> None:
+        """Stops new dispatches to this commissioner."""
+        await self._set_away(update, True)
+
+    async def on_back(self, update: Update, context: Context) -> None:
+        """Resumes dispatches to this commissioner."""
+        await self._set_away(update, False)

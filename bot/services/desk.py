@@ -1,0 +1,678 @@
+"""The use cases of the request loop: onboarding, intake, dispatch, accept, decline, resolve."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.domain.lifecycle import CLAIMABLE, OPEN_STATUSES, WORKING, Action, sources, transition
+from bot.domain.models import (
+    Attachment,
+    Catalog,
+    Draft,
+    Enterprise,
+    Event,
+    Message,
+    Outcome,
+    Person,
+    Request,
+    RequestStatus,
+    Role,
+    Urgency,
+)
+from bot.domain.phones import normalise_phone
+from bot.domain.routing import Tier, route
+from bot.services.errors import Refusal, Refused
+from bot.services.ports import Clock, DeadlinePolicy, UnitOfWork, Wakeup
+
+if TYPE_CHECKING:
+    from bot.storage.repositories import Tx
+
+DESCRIPTION_MIN = 5
+DESCRIPTION_MAX = 2000
+MAX_ATTACHMENTS = 10
+NOTE_MAX = 2000
+INTAKE = "intake"
+
+
+@dataclass(frozen=True)
+class Onboarded:
+    person: Person
+    enterprises: tuple[Enterprise, ...]
+
+
+@dataclass(frozen=True)
+class Submitted:
+    request: Request
+    tier: Tier
+    recipients: tuple[Person, ...]
+
+
+@dataclass(frozen=True)
+class Accepted:
+    request: Request
+    holder: Person
+    again: bool  # the same person tapped Accept a second time
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """A request with the names a renderer needs."""
+
+    request: Request
+    enterprise: Enterprise
+    owner: Person
+    holder: Person | None
+    offered: tuple[Person, ...]
+
+
+class Desk:
+    """The service desk: every method is one transaction (state + events + outbox)."""
+
+    def __init__(
+        self,
+        db: UnitOfWork,
+        clock: Clock,
+        catalog: Catalog,
+        deadlines: DeadlinePolicy,
+        wakeup: Wakeup | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.catalog = catalog
+        self.deadlines = deadlines
+        self._wakeup = wakeup or (lambda: None)
+
+    # ---- plumbing -----------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _tx(self, update_id: int | None = None) -> AsyncIterator[Tx]:
+        """A unit of work that also records the update it handles, refusing a redelivery."""
+        async with self.db.tx() as tx:
+            if update_id is not None and not await tx.mark_processed(update_id, self.clock.now()):
+                raise Refused(Refusal.DUPLICATE)
+            yield tx
+        self._wakeup()
+
+    async def _notify(
+        self,
+        tx: Tx,
+        people: Iterable[Person | None],
+        kind: str,
+        request: Request | None = None,
+        edit_key: str | None = None,
+        **params: str | int | float | bool | None,
+    ) -> None:
+        now = self.clock.now()
+        for person in people:
+            if person is None or person.telegram_id is None:
+                continue
+            message = Message(
+                recipient_id=person.id,
+                kind=kind,
+                request_id=request.id if request else None,
+                params=params,
+                edit_key=edit_key,
+                urgent=bool(request and request.urgency == Urgency.URGENT),
+            )
+            await tx.enqueue(message, person.telegram_id, now)
+
+    async def _event(
+        self,
+        tx: Tx,
+        request_id: int | None,
+        actor: Person | None,
+        kind: str,
+        before: RequestStatus | None = None,
+        after: RequestStatus | None = None,
+        **payload: str | int | float | bool | None,
+    ) -> None:
+        await tx.append(
+            Event(
+                request_id=request_id,
+                actor_id=actor.id if actor else None,
+                kind=kind,
+                from_status=before,
+                to_status=after,
+                payload=payload,
+                at=self.clock.now(),
+            )
+        )
+
+    async def _person(self, tx: Tx, telegram_id: int) -> Person:
+        person = await tx.person_by_telegram(telegram_id)
+        if person is None or not person.active:
+            raise Refused(Refusal.NOT_REGISTERED)
+        return person
+
+    async def _request(self, tx: Tx, request_id: int) -> Request:
+        request = await tx.request(request_id)
+        if request is None:
+            raise Refused(Refusal.NOT_FOUND, request_id=request_id)
+        return request
+
+    async def _people(self, tx: Tx, ids: Iterable[int]) -> list[Person]:
+        return [p for p in [await tx.person(i) for i in ids] if p is not None]
+
+    async def _supervisors(self, tx: Tx) -> list[Person]:
+        return await tx.people_with_role(Role.SUPERVISOR)
+
+    # ---- reads ----------------------------------------------------------------------------
+
+    async def whoami(self, telegram_id: int) -> Person | None:
+        async with self.db.tx() as tx:
+            return await tx.person_by_telegram(telegram_id)
+
+    async def view(self, request_id: int) -> RequestView | None:
+        async with self.db.tx() as tx:
+            return await self._view(tx, request_id)
+
+    async def _view(self, tx: Tx, request_id: int) -> RequestView | None:
+        request = await tx.request(request_id)
+        if request is None:
+            return None
+        enterprise = await tx.enterprise(request.enterprise_id)
+        owner = await tx.person(request.owner_id)
+        assert enterprise is not None and owner is not None
+        holder = await tx.person(request.holder_id) if request.holder_id else None
+        offered = await self._people(tx, await tx.offered(request_id))
+        return RequestView(request, enterprise, owner, holder, tuple(offered))
+
+    async def events(self, request_id: int) -> list[Event]:
+        """The audit log of one request, oldest first."""
+        async with self.db.tx() as tx:
+            return await tx.events(request_id)
+
+    async def owner_requests(self, telegram_id: int) -> list[Request]:
+        async with self.db.tx() as tx:
+            person = await self._person(tx, telegram_id)
+            statuses = [*OPEN_STATUSES, RequestStatus.RESOLVED]
+            return await tx.requests_where("owner_id", person.id, statuses)
+
+    async def commissioner_requests(self, telegram_id: int) -> tuple[list[Request], list[Request]]:
+        """(held and open, offered and waiting for a tap)."""
+        async with self.db.tx() as tx:
+            person = await self._person(tx, telegram_id)
+            held = await tx.requests_where("holder_id", person.id, WORKING)
+            waiting = await tx.requests_offered_to(person.id, CLAIMABLE)
+            return held, waiting
+
+    async def enterprises_of(self, telegram_id: int) -> list[Enterprise]:
+        async with self.db.tx() as tx:
+            person = await self._person(tx, telegram_id)
+            return await tx.enterprises_of_contact(person.phone)
+
+    # ---- onboarding and preferences -------------------------------------------------------
+
+    async def onboard(
+        self, telegram_id: int, phone: str, language: str | None, update_id: int | None = None
+    ) -> Onboarded | None:
+        """Binds the Telegram account whose own contact carries a rostered phone; None if none."""
+        normalised = normalise_phone(phone)
+        async with self._tx(update_id) as tx:
+            person = await tx.person_by_phone(normalised)
+            if person is None or not person.active or not person.roles:
+                return None
+            await tx.bind_telegram(person.id, telegram_id, language)
+            await self._event(tx, None, person, "person_bound", telegram_id=telegram_id)
+            bound = await tx.person(person.id)
+            assert bound is not None
+            return Onboarded(bound, tuple(await tx.enterprises_of_contact(bound.phone)))
+
+    async def set_language(self, telegram_id: int, language: str) -> None:
+        async with self._tx() as tx:
+            person = await self._person(tx, telegram_id)
+            await tx.set_language(person.id, language)
+
+    async def set_away(self, telegram_id: int, away: bool) -> Person:
+        async with self._tx() as tx:
+            person = await self._person(tx, telegram_id)
+            if not person.has(Role.COMMISSIONER):
+                raise Refused(Refusal.NOT_ALLOWED)
+            await tx.set_away(person.id, away)
+            await self._event(tx, None, person, "away_set" if away else "back_set")
+            updated = await tx.person(person.id)
+            assert updated is not None
+            return updated
+
+    # ---- intake (the draft is saved at every step) -----------------------------------------
+
+    async def draft(self, telegram_id: int) -> Draft | None:
+        async with self.db.tx() as tx:
+            found = await tx.draft(telegram_id, INTAKE)
+        return Draft(user_id=telegram_id, step=found[0], **found[1]) if found else None
+
+    async def save_draft(self, draft: Draft) -> None:
+        data: dict[str, Any] = draft.model_dump(mode="json", exclude={"user_id", "step"})
+        async with self._tx() as tx:
+            await tx.save_draft(draft.user_id, INTAKE, draft.step, data, self.clock.now())
+
+    async def drop_draft(self, telegram_id: int, flow: str = INTAKE) -> bool:
+        async with self._tx() as tx:
+            existed = await tx.draft(telegram_id, flow) is not None
+            await tx.delete_draft(telegram_id, flow)
+            return existed
+
+    async def intake_steps(self) -> dict[int, str]:
+        """Every owner's current intake step, for the conversation handler after a restart."""
+        async with self.db.tx() as tx:
+            return dict(await tx.drafts(INTAKE))
+
+    @staticmethod
+    def check_description(text: str) -> str:
+        text = text.strip()
+        if not DESCRIPTION_MIN <= len(text) <= DESCRIPTION_MAX:
+            raise Refused(Refusal.BAD_INPUT, field="description", length=len(text))
+        return text
+
+    async def submit(self, telegram_id: int, update_id: int | None = None) -> Submitted:
+        """Turns the owner's finished draft into request #N and dispatches it."""
+        now = self.clock.now()
+        async with self._tx(update_id) as tx:
+            owner = await self._person(tx, telegram_id)
+            found = await tx.draft(telegram_id, INTAKE)
+            if found is None:
+                raise Refused(Refusal.NOT_FOUND)
+            draft = Draft(user_id=telegram_id, step=found[0], **found[1])
+            if draft.category is None or draft.description is None or draft.urgency is None:
+                raise Refused(Refusal.BAD_INPUT, field="draft")
+            enterprises = await tx.enterprises_of_contact(owner.phone)
+            enterprise = next(
+                (e for e in enterprises if e.id == draft.enterprise_id),
+                enterprises[0] if enterprises else None,
+            )
+            if enterprise is None:
+                raise Refused(Refusal.NO_ENTERPRISE)
+            request_id = await tx.insert_request(
+                enterprise.id,
+                owner.id,
+                draft.category,
+                draft.description,
+                draft.urgency,
+                draft.attachments,
+                now,
+            )
+            submitted = transition(None, Action.SUBMIT)
+            await self._event(
+                tx,
+                request_id,
+                owner,
+                "submitted",
+                None,
+                submitted,
+                category=draft.category,
+                urgency=draft.urgency.value,
+                attachments=len(draft.attachments),
+            )
+            await tx.delete_draft(telegram_id, INTAKE)
+            tier, recipients = await self._dispatch(tx, request_id, owner, RequestStatus.SUBMITTED)
+            request = await self._request(tx, request_id)
+            await self._notify(
+                tx,
+                [owner],
+                "received",
+                request,
+                tier=tier.value,
+                names="、".join(p.name for p in recipients),
+            )
+            return Submitted(request, tier, tuple(recipients))
+
+    async def _dispatch(
+        self,
+        tx: Tx,
+        request_id: int,
+        actor: Person | None,
+        before: RequestStatus,
+        start: Tier = Tier.COMMISSIONER,
+        reason: str | None = None,
+    ) -> tuple[Tier, list[Person]]:
+        """Offers the request to the next tier that has someone, and tells them."""
+        request = await self._request(tx, request_id)
+        enterprise = await tx.enterprise(request.enterprise_id)
+        commissioner = (
+            await tx.person(enterprise.commissioner_id)
+            if enterprise and enterprise.commissioner_id
+            else None
+        )
+        category = self.catalog.category(request.category)
+        team = category.team if category else "relief"
+        everyone = await tx.people_with_role(Role.COMMISSIONER)
+        declined = frozenset(
+            e.actor_id for e in await tx.events(request_id) if e.kind == "declined" and e.actor_id
+        )
+        tier, recipients = route(commissioner, everyone, team, declined, start)
+        if tier == Tier.SUPERVISORS and not recipients:
+            recipients = []
+        action = Action.DISPATCH if tier == Tier.COMMISSIONER else Action.ESCALATE
+        if before == RequestStatus.DISPATCHED and action == Action.DISPATCH:
+            action = Action.REASSIGN
+        after = transition(before, action)
+        now = self.clock.now()
+        if not await tx.move(request_id, [before], after, dispatched_at=_text(now)):
+            raise Refused(Refusal.NOT_CLAIMABLE, request_id=request_id)
+        await tx.withdraw_offers(request_id)
+        await tx.offer(request_id, [p.id for p in recipients], tier.value, now)
+        await self._event(
+            tx,
+            request_id,
+            actor,
+            "dispatched" if action != Action.ESCALATE else "escalated",
+            before,
+            after,
+            tier=tier.value,
+            to=",".join(str(p.id) for p in recipients),
+            reason=reason,
+        )
+        moved = await self._request(tx, request_id)
+        await self._notify(tx, recipients, "card", moved, edit_key=None, fresh=True)
+        for attachment in moved.attachments:
+            await self._notify(
+                tx,
+                recipients,
+                "attachment",
+                moved,
+                file_id=attachment.file_id,
+                file_kind=attachment.kind,
+                file_name=attachment.file_name,
+            )
+        if tier != Tier.COMMISSIONER:
+            # Supervisors hear of every request that left its commissioner's hands.
+            watchers = [s for s in await self._supervisors(tx) if s not in recipients]
+            await self._notify(tx, watchers, "escalated", moved, tier=tier.value, reason=reason)
+        return tier, recipients
+
+    # ---- commissioner actions -------------------------------------------------------------
+
+    async def accept(
+        self, request_id: int, telegram_id: int, update_id: int | None = None
+    ) -> Accepted:
+        """One tap takes the request: a conditional UPDATE makes exactly one winner."""
+        now = self.clock.now()
+        async with self._tx(update_id) as tx:
+            person = await self._person(tx, telegram_id)
+            request = await self._request(tx, request_id)
+            if request.holder_id == person.id and request.status in WORKING:
+                return Accepted(request, person, again=True)
+            if request.status in WORKING or request.status in (
+                RequestStatus.RESOLVED,
+                RequestStatus.CLOSED,
+            ):
+                holder = await tx.person(request.holder_id) if request.holder_id else None
+                raise Refused(
+                    Refusal.ALREADY_TAKEN,
+                    request_id=request_id,
+                    holder=holder.name if holder else None,
+                )
+            if person.id not in await tx.offered(request_id):
+                raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
+            due = self.deadlines.resolve_due(now, request.urgency)
+            if not await tx.claim(request_id, person.id, sources(Action.ACCEPT), now, due):
+                raise Refused(Refusal.NOT_CLAIMABLE, request_id=request_id)
+            others = [p for p in await tx.offered(request_id) if p != person.id]
+            await tx.withdraw_offers(request_id)
+            await self._event(
+                tx,
+                request_id,
+                person,
+                "accepted",
+                request.status,
+                RequestStatus.ACCEPTED,
+                due_at=_text(due),
+            )
+            accepted = await self._request(tx, request_id)
+            owner = await tx.person(accepted.owner_id)
+            await self._notify(tx, [person], "card", accepted, edit_key="card")
+            await self._notify(
+                tx, await self._people(tx, others), "card", accepted, edit_key="card"
+            )
+            await self._notify(tx, [owner], "accepted", accepted, holder=person.name)
+            return Accepted(accepted, person, again=False)
+
+    async def _offered_or_holder(self, tx: Tx, request: Request, person: Person) -> None:
+        if request.holder_id == person.id:
+            return
+        if person.id in await tx.offered(request.id) and request.status in CLAIMABLE:
+            return
+        raise Refused(Refusal.NOT_ALLOWED, request_id=request.id)
+
+    async def decline(
+        self, request_id: int, telegram_id: int, reason: str, update_id: int | None = None
+    ) -> tuple[Tier, list[Person]]:
+        """The recipient gives it back with a reason; it goes on to the team, then supervisors."""
+        reason = reason.strip()
+        if not 2 <= len(reason) <= NOTE_MAX:
+            raise Refused(Refusal.BAD_INPUT, field="reason")
+        async with self._tx(update_id) as tx:
+            person = await self._person(tx, telegram_id)
+            request = await self._request(tx, request_id)
+            if request.status not in CLAIMABLE:
+                holder = await tx.person(request.holder_id) if request.holder_id else None
+                raise Refused(
+                    Refusal.ALREADY_TAKEN if holder else Refusal.NOT_CLAIMABLE,
+                    request_id=request_id,
+                    holder=holder.name if holder else None,
+                )
+            offered = await tx.offered(request_id)
+            if person.id not in offered:
+                raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
+            await self._event(
+                tx,
+                request_id,
+                person,
+                "declined",
+                request.status,
+                request.status,
+                reason=reason,
+            )
+            await tx.withdraw_offers(request_id, person.id)
+            await tx.delete_draft(telegram_id, "decline")
+            await self._notify(tx, [person], "card", request, edit_key="card")
+            remaining = [p for p in offered if p != person.id]
+            if remaining:
+                # Others on the same tier still hold the offer; nothing moves yet.
+                return Tier.TEAM, await self._people(tx, remaining)
+            start = Tier.TEAM if request.status == RequestStatus.DISPATCHED else Tier.SUPERVISORS
+            return await self._dispatch(
+                tx, request_id, person, request.status, start=start, reason=reason
+            )
+
+    async def resolve(
+        self,
+        request_id: int,
+        telegram_id: int,
+        outcome: Outcome,
+        summary: str,
+        update_id: int | None = None,
+    ) -> Request:
+        summary = summary.strip()
+        if not 2 <= len(summary) <= NOTE_MAX:
+            raise Refused(Refusal.BAD_INPUT, field="summary")
+        now = self.clock.now()
+        async with self._tx(update_id) as tx:
+            person = await self._person(tx, telegram_id)
+            request = await self._request(tx, request_id)
+            if request.holder_id != person.id:
+                raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
+            after = transition(request.status, Action.RESOLVE)
+            if not await tx.move(
+                request_id,
+                [request.status],
+                after,
+                resolved_at=_text(now),
+                outcome=outcome.value,
+                resolution=summary,
+            ):
+                raise Refused(Refusal.NOT_WORKING, request_id=request_id)
+            await self._event(
+                tx,
+                request_id,
+                person,
+                "resolved",
+                request.status,
+                after,
+                outcome=outcome.value,
+                summary=summary,
+            )
+            await tx.delete_draft(telegram_id, "resolve")
+            resolved = await self._request(tx, request_id)
+            owner = await tx.person(resolved.owner_id)
+            await self._notify(tx, [person], "card", resolved, edit_key="card")
+            await self._notify(tx, [owner], "resolved", resolved, holder=person.name)
+            return resolved
+
+    async def note(
+        self, request_id: int, telegram_id: int, text: str, update_id: int | None = None
+    ) -> None:
+        """A progress note from the holder, kept in the log and passed to the owner."""
+        text = text.strip()
+        if not 1 <= len(text) <= NOTE_MAX:
+            raise Refused(Refusal.BAD_INPUT, field="note")
+        async with self._tx(update_id) as tx:
+            person = await self._person(tx, telegram_id)
+            request = await self._request(tx, request_id)
+            if request.holder_id != person.id or request.status not in WORKING:
+                raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
+            await self._event(tx, request_id, person, "noted", text=text)
+            await tx.delete_draft(telegram_id, "note")
+            owner = await tx.person(request.owner_id)
+            await self._notify(tx, [owner], "note", request, holder=person.name, text=text)
+
+    async def rate(
+        self, request_id: int, telegram_id: int, stars: int, update_id: int | None = None
+    ) -> Request:
+        if not 1 <= stars <= 5:
+            raise Refused(Refusal.BAD_INPUT, field="rating")
+        now = self.clock.now()
+        async with self._tx(update_id) as tx:
+            person = await self._person(tx, telegram_id)
+            request = await self._request(tx, request_id)
+            if request.owner_id != person.id:
+                raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
+            if request.status != RequestStatus.RESOLVED:
+                raise Refused(Refusal.NOT_WORKING, request_id=request_id)
+            after = transition(request.status, Action.CLOSE)
+            await tx.move(request_id, [request.status], after, rating=stars, closed_at=_text(now))
+            await self._event(tx, request_id, person, "rated", request.status, after, stars=stars)
+            closed = await self._request(tx, request_id)
+            holder = await tx.person(closed.holder_id) if closed.holder_id else None
+            await self._notify(tx, [person], "rated", closed, edit_key="rate", stars=stars)
+            await self._notify(tx, [holder], "rated_holder", closed, stars=stars)
+            return closed
+
+    # ---- pending inputs (a reason, a summary, a note: the next text the person sends) -------
+
+    async def expect(
+        self, telegram_id: int, flow: str, request_id: int, **data: str | int | None
+    ) -> None:
+        async with self._tx() as tx:
+            await tx.save_draft(
+                telegram_id, flow, "text", {"request_id": request_id, **data}, self.clock.now()
+            )
+
+    async def expected(self, telegram_id: int) -> tuple[str, dict[str, Any]] | None:
+        """The input this person was last asked for (decline reason, resolve summary, note)."""
+        async with self.db.tx() as tx:
+            for flow in ("decline", "resolve", "note"):
+                found = await tx.draft(telegram_id, flow)
+                if found:
+                    return flow, found[1]
+        return None
+
+    async def authorise_holder(self, request_id: int, telegram_id: int) -> Request:
+        async with self.db.tx() as tx:
+            person = await self._person(tx, telegram_id)
+            request = await self._request(tx, request_id)
+            if request.holder_id != person.id:
+                raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
+            if request.status not in WORKING:
+                raise Refused(Refusal.NOT_WORKING, request_id=request_id)
+            return request
+
+    async def authorise_offered(self, request_id: int, telegram_id: int) -> Request:
+        async with self.db.tx() as tx:
+            person = await self._person(tx, telegram_id)
+            request = await self._request(tx, request_id)
+            if request.status not in CLAIMABLE:
+                holder = await tx.person(request.holder_id) if request.holder_id else None
+                raise Refused(
+                    Refusal.ALREADY_TAKEN if holder else Refusal.NOT_CLAIMABLE,
+                    request_id=request_id,
+                    holder=holder.name if holder else None,
+                )
+            if person.id not in await tx.offered(request_id):
+                raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
+            return request
+
+    # ---- relay ----------------------------------------------------------------------------
+
+    async def relay(
+        self,
+        request_id: int,
+        telegram_id: int,
+        text: str | None,
+        file_id: str | None = None,
+        file_kind: str | None = None,
+        update_id: int | None = None,
+    ) -> list[Person]:
+        """Passes a message about #N to the other side of it; returns who receives it."""
+        async with self._tx(update_id) as tx:
+            person = await self._person(tx, telegram_id)
+            request = await self._request(tx, request_id)
+            supervisors = await self._supervisors(tx)
+            parties = {request.owner_id, request.holder_id} | {s.id for s in supervisors}
+            if person.id not in parties:
+                raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
+            if person.id == request.owner_id:
+                targets = [request.holder_id] if request.holder_id else await tx.offered(request_id)
+            elif person.id == request.holder_id:
+                targets = [request.owner_id]
+            else:
+                targets = [request.owner_id, *([request.holder_id] if request.holder_id else [])]
+            recipients = [p for p in await self._people(tx, targets) if p.id != person.id]
+            if not recipients:
+                raise Refused(Refusal.NOT_CLAIMABLE, request_id=request_id)
+            await self._event(
+                tx,
+                request_id,
+                person,
+                "relayed",
+                text=(text or "")[:NOTE_MAX],
+                file=file_kind,
+                to=",".join(str(p.id) for p in recipients),
+            )
+            await self._notify(
+                tx,
+                recipients,
+                "relay",
+                request,
+                sender=person.name,
+                text=text,
+                file_id=file_id,
+                file_kind=file_kind,
+            )
+            return recipients
+
+    async def request_for_message(self, chat_id: int, message_id: int) -> int | None:
+        async with self.db.tx() as tx:
+            return await tx.request_of_message(chat_id, message_id)
+
+
+def _text(when: Any) -> str:
+    from bot.domain.clock import to_text
+
+    return to_text(when)
+
+
+__all__ = [
+    "DESCRIPTION_MAX",
+    "DESCRIPTION_MIN",
+    "MAX_ATTACHMENTS",
+    "Accepted",
+    "Attachment",
+    "Desk",
+    "Onboarded",
+    "RequestView",
+    "Submitted",
+]

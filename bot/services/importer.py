@@ -1,0 +1,726 @@
+"""Roster import: commissioners, enterprises and supervisors from CSV, every row or none.
+
+The columns of each kind are fixed by interface.md ("CSV formats"); their order is free, and
+header names are matched without regard to case or surrounding spaces. The file is UTF-8,
+with or without a BOM. Blank lines (and rows of empty cells, as spreadsheets leave behind)
+are skipped; line numbers in errors are the file's physical lines, the header being line 1.
+
+Every row is checked before anything is written, and all problems are reported together:
+
+- ``name`` is required in every kind.
+- ``phone`` (commissioners, supervisors) must be a mainland mobile number: after
+  normalising (``bot.domain.phones.normalise_phone``: digits only, ``+86``/``86`` dropped
+  from 13 digits) it is 11 digits starting with 1, since these people bind their Telegram
+  account by sharing their own contact. It must be unique in the file.
+- ``contact_phone`` (enterprises) is optional but, when given, is 7 to 12 digits after
+  normalising, because landlines such as ``023-7xxxxxxx`` are common for enterprises; a
+  contact phone then needs a ``contact_name``, and one phone cannot carry two names.
+- Letters in a phone are an error (they are usually a typo, not formatting); full-width
+  digits and punctuation are folded to ASCII first.
+- ``commissioner_phone`` (enterprises) is optional (no commissioner: requests go to the
+  category's team); when given it is a mobile number of an active commissioner already in
+  the database, so commissioners are imported before enterprises.
+- ``teams`` (commissioners) is a ``;``-separated list of known team keys, possibly empty.
+- ``telegram_id`` is optional; when given it is a positive integer, unique in the file.
+- ``credit_code`` is the 18-character Unified Social Credit Code (digits and capital letters
+  other than I, O, S, V and Z; lower case is accepted), unique in the file. Its check
+  character is not verified.
+- The number of cells in a row must match the header (a missing or extra comma would shift
+  every value after it into the wrong column).
+
+A clean file is applied in one transaction: each row is upserted (an enterprise's contact
+becomes a person with the owner role), created/updated/unchanged are counted against what
+was there before, ``sync`` deactivates (never deletes) those the file no longer lists, and a
+``roster_imported`` event is appended. ``dry_run`` does all of it and then rolls back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import difflib
+import io
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from bot.domain.models import Enterprise, Event, Language, Person, Role
+from bot.domain.phones import normalise_phone
+from bot.services.ports import Clock, UnitOfWork
+
+if TYPE_CHECKING:
+    # The transaction's shape is the storage adapter's; services only use its methods.
+    from bot.storage.repositories import Tx
+
+__all__ = ["COLUMNS", "ImportReport", "RosterKind", "RowError", "import_roster"]
+
+
+class RosterKind(StrEnum):
+    COMMISSIONERS = "commissioners"
+    ENTERPRISES = "enterprises"
+    SUPERVISORS = "supervisors"
+
+
+COLUMNS: Mapping[RosterKind, tuple[str, ...]] = {
+    RosterKind.COMMISSIONERS: ("name", "phone", "teams", "telegram_id"),
+    RosterKind.ENTERPRISES: (
+        "name",
+        "credit_code",
+        "industry",
+        "chain",
+        "contact_name",
+        "contact_phone",
+        "commissioner_phone",
+    ),
+    RosterKind.SUPERVISORS: ("name", "phone", "telegram_id"),
+}
+
+_MOBILE = re.compile(r"1[0-9]{10}")
+_ANY_PHONE = re.compile(r"[0-9]{7,12}")
+# What a phone cell may hold besides digits: the ways people format numbers, nothing else.
+_PHONE_CHARS = re.compile(r"[0-9+\-\s().]*")
+_CREDIT_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
+_TELEGRAM_ID_MAX = 2**63 - 1  # SQLite's INTEGER
+
+# Reasons in both languages: the CLI prints them to operators who may read either.
+_REASONS: dict[str, tuple[str, str]] = {
+    "unreadable": ("cannot read the file: {error}", "无法读取文件：{error}"),
+    "not_utf8": (
+        "not UTF-8 text; save the file as 'CSV UTF-8'",
+        "不是 UTF-8 文本，请另存为“CSV UTF-8”格式",
+    ),
+    "gbk": (
+        "not UTF-8 text (it looks like GBK, Excel's plain 'CSV' on Chinese Windows); "
+        "save the file as 'CSV UTF-8'",
+        "不是 UTF-8 文本（看起来是 GBK 编码，即中文 Windows 下 Excel 的普通 CSV），"
+        "请另存为“CSV UTF-8”格式",
+    ),
+    "malformed": ("malformed CSV: {error}", "CSV 格式错误：{error}"),
+    "empty_file": (
+        "the file is empty; the first line must be the header: {expected}",
+        "文件为空，第一行应为表头：{expected}",
+    ),
+    "unnamed_column": ("column {n} of the header has no name", "表头第 {n} 列没有列名"),
+    "duplicate_columns": ("duplicate column(s): {names}", "重复的列：{names}"),
+    "unknown_columns": (
+        "unknown column(s): {names} (expected: {expected})",
+        "未知的列：{names}（应为：{expected}）",
+    ),
+    "missing_columns": (
+        "missing column(s): {names} (expected: {expected})",
+        "缺少列：{names}（应为：{expected}）",
+    ),
+    "cell_count": (
+        "{got} cells but the header has {want} (a comma missing or extra? "
+        "quote values that contain commas)",
+        "有 {got} 个单元格，但表头有 {want} 列（是否少了或多了逗号？含逗号的值请加英文引号）",
+    ),
+    "required": ("{column} is required", "{column} 不能为空"),
+    "bad_mobile": (
+        "{column} '{value}' is not a valid mobile number "
+        "(11 digits starting with 1 after normalising)",
+        "{column} '{value}' 不是有效的手机号（规范化后应为以 1 开头的 11 位数字）",
+    ),
+    "bad_phone": (
+        "{column} '{value}' is not a valid phone number (7 to 12 digits after normalising)",
+        "{column} '{value}' 不是有效的电话号码（规范化后应为 7 至 12 位数字）",
+    ),
+    "bad_telegram_id": (
+        "telegram_id must be a positive integer, not '{value}'",
+        "telegram_id 必须是正整数，而不是 '{value}'",
+    ),
+    "bad_credit_code": (
+        "credit_code '{value}' is not a Unified Social Credit Code "
+        "(18 digits or capital letters other than I, O, S, V, Z)",
+        "credit_code '{value}' 不是有效的统一社会信用代码"
+        "（18 位数字或大写字母，不含 I、O、S、V、Z）",
+    ),
+    "unknown_team": (
+        "unknown team '{team}' (known: {known}){hint}",
+        "未知的服务团 '{team}'（可选：{known}）{hint}",
+    ),
+    "duplicate": (
+        "duplicate {column} {value} (also on line {other})",
+        "{column} {value} 重复（第 {other} 行也有）",
+    ),
+    "contact_name_needed": (
+        "contact_name is required when contact_phone is given",
+        "填写了 contact_phone 时 contact_name 不能为空",
+    ),
+    "contact_two_names": (
+        "contact_phone {phone} is '{other_name}' on line {other} but '{name}' here",
+        "contact_phone {phone} 在第 {other} 行的联系人是 '{other_name}'，这里是 '{name}'",
+    ),
+    "no_commissioner": (
+        "commissioner_phone {phone} is not an active commissioner in the database "
+        "(import the commissioners first)",
+        "commissioner_phone {phone} 不是数据库中在岗的服务专员（请先导入服务专员名册）",
+    ),
+    "sync_empty": (
+        "the file lists no {kind}; with --sync that would deactivate all of them, so nothing "
+        "was done",
+        "文件中没有任何{kind}；使用 --sync 会停用全部，因此未做任何改动",
+    ),
+}
+_HINT = ("; did you mean '{match}'?", "，是否应为 '{match}'？")
+
+_SUMMARY: dict[Language, dict[str, str]] = {
+    Language.EN: {
+        "commissioners": "commissioners",
+        "enterprises": "enterprises",
+        "supervisors": "supervisors",
+        "title": "Roster import: {kind}",
+        "errors": "{n} error(s); nothing was written",
+        "created": "Created: {n}",
+        "updated": "Updated: {n}",
+        "unchanged": "Unchanged: {n}",
+        "deactivated": "Deactivated: {n}",
+        "contacts_deactivated": "Contacts no longer listed (owner role deactivated): {n}",
+        "dry_run": "Dry run: nothing was written",
+        "written": "Written",
+        "line": "line {line}: {reason}",
+    },
+    Language.ZH: {
+        "commissioners": "服务专员",
+        "enterprises": "企业",
+        "supervisors": "督导",
+        "title": "名册导入：{kind}",
+        "errors": "{n} 处错误，未写入任何数据",
+        "created": "新增：{n}",
+        "updated": "更新：{n}",
+        "unchanged": "未变：{n}",
+        "deactivated": "停用：{n}",
+        "contacts_deactivated": "不再列出的联系人（已停用企业主身份）：{n}",
+        "dry_run": "试运行：未写入任何数据",
+        "written": "已写入",
+        "line": "第 {line} 行：{reason}",
+    },
+}
+
+
+def _lang(lang: str) -> Language:
+    return Language.ZH if lang == Language.ZH else Language.EN
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem found in the file; line 0 means the file as a whole."""
+
+    line: int
+    reason: str
+    reason_zh: str = ""
+
+    def text(self, lang: str) -> str:
+        """The error as one line of output in the given language."""
+        zh = _lang(lang) == Language.ZH
+        reason = self.reason_zh if zh and self.reason_zh else self.reason
+        if self.line <= 0:
+            return reason
+        return _SUMMARY[_lang(lang)]["line"].format(line=self.line, reason=reason)
+
+
+def _error(line: int, key: str, **params: object) -> RowError:
+    """A reason from the table; a parameter given as an (en, zh) pair is picked per language."""
+    en, zh = _REASONS[key]
+
+    def pick(i: int) -> dict[str, object]:
+        return {k: v[i] if isinstance(v, tuple) else v for k, v in params.items()}
+
+    return RowError(line, en.format(**pick(0)), zh.format(**pick(1)))
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import found and did; with errors, nothing was written."""
+
+    kind: RosterKind
+    created: int
+    updated: int
+    unchanged: int
+    deactivated: int
+    errors: tuple[RowError, ...]
+    dry_run: bool
+    written: bool
+    # Enterprises with sync only: owners whose phone no longer appears as a contact.
+    contacts_deactivated: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self, lang: str) -> str:
+        """One line per fact, in zh or en, for the CLI."""
+        t = _SUMMARY[_lang(lang)]
+        lines = [t["title"].format(kind=t[self.kind.value])]
+        if self.errors:
+            lines.append(t["errors"].format(n=len(self.errors)))
+            lines.extend(e.text(lang) for e in self.errors)
+            return "\n".join(lines)
+        lines.append(t["created"].format(n=self.created))
+        lines.append(t["updated"].format(n=self.updated))
+        lines.append(t["unchanged"].format(n=self.unchanged))
+        lines.append(t["deactivated"].format(n=self.deactivated))
+        if self.contacts_deactivated:
+            lines.append(t["contacts_deactivated"].format(n=self.contacts_deactivated))
+        lines.append(t["dry_run"] if self.dry_run else t["written"])
+        return "\n".join(lines)
+
+
+# ---- parsing (no database) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _PersonRow:
+    line: int
+    name: str
+    phone: str
+    telegram_id: int | None
+    teams: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _EnterpriseRow:
+    line: int
+    name: str
+    credit_code: str
+    industry: str
+    chain: str
+    contact_name: str
+    contact_phone: str
+    commissioner_phone: str
+
+
+@dataclass
+class _Parsed:
+    errors: list[RowError] = field(default_factory=list)
+    people: list[_PersonRow] = field(default_factory=list)
+    enterprises: list[_EnterpriseRow] = field(default_factory=list)
+    # Enterprise rows whose commissioner_phone is well formed, for the database check.
+    commissioner_refs: list[tuple[int, str]] = field(default_factory=list)
+
+
+class _Unreadable(Exception):
+    def __init__(self, error: RowError) -> None:
+        super().__init__(error.reason)
+        self.error = error
+
+
+def _decode(data: bytes) -> str:
+    """The file's text; a BOM is dropped, anything but UTF-8 is refused with a hint."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        try:
+            data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise _Unreadable(_error(line, "not_utf8")) from exc
+        raise _Unreadable(_error(line, "gbk")) from exc
+
+
+def _records(text: str) -> list[tuple[int, list[str]]]:
+    """Every non-blank record with the physical line it starts on."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                records.append((start, cells))
+            # A quoted cell may span lines, so the next record starts after the last one read.
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise _Unreadable(_error(reader.line_num, "malformed", error=exc)) from exc
+    return records
+
+
+def _header(kind: RosterKind, line: int, cells: Sequence[str]) -> tuple[list[str], list[RowError]]:
+    """The header's column names, or the reasons it does not fit the kind."""
+    names = [c.strip().lower() for c in cells]
+    while names and not names[-1]:
+        names.pop()  # spreadsheets pad the header with empty cells
+    expected = COLUMNS[kind]
+    listed = ", ".join(expected)
+    errors = [_error(line, "unnamed_column", n=i + 1) for i, n in enumerate(names) if not n]
+    present = [n for n in names if n]
+    duplicates = sorted({n for n in present if present.count(n) > 1})
+    unknown = [n for n in dict.fromkeys(present) if n not in expected]
+    missing = [n for n in expected if n not in present]
+    if duplicates:
+        errors.append(_error(line, "duplicate_columns", names=", ".join(duplicates)))
+    if unknown:
+        errors.append(_error(line, "unknown_columns", names=", ".join(unknown), expected=listed))
+    if missing:
+        errors.append(_error(line, "missing_columns", names=", ".join(missing), expected=listed))
+    return names, errors
+
+
+def _fold(value: str) -> str:
+    """Full-width digits, letters and punctuation as ASCII (a Chinese IME's habit)."""
+    return unicodedata.normalize("NFKC", value).strip()
+
+
+def _phone(errors: list[RowError], line: int, column: str, raw: str, *, mobile: bool) -> str | None:
+    """The normalised phone, or None after recording why it is not one."""
+    folded = _fold(raw)
+    phone = normalise_phone(folded)
+    pattern = _MOBILE if mobile else _ANY_PHONE
+    if _PHONE_CHARS.fullmatch(folded) and pattern.fullmatch(phone):
+        return phone
+    errors.append(_error(line, "bad_mobile" if mobile else "bad_phone", column=column, value=raw))
+    return None
+
+
+def _telegram_id(errors: list[RowError], line: int, raw: str) -> int | None:
+    folded = _fold(raw)
+    if re.fullmatch(r"[0-9]+", folded) and 0 < int(folded) <= _TELEGRAM_ID_MAX:
+        return int(folded)
+    errors.append(_error(line, "bad_telegram_id", value=raw))
+    return None
+
+
+def _teams(errors: list[RowError], line: int, raw: str, known: frozenset[str]) -> frozenset[str]:
+    keys = [k.strip().lower() for k in _fold(raw).split(";")]
+    found: set[str] = set()
+    for key in filter(None, keys):
+        if key in known:
+            found.add(key)
+            continue
+        match = difflib.get_close_matches(key, sorted(known), n=1)
+        hint = tuple(h.format(match=match[0]) for h in _HINT) if match else ""
+        errors.append(
+            _error(line, "unknown_team", team=key, hint=hint, known=", ".join(sorted(known)))
+        )
+    return frozenset(found)
+
+
+class _Unique:
+    """First line each value of a column was seen on, to report repeats."""
+
+    def __init__(self, column: str) -> None:
+        self.column = column
+        self.seen: dict[object, int] = {}
+
+    def check(self, errors: list[RowError], line: int, value: object) -> None:
+        other = self.seen.setdefault(value, line)
+        if other != line:
+            errors.append(_error(line, "duplicate", column=self.column, value=value, other=other))
+
+
+def _parse(kind: RosterKind, text: str, teams: frozenset[str]) -> _Parsed:
+    """Checks the header and every row without the database; keeps the rows that pass."""
+    parsed = _Parsed()
+    records = _records(text)
+    if not records:
+        parsed.errors.append(_error(1, "empty_file", expected=",".join(COLUMNS[kind])))
+        return parsed
+    header_line, header_cells = records[0]
+    names, parsed.errors = _header(kind, header_line, header_cells)
+    if parsed.errors:
+        return parsed  # without the right columns no row can be read
+    phones, telegram_ids = _Unique("phone"), _Unique("telegram_id")
+    codes = _Unique("credit_code")
+    contacts: dict[str, tuple[int, str]] = {}
+    for line, cells in records[1:]:
+        errors: list[RowError] = []
+        used = len(cells)
+        while used > len(names) and not cells[used - 1].strip():
+            used -= 1  # trailing empty cells are spreadsheet padding, not data
+        if used != len(names):
+            parsed.errors.append(_error(line, "cell_count", got=used, want=len(names)))
+            continue
+        row = {name: cells[i].strip() for i, name in enumerate(names)}
+        if not row["name"]:
+            errors.append(_error(line, "required", column="name"))
+        if kind is RosterKind.ENTERPRISES:
+            _enterprise_row(parsed, errors, line, row, codes, contacts)
+        else:
+            _person_row(parsed, errors, line, row, kind, teams, phones, telegram_ids)
+        parsed.errors.extend(errors)
+    return parsed
+
+
+def _person_row(
+    parsed: _Parsed,
+    errors: list[RowError],
+    line: int,
+    row: Mapping[str, str],
+    kind: RosterKind,
+    known_teams: frozenset[str],
+    phones: _Unique,
+    telegram_ids: _Unique,
+) -> None:
+    phone: str | None = None
+    if not row["phone"]:
+        errors.append(_error(line, "required", column="phone"))
+    else:
+        phone = _phone(errors, line, "phone", row["phone"], mobile=True)
+        if phone is not None:
+            phones.check(errors, line, phone)
+    telegram_id: int | None = None
+    if row["telegram_id"]:
+        telegram_id = _telegram_id(errors, line, row["telegram_id"])
+        if telegram_id is not None:
+            telegram_ids.check(errors, line, telegram_id)
+    teams: frozenset[str] = frozenset()
+    if kind is RosterKind.COMMISSIONERS:
+        teams = _teams(errors, line, row["teams"], known_teams)
+    if not errors and phone is not None:
+        parsed.people.append(_PersonRow(line, row["name"], phone, telegram_id, teams))
+
+
+def _enterprise_row(
+    parsed: _Parsed,
+    errors: list[RowError],
+    line: int,
+    row: Mapping[str, str],
+    codes: _Unique,
+    contacts: dict[str, tuple[int, str]],
+) -> None:
+    code = _fold(row["credit_code"]).upper()
+    if not code:
+        errors.append(_error(line, "required", column="credit_code"))
+    elif not _CREDIT_CODE.fullmatch(code):
+        errors.append(_error(line, "bad_credit_code", value=row["credit_code"]))
+    else:
+        codes.check(errors, line, code)
+    contact_phone = ""
+    if row["contact_phone"]:
+        contact_phone = (
+            _phone(errors, line, "contact_phone", row["contact_phone"], mobile=False) or ""
+        )
+        if contact_phone and not row["contact_name"]:
+            errors.append(_error(line, "contact_name_needed"))
+        elif contact_phone:
+            # One person, one name: the owner row cannot be renamed back and forth in one file.
+            other, other_name = contacts.setdefault(contact_phone, (line, row["contact_name"]))
+            if other_name != row["contact_name"]:
+                errors.append(
+                    _error(
+                        line,
+                        "contact_two_names",
+                        phone=contact_phone,
+                        other=other,
+                        other_name=other_name,
+                        name=row["contact_name"],
+                    )
+                )
+    commissioner_phone = ""
+    if row["commissioner_phone"]:
+        raw = row["commissioner_phone"]
+        commissioner_phone = _phone(errors, line, "commissioner_phone", raw, mobile=True) or ""
+        if commissioner_phone:
+            parsed.commissioner_refs.append((line, commissioner_phone))
+    if not errors:
+        parsed.enterprises.append(
+            _EnterpriseRow(
+                line=line,
+                name=row["name"],
+                credit_code=code,
+                industry=row["industry"],
+                chain=row["chain"],
+                contact_name=row["contact_name"],
+                contact_phone=contact_phone,
+                commissioner_phone=commissioner_phone,
+            )
+        )
+
+
+# ---- applying (one transaction) --------------------------------------------------------
+
+_Change = Literal["created", "updated", "unchanged"]
+
+
+@dataclass
+class _Tally:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deactivated: int = 0
+    contacts_deactivated: int = 0
+
+    def count(self, change: _Change) -> None:
+        setattr(self, change, getattr(self, change) + 1)
+
+
+class _Rollback(Exception):
+    """Raised inside the transaction to undo it (a dry run, or errors found there)."""
+
+
+async def _commissioners_in_db(
+    tx: Tx, refs: Sequence[tuple[int, str]]
+) -> tuple[dict[str, int], list[RowError]]:
+    """The ids of the referenced commissioners, and an error for each one that is not."""
+    ids: dict[str, int] = {}
+    errors: list[RowError] = []
+    for line, phone in refs:
+        if phone not in ids:
+            person = await tx.person_by_phone(phone)
+            if person is None or not person.has(Role.COMMISSIONER):
+                errors.append(_error(line, "no_commissioner", phone=phone))
+                continue
+            ids[phone] = person.id
+    return ids, errors
+
+
+def _person_change(
+    before: Person | None,
+    role: Role,
+    name: str,
+    telegram_id: int | None,
+    teams: frozenset[str] | None,
+) -> _Change:
+    # Someone who did not hold the role (or held it inactive) is new to this roster.
+    if before is None or not before.has(role):
+        return "created"
+    if (
+        before.name != name
+        or (telegram_id is not None and before.telegram_id != telegram_id)
+        or (teams is not None and before.teams != teams)
+    ):
+        return "updated"
+    return "unchanged"
+
+
+async def _apply_people(
+    tx: Tx, kind: RosterKind, rows: Sequence[_PersonRow], sync: bool, tally: _Tally, now: datetime
+) -> None:
+    role = Role.COMMISSIONER if kind is RosterKind.COMMISSIONERS else Role.SUPERVISOR
+    with_teams = kind is RosterKind.COMMISSIONERS
+    for row in rows:
+        before = await tx.person_by_phone(row.phone)
+        person_id = await tx.upsert_person(row.name, row.phone, role, row.telegram_id, now)
+        if with_teams:
+            await tx.set_teams(person_id, row.teams)
+        teams = row.teams if with_teams else None
+        tally.count(_person_change(before, role, row.name, row.telegram_id, teams))
+    if sync:
+        tally.deactivated = await tx.deactivate_role_except(role, [r.phone for r in rows])
+
+
+async def _apply_enterprises(
+    tx: Tx,
+    rows: Sequence[_EnterpriseRow],
+    commissioners: Mapping[str, int],
+    sync: bool,
+    tally: _Tally,
+    now: datetime,
+) -> None:
+    for row in rows:
+        contact_changed = False
+        if row.contact_phone:
+            contact = await tx.person_by_phone(row.contact_phone)
+            await tx.upsert_person(row.contact_name, row.contact_phone, Role.OWNER, None, now)
+            contact_changed = (
+                _person_change(contact, Role.OWNER, row.contact_name, None, None) != "unchanged"
+            )
+        before = await tx.enterprise_by_code(row.credit_code)
+        wanted = Enterprise(
+            id=before.id if before else 0,
+            name=row.name,
+            credit_code=row.credit_code,
+            industry=row.industry,
+            chain=row.chain,
+            contact_name=row.contact_name,
+            contact_phone=row.contact_phone,
+            commissioner_id=commissioners.get(row.commissioner_phone),
+            active=True,
+        )
+        await tx.upsert_enterprise(wanted)
+        if before is None:
+            tally.count("created")
+        elif before != wanted or contact_changed:
+            tally.count("updated")
+        else:
+            tally.count("unchanged")
+    if sync:
+        tally.deactivated = await tx.deactivate_enterprises_except(r.credit_code for r in rows)
+        # Owners exist only as enterprise contacts; one no longer listed has nothing to ask for.
+        tally.contacts_deactivated = await tx.deactivate_role_except(
+            Role.OWNER, {r.contact_phone for r in rows if r.contact_phone}
+        )
+
+
+def _failed(kind: RosterKind, errors: Sequence[RowError], dry_run: bool) -> ImportReport:
+    ordered = tuple(sorted(errors, key=lambda e: e.line))  # stable: a line's errors keep order
+    return ImportReport(kind, 0, 0, 0, 0, ordered, dry_run=dry_run, written=False)
+
+
+async def import_roster(
+    db: UnitOfWork,
+    clock: Clock,
+    kind: RosterKind,
+    path: Path,
+    teams: frozenset[str],
+    *,
+    sync: bool = False,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Checks the whole file, then upserts every row in one transaction, or writes nothing."""
+    try:
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        return _failed(kind, [_error(0, "unreadable", error=exc.strerror or exc)], dry_run)
+    try:
+        parsed = _parse(kind, _decode(data), teams)
+    except _Unreadable as exc:
+        return _failed(kind, [exc.error], dry_run)
+    if parsed.errors and not parsed.commissioner_refs:
+        return _failed(kind, parsed.errors, dry_run)
+    errors = list(parsed.errors)
+    rows = parsed.enterprises if kind is RosterKind.ENTERPRISES else parsed.people
+    if sync and not rows and not errors:
+        names = (_SUMMARY[Language.EN][kind], _SUMMARY[Language.ZH][kind])
+        return _failed(kind, [_error(0, "sync_empty", kind=names)], dry_run)
+
+    tally = _Tally()
+    now = clock.now()
+    try:
+        async with db.tx() as tx:
+            # Checked inside the transaction that writes, so the answer cannot go stale.
+            commissioners, missing = await _commissioners_in_db(tx, parsed.commissioner_refs)
+            errors.extend(missing)
+            if errors:
+                raise _Rollback
+            if kind is RosterKind.ENTERPRISES:
+                await _apply_enterprises(tx, parsed.enterprises, commissioners, sync, tally, now)
+            else:
+                await _apply_people(tx, kind, parsed.people, sync, tally, now)
+            await tx.append(
+                Event(
+                    request_id=None,
+                    actor_id=None,
+                    kind="roster_imported",
+                    payload={
+                        "kind": kind.value,
+                        "file": path.name,
+                        "created": tally.created,
+                        "updated": tally.updated,
+                        "unchanged": tally.unchanged,
+                        "deactivated": tally.deactivated,
+                        "sync": sync,
+                    },
+                    at=now,
+                )
+            )
+            if dry_run:
+                raise _Rollback
+    except _Rollback:
+        if errors:
+            return _failed(kind, errors, dry_run)
+    return ImportReport(
+        kind=kind,
+        created=tally.created,
+        updated=tally.updated,
+        unchanged=tally.unchanged,
+        deactivated=tally.deactivated,
+        errors=(),
+        dry_run=dry_run,
+        written=not dry_run,
+        contacts_deactivated=tally.contacts_deactivated,
+    )

@@ -1,0 +1,31 @@
+"""What the use cases need from the outside, as protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+from bot.domain.clock import Clock
+from bot.domain.models import Urgency
+
+if TYPE_CHECKING:
+    # The transaction's shape is the storage adapter's; services only use its methods.
+    from bot.storage.repositories import Tx
+
+__all__ = ["Clock", "DeadlinePolicy", "UnitOfWork", "Wakeup"]
+
+
+class UnitOfWork(Protocol):
+    def tx(self) -> AbstractAsyncContextManager[Tx]: ...
+
+
+class DeadlinePolicy(Protocol):
+    def resolve_due(self, accepted_at: datetime, urgency: Urgency) -> datetime: ...
+
+    def accept_remind_after(self) -> timedelta: ...
+
+
+Wakeup = Callable[[], None]
+"""Called after a commit that queued messages, so the sender looks at once."""

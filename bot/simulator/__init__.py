@@ -1,0 +1,37 @@
+"""Local Telegram Bot API simulator and simulated users, for the demo and end-to-end tests."""
+
+from __future__ import annotations
+
+from bot.simulator.driver import SimUser, TapHandle, render_transcript
+from bot.simulator.models import (
+    ApiError,
+    CallbackQueryRecord,
+    ChatState,
+    Edit,
+    RecordedCall,
+    SimMessage,
+    StoredFile,
+    UserRecord,
+)
+from bot.simulator.server import BOT_ID, SEND_METHODS, BotApiSimulator, ThrottleConfig
+from bot.simulator.spec import ApiSpec, SpecError
+
+__all__ = [
+    "BOT_ID",
+    "SEND_METHODS",
+    "ApiError",
+    "ApiSpec",
+    "BotApiSimulator",
+    "CallbackQueryRecord",
+    "ChatState",
+    "Edit",
+    "RecordedCall",
+    "SimMessage",
+    "SimUser",
+    "SpecError",
+    "StoredFile",
+    "TapHandle",
+    "ThrottleConfig",
+    "UserRecord",
+    "render_transcript",
+]

@@ -1,0 +1,328 @@
+"""JSON control API under /_sim/ so another process can drive simulated users (see server.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from bot.simulator.models import JsonDict
+
+if TYPE_CHECKING:
+    from bot.simulator.driver import SimUser
+    from bot.simulator.server import BotApiSimulator
+
+_MAX_WAIT = 120.0
+
+
+class _ControlError(Exception):
+    """A bad control request: answered 400 (or the given status) with the message."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def add_control_routes(app: web.Application, sim: BotApiSimulator) -> None:
+    """Registers the /_sim/ routes of ``sim`` on ``app``."""
+    api = _ControlApi(sim)
+    app.router.add_post("/_sim/users", api.users)
+    app.router.add_post("/_sim/send", api.send)
+    app.router.add_post("/_sim/command", api.command)
+    app.router.add_post("/_sim/contact", api.contact)
+    app.router.add_post("/_sim/tap", api.tap)
+    app.router.add_post("/_sim/wait", api.wait)
+    app.router.add_post("/_sim/block", api.block)
+    app.router.add_post("/_sim/unblock", api.unblock)
+    app.router.add_post("/_sim/throttle", api.throttle)
+    app.router.add_post("/_sim/fail_next", api.fail_next)
+    app.router.add_get("/_sim/chats", api.chats)
+    app.router.add_get("/_sim/chats/{chat_id}", api.chat)
+    app.router.add_get("/_sim/calls", api.calls)
+    app.router.add_get("/_sim/callbacks", api.callbacks)
+    app.router.add_get("/_sim/transcript", api.transcript)
+
+
+def _ok(result: Any) -> web.Response:
+    """A successful control answer."""
+    return web.json_response({"ok": True, "result": result})
+
+
+async def _body(request: web.Request) -> JsonDict:
+    """The JSON object of a control request."""
+    try:
+        body = await request.json()
+    except ValueError:
+        raise _ControlError("the body must be a JSON object") from None
+    if not isinstance(body, dict):
+        raise _ControlError("the body must be a JSON object")
+    return body
+
+
+def _int(body: JsonDict, key: str) -> int:
+    """A required integer field."""
+    value = body.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise _ControlError(f"{key} (integer) is required")
+    try:
+        return int(value)
+    except ValueError:
+        raise _ControlError(f"{key} must be an integer") from None
+
+
+def _str(body: JsonDict, key: str) -> str:
+    """A required string field."""
+    value = body.get(key)
+    if not isinstance(value, str):
+        raise _ControlError(f"{key} (string) is required")
+    return value
+
+
+class _ControlApi:
+    """Handlers of the control routes; errors become ``{"ok": false, "error": ...}``."""
+
+    def __init__(self, sim: BotApiSimulator) -> None:
+        self.sim = sim
+
+    def _user(self, body: JsonDict) -> SimUser:
+        """The user named by user_id, created on first use (first_name etc. from the body)."""
+        user_id = _int(body, "user_id")
+        return self.sim.user(
+            user_id,
+            body.get("first_name"),
+            last_name=body.get("last_name"),
+            username=body.get("username"),
+            language_code=body.get("language_code", "zh-hans"),
+        )
+
+    @staticmethod
+    async def _run(
+        request: web.Request, action: Callable[[JsonDict], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """Runs one handler body, turning failures into JSON errors."""
+        try:
+            return await action(await _body(request) if request.method == "POST" else {})
+        except _ControlError as exc:
+            return web.json_response({"ok": False, "error": str(exc)}, status=exc.status)
+        except (AssertionError, KeyError, ValueError) as exc:
+            return web.json_response({"ok": False, "error": str(exc)}, status=400)
+
+    async def users(self, request: web.Request) -> web.StreamResponse:
+        """POST /_sim/users: create a user."""
+
+        async def act(body: JsonDict) -> web.Response:
+            return _ok(self._user(body).record.to_api())
+
+        return await self._run(request, act)
+
+    async def send(self, request: web.Request) -> web.StreamResponse:
+        """POST /_sim/send: the user sends a text message."""
+
+        async def act(body: JsonDict) -> web.Response:
+            msg = await self._user(body).send(_str(body, "text"))
+            return _ok(msg.summary())
+
+        return await self._run(request, act)
+
+    async def command(self, request: web.Request) -> web.StreamResponse:
+        """POST /_sim/command: the user sends /name args."""
+
+        async def act(body: JsonDict) -> web.Response:
+            msg = await self._user(body).command(_str(body, "name"), str(body.get("args", "")))
+            return _ok(msg.summary())
+
+        return await self._run(request, act)
+
+    async def contact(self, request: web.Request) -> web.StreamResponse:
+        """POST /_sim/contact: the user shares a contact (their own by default)."""
+
+        async def act(body: JsonDict) -> web.Response:
+            user = self._user(body)
+            other = body.get("contact_user_id")
+            msg = await user.share_contact(
+                _str(body, "phone"),
+                user_id=int(other) if other is not None else None,
+                first_name=body.get("contact_first_name"),
+            )
+            return _ok(msg.summary())
+
+        return await self._run(request, act)
+
+    async def tap(self, request: web.Request) -> web.StreamResponse:
+        """POST /_sim/tap: the user taps an inline button by label."""
+
+        async def act(body: JsonDict) -> web.Response:
+            user = self._user(body)
+            message = None
+            if body.get("message_id") is not None:
+                message = user.chat.find(_int(body, "message_id"))
+                if message is None:
+                    raise _ControlError("no such message", 404)
+            handle = await user.tap(_str(body, "label"), message)
+            return _ok(
+                {
+                    "callback_query_id": handle.id,
+                    "message_id": handle.message.message_id,
+                    "data": handle.data,
+                    "label": handle.query.label,
+                }
+            )
+
+        return await self._run(request, act)
+
+    async def wait(self, request: web.Request) -> web.StreamResponse:
+        """POST /_sim/wait: waits for the user's next bot message (optionally containing text)."""
+
+        async def act(body: JsonDict) -> web.Response:
+            user = self._user(body)
+            if body.get("after_message_id") is not None:
+                user._mark = _int(body, "after_message_id")
+            timeout = min(float(body.get("timeout", 10.0)), _MAX_WAIT)
+            contains = body.get("contains")
+            try:
+                msg = await user.wait_for_message(
+                    contains if isinstance(contains, str) else None, timeout
+                )
+            except AssertionError as exc:
+                raise _ControlError(str(exc), 408) from None
+            return _ok(msg.summary())
+
+        return await self._run(request, act)
+
+    async def block(self, request: web.Request) -> web.StreamResponse:
+        """POST /_sim/block: the user blocks the bot."""
+
+        async def act(body: JsonDict) -> web.Response:
+            self._user(body).block()
+            return _ok(True)
+
+        return await self._run(request, act)
+
+    async def unblock(self, request: web.Request) -> web.StreamResponse:
+        """POST /_sim/unblock: the user unblocks the bot."""
+
+        async def act(body: JsonDict) -> web.Response:
+            self._user(body).unblock()
+            return _ok(True)
+
+        return await self._run(request, act)
+
+    async def throttle(self, request: web.Request) -> web.StreamResponse:
+        """POST /_sim/throttle: configures flood-limit emulation."""
+
+        async def act(body: JsonDict) -> web.Response:
+            self.sim.set_throttle(
+                enabled=bool(body.get("enabled", True)),
+                global_per_second=int(body.get("global_per_second", 30)),
+                per_chat_per_second=float(body.get("per_chat_per_second", 1.0)),
+                retry_after=body.get("retry_after"),
+                per_chat_burst=int(body.get("per_chat_burst", 3)),
+            )
+            return _ok(True)
+
+        return await self._run(request, act)
+
+    async def fail_next(self, request: web.Request) -> web.StreamResponse:
+        """POST /_sim/fail_next: injects an error into the next call(s) of a method."""
+
+        async def act(body: JsonDict) -> web.Response:
+            self.sim.fail_next(
+                _str(body, "method"),
+                _int(body, "error_code"),
+                body.get("description"),
+                retry_after=body.get("retry_after"),
+                count=int(body.get("count", 1)),
+            )
+            return _ok(True)
+
+        return await self._run(request, act)
+
+    async def chats(self, request: web.Request) -> web.StreamResponse:
+        """GET /_sim/chats: every chat with its counts."""
+
+        async def act(_body: JsonDict) -> web.Response:
+            return _ok(
+                [
+                    {
+                        "id": chat.id,
+                        "user": chat.user.to_api(),
+                        "started": chat.started,
+                        "blocked": chat.blocked,
+                        "messages": len(chat.messages),
+                    }
+                    for chat in self.sim.chats.values()
+                ]
+            )
+
+        return await self._run(request, act)
+
+    async def chat(self, request: web.Request) -> web.StreamResponse:
+        """GET /_sim/chats/{id}: both sides' messages, current state after edits."""
+
+        async def act(_body: JsonDict) -> web.Response:
+            chat_id = _int(dict(request.match_info), "chat_id")
+            chat = self.sim.chats.get(chat_id)
+            if chat is None:
+                raise _ControlError("no such chat", 404)
+            return _ok(
+                {
+                    "chat": chat.to_api(),
+                    "started": chat.started,
+                    "blocked": chat.blocked,
+                    "messages": [m.summary() for m in chat.messages],
+                }
+            )
+
+        return await self._run(request, act)
+
+    async def calls(self, request: web.Request) -> web.StreamResponse:
+        """GET /_sim/calls?method=...&errors=1: recorded Bot API calls."""
+
+        async def act(_body: JsonDict) -> web.Response:
+            method = request.query.get("method")
+            only_errors = request.query.get("errors") in ("1", "true")
+            return _ok(
+                [
+                    {
+                        "method": c.method,
+                        "params": c.params,
+                        "response": c.response,
+                        "ok": c.ok,
+                        "status": c.status,
+                        "at": c.at,
+                        "expected": c.expected,
+                        "reason": c.reason,
+                    }
+                    for c in self.sim.calls
+                    if (method is None or c.method == method) and (not only_errors or not c.ok)
+                ]
+            )
+
+        return await self._run(request, act)
+
+    async def callbacks(self, request: web.Request) -> web.StreamResponse:
+        """GET /_sim/callbacks: taps and their answers."""
+
+        async def act(_body: JsonDict) -> web.Response:
+            return _ok(
+                [
+                    {
+                        "id": q.id,
+                        "user_id": q.user_id,
+                        "message_id": q.message_id,
+                        "data": q.data,
+                        "label": q.label,
+                        "answered": q.answered,
+                        "latency": q.latency,
+                        "answer": q.answer,
+                    }
+                    for q in self.sim.callback_queries.values()
+                ]
+            )
+
+        return await self._run(request, act)
+
+    async def transcript(self, request: web.Request) -> web.StreamResponse:
+        """GET /_sim/transcript: the readable transcript as text/plain."""
+        return web.Response(text=self.sim.transcript() + "\n", content_type="text/plain")

@@ -1,0 +1,457 @@
+"""Simulated Telegram users that talk to the bot through the simulator, and chat transcripts."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.simulator.html import utf16_len
+from bot.simulator.models import CallbackQueryRecord, ChatState, JsonDict, SimMessage, UserRecord
+
+if TYPE_CHECKING:
+    from bot.simulator.server import BotApiSimulator
+
+MessagePredicate = Callable[[SimMessage], bool]
+# A predicate, a case-insensitive substring of the text/caption, or None for "any message".
+MessageMatch = MessagePredicate | str | None
+
+_COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?=\s|$)")
+_FAKE_JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00simulated photo\xff\xd9"
+_FAKE_WEBP = b"RIFF\x10\x00\x00\x00WEBPVP8 simulated sticker"
+
+
+@dataclass(frozen=True)
+class TapHandle:
+    """A button tap the user made: the callback query and the message it was made on."""
+
+    query: CallbackQueryRecord
+    message: SimMessage
+
+    @property
+    def id(self) -> str:
+        """The callback query id."""
+        return self.query.id
+
+    @property
+    def data(self) -> str:
+        """The callback data sent to the bot."""
+        return self.query.data
+
+    @property
+    def answered(self) -> bool:
+        """Whether the bot has answered the query yet."""
+        return self.query.answered
+
+    @property
+    def answer(self) -> JsonDict | None:
+        """answerCallbackQuery's parameters (text, show_alert, ...) once answered."""
+        return self.query.answer
+
+
+def _matcher(match: MessageMatch) -> MessagePredicate:
+    """Turns None / a substring / a predicate into a predicate."""
+    if match is None:
+        return lambda _m: True
+    if isinstance(match, str):
+        needle = match.casefold()
+        return lambda m: needle in m.body.casefold()
+    return match
+
+
+def _describe(match: MessageMatch) -> str:
+    """Names what a wait was looking for, for timeout messages."""
+    if match is None:
+        return "any new bot message"
+    if isinstance(match, str):
+        return f"a new bot message containing {match!r}"
+    return f"a new bot message matching {getattr(match, '__name__', 'the predicate')}"
+
+
+class SimUser:
+    """A Telegram user in a private chat with the bot; actions become real updates."""
+
+    def __init__(self, sim: BotApiSimulator, record: UserRecord) -> None:
+        self.sim = sim
+        self.record = record
+        # wait_for_message() looks at bot messages after this id; every action moves it.
+        self._mark = 0
+        # wait_for_edit() looks at edits after this event sequence number.
+        self._action_seq = 0
+
+    def __repr__(self) -> str:
+        return f"SimUser({self.id}, {self.name!r})"
+
+    @property
+    def id(self) -> int:
+        """The user's id, which is also the private chat's id."""
+        return self.record.id
+
+    @property
+    def chat_id(self) -> int:
+        """The private chat's id."""
+        return self.record.id
+
+    @property
+    def name(self) -> str:
+        """Full name as clients show it."""
+        return self.record.full_name
+
+    @property
+    def chat(self) -> ChatState:
+        """This user's chat state in the simulator."""
+        return self.sim.chat(self.id)
+
+    # ----------------------------------------------------------------- actions
+
+    def _post(self, **content: Any) -> SimMessage:
+        """Sends one message from the user and moves the marks past it."""
+        msg = self.sim.inject_user_message(self.id, **content)
+        self._mark = msg.message_id
+        self._action_seq = msg.seq
+        return msg
+
+    async def send(self, text: str, *, reply_to: SimMessage | None = None) -> SimMessage:
+        """Sends a text message (a leading /command gets its bot_command entity)."""
+        entities: list[JsonDict] = []
+        m = _COMMAND_RE.match(text)
+        if m:
+            entities.append({"type": "bot_command", "offset": 0, "length": utf16_len(m.group())})
+        return self._post(text=text, entities=entities, reply_to=reply_to)
+
+    async def command(self, name: str, args: str = "") -> SimMessage:
+        """Sends a command such as ``command("start")`` or ``command("/reassign", "#3 138…")``."""
+        name = name.lstrip("/")
+        text = f"/{name} {args}" if args else f"/{name}"
+        entity = {"type": "bot_command", "offset": 0, "length": utf16_len(name) + 1}
+        return self._post(text=text, entities=[entity])
+
+    async def reply(self, to_message: SimMessage, text: str) -> SimMessage:
+        """Replies (Telegram reply) to a message with text."""
+        return await self.send(text, reply_to=to_message)
+
+    async def share_contact(
+        self,
+        phone: str,
+        user_id: int | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        *,
+        include_user_id: bool = True,
+    ) -> SimMessage:
+        """Shares a contact: by default their own (user_id = own id), as the contact button does."""
+        contact: JsonDict = {
+            "phone_number": phone,
+            "first_name": first_name or self.record.first_name,
+        }
+        if last_name or (first_name is None and self.record.last_name):
+            contact["last_name"] = last_name or self.record.last_name
+        if include_user_id:
+            contact["user_id"] = user_id if user_id is not None else self.id
+        return self._post(contact=contact)
+
+    async def send_photo(
+        self,
+        caption: str | None = None,
+        data: bytes = _FAKE_JPEG,
+        *,
+        reply_to: SimMessage | None = None,
+    ) -> SimMessage:
+        """Sends a photo (fake JPEG bytes, downloadable through getFile)."""
+        sizes = self.sim.store_photo(data)
+        return self._post(photo=sizes, caption=caption, reply_to=reply_to)
+
+    async def send_document(
+        self,
+        file_name: str = "document.pdf",
+        data: bytes = b"%PDF-1.4\n% simulated document\n",
+        mime_type: str | None = None,
+        caption: str | None = None,
+        *,
+        reply_to: SimMessage | None = None,
+    ) -> SimMessage:
+        """Sends a file as a document."""
+        mime = mime_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+        stored = self.sim.store_file("document", data, file_name, mime)
+        document = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_name": file_name,
+            "mime_type": mime,
+            "file_size": len(data),
+        }
+        return self._post(document=document, caption=caption, reply_to=reply_to)
+
+    async def send_sticker(self, emoji: str = "👍") -> SimMessage:
+        """Sends a sticker."""
+        stored = self.sim.store_file("sticker", _FAKE_WEBP, "sticker.webp", "image/webp")
+        sticker = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+            "file_size": len(_FAKE_WEBP),
+        }
+        return self._post(sticker=sticker)
+
+    async def send_location(self, latitude: float, longitude: float) -> SimMessage:
+        """Sends a location."""
+        return self._post(location={"latitude": latitude, "longitude": longitude})
+
+    async def tap(self, label: str, message: SimMessage | None = None) -> TapHandle:
+        """Taps the inline button whose text contains ``label`` (case-insensitive).
+
+        Without ``message``, the newest bot message in the chat that has such a button.
+        """
+        if message is None:
+            for candidate in reversed(self.messages()):
+                if candidate.button(label) is not None:
+                    message = candidate
+                    break
+            if message is None:
+                raise AssertionError(
+                    f"{self.name} sees no inline button {label!r}.\n{self._dump()}"
+                )
+        if message.deleted:
+            raise AssertionError(f"message {message.message_id} was deleted; nothing to tap")
+        button = message.button(label)
+        if button is None:
+            raise AssertionError(
+                f"message {message.message_id} has no button {label!r}; buttons: {message.buttons}"
+            )
+        if "callback_data" not in button:
+            raise AssertionError(f"button {button.get('text')!r} has no callback_data: {button}")
+        return self._tap(message, str(button["callback_data"]), str(button.get("text")))
+
+    async def tap_data(self, message: SimMessage, data: str) -> TapHandle:
+        """Sends a callback query with arbitrary (forged or stale) data on ``message``."""
+        return self._tap(message, data, None)
+
+    def _tap(self, message: SimMessage, data: str, label: str | None) -> TapHandle:
+        """Queues the callback query and moves the marks."""
+        query = self.sim.inject_callback_query(self.id, message, data, label)
+        self._mark = self.chat.last_message_id
+        self._action_seq = query.seq
+        return TapHandle(query, message)
+
+    def block(self) -> None:
+        """The user blocks the bot (sends answer 403 until the user writes again)."""
+        self.sim.block(self.id)
+
+    def unblock(self) -> None:
+        """The user unblocks the bot."""
+        self.sim.unblock(self.id)
+
+    # ----------------------------------------------------------------- reading
+    # The waits take a timeout (ASYNC109) on purpose: on expiry they raise AssertionError with
+    # a dump of the chat, which a bare asyncio.timeout() around them could not produce.
+
+    def messages(self, *, include_deleted: bool = False) -> list[SimMessage]:
+        """The bot's messages to this user, oldest first, as they look now (after edits)."""
+        return self.chat.bot_messages(include_deleted=include_deleted)
+
+    def last_message(self) -> SimMessage:
+        """The bot's newest message to this user (AssertionError if there is none)."""
+        msgs = self.messages()
+        if not msgs:
+            raise AssertionError(f"the bot has sent nothing to {self.name}.\n{self._dump()}")
+        return msgs[-1]
+
+    def mark(self) -> None:
+        """Makes wait_for_message()/wait_for_edit() consider only what happens from now on."""
+        self._mark = self.chat.last_message_id
+        self._action_seq = self.sim.seq
+
+    async def wait_for_message(
+        self,
+        predicate: MessageMatch = None,
+        timeout: float = 10.0,  # noqa: ASYNC109
+    ) -> SimMessage:
+        """Waits for the first bot message after the mark that matches, and moves the mark to it.
+
+        The mark is the user's last action (or mark()); ``predicate`` may be a substring
+        of the text/caption.
+        """
+        match = _matcher(predicate)
+        found: list[SimMessage] = []
+
+        def check() -> bool:
+            for msg in self.chat.messages:
+                if msg.from_bot and not msg.deleted and msg.message_id > self._mark and match(msg):
+                    found.append(msg)
+                    return True
+            return False
+
+        if not await self.sim.wait_until(check, timeout):
+            raise AssertionError(self._timeout_text(_describe(predicate), timeout))
+        self._mark = found[0].message_id
+        return found[0]
+
+    async def wait_for_edit(
+        self,
+        message: SimMessage,
+        predicate: MessageMatch = None,
+        timeout: float = 10.0,  # noqa: ASYNC109
+    ) -> SimMessage:
+        """Waits until ``message`` was edited after the user's last action and matches."""
+        match = _matcher(predicate)
+
+        def check() -> bool:
+            return any(e.seq > self._action_seq for e in message.edits) and match(message)
+
+        if not await self.sim.wait_until(check, timeout):
+            raise AssertionError(
+                self._timeout_text(f"an edit of message {message.message_id}", timeout)
+            )
+        return message
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Waits until ``predicate()`` (over any simulator state) holds."""
+        if not await self.sim.wait_until(predicate, timeout):
+            name = getattr(predicate, "__name__", "the condition")
+            raise AssertionError(self._timeout_text(name, timeout))
+
+    async def wait_answer(self, tap: TapHandle, timeout: float = 10.0) -> JsonDict:  # noqa: ASYNC109
+        """Waits until the bot answers the tap; returns answerCallbackQuery's parameters."""
+        if not await self.sim.wait_until(lambda: tap.query.answered, timeout):
+            raise AssertionError(
+                self._timeout_text(
+                    f"an answer to the tap on {tap.query.label or tap.data!r}", timeout
+                )
+            )
+        return dict(tap.query.answer or {})
+
+    def _dump(self) -> str:
+        """This chat's transcript, for assertion messages."""
+        return "--- chat with {} ({}) ---\n{}".format(
+            self.name, self.id, self.sim.transcript(self.id) or "(empty)"
+        )
+
+    def _timeout_text(self, what: str, timeout: float) -> str:
+        """A timeout message with the chat, the update queue and unexpected API errors."""
+        errors = "\n".join(f"  {c.describe()}" for c in self.sim.errors()) or "  none"
+        return (
+            f"{self.name} ({self.id}) did not get {what} within {timeout}s.\n"
+            f"{self._dump()}\n"
+            f"--- updates not yet fetched by the bot: {len(self.sim.pending_updates)}\n"
+            f"--- unexpected Bot API errors:\n{errors}"
+        )
+
+
+# ----------------------------------------------------------------------- transcript
+
+
+def _content(msg: SimMessage) -> str:
+    """The visible content of a message as one (possibly multi-line) string."""
+    parts: list[str] = []
+    if msg.document:
+        size = msg.document.get("file_size", 0)
+        parts.append(f"[document {msg.document.get('file_name', 'file')}, {size} bytes]")
+    elif msg.photo:
+        parts.append("[photo]")
+    elif msg.sticker:
+        parts.append(f"[sticker {msg.sticker.get('emoji', '')}]".replace(" ]", "]"))
+    elif msg.contact:
+        who = msg.contact.get("first_name", "")
+        uid = msg.contact.get("user_id")
+        parts.append(
+            f"[contact {msg.contact.get('phone_number')} {who}" + (f", id {uid}]" if uid else "]")
+        )
+    elif msg.location:
+        parts.append(f"[location {msg.location['latitude']}, {msg.location['longitude']}]")
+    if msg.text is not None:
+        parts.append(msg.text)
+    if msg.caption:
+        parts.append(msg.caption)
+    return " ".join(parts)
+
+
+def _keyboard_lines(inline: JsonDict | None, keyboard: JsonDict | None) -> list[str]:
+    """Buttons rendered as ``[ Accept ] [ Decline ]``, one line per row."""
+    lines: list[str] = []
+    if inline:
+        for row in inline.get("inline_keyboard", []):
+            lines.append(" ".join(f"[ {b.get('text', '')} ]" for b in row))
+    if keyboard:
+        if "keyboard" in keyboard:
+            for row in keyboard["keyboard"]:
+                lines.append("keyboard: " + " ".join(f"[ {b.get('text', '')} ]" for b in row))
+        elif keyboard.get("remove_keyboard"):
+            lines.append("(keyboard removed)")
+        elif keyboard.get("force_reply"):
+            lines.append("(asks for a reply)")
+    return lines
+
+
+def render_transcript(
+    sim: BotApiSimulator, chat_id: int | None = None, *, timestamps: bool = False
+) -> str:
+    """Renders every chat (or one) in chronological order: messages, buttons, taps, edits."""
+    users = [c.user for c in sim.chats.values()]
+    names = [u.full_name for u in users]
+
+    def name_of(user: UserRecord) -> str:
+        # Show the id only when two users share a name.
+        return (
+            f"{user.full_name} ({user.id})" if names.count(user.full_name) > 1 else user.full_name
+        )
+
+    out: list[str] = []
+    start = sim.events[0].at if sim.events else 0.0
+    for event in sim.events:
+        if chat_id is not None and event.chat_id != chat_id:
+            continue
+        who = name_of(sim.chat(event.chat_id).user)
+        stamp = f"[{event.at - start:7.2f}s] " if timestamps else ""
+        head, body, buttons = _event_text(event.kind, who, event.message, event.query)
+        if event.kind == "edit" and event.edit is not None and event.message is not None:
+            body = event.edit.text if event.edit.text is not None else (event.edit.caption or "")
+            buttons = _keyboard_lines(event.edit.reply_markup, None) or ["(no buttons)"]
+        line = f"{stamp}{head}"
+        indent = " " * len(stamp) + "    "
+        body_lines = body.split("\n") if body else []
+        if body_lines:
+            line += f": {body_lines[0]}"
+        out.append(line)
+        out.extend(indent + extra for extra in body_lines[1:])
+        out.extend(indent + b for b in buttons)
+    return "\n".join(out)
+
+
+def _event_text(
+    kind: str, who: str, msg: SimMessage | None, query: CallbackQueryRecord | None
+) -> tuple[str, str, list[str]]:
+    """(headline, body, button lines) of one transcript event."""
+    if kind == "message" and msg is not None:
+        ref = f" [msg {msg.message_id}]"
+        if msg.reply_to is not None:
+            ref += f" (reply to msg {msg.reply_to.message_id})"
+        if msg.from_bot:
+            silent = " (silent)" if msg.disable_notification else ""
+            return (
+                f"bot → {who}{ref}{silent}",
+                _content(msg),
+                _keyboard_lines(msg.reply_markup, msg.keyboard),
+            )
+        return f"{who} → bot{ref}", _content(msg), []
+    if kind == "edit" and msg is not None:
+        return f"bot ✎ edits msg {msg.message_id} for {who}", "", []
+    if kind == "delete" and msg is not None:
+        side = "bot's" if msg.from_bot else "their"
+        return f"bot ✗ deletes {side} msg {msg.message_id} in chat with {who}", "", []
+    if kind == "tap" and query is not None:
+        what = f"[{query.label}]" if query.label else f"data={query.data!r}"
+        return f"{who} → taps {what} on msg {query.message_id}", "", []
+    if kind == "answer" and query is not None:
+        answer = query.answer or {}
+        text = answer.get("text")
+        alert = " (alert)" if answer.get("show_alert") else ""
+        said = f'"{text}"{alert}' if text else "(no text)"
+        return f"bot → {who}: answers the tap {said}", "", []
+    return f"? {kind}", "", []

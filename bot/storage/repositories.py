@@ -1,0 +1,580 @@
+"""SQL per aggregate. The only module (with db.py and uow.py) that speaks SQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.domain.clock import from_text, to_text
+from bot.domain.models import (
+    Attachment,
+    Draft,
+    Enterprise,
+    Event,
+    Message,
+    Outcome,
+    Person,
+    Request,
+    RequestStatus,
+    Role,
+    Urgency,
+)
+
+
+def _ts(when: datetime | None) -> str | None:
+    return to_text(when) if when is not None else None
+
+
+def _dt(text: str | None) -> datetime | None:
+    return from_text(text) if text else None
+
+
+def _in(values: Iterable[str]) -> tuple[str, list[str]]:
+    items = sorted(values)
+    return ",".join("?" for _ in items), items
+
+
+class OutboxRow:
+    """A pending outgoing message as the sender sees it."""
+
+    __slots__ = ("attempts", "chat_id", "edit_key", "id", "message", "urgent")
+
+    def __init__(self, row: aiosqlite.Row) -> None:
+        self.id: int = row["id"]
+        self.chat_id: int = row["chat_id"]
+        self.attempts: int = row["attempts"]
+        self.edit_key: str | None = row["edit_key"]
+        self.urgent = bool(row["urgent"])
+        self.message = Message(
+            recipient_id=row["recipient_id"],
+            kind=row["kind"],
+            request_id=row["request_id"],
+            params=json.loads(row["params"]),
+            edit_key=row["edit_key"],
+            urgent=bool(row["urgent"]),
+        )
+
+
+class Tx:
+    """The statements of one unit of work, all on one connection inside one transaction."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        async with self.conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self.conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        async with self.conn.execute(sql, params) as cur:
+            return cur.rowcount
+
+    async def _insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        async with self.conn.execute(sql, params) as cur:
+            assert cur.lastrowid is not None
+            return cur.lastrowid
+
+    # ---- people -------------------------------------------------------------------------
+
+    async def _person(self, row: aiosqlite.Row | None) -> Person | None:
+        if row is None:
+            return None
+        roles = await self._all(
+            "SELECT role FROM person_roles WHERE person_id = ? AND active = 1", (row["id"],)
+        )
+        teams = await self._all("SELECT team FROM team_members WHERE person_id = ?", (row["id"],))
+        return Person(
+            id=row["id"],
+            name=row["name"],
+            phone=row["phone"],
+            telegram_id=row["telegram_id"],
+            language=row["language"],
+            roles=frozenset(Role(r["role"]) for r in roles),
+            teams=frozenset(t["team"] for t in teams),
+            active=bool(row["active"]),
+            away=bool(row["away"]),
+        )
+
+    async def person(self, person_id: int) -> Person | None:
+        return await self._person(
+            await self._one("SELECT * FROM people WHERE id = ?", (person_id,))
+        )
+
+    async def person_by_telegram(self, telegram_id: int) -> Person | None:
+        row = await self._one("SELECT * FROM people WHERE telegram_id = ?", (telegram_id,))
+        return await self._person(row)
+
+    async def person_by_phone(self, phone: str) -> Person | None:
+        return await self._person(await self._one("SELECT * FROM people WHERE phone = ?", (phone,)))
+
+    async def people_with_role(self, role: Role) -> list[Person]:
+        rows = await self._all(
+            "SELECT p.* FROM people p JOIN person_roles r ON r.person_id = p.id "
+            "WHERE r.role = ? AND r.active = 1 AND p.active = 1 ORDER BY p.id",
+            (role.value,),
+        )
+        return [p for p in [await self._person(r) for r in rows] if p is not None]
+
+    async def bind_telegram(self, person_id: int, telegram_id: int, language: str | None) -> None:
+        # A Telegram account belongs to one person: a re-bound account leaves its old row.
+        await self._run(
+            "UPDATE people SET telegram_id = NULL WHERE telegram_id = ? AND id != ?",
+            (telegram_id, person_id),
+        )
+        await self._run(
+            "UPDATE people SET telegram_id = ?, language = COALESCE(language, ?) WHERE id = ?",
+            (telegram_id, language, person_id),
+        )
+
+    async def set_language(self, person_id: int, language: str) -> None:
+        await self._run("UPDATE people SET language = ? WHERE id = ?", (language, person_id))
+
+    async def set_away(self, person_id: int, away: bool) -> None:
+        await self._run("UPDATE people SET away = ? WHERE id = ?", (int(away), person_id))
+
+    async def upsert_person(
+        self, name: str, phone: str, role: Role, telegram_id: int | None, now: datetime
+    ) -> int:
+        row = await self._one("SELECT id FROM people WHERE phone = ?", (phone,))
+        if row is None:
+            person_id = await self._insert(
+                "INSERT INTO people (name, phone, created_at) VALUES (?, ?, ?)",
+                (name, phone, to_text(now)),
+            )
+        else:
+            person_id = int(row["id"])
+            await self._run(
+                "UPDATE people SET name = ?, active = 1 WHERE id = ?", (name, person_id)
+            )
+        if telegram_id is not None:
+            await self.bind_telegram(person_id, telegram_id, None)
+        await self._run(
+            "INSERT INTO person_roles (person_id, role, active) VALUES (?, ?, 1) "
+            "ON CONFLICT (person_id, role) DO UPDATE SET active = 1",
+            (person_id, role.value),
+        )
+        return person_id
+
+    async def set_teams(self, person_id: int, teams: Iterable[str]) -> None:
+        await self._run("DELETE FROM team_members WHERE person_id = ?", (person_id,))
+        for team in sorted(set(teams)):
+            await self._run(
+                "INSERT INTO team_members (person_id, team) VALUES (?, ?)", (person_id, team)
+            )
+
+    async def deactivate_role_except(self, role: Role, keep_phones: Iterable[str]) -> int:
+        marks, phones = _in(keep_phones)
+        return await self._run(
+            "UPDATE person_roles SET active = 0 WHERE role = ? AND active = 1 AND person_id IN "
+            f"(SELECT id FROM people WHERE phone NOT IN ({marks}))",
+            (role.value, *phones),
+        )
+
+    # ---- enterprises ----------------------------------------------------------------------
+
+    @staticmethod
+    def _enterprise(row: aiosqlite.Row) -> Enterprise:
+        return Enterprise(
+            id=row["id"],
+            name=row["name"],
+            credit_code=row["credit_code"],
+            industry=row["industry"],
+            chain=row["chain"],
+            contact_name=row["contact_name"],
+            contact_phone=row["contact_phone"],
+            commissioner_id=row["commissioner_id"],
+            active=bool(row["active"]),
+        )
+
+    async def enterprise(self, enterprise_id: int) -> Enterprise | None:
+        row = await self._one("SELECT * FROM enterprises WHERE id = ?", (enterprise_id,))
+        return self._enterprise(row) if row else None
+
+    async def enterprises_of_contact(self, phone: str) -> list[Enterprise]:
+        rows = await self._all(
+            "SELECT * FROM enterprises WHERE contact_phone = ? AND active = 1 ORDER BY id",
+            (phone,),
+        )
+        return [self._enterprise(r) for r in rows]
+
+    async def upsert_enterprise(self, e: Enterprise) -> int:
+        row = await self._one("SELECT id FROM enterprises WHERE credit_code = ?", (e.credit_code,))
+        values = (
+            e.name,
+            e.industry,
+            e.chain,
+            e.contact_name,
+            e.contact_phone,
+            e.commissioner_id,
+        )
+        if row is None:
+            return await self._insert(
+                "INSERT INTO enterprises (name, industry, chain, contact_name, contact_phone, "
+                "commissioner_id, credit_code) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (*values, e.credit_code),
+            )
+        await self._run(
+            "UPDATE enterprises SET name = ?, industry = ?, chain = ?, contact_name = ?, "
+            "contact_phone = ?, commissioner_id = ?, active = 1 WHERE id = ?",
+            (*values, row["id"]),
+        )
+        return int(row["id"])
+
+    async def deactivate_enterprises_except(self, keep_codes: Iterable[str]) -> int:
+        marks, codes = _in(keep_codes)
+        return await self._run(
+            f"UPDATE enterprises SET active = 0 WHERE active = 1 AND credit_code NOT IN ({marks})",
+            codes,
+        )
+
+    # ---- requests -------------------------------------------------------------------------
+
+    async def _request(self, row: aiosqlite.Row | None) -> Request | None:
+        if row is None:
+            return None
+        files = await self._all(
+            "SELECT kind, file_id, file_name FROM attachments WHERE request_id = ? ORDER BY id",
+            (row["id"],),
+        )
+        return Request(
+            id=row["id"],
+            enterprise_id=row["enterprise_id"],
+            owner_id=row["owner_id"],
+            category=row["category"],
+            description=row["description"],
+            urgency=Urgency(row["urgency"]),
+            status=RequestStatus(row["status"]),
+            holder_id=row["holder_id"],
+            created_at=from_text(row["created_at"]),
+            accepted_at=_dt(row["accepted_at"]),
+            resolved_at=_dt(row["resolved_at"]),
+            due_at=_dt(row["due_at"]),
+            outcome=Outcome(row["outcome"]) if row["outcome"] else None,
+            resolution=row["resolution"],
+            rating=row["rating"],
+            attachments=tuple(
+                Attachment(kind=f["kind"], file_id=f["file_id"], file_name=f["file_name"])
+                for f in files
+            ),
+        )
+
+    async def request(self, request_id: int) -> Request | None:
+        row = await self._one("SELECT * FROM requests WHERE id = ?", (request_id,))
+        return await self._request(row)
+
+    async def insert_request(
+        self,
+        enterprise_id: int,
+        owner_id: int,
+        category: str,
+        description: str,
+        urgency: Urgency,
+        attachments: Sequence[Attachment],
+        now: datetime,
+    ) -> int:
+        request_id = await self._insert(
+            "INSERT INTO requests (enterprise_id, owner_id, category, description, urgency, "
+            "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                enterprise_id,
+                owner_id,
+                category,
+                description,
+                urgency.value,
+                RequestStatus.SUBMITTED.value,
+                to_text(now),
+            ),
+        )
+        for a in attachments:
+            await self._run(
+                "INSERT INTO attachments (request_id, kind, file_id, file_name) VALUES (?, ?, ?, ?)",
+                (request_id, a.kind, a.file_id, a.file_name),
+            )
+        return request_id
+
+    async def move(
+        self,
+        request_id: int,
+        sources: Iterable[RequestStatus],
+        target: RequestStatus,
+        **fields: str | int | None,
+    ) -> bool:
+        """Conditional status change: true only if the request was in one of `sources`."""
+        marks, states = _in(s.value for s in sources)
+        sets = "".join(f", {name} = ?" for name in fields)
+        changed = await self._run(
+            f"UPDATE requests SET status = ?{sets} WHERE id = ? AND status IN ({marks})",
+            (target.value, *fields.values(), request_id, *states),
+        )
+        return changed == 1
+
+    async def claim(
+        self,
+        request_id: int,
+        person_id: int,
+        sources: Iterable[RequestStatus],
+        now: datetime,
+        due_at: datetime,
+    ) -> bool:
+        """Makes `person_id` the holder if the request is still claimable and offered to them."""
+        marks, states = _in(s.value for s in sources)
+        changed = await self._run(
+            "UPDATE requests SET status = 'accepted', holder_id = ?, accepted_at = ?, due_at = ? "
+            f"WHERE id = ? AND status IN ({marks}) AND EXISTS (SELECT 1 FROM offers o "
+            "WHERE o.request_id = requests.id AND o.person_id = ? AND o.active = 1)",
+            (person_id, to_text(now), to_text(due_at), request_id, *states, person_id),
+        )
+        return changed == 1
+
+    async def requests_where(
+        self, column: str, person_id: int, statuses: Iterable[RequestStatus]
+    ) -> list[Request]:
+        assert column in ("owner_id", "holder_id")
+        marks, states = _in(s.value for s in statuses)
+        rows = await self._all(
+            f"SELECT * FROM requests WHERE {column} = ? AND status IN ({marks}) ORDER BY id",
+            (person_id, *states),
+        )
+        return [r for r in [await self._request(row) for row in rows] if r is not None]
+
+    async def requests_offered_to(
+        self, person_id: int, statuses: Iterable[RequestStatus]
+    ) -> list[Request]:
+        marks, states = _in(s.value for s in statuses)
+        rows = await self._all(
+            "SELECT r.* FROM requests r JOIN offers o ON o.request_id = r.id "
+            f"WHERE o.person_id = ? AND o.active = 1 AND r.status IN ({marks}) ORDER BY r.id",
+            (person_id, *states),
+        )
+        return [r for r in [await self._request(row) for row in rows] if r is not None]
+
+    # ---- offers ---------------------------------------------------------------------------
+
+    async def offer(self, request_id: int, people: Iterable[int], tier: str, now: datetime) -> None:
+        for person_id in people:
+            await self._run(
+                "INSERT INTO offers (request_id, person_id, tier, offered_at, active) "
+                "VALUES (?, ?, ?, ?, 1) ON CONFLICT (request_id, person_id) "
+                "DO UPDATE SET active = 1, tier = excluded.tier, offered_at = excluded.offered_at",
+                (request_id, person_id, tier, to_text(now)),
+            )
+
+    async def offered(self, request_id: int, active_only: bool = True) -> list[int]:
+        rows = await self._all(
+            "SELECT person_id FROM offers WHERE request_id = ?"
+            + (" AND active = 1" if active_only else "")
+            + " ORDER BY offered_at, person_id",
+            (request_id,),
+        )
+        return [int(r["person_id"]) for r in rows]
+
+    async def withdraw_offers(self, request_id: int, person_id: int | None = None) -> None:
+        if person_id is None:
+            await self._run("UPDATE offers SET active = 0 WHERE request_id = ?", (request_id,))
+        else:
+            await self._run(
+                "UPDATE offers SET active = 0 WHERE request_id = ? AND person_id = ?",
+                (request_id, person_id),
+            )
+
+    # ---- events ---------------------------------------------------------------------------
+
+    async def append(self, event: Event) -> None:
+        await self._run(
+            "INSERT INTO events (request_id, actor_id, kind, from_status, to_status, payload, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                event.request_id,
+                event.actor_id,
+                event.kind,
+                event.from_status.value if event.from_status else None,
+                event.to_status.value if event.to_status else None,
+                json.dumps(event.payload, ensure_ascii=False, sort_keys=True),
+                to_text(event.at),
+            ),
+        )
+
+    async def events(self, request_id: int | None = None) -> list[Event]:
+        if request_id is None:
+            rows = await self._all("SELECT * FROM events ORDER BY id")
+        else:
+            rows = await self._all(
+                "SELECT * FROM events WHERE request_id = ? ORDER BY id", (request_id,)
+            )
+        return [
+            Event(
+                request_id=r["request_id"],
+                actor_id=r["actor_id"],
+                kind=r["kind"],
+                from_status=RequestStatus(r["from_status"]) if r["from_status"] else None,
+                to_status=RequestStatus(r["to_status"]) if r["to_status"] else None,
+                payload=json.loads(r["payload"]),
+                at=from_text(r["at"]),
+            )
+            for r in rows
+        ]
+
+    # ---- outbox ---------------------------------------------------------------------------
+
+    async def enqueue(self, message: Message, chat_id: int, now: datetime) -> int:
+        return await self._insert(
+            "INSERT INTO outbox (recipient_id, chat_id, kind, request_id, params, edit_key, "
+            "urgent, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                message.recipient_id,
+                chat_id,
+                message.kind,
+                message.request_id,
+                json.dumps(message.params, ensure_ascii=False, sort_keys=True),
+                message.edit_key,
+                int(message.urgent),
+                to_text(now),
+                to_text(now),
+            ),
+        )
+
+    async def due_messages(self, now: datetime, limit: int) -> list[OutboxRow]:
+        rows = await self._all(
+            "SELECT * FROM outbox WHERE status = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",
+            (to_text(now), limit),
+        )
+        return [OutboxRow(r) for r in rows]
+
+    async def pending_chats_blocked_before(self, now: datetime) -> list[tuple[int, int]]:
+        """(chat, first row id) of chats whose oldest pending row is not due yet."""
+        rows = await self._all(
+            "SELECT chat_id, MIN(id) AS first FROM outbox WHERE status = 'pending' "
+            "GROUP BY chat_id HAVING MIN(not_before) > ?",
+            (to_text(now),),
+        )
+        return [(int(r["chat_id"]), int(r["first"])) for r in rows]
+
+    async def next_due_at(self) -> datetime | None:
+        row = await self._one("SELECT MIN(not_before) AS t FROM outbox WHERE status = 'pending'")
+        return _dt(row["t"]) if row and row["t"] else None
+
+    async def mark_sent(self, outbox_id: int, now: datetime) -> None:
+        await self._run(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+            (to_text(now), outbox_id),
+        )
+
+    async def mark_failed(self, outbox_id: int, error: str) -> None:
+        await self._run(
+            "UPDATE outbox SET status = 'failed', last_error = ?, attempts = attempts + 1 "
+            "WHERE id = ?",
+            (error[:500], outbox_id),
+        )
+
+    async def defer(self, outbox_id: int, not_before: datetime, error: str) -> None:
+        await self._run(
+            "UPDATE outbox SET not_before = ?, last_error = ?, attempts = attempts + 1 "
+            "WHERE id = ?",
+            (to_text(not_before), error[:500], outbox_id),
+        )
+
+    async def outbox_counts(self) -> dict[str, int]:
+        rows = await self._all("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
+        return {r["status"]: int(r["n"]) for r in rows}
+
+    async def save_ref(
+        self, person_id: int, request_id: int, key: str, chat_id: int, message_id: int
+    ) -> None:
+        await self._run(
+            "INSERT INTO message_refs (person_id, request_id, key, chat_id, message_id) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (person_id, request_id, key) "
+            "DO UPDATE SET chat_id = excluded.chat_id, message_id = excluded.message_id",
+            (person_id, request_id, key, chat_id, message_id),
+        )
+
+    async def ref(self, person_id: int, request_id: int, key: str) -> tuple[int, int] | None:
+        row = await self._one(
+            "SELECT chat_id, message_id FROM message_refs "
+            "WHERE person_id = ? AND request_id = ? AND key = ?",
+            (person_id, request_id, key),
+        )
+        return (int(row["chat_id"]), int(row["message_id"])) if row else None
+
+    async def request_of_message(self, chat_id: int, message_id: int) -> int | None:
+        row = await self._one(
+            "SELECT request_id FROM message_refs WHERE chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
+        )
+        return int(row["request_id"]) if row else None
+
+    # ---- inbox ----------------------------------------------------------------------------
+
+    async def store_updates(self, updates: Iterable[tuple[int, str]], now: datetime) -> int:
+        stored = 0
+        for update_id, payload in updates:
+            stored += await self._run(
+                "INSERT OR IGNORE INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)",
+                (update_id, payload, to_text(now)),
+            )
+        return stored
+
+    async def unprocessed_updates(self) -> list[tuple[int, str]]:
+        rows = await self._all(
+            "SELECT update_id, payload FROM inbox WHERE processed_at IS NULL ORDER BY update_id"
+        )
+        return [(int(r["update_id"]), r["payload"]) for r in rows]
+
+    async def last_update_id(self) -> int | None:
+        row = await self._one("SELECT MAX(update_id) AS m FROM inbox")
+        return int(row["m"]) if row and row["m"] is not None else None
+
+    async def is_processed(self, update_id: int) -> bool:
+        row = await self._one("SELECT processed_at FROM inbox WHERE update_id = ?", (update_id,))
+        return bool(row and row["processed_at"])
+
+    async def mark_processed(self, update_id: int, now: datetime) -> bool:
+        """Marks an update handled; false if it already was (a redelivery)."""
+        await self._run(
+            "INSERT OR IGNORE INTO inbox (update_id, payload, received_at) VALUES (?, '{}', ?)",
+            (update_id, to_text(now)),
+        )
+        changed = await self._run(
+            "UPDATE inbox SET processed_at = ? WHERE update_id = ? AND processed_at IS NULL",
+            (to_text(now), update_id),
+        )
+        return changed == 1
+
+    # ---- drafts ---------------------------------------------------------------------------
+
+    async def draft(self, user_id: int, flow: str) -> tuple[str, dict[str, Any]] | None:
+        row = await self._one(
+            "SELECT step, data FROM drafts WHERE user_id = ? AND flow = ?", (user_id, flow)
+        )
+        return (row["step"], json.loads(row["data"])) if row else None
+
+    async def save_draft(
+        self, user_id: int, flow: str, step: str, data: dict[str, Any], now: datetime
+    ) -> None:
+        await self._run(
+            "INSERT INTO drafts (user_id, flow, step, data, updated_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (user_id, flow) DO UPDATE SET step = excluded.step, "
+            "data = excluded.data, updated_at = excluded.updated_at",
+            (user_id, flow, step, json.dumps(data, ensure_ascii=False), to_text(now)),
+        )
+
+    async def delete_draft(self, user_id: int, flow: str | None = None) -> None:
+        if flow is None:
+            await self._run("DELETE FROM drafts WHERE user_id = ?", (user_id,))
+        else:
+            await self._run("DELETE FROM drafts WHERE user_id = ? AND flow = ?", (user_id, flow))
+
+    async def drafts(self, flow: str) -> list[tuple[int, str]]:
+        rows = await self._all("SELECT user_id, step FROM drafts WHERE flow = ?", (flow,))
+        return [(int(r["user_id"]), r["step"]) for r in rows]
+
+
+def draft_model(user_id: int, step: str, data: dict[str, Any]) -> Draft:
+    return Draft(user_id=user_id, step=step, **data)

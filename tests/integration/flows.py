@@ -1,0 +1,45 @@
+"""Steps of the core loop as a person does them, shared by the integration tests."""
+
+from __future__ import annotations
+
+from bot.sample import SamplePerson
+from bot.simulator.driver import SimUser
+from bot.simulator.models import SimMessage
+from tests.conftest import World
+
+
+async def onboard(world: World, person: SamplePerson, lang: str = "zh-hans") -> SimUser:
+    """Registers a rostered person by sharing their own contact."""
+    user = world.sim.user(person.telegram_id, person.name, language_code=lang)
+    await user.command("start")
+    await user.wait_for_message()
+    await user.share_contact(person.phone)
+    await user.wait_for_message(lambda m: person.name in (m.text or ""))
+    return user
+
+
+async def new_request(
+    owner: SimUser,
+    category: str = "融资",
+    description: str = "需要贷款200万元用于灌装线改造",
+    urgent: bool = False,
+    submit: bool = True,
+) -> SimMessage:
+    """Fills in /new (no attachments) and submits; returns the '#N received' message."""
+    await owner.command("new")
+    await owner.wait_for_message(lambda m: m.button(category) is not None)
+    await owner.tap(category)
+    await owner.wait_for_message()
+    await owner.send(description)
+    await owner.wait_for_message(lambda m: bool(m.buttons))
+    await owner.tap("跳过" if owner.record.language_code != "en" else "Skip")
+    await owner.wait_for_message(lambda m: bool(m.buttons))
+    label = ("紧急" if urgent else "一般") if owner.record.language_code != "en" else (
+        "Urgent" if urgent else "Normal"
+    )
+    await owner.tap(label)
+    summary = await owner.wait_for_message(lambda m: bool(m.buttons))
+    if not submit:
+        return summary
+    await owner.tap("提交" if owner.record.language_code != "en" else "Submit")
+    return await owner.wait_for_message("#")

@@ -1,0 +1,598 @@
+"""Tests for the roster import: validation, all-or-nothing writes, counts, sync and dry runs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.domain.clock import FakeClock
+from bot.domain.models import Enterprise, Event, Person, Role
+from bot.services.importer import ImportReport, RosterKind, RowError, import_roster
+from bot.storage.uow import Database
+
+TEAMS = frozenset(
+    {
+        "party_guidance",
+        "mass_org",
+        "finance",
+        "tax",
+        "legal",
+        "mentors",
+        "promotion",
+        "relief",
+        "policy",
+        "talent",
+    }
+)
+CLOCK = FakeClock(datetime(2025, 3, 3, 1, 30, tzinfo=UTC))
+
+COMMISSIONERS = """name,phone,teams,telegram_id
+陈明,13800000001,finance;tax,1001
+刘芳,13800000002,legal,
+王强,13800000003,,
+"""
+ENTERPRISES = """name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone
+石柱冷水鱼养殖有限公司,91500240MA00000001,水产,冷水鱼,黄伟,13900000001,13800000001
+黄连中药材股份公司,91500240MA00000002,中药材,黄连,周丽,023-73331234,
+山城酒厂,91500240MA00000003,酒类,白酒,黄伟,13900000001,13800000002
+"""
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh, migrated SQLite file."""
+    database = await Database.open(tmp_path / "oncall.db")
+    yield database
+    await database.close()
+
+
+def csv_file(tmp_path: Path, text: str, name: str = "roster.csv", encoding: str = "utf-8") -> Path:
+    """Writes a roster file exactly as given (no newline translation)."""
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+async def run(
+    db: Database, kind: RosterKind, path: Path, *, sync: bool = False, dry_run: bool = False
+) -> ImportReport:
+    """Imports with the ten teams and the test clock."""
+    return await import_roster(db, CLOCK, kind, path, TEAMS, sync=sync, dry_run=dry_run)
+
+
+async def person(db: Database, phone: str) -> Person | None:
+    """The person with this (normalised) phone, if any."""
+    async with db.tx() as tx:
+        return await tx.person_by_phone(phone)
+
+
+async def enterprise(db: Database, code: str) -> Enterprise | None:
+    """The enterprise with this credit code, active or not."""
+    async with db.tx() as tx:
+        return await tx.enterprise_by_code(code)
+
+
+async def events(db: Database) -> list[Event]:
+    """The whole audit log."""
+    async with db.tx() as tx:
+        return await tx.events()
+
+
+async def load_commissioners(db: Database, tmp_path: Path) -> None:
+    """Imports the three sample commissioners, as enterprises need them."""
+    report = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, COMMISSIONERS, "c.csv"))
+    assert report.written, report.summary("en")
+
+
+def lines(report: ImportReport) -> list[int]:
+    """The line numbers the errors name."""
+    return [e.line for e in report.errors]
+
+
+def reason(report: ImportReport, line: int) -> str:
+    """All reasons given for one line, joined."""
+    return " | ".join(e.reason for e in report.errors if e.line == line)
+
+
+# ---- clean imports ------------------------------------------------------------------------
+
+
+async def test_commissioners_clean_import(db: Database, tmp_path: Path) -> None:
+    report = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, COMMISSIONERS))
+
+    assert (report.created, report.updated, report.unchanged, report.deactivated) == (3, 0, 0, 0)
+    assert report.errors == ()
+    assert report.written and not report.dry_run
+    chen = await person(db, "13800000001")
+    assert chen is not None
+    assert chen.name == "陈明"
+    assert chen.roles == {Role.COMMISSIONER}
+    assert chen.teams == {"finance", "tax"}
+    assert chen.telegram_id == 1001
+    wang = await person(db, "13800000003")
+    assert wang is not None and wang.teams == frozenset() and wang.telegram_id is None
+
+
+async def test_supervisors_clean_import(db: Database, tmp_path: Path) -> None:
+    text = "name,phone,telegram_id\n督导甲,13700000001,2001\n督导乙,13700000002,\n"
+    report = await run(db, RosterKind.SUPERVISORS, csv_file(tmp_path, text))
+
+    assert (report.created, report.updated, report.unchanged) == (2, 0, 0)
+    first = await person(db, "13700000001")
+    assert first is not None
+    assert first.roles == {Role.SUPERVISOR}
+    assert first.telegram_id == 2001
+    async with db.tx() as tx:
+        assert [p.phone for p in await tx.people_with_role(Role.SUPERVISOR)] == [
+            "13700000001",
+            "13700000002",
+        ]
+
+
+async def test_enterprises_clean_import(db: Database, tmp_path: Path) -> None:
+    await load_commissioners(db, tmp_path)
+    report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, ENTERPRISES))
+
+    assert (report.created, report.updated, report.unchanged) == (3, 0, 0)
+    chen = await person(db, "13800000001")
+    liu = await person(db, "13800000002")
+    assert chen is not None and liu is not None
+    async with db.tx() as tx:
+        huang = await tx.enterprises_of_contact("13900000001")
+        zhou = await tx.enterprises_of_contact("02373331234")  # a landline, normalised
+    assert [e.name for e in huang] == ["石柱冷水鱼养殖有限公司", "山城酒厂"]
+    assert [e.commissioner_id for e in huang] == [chen.id, liu.id]
+    assert huang[0].industry == "水产" and huang[0].chain == "冷水鱼"
+    assert len(zhou) == 1 and zhou[0].commissioner_id is None  # requests go to the team
+    owner = await person(db, "13900000001")
+    assert owner is not None and owner.name == "黄伟" and owner.roles == {Role.OWNER}
+
+
+async def test_event_appended_with_counts(db: Database, tmp_path: Path) -> None:
+    await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, COMMISSIONERS, "team-2025.csv"))
+
+    [event] = await events(db)
+    assert event.kind == "roster_imported"
+    assert event.request_id is None and event.actor_id is None
+    assert event.at == CLOCK.now()
+    assert event.payload["kind"] == "commissioners"
+    assert event.payload["file"] == "team-2025.csv"
+    assert (event.payload["created"], event.payload["updated"]) == (3, 0)
+    assert event.payload["deactivated"] == 0
+
+
+# ---- tolerated input ----------------------------------------------------------------------
+
+
+async def test_bom_crlf_blank_lines_and_column_order_tolerated(
+    db: Database, tmp_path: Path
+) -> None:
+    text = "\ufeff Phone ,telegram_id,NAME,teams\r\n\r\n13800000001,,陈明,finance\r\n,,,\r\n"
+    report = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, text))
+
+    assert report.errors == ()
+    assert report.created == 1
+    chen = await person(db, "13800000001")
+    assert chen is not None and chen.name == "陈明"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["+86 138 0013 8000", "86-138-0013-8000", "138 0013 8000", "（+86）１３８００１３８０００"],
+)
+async def test_phone_normalised(db: Database, tmp_path: Path, raw: str) -> None:
+    text = f'name,phone,telegram_id\n督导,"{raw}",\n'
+    report = await run(db, RosterKind.SUPERVISORS, csv_file(tmp_path, text))
+
+    assert report.errors == ()
+    found = await person(db, "13800138000")
+    assert found is not None and found.roles == {Role.SUPERVISOR}
+
+
+async def test_teams_separators_and_case_tolerated(db: Database, tmp_path: Path) -> None:
+    text = "name,phone,teams,telegram_id\n陈明,13800000001, Finance ；tax; ,\n"
+    report = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, text))
+
+    assert report.errors == ()
+    chen = await person(db, "13800000001")
+    assert chen is not None and chen.teams == {"finance", "tax"}
+
+
+async def test_credit_code_lower_case_accepted(db: Database, tmp_path: Path) -> None:
+    text = (
+        "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
+        "某公司,91500240ma00000009,,,,,\n"
+    )
+    report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, text))
+
+    assert report.errors == ()
+    assert await enterprise(db, "91500240MA00000009") is not None
+
+
+async def test_quoted_multiline_cell_keeps_physical_line_numbers(
+    db: Database, tmp_path: Path
+) -> None:
+    text = 'name,phone,telegram_id\n"两行\n的名字",13700000001,\n\n坏号码,123,\n'
+    report = await run(db, RosterKind.SUPERVISORS, csv_file(tmp_path, text))
+
+    assert lines(report) == [5]
+
+
+# ---- counting and idempotence -----------------------------------------------------------
+
+
+async def test_reimport_is_idempotent(db: Database, tmp_path: Path) -> None:
+    await load_commissioners(db, tmp_path)
+    path = csv_file(tmp_path, ENTERPRISES)
+    await run(db, RosterKind.ENTERPRISES, path)
+    before = [await person(db, p) for p in ("13800000001", "13900000001", "02373331234")]
+    before_e = [await enterprise(db, f"91500240MA0000000{i}") for i in (1, 2, 3)]
+
+    again_c = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, COMMISSIONERS, "c.csv"))
+    again_e = await run(db, RosterKind.ENTERPRISES, path)
+
+    assert (again_c.created, again_c.updated, again_c.unchanged) == (0, 0, 3)
+    assert (again_e.created, again_e.updated, again_e.unchanged) == (0, 0, 3)
+    assert [await person(db, p) for p in ("13800000001", "13900000001", "02373331234")] == before
+    assert [await enterprise(db, f"91500240MA0000000{i}") for i in (1, 2, 3)] == before_e
+
+
+async def test_changes_are_counted_as_updates(db: Database, tmp_path: Path) -> None:
+    await load_commissioners(db, tmp_path)
+    changed = COMMISSIONERS.replace("陈明,13800000001,finance;tax", "陈明,13800000001,finance")
+    changed = changed.replace("刘芳,13800000002,legal,", "刘芳芳,13800000002,legal,")
+    changed = changed.replace("王强,13800000003,,", "王强,13800000003,,3003")
+    report = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, changed))
+
+    assert (report.created, report.updated, report.unchanged) == (0, 3, 0)
+    chen = await person(db, "13800000001")
+    liu = await person(db, "13800000002")
+    wang = await person(db, "13800000003")
+    assert chen is not None and chen.teams == {"finance"}
+    assert liu is not None and liu.name == "刘芳芳"
+    assert wang is not None and wang.telegram_id == 3003
+
+
+async def test_enterprise_change_counted_as_update(db: Database, tmp_path: Path) -> None:
+    await load_commissioners(db, tmp_path)
+    await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, ENTERPRISES))
+    moved = ENTERPRISES.replace("周丽,023-73331234,", "周丽,023-73331234,13800000003")
+    report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, moved, "moved.csv"))
+
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 2)
+    wang = await person(db, "13800000003")
+    moved_enterprise = await enterprise(db, "91500240MA00000002")
+    assert wang is not None and moved_enterprise is not None
+    assert moved_enterprise.commissioner_id == wang.id
+
+
+async def test_owner_becoming_commissioner_counts_as_created(db: Database, tmp_path: Path) -> None:
+    await load_commissioners(db, tmp_path)
+    await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, ENTERPRISES))
+    text = "name,phone,teams,telegram_id\n黄伟,13900000001,mentors,\n"
+    report = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, text, "more.csv"))
+
+    assert report.created == 1
+    huang = await person(db, "13900000001")
+    assert huang is not None and huang.roles == {Role.OWNER, Role.COMMISSIONER}
+
+
+# ---- all or nothing ---------------------------------------------------------------------
+
+
+async def test_every_bad_row_reported_and_nothing_written(db: Database, tmp_path: Path) -> None:
+    text = (
+        "name,phone,teams,telegram_id\n"  # 1
+        "陈明,13800000001,finance;tax,1001\n"  # 2 good
+        "李四,12ab,finance,\n"  # 3 bad phone
+        "王五,13800000005,fiance,\n"  # 4 unknown team
+        ",13800000006,legal,\n"  # 5 no name
+        "赵六,13800000001,legal,\n"  # 6 duplicate phone
+        "钱七,13800000007,legal,abc\n"  # 7 bad telegram id
+        "孙八,13800000008,legal,1001\n"  # 8 duplicate telegram id
+        "周九,13800000009,legal;policy,\n"  # 9 good
+        "吴十,13800000010,legal\n"  # 10 a cell short
+    )
+    report = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, text))
+
+    assert lines(report) == [3, 4, 5, 6, 7, 8, 10]
+    assert "phone '12ab' is not a valid mobile number" in reason(report, 3)
+    assert "unknown team 'fiance'" in reason(report, 4)
+    assert "did you mean 'finance'" in reason(report, 4)
+    assert "name is required" in reason(report, 5)
+    assert "duplicate phone 13800000001 (also on line 2)" in reason(report, 6)
+    assert "telegram_id must be a positive integer" in reason(report, 7)
+    assert "duplicate telegram_id 1001 (also on line 2)" in reason(report, 8)
+    assert "3 cells but the header has 4" in reason(report, 10)
+    assert not report.written
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 0)
+    # Not even the good rows went in, and no import was logged.
+    assert await person(db, "13800000001") is None
+    assert await person(db, "13800000009") is None
+    assert await events(db) == []
+
+
+async def test_bad_rows_leave_existing_data_untouched(db: Database, tmp_path: Path) -> None:
+    await load_commissioners(db, tmp_path)
+    text = "name,phone,teams,telegram_id\n新名字,13800000001,legal,\n坏,1380000,legal,\n"
+    report = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, text), sync=True)
+
+    assert lines(report) == [3]
+    chen = await person(db, "13800000001")
+    liu = await person(db, "13800000002")
+    assert chen is not None and chen.name == "陈明" and chen.teams == {"finance", "tax"}
+    assert liu is not None and liu.has(Role.COMMISSIONER)  # sync did not run either
+    assert len(await events(db)) == 1
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("name,phone,telegram_id", "missing column(s): teams"),
+        ("name,phone,teams,telegram_id,email", "unknown column(s): email"),
+        ("name,phone,teams,phone,telegram_id", "duplicate column(s): phone"),
+        ("name,mobile,teams,telegram_id", "unknown column(s): mobile"),
+    ],
+)
+async def test_header_must_have_exactly_the_columns(
+    db: Database, tmp_path: Path, header: str, expected: str
+) -> None:
+    text = f"{header}\n陈明,13800000001,finance,\n"
+    report = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, text))
+
+    assert report.errors and lines(report) == [1] * len(report.errors)
+    assert expected in reason(report, 1)
+    assert await person(db, "13800000001") is None
+
+
+async def test_missing_and_unknown_columns_both_named(db: Database, tmp_path: Path) -> None:
+    text = "name,mobile,teams\n陈明,13800000001,finance\n"
+    report = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, text))
+
+    assert "unknown column(s): mobile (expected: name, phone, teams, telegram_id)" in reason(
+        report, 1
+    )
+    assert "missing column(s): phone, telegram_id" in reason(report, 1)
+
+
+async def test_empty_file(db: Database, tmp_path: Path) -> None:
+    report = await run(db, RosterKind.SUPERVISORS, csv_file(tmp_path, "\ufeff\n\n"))
+
+    assert lines(report) == [1]
+    assert "the file is empty" in report.errors[0].reason
+
+
+async def test_gbk_file_refused_with_a_hint(db: Database, tmp_path: Path) -> None:
+    text = "name,phone,telegram_id\n督导甲,13700000001,\n"
+    report = await run(db, RosterKind.SUPERVISORS, csv_file(tmp_path, text, encoding="gbk"))
+
+    assert lines(report) == [2]
+    assert "GBK" in report.errors[0].reason and "CSV UTF-8" in report.errors[0].reason
+    assert await person(db, "13700000001") is None
+
+
+async def test_missing_file_is_an_error_not_a_crash(db: Database, tmp_path: Path) -> None:
+    report = await run(db, RosterKind.SUPERVISORS, tmp_path / "nope.csv")
+
+    assert lines(report) == [0]
+    assert "cannot read the file" in report.errors[0].reason
+
+
+async def test_enterprise_rows_validated(db: Database, tmp_path: Path) -> None:
+    await load_commissioners(db, tmp_path)
+    text = (
+        "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"  # 1
+        "甲公司,91500240MA00000001,,,张,13900000001,\n"  # 2 good
+        "乙公司,91500240MA0000000I,,,,,\n"  # 3 I is not in the charset
+        "丙公司,91500240MA00000001,,,,,\n"  # 4 duplicate code
+        "丁公司,91500240MA00000004,,,,13900000004,\n"  # 5 phone without a name
+        "戊公司,91500240MA00000005,,,李,123,\n"  # 6 too short for any phone
+        "己公司,91500240MA00000006,,,王,13900000001,\n"  # 7 same contact, other name
+        ",91500240MA00000007,,,,,\n"  # 8 no name
+        "庚公司,,,,,,\n"  # 9 no code
+        "辛公司,91500240MA00000009,,,赵,023-7333123,\n"  # 10 good: 7-digit landline
+    )
+    report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, text))
+
+    assert lines(report) == [3, 4, 5, 6, 7, 8, 9]
+    assert "is not a Unified Social Credit Code" in reason(report, 3)
+    assert "duplicate credit_code 91500240MA00000001 (also on line 2)" in reason(report, 4)
+    assert "contact_name is required" in reason(report, 5)
+    assert "contact_phone '123' is not a valid phone number" in reason(report, 6)
+    assert "is '张' on line 2 but '王' here" in reason(report, 7)
+    assert "name is required" in reason(report, 8)
+    assert "credit_code is required" in reason(report, 9)
+    assert await enterprise(db, "91500240MA00000001") is None
+    assert await person(db, "13900000001") is None
+
+
+async def test_enterprise_needs_an_existing_active_commissioner(
+    db: Database, tmp_path: Path
+) -> None:
+    await load_commissioners(db, tmp_path)
+    supervisors = "name,phone,telegram_id\n督导,13700000001,\n"
+    await run(db, RosterKind.SUPERVISORS, csv_file(tmp_path, supervisors, "s.csv"))
+    text = (
+        "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
+        "甲公司,91500240MA00000001,,,张,13900000001,13800000001\n"  # 2 good
+        "乙公司,91500240MA00000002,,,,,13899999999\n"  # 3 nobody
+        "丙公司,91500240MA00000003,,,,,13700000001\n"  # 4 a supervisor
+        "丁公司,91500240MA0000000O,,,,,13899999999\n"  # 5 two problems
+        "戊公司,91500240MA00000005,,,,,+86 138 0000 0002\n"  # 6 good, normalised
+    )
+    report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, text))
+
+    assert lines(report) == [3, 4, 5, 5]
+    assert "commissioner_phone 13899999999 is not an active commissioner" in reason(report, 3)
+    assert "13700000001 is not an active commissioner" in reason(report, 4)
+    assert "Unified Social Credit Code" in reason(report, 5)
+    assert "13899999999 is not an active commissioner" in reason(report, 5)
+    assert await enterprise(db, "91500240MA00000001") is None
+    assert len(await events(db)) == 2  # the two roster imports above, nothing more
+
+
+async def test_commissioner_phone_must_be_a_mobile(db: Database, tmp_path: Path) -> None:
+    text = (
+        "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
+        "甲公司,91500240MA00000001,,,,,023-73331234\n"
+    )
+    report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, text))
+
+    assert "commissioner_phone '023-73331234' is not a valid mobile number" in reason(report, 2)
+
+
+async def test_letters_in_a_phone_are_refused(db: Database, tmp_path: Path) -> None:
+    text = "name,phone,telegram_id\n督导,138a0013b8000,\n"
+    report = await run(db, RosterKind.SUPERVISORS, csv_file(tmp_path, text))
+
+    assert lines(report) == [2]
+
+
+# ---- sync and dry run -------------------------------------------------------------------
+
+
+async def test_sync_deactivates_people_no_longer_listed(db: Database, tmp_path: Path) -> None:
+    await load_commissioners(db, tmp_path)
+    fewer = "\n".join(COMMISSIONERS.splitlines()[:3]) + "\n"  # 王强 dropped
+
+    plain = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, fewer, "fewer.csv"))
+    assert plain.deactivated == 0
+    report = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, fewer), sync=True)
+
+    assert (report.unchanged, report.deactivated) == (2, 1)
+    wang = await person(db, "13800000003")
+    assert wang is not None  # still there, just no longer a commissioner
+    assert Role.COMMISSIONER not in wang.roles
+    async with db.tx() as tx:
+        phones = [p.phone for p in await tx.people_with_role(Role.COMMISSIONER)]
+    assert phones == ["13800000001", "13800000002"]
+    assert (await events(db))[-1].payload["deactivated"] == 1
+
+    back = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, COMMISSIONERS), sync=True)
+    assert (back.created, back.unchanged, back.deactivated) == (1, 2, 0)
+
+
+async def test_sync_leaves_other_roles_alone(db: Database, tmp_path: Path) -> None:
+    await load_commissioners(db, tmp_path)
+    text = "name,phone,telegram_id\n督导,13700000001,\n"
+    report = await run(db, RosterKind.SUPERVISORS, csv_file(tmp_path, text), sync=True)
+
+    assert report.deactivated == 0
+    chen = await person(db, "13800000001")
+    assert chen is not None and chen.has(Role.COMMISSIONER)
+
+
+async def test_sync_deactivates_enterprises_and_their_contacts(
+    db: Database, tmp_path: Path
+) -> None:
+    await load_commissioners(db, tmp_path)
+    await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, ENTERPRISES))
+    fewer = "\n".join(ENTERPRISES.splitlines()[:2]) + "\n"  # only the trout farm
+
+    report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, fewer, "e2.csv"), sync=True)
+
+    assert (report.unchanged, report.deactivated, report.contacts_deactivated) == (1, 2, 1)
+    distillery = await enterprise(db, "91500240MA00000003")
+    assert distillery is not None and not distillery.active  # kept, only deactivated
+    zhou = await person(db, "02373331234")
+    assert zhou is not None and Role.OWNER not in zhou.roles
+    async with db.tx() as tx:
+        assert [e.name for e in await tx.enterprises_of_contact("13900000001")] == [
+            "石柱冷水鱼养殖有限公司"
+        ]
+    huang = await person(db, "13900000001")
+    assert huang is not None and huang.has(Role.OWNER)  # still the trout farm's contact
+
+    again = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, ENTERPRISES), sync=True)
+    assert (again.created, again.updated, again.unchanged) == (0, 2, 1)  # reactivated
+    distillery = await enterprise(db, "91500240MA00000003")
+    assert distillery is not None and distillery.active
+
+
+async def test_sync_refuses_a_roster_with_no_rows(db: Database, tmp_path: Path) -> None:
+    await load_commissioners(db, tmp_path)
+    text = "name,phone,teams,telegram_id\n"
+    report = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, text), sync=True)
+
+    assert lines(report) == [0]
+    assert "would deactivate all of them" in report.errors[0].reason
+    chen = await person(db, "13800000001")
+    assert chen is not None and chen.has(Role.COMMISSIONER)
+    # Without sync an empty roster is harmless and simply changes nothing.
+    plain = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, text))
+    assert plain.written and plain.created == 0
+
+
+async def test_dry_run_counts_but_writes_nothing(db: Database, tmp_path: Path) -> None:
+    await load_commissioners(db, tmp_path)
+    text = "name,phone,teams,telegram_id\n陈明,13800000001,finance,\n新人,13800000009,legal,\n"
+
+    report = await run(
+        db, RosterKind.COMMISSIONERS, csv_file(tmp_path, text), sync=True, dry_run=True
+    )
+
+    assert (report.created, report.updated, report.unchanged, report.deactivated) == (1, 1, 0, 2)
+    assert report.dry_run and not report.written and report.errors == ()
+    assert await person(db, "13800000009") is None
+    chen = await person(db, "13800000001")
+    assert chen is not None and chen.teams == {"finance", "tax"}
+    liu = await person(db, "13800000002")
+    assert liu is not None and liu.has(Role.COMMISSIONER)
+    assert len(await events(db)) == 1  # only the real import before
+
+
+async def test_dry_run_with_errors_reports_them(db: Database, tmp_path: Path) -> None:
+    text = "name,phone,telegram_id\n督导,123,\n"
+    report = await run(db, RosterKind.SUPERVISORS, csv_file(tmp_path, text), dry_run=True)
+
+    assert lines(report) == [2]
+    assert report.dry_run and not report.written
+
+
+# ---- the summary --------------------------------------------------------------------------
+
+
+def test_summary_in_both_languages() -> None:
+    report = ImportReport(
+        kind=RosterKind.ENTERPRISES,
+        created=2,
+        updated=1,
+        unchanged=5,
+        deactivated=3,
+        errors=(),
+        dry_run=True,
+        written=False,
+    )
+
+    assert report.summary("en").splitlines() == [
+        "Roster import: enterprises",
+        "Created: 2",
+        "Updated: 1",
+        "Unchanged: 5",
+        "Deactivated: 3",
+        "Dry run: nothing was written",
+    ]
+    zh = report.summary("zh")
+    assert zh.splitlines()[0] == "名册导入：企业"
+    assert "新增：2" in zh and "停用：3" in zh and "试运行" in zh
+
+
+async def test_summary_lists_errors_by_line(db: Database, tmp_path: Path) -> None:
+    text = "name,phone,teams,telegram_id\n陈明,13800000001,fiance,\n"
+    report = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, text))
+
+    en = report.summary("en").splitlines()
+    assert en[1] == "1 error(s); nothing was written"
+    assert en[2].startswith("line 2: unknown team 'fiance' (known: finance, legal, ")
+    assert en[2].endswith("talent, tax); did you mean 'finance'?")
+    zh = report.summary("zh").splitlines()
+    assert zh[2].startswith("第 2 行：未知的服务团 'fiance'（可选：finance, ")
+    assert zh[2].endswith("，是否应为 'finance'？")
+
+
+def test_file_level_error_has_no_line_prefix() -> None:
+    assert RowError(0, "cannot read", "无法读取").text("zh") == "无法读取"
+    assert RowError(4, "bad", "").text("zh") == "第 4 行：bad"  # falls back to English
