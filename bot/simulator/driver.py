@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.simulator.html import utf16_len
-from bot.simulator.models import CallbackQueryRecord, ChatState, JsonDict, SimMessage, UserRecord
+from bot.simulator.models import (
+    CallbackQueryRecord,
+    ChatState,
+    Edit,
+    JsonDict,
+    SimMessage,
+    UserRecord,
+)
 
 if TYPE_CHECKING:
     from bot.simulator.server import BotApiSimulator
@@ -347,8 +354,8 @@ class SimUser:
 # ----------------------------------------------------------------------- transcript
 
 
-def _content(msg: SimMessage) -> str:
-    """The visible content of a message as one (possibly multi-line) string."""
+def _content(msg: SimMessage, version: Edit | None = None) -> str:
+    """The visible content of a message (at ``version``) as one, maybe multi-line, string."""
     parts: list[str] = []
     if msg.document:
         size = msg.document.get("file_size", 0)
@@ -365,10 +372,12 @@ def _content(msg: SimMessage) -> str:
         )
     elif msg.location:
         parts.append(f"[location {msg.location['latitude']}, {msg.location['longitude']}]")
-    if msg.text is not None:
-        parts.append(msg.text)
-    if msg.caption:
-        parts.append(msg.caption)
+    text = version.text if version else msg.text
+    caption = version.caption if version else msg.caption
+    if text is not None:
+        parts.append(text)
+    if caption:
+        parts.append(caption)
     return " ".join(parts)
 
 
@@ -409,10 +418,7 @@ def render_transcript(
             continue
         who = name_of(sim.chat(event.chat_id).user)
         stamp = f"[{event.at - start:7.2f}s] " if timestamps else ""
-        head, body, buttons = _event_text(event.kind, who, event.message, event.query)
-        if event.kind == "edit" and event.edit is not None and event.message is not None:
-            body = event.edit.text if event.edit.text is not None else (event.edit.caption or "")
-            buttons = _keyboard_lines(event.edit.reply_markup, None) or ["(no buttons)"]
+        head, body, buttons = _event_text(event.kind, who, event.message, event.edit, event.query)
         line = f"{stamp}{head}"
         indent = " " * len(stamp) + "    "
         body_lines = body.split("\n") if body else []
@@ -425,9 +431,14 @@ def render_transcript(
 
 
 def _event_text(
-    kind: str, who: str, msg: SimMessage | None, query: CallbackQueryRecord | None
+    kind: str,
+    who: str,
+    msg: SimMessage | None,
+    version: Edit | None,
+    query: CallbackQueryRecord | None,
 ) -> tuple[str, str, list[str]]:
-    """(headline, body, button lines) of one transcript event."""
+    """(headline, body, button lines) of one transcript event; content as it was then."""
+    markup = version.reply_markup if version else None
     if kind == "message" and msg is not None:
         ref = f" [msg {msg.message_id}]"
         if msg.reply_to is not None:
@@ -436,12 +447,13 @@ def _event_text(
             silent = " (silent)" if msg.disable_notification else ""
             return (
                 f"bot → {who}{ref}{silent}",
-                _content(msg),
-                _keyboard_lines(msg.reply_markup, msg.keyboard),
+                _content(msg, version),
+                _keyboard_lines(markup, msg.keyboard),
             )
-        return f"{who} → bot{ref}", _content(msg), []
+        return f"{who} → bot{ref}", _content(msg, version), []
     if kind == "edit" and msg is not None:
-        return f"bot ✎ edits msg {msg.message_id} for {who}", "", []
+        buttons = _keyboard_lines(markup, None) or ["(no buttons)"]
+        return f"bot ✎ edits msg {msg.message_id} for {who}", _content(msg, version), buttons
     if kind == "delete" and msg is not None:
         side = "bot's" if msg.from_bot else "their"
         return f"bot ✗ deletes {side} msg {msg.message_id} in chat with {who}", "", []

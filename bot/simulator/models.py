@@ -105,7 +105,7 @@ class StoredFile:
 
 @dataclass
 class Edit:
-    """One successful edit of a bot message: the content right after it."""
+    """One version of a message's content: as sent (method "send") or right after an edit."""
 
     seq: int
     at: float
@@ -146,6 +146,7 @@ class SimMessage:
     source_text: str | None = field(default=None, repr=False)  # text as sent, before parsing
     link_preview_options: JsonDict | None = field(default=None, repr=False)
     edits: list[Edit] = field(default_factory=list)
+    original: Edit | None = field(default=None, repr=False)  # the content as first sent
     edit_date: int | None = None
     deleted: bool = False
     copied_from: tuple[int, int] | None = None

@@ -704,8 +704,9 @@ class BotApiSimulator:
             seq=self._seq,
             **content,
         )
+        msg.original = Edit(msg.seq, msg.at, "send", msg.text, msg.caption, msg.reply_markup)
         chat.messages.append(msg)
-        self.events.append(TranscriptEvent(msg.seq, msg.at, "message", chat.id, msg))
+        self.events.append(TranscriptEvent(msg.seq, msg.at, "message", chat.id, msg, msg.original))
         return msg
 
     def _chat_for(self, chat_id: Any) -> ChatState:

@@ -43,6 +43,10 @@ class SpecError(Exception):
         return f"can't parse {self.top}: {self.detail}"
 
 
+class _DecisiveError(SpecError):
+    """Reported as is whatever other types the field allows (bad JSON, missing attachment)."""
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     """One parameter of a method or one field of a type."""
@@ -162,11 +166,16 @@ class ApiSpec:
         """Returns ``value`` as the first of ``types`` it matches, or raises SpecError."""
         errors: list[SpecError] = []
         seen = referenced if referenced is not None else set()
+        if isinstance(value, str) and value.startswith(_ATTACH) and "InputFile" in types:
+            types = ("InputFile",)  # an attach:// reference is never a file_id or URL
         for type_name in types:
             try:
                 return self._coerce_one(value, type_name, path, uploads, seen, depth)
             except SpecError as exc:
                 errors.append(exc)
+        for error in errors:
+            if isinstance(error, _DecisiveError):
+                raise error
         deepest = max(errors, key=lambda e: e.depth)
         if deepest.depth > depth:
             raise deepest
@@ -204,7 +213,7 @@ class ApiSpec:
                 if name in uploads:
                     referenced.add(name)
                     return uploads[name]
-                raise SpecError(top, f'file "{name}" referenced by {path} was not uploaded', depth)
+                raise _DecisiveError(top, f'file "{name}" referenced by {path} was not uploaded')
             raise fail
         spec = self.types.get(type_name)
         if spec is None:
@@ -266,7 +275,8 @@ def _json_if_text(value: Any, top: str, depth: int) -> Any:
     try:
         return json.loads(value)
     except ValueError:
-        raise SpecError(top, f"can't parse {top} JSON object", depth) from None
+        what = "reply keyboard markup" if top == "reply_markup" else top
+        raise _DecisiveError(top, f"can't parse {what} JSON object", 0) from None
 
 
 def _coerce_primitive(value: Any, type_name: str, fail: SpecError) -> Any:

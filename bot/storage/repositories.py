@@ -198,6 +198,11 @@ class Tx:
         row = await self._one("SELECT * FROM enterprises WHERE id = ?", (enterprise_id,))
         return self._enterprise(row) if row else None
 
+    async def enterprise_by_code(self, credit_code: str) -> Enterprise | None:
+        """The enterprise with this credit code, active or not."""
+        row = await self._one("SELECT * FROM enterprises WHERE credit_code = ?", (credit_code,))
+        return self._enterprise(row) if row else None
+
     async def enterprises_of_contact(self, phone: str) -> list[Enterprise]:
         rows = await self._all(
             "SELECT * FROM enterprises WHERE contact_phone = ? AND active = 1 ORDER BY id",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -36,15 +38,22 @@ class Database:
     async def tx(self) -> AsyncIterator[Tx]:
         """A unit of work: commits when the block ends, rolls back if it raises."""
         async with self._lock:
-            # IMMEDIATE takes the write lock up front, so a concurrent CLI import waits
-            # (busy_timeout) instead of failing half-way through.
-            await self.conn.execute("BEGIN IMMEDIATE")
             try:
+                # IMMEDIATE takes the write lock up front, so a concurrent CLI import waits
+                # (busy_timeout) instead of failing half-way through.
+                await self.conn.execute("BEGIN IMMEDIATE")
                 yield Tx(self.conn)
             except BaseException:
-                await self.conn.execute("ROLLBACK")
+                await self._rollback()
                 raise
             await self.conn.execute("COMMIT")
+
+    async def _rollback(self) -> None:
+        # A cancelled await does not cancel the statement: aiosqlite's worker still runs it, in
+        # order. So the ROLLBACK is queued behind it, shielded from a second cancellation, and a
+        # "no transaction" answer (the BEGIN never ran) is fine.
+        with contextlib.suppress(sqlite3.OperationalError):
+            await asyncio.shield(self.conn.execute("ROLLBACK"))
 
     async def backup(self, target: str | Path) -> None:
         """A consistent online copy through SQLite's backup API."""

@@ -8,8 +8,7 @@ import pytest_asyncio
 from telegram import Bot
 
 from bot.simulator import BotApiSimulator
-
-TOKEN = "123456:TEST-token"
+from tests.simulator.support import TOKEN
 
 
 # pytest_asyncio.fixture works whether or not asyncio_mode = "auto" is configured.

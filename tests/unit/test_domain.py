@@ -1,0 +1,88 @@
+"""The lifecycle state machine, routing, phones and the callback codec."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.channels.telegram.callback_data import MAX_BYTES, Callback, Op, decode
+from bot.domain.lifecycle import TRANSITIONS, Action, IllegalTransition, transition
+from bot.domain.models import Person, RequestStatus, Role
+from bot.domain.phones import normalise_phone
+from bot.domain.routing import Tier, route
+
+S = RequestStatus
+
+
+def test_the_happy_path_is_legal() -> None:
+    status = transition(None, Action.SUBMIT)
+    for action in (Action.DISPATCH, Action.ACCEPT, Action.RESOLVE, Action.CLOSE):
+        status = transition(status, action)
+    assert status == S.CLOSED
+
+
+@pytest.mark.parametrize(
+    ("status", "action"),
+    [
+        (S.CLOSED, Action.ACCEPT),
+        (S.ACCEPTED, Action.ACCEPT),
+        (S.SUBMITTED, Action.RESOLVE),
+        (S.CANCELLED, Action.REOPEN),
+        (S.DISPATCHED, Action.CLOSE),
+    ],
+)
+def test_an_illegal_transition_raises(status: S, action: Action) -> None:
+    with pytest.raises(IllegalTransition):
+        transition(status, action)
+
+
+def test_terminal_statuses_lead_nowhere() -> None:
+    assert not [key for key in TRANSITIONS if key[0] in (S.CLOSED, S.CANCELLED)]
+
+
+def person(pid: int, roles: set[Role], teams: set[str] = set(), **kw: object) -> Person:
+    return Person(
+        id=pid, name=f"p{pid}", phone=f"1390000{pid:04d}", telegram_id=pid,
+        roles=frozenset(roles), teams=frozenset(teams), **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_routing_prefers_the_commissioner_then_the_team_then_supervisors() -> None:
+    li = person(1, {Role.COMMISSIONER}, {"relief"})
+    wang = person(2, {Role.COMMISSIONER}, {"finance"})
+    chen = person(3, {Role.COMMISSIONER}, {"finance"})
+    boss = person(4, {Role.SUPERVISOR})
+    everyone = [li, wang, chen, boss]
+    assert route(li, everyone, "finance") == (Tier.COMMISSIONER, [li])
+    away = li.model_copy(update={"away": True})
+    assert route(away, everyone, "finance") == (Tier.TEAM, [wang, chen])
+    assert route(li, everyone, "finance", exclude=frozenset({1})) == (Tier.TEAM, [wang, chen])
+    assert route(None, everyone, "legal") == (Tier.SUPERVISORS, [boss])
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("+86 138-0013-8000", "13800138000"),
+        ("8613800138000", "13800138000"),
+        ("138 0013 8000", "13800138000"),
+        ("023-12345678", "02312345678"),
+    ],
+)
+def test_phones_are_normalised(raw: str, expected: str) -> None:
+    assert normalise_phone(raw) == expected
+
+
+def test_callback_data_round_trips_within_64_bytes() -> None:
+    for cb in (
+        Callback(Op.ACCEPT, 123456789012),
+        Callback(Op.OUTCOME, 42, "unsolvable"),
+        Callback(Op.CATEGORY, arg="mass_org"),
+    ):
+        data = cb.encode()
+        assert len(data.encode()) <= MAX_BYTES
+        assert decode(data) == cb
+
+
+@pytest.mark.parametrize("data", ["", "garbage", "9:acc:1", "1:zzz:1", "1:acc:-1", "1:acc:x", "1:" + "a" * 70])
+def test_malformed_callback_data_decodes_to_nothing(data: str) -> None:
+    assert decode(data) is None

@@ -1,0 +1,101 @@
+"""Migrations on a real SQLite file; the event log is append-only; the unit of work is atomic."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.domain.models import Event, Role
+from bot.storage.db import connect, migrate, migrations, schema_version
+from bot.storage.uow import Database
+
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+
+
+async def test_migrations_create_the_schema_from_an_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "fresh.db"
+    conn = await connect(path)
+    try:
+        assert await schema_version(conn) == 0
+        assert await migrate(conn) == len(migrations())
+        async with conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cur:
+            tables = {row[0] for row in await cur.fetchall()}
+        assert {"people", "requests", "events", "outbox", "inbox", "drafts"} <= tables
+        async with conn.execute("PRAGMA journal_mode") as cur:
+            assert (await cur.fetchone())[0] == "wal"  # type: ignore[index]
+        async with conn.execute("PRAGMA foreign_keys") as cur:
+            assert (await cur.fetchone())[0] == 1  # type: ignore[index]
+    finally:
+        await conn.close()
+
+
+async def test_rerunning_migrations_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "again.db"
+    db = await Database.open(path)
+    async with db.tx() as tx:
+        await tx.upsert_person("李专员", "13900000011", Role.COMMISSIONER, None, NOW)
+    await db.close()
+    db = await Database.open(path)  # second start: nothing to apply, data intact
+    try:
+        assert await schema_version(db.conn) == len(migrations())
+        async with db.tx() as tx:
+            assert (await tx.person_by_phone("13900000011")) is not None
+    finally:
+        await db.close()
+
+
+async def test_a_database_newer_than_the_program_is_refused(tmp_path: Path) -> None:
+    conn = await connect(tmp_path / "future.db")
+    try:
+        await conn.execute("PRAGMA user_version=999")
+        with pytest.raises(RuntimeError, match="newer"):
+            await migrate(conn)
+    finally:
+        await conn.close()
+
+
+async def test_events_cannot_be_changed_or_deleted(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "log.db")
+    try:
+        async with db.tx() as tx:
+            await tx.append(Event(request_id=None, actor_id=None, kind="test", at=NOW))
+        with pytest.raises(aiosqlite.IntegrityError, match="append-only"):
+            async with db.tx() as tx:
+                await tx.conn.execute("UPDATE events SET kind = 'forged'")
+        with pytest.raises(aiosqlite.IntegrityError, match="append-only"):
+            async with db.tx() as tx:
+                await tx.conn.execute("DELETE FROM events")
+    finally:
+        await db.close()
+
+
+async def test_a_failed_unit_of_work_leaves_nothing_behind(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "atomic.db")
+    try:
+        with pytest.raises(RuntimeError):
+            async with db.tx() as tx:
+                await tx.upsert_person("王专员", "13900000012", Role.COMMISSIONER, None, NOW)
+                raise RuntimeError("crash half-way")
+        async with db.tx() as tx:
+            assert await tx.person_by_phone("13900000012") is None
+    finally:
+        await db.close()
+
+
+async def test_backup_is_a_readable_copy(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "live.db")
+    try:
+        async with db.tx() as tx:
+            await tx.upsert_person("周主任", "13900000001", Role.SUPERVISOR, None, NOW)
+        await db.backup(tmp_path / "copy.db")
+    finally:
+        await db.close()
+    copy = await Database.open(tmp_path / "copy.db")
+    try:
+        async with copy.tx() as tx:
+            assert (await tx.person_by_phone("13900000001")) is not None
+    finally:
+        await copy.close()
