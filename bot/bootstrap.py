@@ -119,10 +119,13 @@ async def build(
     catalog = load_catalog()
     calendar = load_calendar(DEFAULT_CALENDAR if DEFAULT_CALENDAR.exists() else None, settings.tz)
     quiet = QuietHours.parse(settings.sla.quiet_hours)
-    wake: list[OutboxSender] = []
-    desk = Desk(
-        db, clock, catalog, Deadlines(settings, calendar), lambda: [s.wake() for s in wake] and None
-    )
+    senders: list[OutboxSender] = []
+
+    def wake() -> None:
+        for sender in senders:
+            sender.wake()
+
+    desk = Desk(db, clock, catalog, Deadlines(settings, calendar), wake)
     secret = token or (settings.token.get_secret_value() if settings.token else None)
     if not secret:
         raise ValueError("ONCALL_TOKEN is not set")
@@ -153,7 +156,7 @@ async def build(
         settings.default_language,
         is_quiet=lambda now: quiet.is_quiet(now, settings.tz),
     )
-    wake.append(sender)
+    senders.append(sender)
     register(app, Deps(desk, catalog, settings.tz, settings.default_language))
     return Runtime(settings, db, clock, desk, app, sender, DurablePoller(app, db, clock))
 

@@ -19,7 +19,7 @@ class SamplePerson:
 
 SUPERVISOR = SamplePerson("周主任", "13900000001", 1001)
 LI = SamplePerson("李专员", "13900000011", 2001, ("relief", "policy"))
-WANG = SamplePerson("王专员", "13900000012", 2002, ("finance",))
+WANG = SamplePerson("王专员", "13900000012", 2002, ("finance", "promotion"))
 CHEN = SamplePerson("陈专员", "13900000013", 2003, ("finance", "talent"))
 COMMISSIONERS = (LI, WANG, CHEN)
 

@@ -6,11 +6,14 @@ kill -9 — resumes at the step the owner was on.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
+import warnings
 from functools import wraps
 
 from telegram import Update
 from telegram.constants import ParseMode
+from telegram.warnings import PTBUserWarning
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
@@ -38,7 +41,7 @@ ENTERPRISE, CATEGORY, DESCRIPTION, ATTACHMENTS, URGENCY, CONFIRM = (
 )
 END = ConversationHandler.END
 
-Step = Callable[["Intake", Update, Context], Awaitable[object]]
+Step = Callable[["Intake", Update, Context], Coroutine[Any, Any, object]]
 
 
 def consumes(step: Step) -> Step:
@@ -304,6 +307,18 @@ class Intake(HandlerBase):
         buttons_only: list[BaseHandler[Update, Context, object]] = [
             MessageHandler(text, self.on_use_buttons)
         ]
+        with warnings.catch_warnings():
+            # Per-chat tracking is intended: the form's buttons belong to the owner's chat.
+            warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+            return self._conversation(text, other, files, buttons_only)
+
+    def _conversation(
+        self,
+        text: filters.BaseFilter,
+        other: filters.BaseFilter,
+        files: filters.BaseFilter,
+        buttons_only: list[BaseHandler[Update, Context, object]],
+    ) -> ConversationHandler[Context]:
         return ConversationHandler(
             entry_points=[CommandHandler("new", self.on_new)],
             states={

@@ -8,9 +8,10 @@ inline keyboard limits, unknown / blocked chats, edits that change nothing, stal
 queries). Calls, messages, edits, taps and answers are recorded for tests and transcripts.
 
 Implemented methods: getMe, getUpdates, setWebhook, deleteWebhook, getWebhookInfo,
-setMyCommands, getMyCommands, deleteMyCommands, sendMessage, editMessageText,
-editMessageCaption, editMessageReplyMarkup, deleteMessage, answerCallbackQuery, sendDocument,
-sendPhoto, copyMessage, getFile; files download at ``GET /file/bot<token>/<file_path>``.
+setMyCommands, getMyCommands, deleteMyCommands, set/getMyName, set/getMyDescription,
+set/getMyShortDescription, sendMessage, sendChatAction, editMessageText, editMessageCaption,
+editMessageReplyMarkup, deleteMessage, answerCallbackQuery, sendDocument, sendPhoto,
+copyMessage, getFile; files download at ``GET /file/bot<token>/<file_path>``.
 Unknown methods answer 404 "Not Found" (as Telegram does); methods that exist in the spec but
 are not simulated answer 501.
 
@@ -100,6 +101,13 @@ _INLINE_ACTIONS = (
     "callback_game",
     "pay",
 )
+_CHAT_ACTIONS = frozenset(
+    {
+        "typing", "upload_photo", "record_video", "upload_video", "record_voice",
+        "upload_voice", "upload_document", "choose_sticker", "find_location",
+        "record_video_note", "upload_video_note",
+    }
+)  # fmt: skip
 _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
@@ -194,6 +202,9 @@ class BotApiSimulator:
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
         self.files: dict[str, StoredFile] = {}
         self.commands: dict[tuple[str, str], list[JsonDict]] = {}
+        # setMyName / setMyDescription / setMyShortDescription, per (field, language_code).
+        self.profile: dict[tuple[str, str], str] = {}
+        self.chat_actions: list[tuple[int, str]] = []
         self.webhook: JsonDict | None = None
         self.webhook_last_error: tuple[int, str] | None = None
         self._chats: dict[int, ChatState] = {}
@@ -231,6 +242,13 @@ class BotApiSimulator:
             "sendPhoto": self._send_photo,
             "copyMessage": self._copy_message,
             "getFile": self._get_file,
+            "sendChatAction": self._send_chat_action,
+            "setMyDescription": self._set_my_description,
+            "getMyDescription": self._get_my_description,
+            "setMyShortDescription": self._set_my_short_description,
+            "getMyShortDescription": self._get_my_short_description,
+            "setMyName": self._set_my_name,
+            "getMyName": self._get_my_name,
         }
 
     # ----------------------------------------------------------------- lifecycle
@@ -1021,13 +1039,17 @@ class BotApiSimulator:
         return True
 
     @staticmethod
-    def _scope_key(p: JsonDict) -> tuple[str, str]:
-        """Commands are stored per (scope, language_code)."""
-        lang = p.get("language_code") or ""
+    def _language(p: JsonDict) -> str:
+        """The language_code parameter: empty or a two-letter ISO 639-1 code."""
+        lang = str(p.get("language_code") or "")
         if lang and not re.fullmatch(r"[a-z]{2}", lang):
             raise bad_request("invalid language code specified")
+        return lang
+
+    def _scope_key(self, p: JsonDict) -> tuple[str, str]:
+        """Commands are stored per (scope, language_code)."""
         scope = p.get("scope") or {"type": "default"}
-        return json.dumps(scope, sort_keys=True), lang
+        return json.dumps(scope, sort_keys=True), self._language(p)
 
     async def _send_message(self, p: JsonDict) -> Any:
         """sendMessage."""
@@ -1239,6 +1261,58 @@ class BotApiSimulator:
         if stored is None:
             raise bad_request("invalid file_id")
         return stored.to_api()
+
+    async def _send_chat_action(self, p: JsonDict) -> Any:
+        """sendChatAction ("typing" etc.): recorded, not shown in transcripts."""
+        chat = self._chat_for(p["chat_id"])
+        if p["action"] not in _CHAT_ACTIONS:
+            raise bad_request("wrong parameter action in request")
+        self.chat_actions.append((chat.id, p["action"]))
+        return True
+
+    def _set_profile(self, p: JsonDict, field: str, limit: int) -> bool:
+        """Stores the bot's name or a description for one language."""
+        value = p.get(field, "")
+        if len(value) > limit:
+            raise bad_request(f"{field} is too long")
+        lang = self._language(p)
+        if value:
+            self.profile[(field, lang)] = value
+        else:
+            self.profile.pop((field, lang), None)
+        return True
+
+    def _get_profile(self, p: JsonDict, field: str) -> JsonDict:
+        """Reads the bot's name or a description, falling back to the default language."""
+        lang = self._language(p)
+        value = self.profile.get((field, lang), self.profile.get((field, ""), ""))
+        if field == "name" and not value:
+            value = self.bot.first_name
+        return {field: value}
+
+    async def _set_my_description(self, p: JsonDict) -> Any:
+        """setMyDescription."""
+        return self._set_profile(p, "description", 512)
+
+    async def _get_my_description(self, p: JsonDict) -> Any:
+        """getMyDescription."""
+        return self._get_profile(p, "description")
+
+    async def _set_my_short_description(self, p: JsonDict) -> Any:
+        """setMyShortDescription."""
+        return self._set_profile(p, "short_description", 120)
+
+    async def _get_my_short_description(self, p: JsonDict) -> Any:
+        """getMyShortDescription."""
+        return self._get_profile(p, "short_description")
+
+    async def _set_my_name(self, p: JsonDict) -> Any:
+        """setMyName."""
+        return self._set_profile(p, "name", 64)
+
+    async def _get_my_name(self, p: JsonDict) -> Any:
+        """getMyName."""
+        return self._get_profile(p, "name")
 
 
 def _same(a: JsonDict | None, b: JsonDict | None) -> bool:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import warnings
 from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
 from telegram.error import RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 TOKEN = "123456:TEST-token"
 
@@ -24,5 +26,8 @@ def tg_error(
 
 def retry_seconds(exc: RetryAfter) -> float:
     """RetryAfter.retry_after is an int or a timedelta depending on PTB settings."""
-    value = exc.retry_after
+    with warnings.catch_warnings():
+        # PTB 22 warns that the int form is deprecated; either form is fine here.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
     return float(value) if isinstance(value, int | float) else value.total_seconds()

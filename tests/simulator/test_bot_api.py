@@ -206,16 +206,10 @@ async def test_unknown_fields_methods_and_types(sim: BotApiSimulator, bot: Bot) 
         await bot.do_api_request("sendTelepathy")
     assert sim.calls[-1].response == {"ok": False, "error_code": 404, "description": "Not Found"}
     with pytest.raises(NetworkError, match="not simulated"):
-        await bot.do_api_request(
-            "sendPoll",
-            api_kwargs={
-                "chat_id": chat_id,
-                "question": "q",
-                "options": '[{"text":"a"},{"text":"b"}]',
-            },
-        )
+        await bot.send_poll(chat_id, "q", ["a", "b"])
+    assert sim.calls[-1].status == 501
     with tg_error(BadRequest, 'field "limit" must be of type integer'):
-        await bot.do_api_request("getUpdates", api_kwargs={"limit": "lots"})
+        await bot.get_updates(api_kwargs={"limit": "lots"})
 
 
 async def test_callback_query_answers(sim: BotApiSimulator, bot: Bot) -> None:
@@ -448,3 +442,33 @@ async def test_json_bodies_and_query_strings(sim: BotApiSimulator) -> None:
             }
         async with http.get(f"{sim.base_file_url}{TOKEN}/documents/missing.pdf") as resp:
             assert resp.status == 404
+
+
+async def test_profile_and_chat_actions(sim: BotApiSimulator, bot: Bot) -> None:
+    chat_id = await started_user(sim)
+    assert await bot.send_chat_action(chat_id, "typing")
+    assert sim.chat_actions == [(chat_id, "typing")]
+    with tg_error(BadRequest, "wrong parameter action"):
+        await bot.send_chat_action(chat_id, "dancing")
+    await bot.set_my_description("Routes requests", language_code="en")
+    await bot.set_my_short_description("随叫随到")
+    assert (await bot.get_my_description(language_code="en")).description == "Routes requests"
+    assert (await bot.get_my_short_description()).short_description == "随叫随到"
+    assert (await bot.get_my_name()).name == "OncallBot"
+    with tg_error(BadRequest, "invalid language code"):
+        await bot.set_my_name("x", language_code="zh-hans")
+
+
+async def test_multipart_text_fields_keep_unicode(sim: BotApiSimulator, bot: Bot) -> None:
+    chat_id = await started_user(sim)
+    sent = await bot.send_document(
+        chat_id,
+        "报告".encode(),
+        filename="报告.txt",
+        caption="<b>工单 #3</b> 附件",
+        parse_mode="HTML",
+    )
+    assert sent.caption == "工单 #3 附件"
+    assert sent.caption_entities[0].length == 5
+    assert sim.user(chat_id).last_message().document["file_name"] == "报告.txt"
+    assert sim.calls[-1].params["document"]["upload"] == "报告.txt"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -118,3 +119,8 @@ def test_trim_shifts_and_clips_entities() -> None:
     )
     assert text == "<x>"
     assert entities == [{"type": "bold", "offset": 0, "length": 2}]
+
+
+def test_python_html_escape_is_accepted() -> None:
+    raw = 'It\'s "quoted" & <tagged>'
+    assert parse_html(html.escape(raw)) == (raw, [])

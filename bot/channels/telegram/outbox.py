@@ -209,8 +209,8 @@ class OutboxSender:
         else:
             assert view is not None
             text, markup, ref_key = self._simple(message.kind, view, message.params, lang)
-            file_id = message.params.get("file_id")
-            if message.kind == "relay" and file_id:
+            relayed_file = message.params.get("file_id")
+            if message.kind == "relay" and relayed_file:
                 caption = text if len(text) <= 1000 else text[:999] + "…"
                 send_file = (
                     self.bot.send_photo
