@@ -48,6 +48,11 @@ class TapHandle:
         return self.query.data
 
     @property
+    def label(self) -> str | None:
+        """The tapped button's text (None for tap_data)."""
+        return self.query.label
+
+    @property
     def answered(self) -> bool:
         """Whether the bot has answered the query yet."""
         return self.query.answered

@@ -11,6 +11,7 @@ user text would otherwise only fail once that text contains "<".
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,7 +145,9 @@ def parse_html(source: str, *, strict_ampersand: bool = True) -> tuple[str, list
     return "".join(out), entities
 
 
-def _attributes(source: str, i: int, tag: str, begin: int, offset: Any) -> tuple[str, int]:
+def _attributes(
+    source: str, i: int, tag: str, begin: int, offset: Callable[[int], int]
+) -> tuple[str, int]:
     """Parses the attributes of a start tag from ``i``; returns (argument, index after ">")."""
     n = len(source)
     argument = ""
@@ -223,7 +226,7 @@ def _end_tag(
     entities: list[dict[str, Any]],
     out: list[str],
     utf16: int,
-    offset: Any,
+    offset: Callable[[int], int],
 ) -> int:
     """Handles "</name>" at ``i``: closes the innermost tag and records its entity."""
     n = len(source)

@@ -48,7 +48,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import aiohttp
 from aiohttp import web
@@ -599,9 +599,7 @@ class BotApiSimulator:
             self._take_injection(canonical)
             handler = self._methods.get(canonical)
             if handler is None:
-                raise ApiError(
-                    501, f"Not Implemented: method {canonical} is not simulated by the simulator"
-                )
+                raise ApiError(501, f"Not Implemented: method {canonical} is not simulated")
             chat_id = params.get("chat_id")
             self._check_throttle(canonical, chat_id if isinstance(chat_id, int) else None)
             result = await handler(params)
@@ -691,7 +689,7 @@ class BotApiSimulator:
         self._global_times.append(now)
 
     @staticmethod
-    def _too_many(retry_after: int) -> None:
+    def _too_many(retry_after: int) -> NoReturn:
         """Raises Telegram's flood-wait error."""
         raise ApiError(
             429,

@@ -219,7 +219,7 @@ class OutboxSender:
                 )
                 sent = await send_file(
                     row.chat_id,
-                    str(file_id),
+                    str(relayed_file),
                     caption=caption,
                     parse_mode=ParseMode.HTML,
                     disable_notification=silent,
