@@ -21,6 +21,9 @@ def _logging(verbose: bool) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # A 429 is handled (and logged once) by the outbox sender; the limiter's own traceback
+    # for it would only alarm the operator.
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 
 
 async def _run(settings: Settings) -> int:

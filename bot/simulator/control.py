@@ -177,7 +177,7 @@ class _ControlApi:
         async def act(body: JsonDict) -> web.Response:
             user = self._user(body)
             if body.get("after_message_id") is not None:
-                user._mark = _int(body, "after_message_id")
+                user.mark(_int(body, "after_message_id"))
             timeout = min(float(body.get("timeout", 10.0)), _MAX_WAIT)
             contains = body.get("contains")
             try:

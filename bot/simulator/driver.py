@@ -275,9 +275,9 @@ class SimUser:
             raise AssertionError(f"the bot has sent nothing to {self.name}.\n{self._dump()}")
         return msgs[-1]
 
-    def mark(self) -> None:
-        """Makes wait_for_message()/wait_for_edit() consider only what happens from now on."""
-        self._mark = self.chat.last_message_id
+    def mark(self, after_message_id: int | None = None) -> None:
+        """Makes the waits consider only what happens from now on (or after a message id)."""
+        self._mark = self.chat.last_message_id if after_message_id is None else after_message_id
         self._action_seq = self.sim.seq
 
     async def wait_for_message(
@@ -458,6 +458,8 @@ def _event_text(
         return f"{who} → bot{ref}", _content(msg, version), []
     if kind == "edit" and msg is not None:
         buttons = _keyboard_lines(markup, None) or ["(no buttons)"]
+        if version is not None and version.method == "editMessageReplyMarkup":
+            return f"bot ✎ changes the buttons of msg {msg.message_id} for {who}", "", buttons
         return f"bot ✎ edits msg {msg.message_id} for {who}", _content(msg, version), buttons
     if kind == "delete" and msg is not None:
         side = "bot's" if msg.from_bot else "their"

@@ -18,13 +18,15 @@ are not simulated answer 501.
 Simulator-specific choices: unknown parameters are rejected (Telegram ignores them);
 a bare "&" in HTML is rejected (``strict_html``); parse modes other than HTML answer 501;
 a newer getUpdates makes a still-waiting older one return ``[]`` instead of 409 Conflict,
-because PTB leaves an abandoned long poll behind when it stops; only private chats exist.
+because PTB leaves an abandoned long poll behind when it stops (so two bot instances polling
+at once go unnoticed); only private chats exist.
 
-Control API for another process (JSON in, JSON out; user_id is also the chat id):
+Control API for another process (JSON in; answers ``{"ok": true, "result": ...}`` or
+``{"ok": false, "error": "..."}``; a user is created on first use; user_id == chat id):
   POST /_sim/users      {user_id, first_name, last_name?, username?, language_code?}
   POST /_sim/send       {user_id, text, first_name?}          -> message summary
   POST /_sim/command    {user_id, name, args?}                -> message summary
-  POST /_sim/contact    {user_id, phone, contact_user_id?, first_name?}
+  POST /_sim/contact    {user_id, phone, contact_user_id?, contact_first_name?}
   POST /_sim/tap        {user_id, label, message_id?}         -> {callback_query_id, data, ...}
   POST /_sim/wait       {user_id, contains?, after_message_id?, timeout?} -> next bot message
   POST /_sim/block      {user_id}      POST /_sim/unblock {user_id}

@@ -447,20 +447,19 @@ class Tx:
         )
 
     async def due_messages(self, now: datetime, limit: int) -> list[OutboxRow]:
+        """The oldest pending message of each chat, where it is due: chats keep their order."""
         rows = await self._all(
-            "SELECT * FROM outbox WHERE status = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",
+            "SELECT o.* FROM outbox o WHERE o.status = 'pending' AND o.not_before <= ? "
+            "AND o.id = (SELECT MIN(h.id) FROM outbox h "
+            "            WHERE h.chat_id = o.chat_id AND h.status = 'pending') "
+            "ORDER BY o.id LIMIT ?",
             (to_text(now), limit),
         )
         return [OutboxRow(r) for r in rows]
 
-    async def pending_chats_blocked_before(self, now: datetime) -> list[tuple[int, int]]:
-        """(chat, first row id) of chats whose oldest pending row is not due yet."""
-        rows = await self._all(
-            "SELECT chat_id, MIN(id) AS first FROM outbox WHERE status = 'pending' "
-            "GROUP BY chat_id HAVING MIN(not_before) > ?",
-            (to_text(now),),
-        )
-        return [(int(r["chat_id"]), int(r["first"])) for r in rows]
+    async def pending_count(self) -> int:
+        row = await self._one("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")
+        return int(row["n"]) if row else 0
 
     async def next_due_at(self) -> datetime | None:
         row = await self._one("SELECT MIN(not_before) AS t FROM outbox WHERE status = 'pending'")

@@ -181,4 +181,6 @@ async def test_restart_polling_leaves_no_errors(sim: BotApiSimulator, app: Appli
     await carol.command("start")  # arrives while nobody polls
     await app.updater.start_polling(timeout=10)
     await carol.wait_for_message("welcome")
+    # The long poll PTB abandoned on stop() was answered [] rather than 409 Conflict.
+    assert any(c.reason == "superseded" for c in sim.calls_to("getUpdates"))
     sim.assert_no_errors()

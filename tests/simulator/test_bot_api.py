@@ -472,3 +472,35 @@ async def test_multipart_text_fields_keep_unicode(sim: BotApiSimulator, bot: Bot
     assert sent.caption_entities[0].length == 5
     assert sim.user(chat_id).last_message().document["file_name"] == "报告.txt"
     assert sim.calls[-1].params["document"]["upload"] == "报告.txt"
+
+
+async def test_caption_edits(sim: BotApiSimulator, bot: Bot) -> None:
+    chat_id = await started_user(sim)
+    sent = await bot.send_photo(chat_id, b"\xff\xd8\xffimg", caption="before")
+    edited = await bot.edit_message_caption(
+        chat_id, sent.message_id, caption="<b>after</b>", parse_mode="HTML"
+    )
+    assert edited.caption == "after"
+    with tg_error(BadRequest, "message is not modified"):
+        await bot.edit_message_caption(
+            chat_id, sent.message_id, caption="<b>after</b>", parse_mode="HTML"
+        )
+    text = await bot.send_message(chat_id, "plain")
+    with tg_error(BadRequest, "there is no caption in the message to edit"):
+        await bot.edit_message_caption(chat_id, text.message_id, caption="x")
+    with tg_error(BadRequest, "there is no text in the message to edit"):
+        await bot.edit_message_text("x", chat_id, sent.message_id)
+
+
+async def test_late_callback_answers_expire_when_configured() -> None:
+    now = [100.0]
+    async with BotApiSimulator(clock=lambda: now[0], callback_answer_timeout=15) as sim:
+        own = Bot(TOKEN, base_url=sim.base_url)
+        async with own:
+            chat_id = await started_user(sim)
+            await own.send_message(chat_id, "#1", reply_markup=ACCEPT)
+            tap = await sim.user(chat_id).tap("Accept")
+            now[0] += 16  # the simulator's clock, not a sleep
+            with tg_error(BadRequest, "query is too old"):
+                await own.answer_callback_query(tap.id)
+            assert sim.unanswered_callbacks() == [tap.query]

@@ -67,6 +67,11 @@ class OutboxSender:
         self.sent = 0
         self.failed = 0
 
+    @property
+    def busy(self) -> bool:
+        """Whether a send (and its bookkeeping) is in flight."""
+        return bool(self._busy)
+
     def wake(self) -> None:
         self._wake.set()
 
@@ -89,6 +94,7 @@ class OutboxSender:
             await asyncio.wait(self._tasks, timeout=4)
 
     async def _idle_delay(self, now_loop: float) -> float:
+        """How long nothing can be sent: until the next deferred row or paced chat opens."""
         async with self.db.tx() as tx:
             due = await tx.next_due_at()
         candidates = [5.0]
@@ -99,16 +105,14 @@ class OutboxSender:
 
     async def drain_once(self) -> int:
         """Starts sending the oldest due message of every chat that may receive one now."""
-        loop = asyncio.get_running_loop()
+        now_loop = asyncio.get_running_loop().time()
+        for chat in [c for c, t in self._next_ok.items() if t <= now_loop]:
+            del self._next_ok[chat]
         async with self.db.tx() as tx:
             rows = await tx.due_messages(self.clock.now(), BATCH)
-        seen: set[int] = set()
         started = 0
         for row in rows:
-            if row.chat_id in seen:
-                continue
-            seen.add(row.chat_id)
-            if row.chat_id in self._busy or self._next_ok.get(row.chat_id, 0) > loop.time():
+            if row.chat_id in self._busy or self._next_ok.get(row.chat_id, 0) > now_loop:
                 continue
             self._busy.add(row.chat_id)
             task = asyncio.create_task(self._send_row(row))
@@ -117,35 +121,34 @@ class OutboxSender:
             started += 1
         return started
 
-    async def drain(self, timeout: float = 30) -> None:
-        """Sends everything due, waiting for the pacing; for tests and the demo."""
+    async def drain(self, timeout: float = 30) -> None:  # noqa: ASYNC109
+        """Sends everything due now, honouring the pacing; for tests and the demo."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while loop.time() < deadline:
-            started = await self.drain_once()
+            self._wake.clear()
+            await self.drain_once()
             if self._tasks:
                 await asyncio.wait(set(self._tasks))
                 continue
-            if not started:
-                async with self.db.tx() as tx:
-                    due = await tx.due_messages(self.clock.now(), 1)
-                if not due:
+            async with self.db.tx() as tx:
+                if not await tx.due_messages(self.clock.now(), 1):
                     return
-                # Only the per-chat pacing holds messages back: wait for the first chat to open.
-                wait = min((t - loop.time() for t in self._next_ok.values()), default=0.05)
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=max(0.01, wait))
+            # Only the per-chat pacing holds the due messages back: wait for a chat to open.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._wake.wait(), timeout=await self._idle_delay(loop.time())
+                )
         raise TimeoutError("outbox did not drain")
 
     async def _send_row(self, row: OutboxRow) -> None:
-        loop = asyncio.get_running_loop()
         try:
             async with self._slots:
                 await self._deliver(row)
         except RetryAfter as exc:
+            # The row (and so its whole chat, which keeps its order) waits in the database;
+            # nothing here loops on it.
             delay = _seconds(exc.retry_after)
-            self._next_ok[row.chat_id] = loop.time() + delay
             await self._defer(row, delay, f"429 retry after {delay:.0f}s")
         except (Forbidden, BadRequest, Permanent) as exc:
             await self._fail(row, f"{type(exc).__name__}: {exc}")
@@ -159,7 +162,6 @@ class OutboxSender:
             await self._fail(row, f"{type(exc).__name__}: {exc}")
         finally:
             self._busy.discard(row.chat_id)
-            self._next_ok.setdefault(row.chat_id, 0)
             self._wake.set()
 
     async def _defer(self, row: OutboxRow, seconds: float, why: str) -> None:
