@@ -579,6 +579,68 @@ class Tx:
         rows = await self._all("SELECT user_id, step FROM drafts WHERE flow = ?", (flow,))
         return [(int(r["user_id"]), r["step"]) for r in rows]
 
+    # ---- chasing and reports (issue 4) --------------------------------------------------------
+
+    async def requests_with_status(self, statuses: Iterable[RequestStatus]) -> list[Request]:
+        marks, states = _in(s.value for s in statuses)
+        rows = await self._all(
+            f"SELECT * FROM requests WHERE status IN ({marks}) ORDER BY id", states
+        )
+        return [r for r in [await self._request(row) for row in rows] if r is not None]
+
+    async def set_due(
+        self, request_id: int, due_at: datetime, sources: Iterable[RequestStatus]
+    ) -> bool:
+        """Moves the deadline of a request still in one of `sources` (an approved extension)."""
+        marks, states = _in(s.value for s in sources)
+        changed = await self._run(
+            f"UPDATE requests SET due_at = ? WHERE id = ? AND status IN ({marks})",
+            (to_text(due_at), request_id, *states),
+        )
+        return changed == 1
+
+    @staticmethod
+    def _event_of(r: aiosqlite.Row) -> Event:
+        return Event(
+            request_id=r["request_id"],
+            actor_id=r["actor_id"],
+            kind=r["kind"],
+            from_status=RequestStatus(r["from_status"]) if r["from_status"] else None,
+            to_status=RequestStatus(r["to_status"]) if r["to_status"] else None,
+            payload=json.loads(r["payload"]),
+            at=from_text(r["at"]),
+        )
+
+    async def events_of_kind(self, kind: str, since: datetime) -> list[Event]:
+        rows = await self._all(
+            "SELECT * FROM events WHERE kind = ? AND at >= ? ORDER BY id", (kind, to_text(since))
+        )
+        return [self._event_of(r) for r in rows]
+
+    async def report_events(self, since: datetime) -> list[Event]:
+        """Every event of the requests a report from `since` on can involve, in log order.
+
+        That is requests with an event since then, still open, or due since then.
+        """
+        marks, states = _in(
+            s.value
+            for s in (
+                RequestStatus.SUBMITTED,
+                RequestStatus.DISPATCHED,
+                RequestStatus.ESCALATED,
+                RequestStatus.ACCEPTED,
+                RequestStatus.REOPENED,
+            )
+        )
+        rows = await self._all(
+            "SELECT * FROM events WHERE request_id IN ("
+            "SELECT request_id FROM events WHERE at >= ? AND request_id IS NOT NULL "
+            f"UNION SELECT id FROM requests WHERE status IN ({marks}) OR due_at >= ?"
+            ") ORDER BY id",
+            (to_text(since), *states, to_text(since)),
+        )
+        return [self._event_of(r) for r in rows]
+
 
 def draft_model(user_id: int, step: str, data: dict[str, Any]) -> Draft:
     return Draft(user_id=user_id, step=step, **data)

@@ -1,0 +1,50 @@
+"""The service-level rules the chasing, extensions and digest services share, and their event kinds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.deadlines import WorkCalendar
+
+# Event kinds written by the chase (one per step, so a step is never repeated).
+REMINDED_ACCEPT = "reminded_accept"  # payload: round
+UNACCEPTED_REPORTED = "unaccepted_reported"  # payload: round
+REMINDED_DUE = "reminded_due"  # payload: due_at
+OVERDUE_CHASED = "overdue_chased"  # payload: day (local ISO date), days_late, due_at
+DIGEST_SENT = "digest_sent"  # payload: date (local ISO date), recipients
+EXTENSION_ASKED = "extension_asked"  # payload: ask, days, reason, due_at (old), new_due_at
+EXTENSION_APPROVED = "extension_approved"  # payload: ask, due_at (new), previous_due_at
+EXTENSION_REFUSED = "extension_refused"  # payload: ask
+
+# The `reason` of an escalation the chase makes because nobody accepted in time.
+ACCEPT_TIMEOUT = "sla:accept_timeout"
+
+# The holder is reminded on the morning a deadline falls due at this local time (after the
+# default quiet hours end, before the offices open).
+DUE_REMINDER_TIME = time(8, 0)
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """ONCALL_SLA__* and ONCALL_DIGEST__TIME as the services need them."""
+
+    accept_remind_after: timedelta
+    accept_escalate_after: timedelta
+    tz: ZoneInfo
+    calendar: WorkCalendar
+    working_days: bool
+    digest_time: time = time(8, 30)
+    due_reminder_time: time = DUE_REMINDER_TIME
+
+    def local(self, when: datetime) -> datetime:
+        return when.astimezone(self.tz)
+
+    def at_local(self, day: date, wall: time) -> datetime:
+        """The UTC instant of a local wall-clock time on a local day."""
+        return datetime.combine(day, wall, tzinfo=self.tz).astimezone(UTC)
+
+    def extend(self, due: datetime, days: int) -> datetime:
+        """A deadline moved by `days` (working days unless ONCALL_SLA__WORKING_DAYS=false)."""
+        return self.calendar.add_duration(due, timedelta(days=days), self.working_days)
