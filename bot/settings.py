@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import timedelta
+from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, Field, SecretStr, ValidationError, field_validator
@@ -19,6 +21,14 @@ from bot.domain.deadlines import QuietHours, parse_duration, parse_hhmm
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 DEFAULT_CONFIG = Path("config/settings.toml")
+
+
+class TomlSource(TomlConfigSettingsSource):
+    """TOML settings that tolerate the byte-order mark Windows editors put in front."""
+
+    def _read_file(self, file_path: Path | Traversable) -> dict[str, Any]:
+        text = file_path.read_text(encoding="utf-8-sig")
+        return tomllib.loads(text)
 
 
 class SlaSettings(BaseModel):
@@ -91,7 +101,7 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         if cls.toml_path is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls.toml_path))
+            sources.append(TomlSource(settings_cls, toml_file=cls.toml_path))
         return tuple(sources)
 
 

@@ -338,7 +338,12 @@ class Desk:
         )
         category = self.catalog.category(request.category)
         team = category.team if category else "relief"
-        everyone = await tx.people_with_role(Role.COMMISSIONER)
+        staff = {
+            p.id: p
+            for role in (Role.COMMISSIONER, Role.SUPERVISOR)
+            for p in await tx.people_with_role(role)
+        }
+        everyone = list(staff.values())
         declined = frozenset(
             e.actor_id for e in await tx.events(request_id) if e.kind == "declined" and e.actor_id
         )

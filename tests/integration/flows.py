@@ -24,22 +24,22 @@ async def new_request(
     description: str = "需要贷款200万元用于灌装线改造",
     urgent: bool = False,
     submit: bool = True,
+    english: bool | None = None,
 ) -> SimMessage:
     """Fills in /new (no attachments) and submits; returns the '#N received' message."""
+    en = owner.record.language_code == "en" if english is None else english
     await owner.command("new")
     await owner.wait_for_message(lambda m: m.button(category) is not None)
     await owner.tap(category)
     await owner.wait_for_message()
     await owner.send(description)
     await owner.wait_for_message(lambda m: bool(m.buttons))
-    await owner.tap("跳过" if owner.record.language_code != "en" else "Skip")
+    await owner.tap("Skip" if en else "跳过")
     await owner.wait_for_message(lambda m: bool(m.buttons))
-    label = ("紧急" if urgent else "一般") if owner.record.language_code != "en" else (
-        "Urgent" if urgent else "Normal"
-    )
+    label = ("Urgent" if urgent else "Normal") if en else ("紧急" if urgent else "一般")
     await owner.tap(label)
     summary = await owner.wait_for_message(lambda m: bool(m.buttons))
     if not submit:
         return summary
-    await owner.tap("提交" if owner.record.language_code != "en" else "Submit")
+    await owner.tap("Submit" if en else "提交")
     return await owner.wait_for_message("#")

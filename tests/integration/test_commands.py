@@ -1,0 +1,158 @@
+"""Everyone's commands, the relay, notes, and routing past the team to the supervisors."""
+
+from __future__ import annotations
+
+from bot.domain.models import RequestStatus
+from bot.sample import CHEN, HERB_OWNER, LI, SUPERVISOR, TROUT_OWNER, WANG
+from tests.conftest import World
+from tests.integration.flows import new_request, onboard
+
+
+async def test_help_differs_by_role(world: World) -> None:
+    owner = await onboard(world, TROUT_OWNER)
+    li = await onboard(world, LI)
+    stranger = world.sim.user(7100, "Stranger")
+    await owner.command("help")
+    owner_help = (await owner.wait_for_message("命令")).text or ""
+    await li.command("help")
+    li_help = (await li.wait_for_message("命令")).text or ""
+    await stranger.command("help")
+    stranger_help = (await stranger.wait_for_message("命令")).text or ""
+    assert "/new" in owner_help and "/mine" not in owner_help
+    assert "/mine" in li_help and "/away" in li_help
+    assert "/start" in stranger_help and "/new" not in stranger_help
+
+
+async def test_lang_switches_every_later_message_to_english(world: World) -> None:
+    owner = await onboard(world, TROUT_OWNER)
+    await owner.command("lang")
+    choice = await owner.wait_for_message(lambda m: m.button("English") is not None)
+    await owner.tap("English", choice)
+    await owner.wait_for_edit(choice, "English")
+    await owner.command("my")
+    await owner.wait_for_message("no open requests")
+    li = await onboard(world, LI)
+    await new_request(owner, category="Financing", submit=False, english=True)
+    await owner.tap("Submit")
+    received = await owner.wait_for_message("#1")
+    assert "received" in (received.text or "")
+    card = await li.wait_for_message("#1")  # 李专员 keeps Chinese
+    assert card.button("接单") is not None
+
+
+async def test_my_and_mine_list_open_requests(world: World) -> None:
+    owner = await onboard(world, TROUT_OWNER)
+    li = await onboard(world, LI)
+    await new_request(owner, description="鱼塘增氧设备需要补贴政策咨询")
+    card = await li.wait_for_message("#1")
+    await li.command("mine")
+    waiting = await li.wait_for_message("待您接单")
+    assert "#1" in (waiting.text or "")
+    await li.tap("接单", card)
+    await owner.wait_for_message("已接单")
+    await li.command("mine")
+    held = await li.wait_for_message("在办")
+    assert "#1" in (held.text or "") and "到期" in (held.text or "")
+    await owner.command("my")
+    mine = await owner.wait_for_message("您的诉求")
+    assert "#1" in (mine.text or "") and "办理中" in (mine.text or "")
+    await owner.command("mine")  # owners hold nothing: told so, not shown others' work
+    await owner.wait_for_message("这不是给您的")
+
+
+async def test_relay_both_ways_and_notes_reach_the_owner(world: World) -> None:
+    owner = await onboard(world, TROUT_OWNER)
+    li = await onboard(world, LI)
+    await new_request(owner)
+    card = await li.wait_for_message("#1")
+    await li.tap("接单", card)
+    accepted = await owner.wait_for_message("已接单")
+
+    await owner.reply(accepted, "明天上午我在养殖场 <等您>")
+    relayed = await li.wait_for_message("张老板")
+    assert "明天上午我在养殖场 <等您>" in (relayed.text or "")
+    await owner.wait_for_message("已转达")
+
+    await li.reply(relayed, "好的，九点到")
+    back = await owner.wait_for_message("九点到")
+    assert "#1" in (back.text or "")
+
+    await owner.send_photo(caption="鱼塘现场", reply_to=back)
+    photo = await li.wait_for_message(lambda m: m.kind == "photo")
+    assert "鱼塘现场" in (photo.caption or "")
+
+    await li.tap("进展", card)
+    await li.wait_for_message("进展")
+    await li.send("已联系农商行信贷部")
+    note = await owner.wait_for_message("已联系农商行信贷部")
+    assert "#1" in (note.text or "")
+    world.sim.assert_no_errors()
+
+
+async def test_a_stranger_replying_to_a_message_naming_the_request_is_refused(
+    world: World,
+) -> None:
+    owner = await onboard(world, TROUT_OWNER)
+    herb = await onboard(world, HERB_OWNER)
+    await onboard(world, LI)
+    await new_request(owner)
+    # 刘经理 replies to one of her own bot messages, edited to mention #1 by her typing it.
+    await herb.command("help")
+    own = await herb.wait_for_message()
+    own.text = "#1"  # what she could forge is the text she replies to, never the authority
+    await herb.reply(own, "让我看看别人的诉求")
+    await herb.wait_for_message("不归您处理")
+    events = await world.runtime.desk.events(1)
+    assert "relayed" not in [e.kind for e in events]
+
+
+async def test_when_nobody_on_the_team_is_left_the_supervisors_get_it(world: World) -> None:
+    owner = await onboard(world, HERB_OWNER)
+    wang = await onboard(world, WANG)
+    chen = await onboard(world, CHEN)
+    boss = await onboard(world, SUPERVISOR)
+    await new_request(owner, category="融资")
+    card = await wang.wait_for_message("#1")
+    await wang.tap("退回", card)
+    await wang.wait_for_message("原因")
+    await wang.send("企业暂不符合贷款条件")
+    team_card = await chen.wait_for_message("#1")
+    alert = await boss.wait_for_message("#1")
+    assert "服务团" in (alert.text or "")
+    await chen.tap("退回", team_card)
+    await chen.wait_for_message("原因")
+    await chen.send("本月额度已用完")
+    sup_card = await boss.wait_for_message(lambda m: m.button("接单") is not None)
+    view = await world.runtime.desk.view(1)
+    assert view is not None and view.request.status == RequestStatus.ESCALATED
+    await boss.tap("接单", sup_card)
+    await owner.wait_for_message("周主任")
+    world.sim.assert_no_errors()
+
+
+async def test_away_sends_new_requests_to_the_team(world: World) -> None:
+    owner = await onboard(world, HERB_OWNER)
+    wang = await onboard(world, WANG)
+    chen = await onboard(world, CHEN)
+    await wang.command("away")
+    await wang.wait_for_message("暂离")
+    await new_request(owner, category="融资")
+    await chen.wait_for_message("#1")
+    assert not [m for m in wang.messages() if "#1" in (m.text or "")]
+    await wang.command("back")
+    await wang.wait_for_message("欢迎回来")
+
+
+async def test_cancel_clears_a_pending_decline_reason(world: World) -> None:
+    owner = await onboard(world, TROUT_OWNER)
+    li = await onboard(world, LI)
+    await new_request(owner)
+    card = await li.wait_for_message("#1")
+    await li.tap("退回", card)
+    await li.wait_for_message("原因")
+    await li.command("cancel")
+    await li.wait_for_message("已取消")
+    await li.send("随便说一句")
+    await li.wait_for_message("没有看懂")
+    view = await world.runtime.desk.view(1)
+    assert view is not None and view.request.status == RequestStatus.DISPATCHED
