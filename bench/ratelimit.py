@@ -50,7 +50,10 @@ class InstantRequest(BaseRequest):
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         if url.endswith("/getMe"):
-            return 200, b'{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"B","username":"b"}}'
+            return (
+                200,
+                b'{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"B","username":"b"}}',
+            )
         self.times.append(time.monotonic())
         return 200, (
             b'{"ok":true,"result":{"message_id":1,"date":0,'
@@ -82,12 +85,16 @@ async def main(messages: int) -> None:
     tuned = AIORateLimiter(overall_max_rate=OVERALL_MAX_RATE, overall_time_period=OVERALL_PERIOD)
     tuned_peak, tuned_rate = await burst(tuned, messages)
     print(f"messages sent in one burst: {messages}")
-    print(f"default AIORateLimiter(30/1s): peak {default_peak} in 1 s, sustained {default_rate:.1f}/s")
+    print(
+        f"default AIORateLimiter(30/1s): peak {default_peak} in 1 s, sustained {default_rate:.1f}/s"
+    )
     print(
         f"oncall-bot ({OVERALL_MAX_RATE}/{OVERALL_PERIOD}s):     "
         f"peak {tuned_peak} in 1 s, sustained {tuned_rate:.1f}/s"
     )
-    print(f"peak ratio default/tuned: {default_peak / max(tuned_peak, 1):.2f}  (Telegram allows 30)")
+    print(
+        f"peak ratio default/tuned: {default_peak / max(tuned_peak, 1):.2f}  (Telegram allows 30)"
+    )
 
 
 if __name__ == "__main__":

@@ -30,8 +30,11 @@ async def main(backlog: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         async with BotApiSimulator() as sim:
             settings = load_settings(
-                None, db=Path(tmp) / "bench.db", api_base_url=sim.base_url,
-                api_file_url=sim.base_file_url, token="1:BENCH",
+                None,
+                db=Path(tmp) / "bench.db",
+                api_base_url=sim.base_url,
+                api_file_url=sim.base_file_url,
+                token="1:BENCH",
             )
             runtime = await build(settings, clock=clock)
             runtime.poller.poll_timeout = 1
@@ -65,9 +68,14 @@ async def main(backlog: int) -> None:
                             f"u{i}", f"1370000{i:04d}", Role.OWNER, reader.id, clock.now()
                         )
                         await tx.enqueue(
-                            Message(recipient_id=pid, kind="note", request_id=1,
-                                    params={"holder": "李专员", "text": "bench"}),
-                            reader.id, clock.now(),
+                            Message(
+                                recipient_id=pid,
+                                kind="note",
+                                request_id=1,
+                                params={"holder": "李专员", "text": "bench"},
+                            ),
+                            reader.id,
+                            clock.now(),
                         )
                 started = time.monotonic()
                 runtime.sender.wake()

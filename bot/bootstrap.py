@@ -28,14 +28,21 @@ from bot.channels.telegram.outbox import OutboxSender
 from bot.channels.telegram.persistence import DraftPersistence
 from bot.domain.catalog import load_catalog
 from bot.domain.clock import Clock, SystemClock
-from bot.domain.deadlines import QuietHours, WorkCalendar, load_calendar
+from bot.domain.deadlines import QuietHours, WorkCalendar, load_calendar, parse_hhmm
 from bot.domain.models import Urgency
 from bot.handlers.common import Common, Deps
 from bot.handlers.dispatch import Dispatch
 from bot.handlers.intake import Intake
 from bot.handlers.onboarding import Onboarding
+from bot.handlers.oversight import Oversight
+from bot.handlers.supervisor import Supervision
 from bot.i18n import translator
+from bot.scheduler import start_sweeps, warn_unconfirmed_years
 from bot.services.desk import Desk
+from bot.services.digest import DigestService
+from bot.services.extensions import Extensions
+from bot.services.sla import SlaPolicy
+from bot.services.sweep import Sweep
 from bot.settings import Settings
 from bot.storage.uow import Database
 
@@ -69,6 +76,19 @@ class Deadlines:
         return self.settings.sla.accept_remind_after
 
 
+def sla_policy(settings: Settings, calendar: WorkCalendar) -> SlaPolicy:
+    """The chase, extension and digest rules from ONCALL_SLA__* and ONCALL_DIGEST__TIME."""
+    sla = settings.sla
+    return SlaPolicy(
+        accept_remind_after=sla.accept_remind_after,
+        accept_escalate_after=sla.accept_escalate_after,
+        tz=settings.tz,
+        calendar=calendar,
+        working_days=sla.working_days,
+        digest_time=parse_hhmm(settings.digest.time),
+    )
+
+
 @dataclass
 class Runtime:
     """Everything a running bot holds; built by `build`, torn down by `close`."""
@@ -81,11 +101,15 @@ class Runtime:
     sender: OutboxSender
     poller: DurablePoller
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    sweep: Sweep | None = None
 
     async def start(self, poll: bool = True) -> None:
         """Initialises the application, replays stored updates and starts sending (and polling)."""
         await self.app.initialize()
         await self.app.start()
+        if self.sweep is not None:
+            warn_unconfirmed_years(self.sweep.policy.calendar, self.clock.now())
+            start_sweeps(self.app, self.sweep.run, self.clock, self.settings.sla.check_interval)
         await self.poller.replay()
         self.tasks.append(asyncio.create_task(self.sender.run(), name="outbox"))
         if poll:
@@ -157,8 +181,20 @@ async def build(
         is_quiet=lambda now: quiet.is_quiet(now, settings.tz),
     )
     senders.append(sender)
-    register(app, Deps(desk, catalog, settings.tz, settings.default_language))
-    return Runtime(settings, db, clock, desk, app, sender, DurablePoller(app, db, clock))
+    deps = Deps(desk, catalog, settings.tz, settings.default_language)
+    policy = sla_policy(settings, calendar)
+    digests = DigestService(db, clock, policy)
+    register(app, deps, Supervision(deps, digests, Extensions(desk, policy)))
+    return Runtime(
+        settings,
+        db,
+        clock,
+        desk,
+        app,
+        sender,
+        DurablePoller(app, db, clock),
+        sweep=Sweep(desk, policy, digests),
+    )
 
 
 KNOWN_COMMANDS = (
@@ -171,10 +207,16 @@ KNOWN_COMMANDS = (
     "mine",
     "away",
     "back",
+    "digest",
+    "overdue",
+    "stats",
+    "extend",
+    "reassign",
+    "export",
 )
 
 
-def register(app: TApp, deps: Deps) -> None:
+def register(app: TApp, deps: Deps, supervision: Supervision | None = None) -> None:
     """Adds every handler, in the groups that decide who sees an update first."""
     common, onboarding, intake, dispatch = (
         Common(deps),
@@ -182,6 +224,7 @@ def register(app: TApp, deps: Deps) -> None:
         Intake(deps),
         Dispatch(deps),
     )
+    oversight = Oversight(deps)
     private = filters.ChatType.PRIVATE
     # Group 0: the form, commands and buttons.
     app.add_handler(intake.handler())
@@ -194,6 +237,8 @@ def register(app: TApp, deps: Deps) -> None:
     app.add_handler(CommandHandler("mine", dispatch.on_mine))
     app.add_handler(CommandHandler("away", dispatch.on_away))
     app.add_handler(CommandHandler("back", dispatch.on_back))
+    app.add_handler(CommandHandler("reassign", oversight.on_reassign))
+    app.add_handler(CommandHandler("export", oversight.on_export))
     app.add_handler(CallbackQueryHandler(dispatch.on_accept, pattern(Op.ACCEPT)))
     app.add_handler(CallbackQueryHandler(dispatch.on_decline, pattern(Op.DECLINE)))
     app.add_handler(CallbackQueryHandler(dispatch.on_resolve, pattern(Op.RESOLVE)))
@@ -201,6 +246,8 @@ def register(app: TApp, deps: Deps) -> None:
     app.add_handler(CallbackQueryHandler(dispatch.on_note, pattern(Op.NOTE)))
     app.add_handler(CallbackQueryHandler(dispatch.on_rate, pattern(Op.RATE)))
     app.add_handler(CallbackQueryHandler(common.on_lang_choice, pattern(Op.LANG)))
+    if supervision is not None:
+        supervision.add_to(app)
     app.add_handler(CallbackQueryHandler(common.on_stale_tap))
     # Group 1: the text a Decline / Resolve / Note tap asked for.
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, dispatch.on_pending_text), 1)

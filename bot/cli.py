@@ -70,6 +70,33 @@ async def _backup(settings: Settings, target: Path) -> int:
     return 0
 
 
+async def _digest(settings: Settings, day: str | None) -> int:
+    """Prints the supervisors' digest of `day` (default today) in the default language."""
+    from datetime import date
+
+    from bot.bootstrap import DEFAULT_CALENDAR, sla_policy
+    from bot.channels.telegram.texts_sla import digest, plain
+    from bot.domain.clock import SystemClock
+    from bot.domain.deadlines import load_calendar
+    from bot.services.digest import DigestService
+    from bot.storage.uow import Database
+
+    try:
+        report_date = date.fromisoformat(day) if day else None
+    except ValueError:
+        print(f"oncall-bot: bad --date {day!r}: expected YYYY-MM-DD", file=sys.stderr)
+        return 2
+    calendar_file = DEFAULT_CALENDAR if DEFAULT_CALENDAR.exists() else None
+    policy = sla_policy(settings, load_calendar(calendar_file, settings.tz))
+    db = await Database.open(settings.db)
+    try:
+        result = await DigestService(db, SystemClock(), policy).for_date(report_date)
+    finally:
+        await db.close()
+    print(plain(digest(result, settings.default_language)))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="oncall-bot", description="有什么需要，随叫随到 — oncall-bot")
     p.add_argument("--config", type=Path, help="TOML settings file (default config/settings.toml)")
@@ -114,8 +141,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return asyncio.run(run_demo(settings, args.lang, args.keep))
         if args.command == "digest":
-            print("oncall-bot: the digest arrives with the scheduler (issue 4)", file=sys.stderr)
-            return 2
+            return asyncio.run(_digest(settings, args.date))
     except KeyboardInterrupt:
         return 130
     return 2

@@ -58,12 +58,12 @@ LINES = {
         "spirits_need": "白酒想参加重庆的农产品展销会，需要帮忙联系展位。",
         "title": "oncall-bot 演示：有什么需要，随叫随到",
         "chat": "对话",
-        "clock": "（时间快进 {hours} 小时）",
+        "clock": "故事从 2026-11-25（星期三）09:30 开始；演示时钟随剧情快进，机器人与之同步。",
         "done": "演示结束：{calls} 次 Bot API 调用，{errors} 个错误。",
     },
     "en": {
-        "trout_need": "We are 300,000 yuan short for trout feed and need a loan. Can you connect us "
-        "with a bank?",
+        "trout_need": "We are 300,000 yuan short for trout feed and need a loan. "
+        "Can you connect us with a bank?",
         "question": "Please send the last three months of sales records; I will visit the farm "
         "tomorrow morning.",
         "answer": "Here they are, attached.",
@@ -73,7 +73,8 @@ LINES = {
         "getting a stand.",
         "title": "oncall-bot demo: whatever you need, we come at once",
         "chat": "chat",
-        "clock": "(the clock moves {hours} h forward)",
+        "clock": "The story starts on Wednesday 2026-11-25 at 09:30 (county time); the demo "
+        "clock jumps ahead with the story, and the bot runs on it.",
         "done": "Demo finished: {calls} Bot API calls, {errors} errors.",
     },
 }
@@ -93,7 +94,6 @@ class Story:
             p: sim.user(p.telegram_id, p.name, language_code=code)
             for p in (SUPERVISOR, LI, WANG, CHEN, TROUT_OWNER, HERB_OWNER, DISTILLERY_OWNER)
         }
-        self.notes: list[str] = []
 
     def label(self, zh: str, en: str) -> str:
         return en if self.lang == "en" else zh
@@ -106,12 +106,15 @@ class Story:
         await user.wait_for_message(person.name, timeout=WAIT)
         return user
 
-    async def sweep(self, hours: float) -> None:
+    async def later(self, hours: float) -> None:
+        """Moves the story's clock on (the bot runs on the same clock)."""
         self.clock.advance(timedelta(hours=hours))
-        self.notes.append(self.t["clock"].format(hours=hours))
-        sweep = getattr(self.runtime, "sweep", None)
-        if sweep is not None:
-            await sweep()
+
+    async def sweep(self, hours: float) -> None:
+        """Moves the clock on and lets the scheduler's sweep look for overdue work."""
+        await self.later(hours)
+        assert self.runtime.sweep is not None
+        await self.runtime.sweep.run(self.clock.now())
         await self.runtime.sender.drain()
 
     async def play(self) -> None:
@@ -139,22 +142,22 @@ class Story:
         await owner.tap(label("提交", "Submit"))
         await owner.wait_for_message("#1", timeout=WAIT)
 
-        # 2. Dispatch to 李专员, who accepts with one tap.
+        # 2. Dispatch to 李专员, who accepts with one tap ten minutes later.
         card = await li.wait_for_message("#1", timeout=WAIT)
         await li.wait_for_message(lambda m: m.kind == "photo", timeout=WAIT)
+        await self.later(10 / 60)
         await li.wait_answer(await li.tap(label("接单", "Accept"), card), timeout=WAIT)
         accepted = await owner.wait_for_message("#1", timeout=WAIT)
 
         # 3. A question relayed both ways (Telegram replies).
         await li.reply(card, self.t["question"])
         asked = await owner.wait_for_message("#1", timeout=WAIT)
-        await owner.send_document(
-            "sales.pdf", caption=self.t["answer"], reply_to=asked
-        )
+        await owner.send_document("sales.pdf", caption=self.t["answer"], reply_to=asked)
         await li.wait_for_message("#1", timeout=WAIT)
         del accepted
 
-        # 4. Resolve with an outcome and a summary; the owner rates it.
+        # 4. That afternoon: Resolve with an outcome and a summary; the owner rates it.
+        await self.later(4)
         await li.tap(label("办结", "Resolve"), card)
         outcomes = await li.wait_for_message(lambda m: bool(m.buttons), timeout=WAIT)
         await li.tap(label("已解决", "Solved"), outcomes)
@@ -178,12 +181,15 @@ class Story:
         await distiller.tap(label("提交", "Submit"))
         await distiller.wait_for_message("#2", timeout=WAIT)
         await chen.wait_for_message("#2", timeout=WAIT)
-        await self.sweep(0.5)
-        await self.sweep(1.5)
-        if getattr(self.runtime, "sweep", None) is not None:
-            team_card = await wang.wait_for_message("#2", timeout=WAIT)
-            await wang.tap(label("接单", "Accept"), team_card)
-            await distiller.wait_for_message("#2", timeout=WAIT)
+        await self.sweep(0.5)  # 陈专员 is reminded
+        await chen.wait_for_message("#2", timeout=WAIT)
+        await self.sweep(1.5)  # still nobody: the product-promotion team and the supervisors
+        team_card = await wang.wait_for_message(
+            lambda m: m.button(label("接单", "Accept")) is not None, timeout=WAIT
+        )
+        await supervisor.wait_for_message("#2", timeout=WAIT)
+        await wang.wait_answer(await wang.tap(label("接单", "Accept"), team_card), timeout=WAIT)
+        await distiller.wait_for_message("王专员", timeout=WAIT)
 
         # 6. Next morning: the supervisors' digest.
         self.clock.set(next_morning(self.clock.now()))
@@ -244,6 +250,7 @@ def print_transcript(sim: BotApiSimulator, story: Story, lang: str) -> None:
     t = LINES[lang]
     print("=" * 72)
     print(t["title"])
+    print(t["clock"])
     print("=" * 72)
     for person, user in story.users.items():
         if not user.chat.messages:

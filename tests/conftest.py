@@ -61,9 +61,7 @@ async def sim() -> AsyncIterator[BotApiSimulator]:
 
 
 @pytest.fixture
-async def world(
-    sim: BotApiSimulator, tmp_path: Path, clock: FakeClock
-) -> AsyncIterator[World]:
+async def world(sim: BotApiSimulator, tmp_path: Path, clock: FakeClock) -> AsyncIterator[World]:
     db_path = tmp_path / "oncall.db"
     runtime = await start_bot(sim, db_path, clock)
     await load_sample(runtime.db, clock.now(), bind=False)

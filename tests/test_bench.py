@@ -18,7 +18,10 @@ BENCH = Path(__file__).parent.parent / "bench"
 def test_benchmark_runs(script: str, args: list[str]) -> None:
     done = subprocess.run(
         [sys.executable, str(BENCH / script), *args],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert "ratio" in done.stdout

@@ -249,8 +249,14 @@ def overdue_at(lines: Iterable[Timeline], when: datetime) -> list[Overdue]:
     for t in lines:
         due = t.deadline_at(when)
         if t.status_at(when) in _WORKING and due is not None and due < when:
-            out.append(Overdue(request_id=t.request_id, holder_id=t.holder_at(when),
-                               due_at=due, days_late=days_late(due, when)))
+            out.append(
+                Overdue(
+                    request_id=t.request_id,
+                    holder_id=t.holder_at(when),
+                    due_at=due,
+                    days_late=days_late(due, when),
+                )
+            )
     return sorted(out, key=lambda o: (o.due_at, o.request_id))
 
 
@@ -275,9 +281,7 @@ def _mean(values: Sequence[timedelta]) -> float | None:
 def rates(lines: Iterable[Timeline], period: Period, accept_within: timedelta) -> Rates:
     """The three rates and MTTA/MTTR over `period` (see the module docstring)."""
     lines = list(lines)
-    offered = [
-        t for t in lines if t.first_offer_at in period and not t.cancelled_before_accept
-    ]
+    offered = [t for t in lines if t.first_offer_at in period and not t.cancelled_before_accept]
     responded = [
         t
         for t in offered
@@ -325,7 +329,7 @@ class OverdueLine(Frozen):
 class Digest(Frozen):
     """Everything the supervisors' daily digest shows, language-neutral (rendered at send time)."""
 
-    date: date  # the report date
+    report_date: date
     day: date  # yesterday, whose figures are shown
     month_start: date
     as_of: datetime  # the overdue list's instant

@@ -152,6 +152,8 @@ class Draft(Frozen):
     description: str | None = None
     urgency: Urgency | None = None
     attachments: tuple[Attachment, ...] = Field(default_factory=tuple)
+    # The update that made the last step: a replay of it after a crash must not step again.
+    last_update: int | None = None
 
 
 class Event(Frozen):

@@ -1,4 +1,4 @@
-"""Who gets a dispatch: the enterprise's commissioner, else the category's team, else supervisors."""
+"""Who gets a dispatch: the commissioner, else the category's team, else the supervisors."""
 
 from __future__ import annotations
 

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.channels.telegram import keyboards, texts
 from bot.channels.telegram.callback_data import decode
 from bot.domain.models import Catalog, Person
 from bot.i18n import pick_language
-from bot.services.desk import Desk
+from bot.services.desk import PENDING_FLOWS, Desk
 from bot.services.errors import Refused
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]
 
@@ -50,10 +55,30 @@ class HandlerBase:
 
     @staticmethod
     async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
+        """Answers in the chat the update came from (HTML), waiting out a 429 if need be."""
         message = update.effective_message
         if message is None:
             return None
-        return await message.reply_text(text, parse_mode=ParseMode.HTML, **kwargs)
+        return await retrying(lambda: message.reply_text(text, parse_mode=ParseMode.HTML, **kwargs))
+
+    @staticmethod
+    async def edit(update: Update, text: str | None, **kwargs: Any) -> None:
+        """Changes the tapped message (its text, or only its buttons when `text` is None)."""
+        query = update.callback_query
+        if query is None:
+            return
+        if text is None:
+            await retrying(lambda: query.edit_message_reply_markup(**kwargs))
+        else:
+            await retrying(
+                lambda: query.edit_message_text(text, parse_mode=ParseMode.HTML, **kwargs)
+            )
+
+    @staticmethod
+    async def answer(update: Update, text: str | None = None, alert: bool = False) -> None:
+        """Answers a tap; one Telegram no longer accepts (too old, replayed) is let go."""
+        if update.callback_query is not None:
+            await answer_query(update.callback_query, text, alert)
 
 
 class Common(HandlerBase):
@@ -90,7 +115,7 @@ class Common(HandlerBase):
         user = update.effective_user
         assert user is not None
         anything = False
-        for flow in ("decline", "resolve", "note"):
+        for flow in PENDING_FLOWS:
             anything = await self.desk.drop_draft(user.id, flow) or anything
         await self.reply(update, texts.cancelled(lang, anything))
 
@@ -102,28 +127,58 @@ class Common(HandlerBase):
     async def on_stale_tap(self, update: Update, context: Context) -> None:
         """A button from a form or message that is no longer live."""
         _person, lang = await self.who(update)
-        query = update.callback_query
-        assert query is not None
-        await query.answer(texts.stale_button(lang), show_alert=True)
+        await self.answer(update, texts.stale_button(lang), alert=True)
 
     async def on_error(self, update: object, context: Context) -> None:
         """Logs the failure and tells the person, without leaking details."""
         log.error("handler failed", exc_info=context.error)
-        if isinstance(update, Update):
+        error = context.error
+        unreachable = isinstance(error, RetryAfter) or (
+            isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+        )
+        if not isinstance(update, Update) or unreachable:
+            # Telegram itself is refusing or unreachable: another message would fare no better.
+            return
+        try:
             _person, lang = await self.who(update)
             if update.callback_query is not None:
-                try:
-                    await update.callback_query.answer(texts.error(lang), show_alert=True)
-                except Exception:
-                    log.debug("could not answer the failed tap", exc_info=True)
+                await answer_query(update.callback_query, texts.error(lang), True)
             elif update.effective_message is not None:
                 await self.reply(update, texts.error(lang))
+        except Exception:
+            log.warning("could not tell the person about the failure", exc_info=True)
 
 
 async def answer_refusal(update: Update, refused: Refused, lang: str) -> None:
     """A refused tap gets an alert; a refused message gets a reply."""
     text = texts.refusal(refused.reason, refused.details, lang)
     if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
-    elif update.effective_message is not None:
-        await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
+        await answer_query(update.callback_query, text, True)
+    else:
+        await HandlerBase.reply(update, text)
+
+
+async def answer_query(query: CallbackQuery, text: str | None, alert: bool) -> None:
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as exc:
+        # A tap replayed after a restart, or answered too late, cannot be answered any more;
+        # the person has already seen the spinner stop, and nothing else depends on it.
+        if "query is too old" not in exc.message and "query id is invalid" not in exc.message:
+            raise
+        log.info("tap %s could not be answered: %s", query.id, exc.message)
+
+
+async def retrying(call: Callable[[], Awaitable[T]], attempts: int = 3) -> T:
+    """Makes a direct Bot API call, waiting out a 429's retry_after (a reply must not be lost)."""
+    for attempt in range(attempts):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            if attempt == attempts - 1:
+                raise
+            delay = exc.retry_after
+            seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+            log.info("429 on a reply; retrying in %.1fs", seconds)
+            await asyncio.sleep(seconds)
+    raise AssertionError("unreachable")

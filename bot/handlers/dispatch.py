@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from telegram import ForceReply, Update
+from telegram import ForceReply, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop
 
@@ -27,6 +27,14 @@ class Dispatch(HandlerBase):
             await query.answer(texts.stale_button(lang), show_alert=True)
             return None, lang
         return cb, lang
+
+    async def _expect(
+        self, user_id: int, flow: str, request_id: int, prompt: Message | None, **data: str
+    ) -> None:
+        """Remembers what the next text answers, and which message asked for it."""
+        await self.desk.expect(
+            user_id, flow, request_id, prompt=prompt.message_id if prompt else None, **data
+        )
 
     async def on_accept(self, update: Update, context: Context) -> None:
         """One tap takes the request; anyone it was not offered to is told so."""
@@ -52,13 +60,13 @@ class Dispatch(HandlerBase):
         except Refused as refused:
             await answer_refusal(update, refused, lang)
             return
-        await self.desk.expect(query.from_user.id, "decline", cb.request_id)
         await query.answer()
-        await self.reply(
+        prompt = await self.reply(
             update,
             texts.ask_decline_reason(lang, cb.request_id),
             reply_markup=ForceReply(selective=True),
         )
+        await self._expect(query.from_user.id, "decline", cb.request_id, prompt)
 
     async def on_resolve(self, update: Update, context: Context) -> None:
         """Asks how the request ended."""
@@ -93,10 +101,13 @@ class Dispatch(HandlerBase):
         except Refused as refused:
             await answer_refusal(update, refused, lang)
             return
-        await self.desk.expect(query.from_user.id, "resolve", cb.request_id, outcome=outcome.value)
         await query.answer()
         await query.edit_message_text(
             texts.ask_summary(lang, cb.request_id, outcome), parse_mode=ParseMode.HTML
+        )
+        prompt = query.message if isinstance(query.message, Message) else None
+        await self._expect(
+            query.from_user.id, "resolve", cb.request_id, prompt, outcome=outcome.value
         )
 
     async def on_note(self, update: Update, context: Context) -> None:
@@ -110,11 +121,11 @@ class Dispatch(HandlerBase):
         except Refused as refused:
             await answer_refusal(update, refused, lang)
             return
-        await self.desk.expect(query.from_user.id, "note", cb.request_id)
         await query.answer()
-        await self.reply(
+        prompt = await self.reply(
             update, texts.ask_note(lang, cb.request_id), reply_markup=ForceReply(selective=True)
         )
+        await self._expect(query.from_user.id, "note", cb.request_id, prompt)
 
     async def on_rate(self, update: Update, context: Context) -> None:
         """The owner's 1–5 rating closes the request."""
@@ -144,6 +155,9 @@ class Dispatch(HandlerBase):
         if expected is None:
             return
         flow, data = expected
+        replied = message.reply_to_message
+        if replied is not None and data.get("prompt") not in (None, replied.message_id):
+            return  # a reply to another message is meant for the relay, not as the answer
         _person, lang = await self.who(update)
         request_id = int(data["request_id"])
         try:

@@ -1,19 +1,18 @@
 """The /new form: category → description → attachments → urgency → confirm (a conversation).
 
-Every step commits the owner's draft (with its step) before answering, so a restart — even a
-kill -9 — resumes at the step the owner was on.
+Every step commits the owner's draft (its step, and the update that made it) before answering,
+so a restart — even a kill -9 — resumes at the step the owner was on; an update replayed after
+a crash finds that it already made its step and only asks the current question again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any
 import warnings
+from collections.abc import Callable, Coroutine
 from functools import wraps
+from typing import Any
 
 from telegram import Update
-from telegram.constants import ParseMode
-from telegram.warnings import PTBUserWarning
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
@@ -23,6 +22,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot.channels.telegram import keyboards, texts
 from bot.channels.telegram.callback_data import Op, decode, pattern
@@ -40,16 +40,25 @@ ENTERPRISE, CATEGORY, DESCRIPTION, ATTACHMENTS, URGENCY, CONFIRM = (
     "confirm",
 )
 END = ConversationHandler.END
+FORM_BUTTONS = (Op.ENTERPRISE, Op.CATEGORY, Op.ATTACH_DONE, Op.URGENCY, Op.SUBMIT)
 
 Step = Callable[["Intake", Update, Context], Coroutine[Any, Any, object]]
 
 
-def consumes(step: Step) -> Step:
-    """Stops later handler groups (relay, fallback) from also seeing a form message."""
+def step(handler: Step) -> Step:
+    """A form step: skips an update that already made its step, and keeps later groups out."""
 
-    @wraps(step)
+    @wraps(handler)
     async def wrapper(self: Intake, update: Update, context: Context) -> object:
-        raise ApplicationHandlerStop(await step(self, update, context))
+        draft = await self._draft(update)
+        if draft is not None and draft.last_update == update.update_id:
+            # Its tap, if any, was answered before the crash or is too old to answer now.
+            _person, lang = await self.who(update)
+            state: object = await self.ask(update, draft, lang)
+        else:
+            state = await handler(self, update, context)
+        # Stops the relay and fallback groups from also answering a form message.
+        raise ApplicationHandlerStop(state)
 
     return wrapper
 
@@ -59,12 +68,59 @@ class Intake(HandlerBase):
         user = update.effective_user
         return await self.desk.draft(user.id) if user else None
 
-    async def _step(self, draft: Draft, step: str, **changes: object) -> Draft:
-        updated = draft.model_copy(update={"step": step, **changes})
+    async def _save(self, update: Update, draft: Draft, state: str, **changes: object) -> Draft:
+        updated = draft.model_copy(
+            update={"step": state, "last_update": update.update_id, **changes}
+        )
         await self.desk.save_draft(updated)
         return updated
 
-    @consumes
+    async def ask(self, update: Update, draft: Draft, lang: str) -> str:
+        """Sends the question of the draft's step (with its buttons); returns that step."""
+        state = draft.step
+        if state == ENTERPRISE:
+            enterprises = await self.desk.enterprises_of(draft.user_id)
+            await self.reply(
+                update,
+                texts.ask_enterprise(lang),
+                reply_markup=keyboards.enterprises(enterprises, lang),
+            )
+        elif state == CATEGORY:
+            await self.reply(
+                update,
+                texts.ask_category(lang),
+                reply_markup=keyboards.categories(self.catalog, lang),
+            )
+        elif state == DESCRIPTION:
+            label = texts.category_label(self.catalog, draft.category or "", lang)
+            await self.reply(update, texts.ask_description(lang, label))
+        elif state == ATTACHMENTS:
+            count = len(draft.attachments)
+            question = texts.attachment_added(lang, count) if count else texts.ask_attachments(lang)
+            await self.reply(
+                update, question, reply_markup=keyboards.attachments(lang, bool(count))
+            )
+        elif state == URGENCY:
+            await self.reply(update, texts.ask_urgency(lang), reply_markup=keyboards.urgency(lang))
+        else:
+            enterprises = await self.desk.enterprises_of(draft.user_id)
+            enterprise = next((x for x in enterprises if x.id == draft.enterprise_id), None)
+            await self.reply(
+                update,
+                texts.summary(draft, enterprise, self.catalog, lang),
+                reply_markup=keyboards.confirm(lang),
+            )
+        return state
+
+    async def _lost(self, update: Update, lang: str) -> object:
+        """The form was closed meanwhile (submitted, cancelled): say so and end."""
+        if update.callback_query is not None:
+            await self.answer(update, texts.draft_lost(lang), alert=True)
+        else:
+            await self.reply(update, texts.draft_lost(lang))
+        return END
+
+    @step
     async def on_new(self, update: Update, context: Context) -> object:
         """Starts a new form (or restarts one)."""
         person, lang = await self.who(update)
@@ -77,22 +133,13 @@ class Intake(HandlerBase):
         if not enterprises:
             await answer_refusal(update, Refused(Refusal.NO_ENTERPRISE), lang)
             return END
-        draft = Draft(user_id=user.id, step=CATEGORY, enterprise_id=enterprises[0].id)
-        if len(enterprises) > 1:
-            await self.desk.save_draft(draft.model_copy(update={"step": ENTERPRISE}))
-            await self.reply(
-                update,
-                texts.ask_enterprise(lang),
-                reply_markup=keyboards.enterprises(enterprises, lang),
-            )
-            return ENTERPRISE
-        await self.desk.save_draft(draft)
-        await self.reply(
-            update, texts.ask_category(lang), reply_markup=keyboards.categories(self.catalog, lang)
+        first = ENTERPRISE if len(enterprises) > 1 else CATEGORY
+        draft = await self._save(
+            update, Draft(user_id=user.id, step=first), first, enterprise_id=enterprises[0].id
         )
-        return CATEGORY
+        return await self.ask(update, draft, lang)
 
-    @consumes
+    @step
     async def on_enterprise(self, update: Update, context: Context) -> object:
         """Stores which enterprise the request is for and asks for the category."""
         query = update.callback_query
@@ -100,20 +147,19 @@ class Intake(HandlerBase):
         _person, lang = await self.who(update)
         cb = decode(query.data)
         draft = await self._draft(update)
+        if draft is None:
+            return await self._lost(update, lang)
         enterprises = await self.desk.enterprises_of(query.from_user.id)
         chosen = next((x for x in enterprises if cb and cb.arg == str(x.id)), None)
-        if draft is None or chosen is None:
-            await query.answer(texts.stale_button(lang), show_alert=True)
-            return END if draft is None else ENTERPRISE
-        await self._step(draft, CATEGORY, enterprise_id=chosen.id)
-        await query.answer()
-        await query.edit_message_text(f"🏢 {texts.e(chosen.name)}", parse_mode=ParseMode.HTML)
-        await self.reply(
-            update, texts.ask_category(lang), reply_markup=keyboards.categories(self.catalog, lang)
-        )
-        return CATEGORY
+        if chosen is None:
+            await self.answer(update, texts.stale_button(lang), alert=True)
+            return ENTERPRISE
+        updated = await self._save(update, draft, CATEGORY, enterprise_id=chosen.id)
+        await self.answer(update)
+        await self.edit(update, f"🏢 {texts.e(chosen.name)}")
+        return await self.ask(update, updated, lang)
 
-    @consumes
+    @step
     async def on_category(self, update: Update, context: Context) -> object:
         """Stores the category and asks for the description."""
         query = update.callback_query
@@ -123,19 +169,16 @@ class Intake(HandlerBase):
         category = self.catalog.category(cb.arg or "") if cb else None
         draft = await self._draft(update)
         if draft is None:
-            await query.answer(texts.draft_lost(lang), show_alert=True)
-            return END
+            return await self._lost(update, lang)
         if category is None:
-            await query.answer(texts.stale_button(lang), show_alert=True)
+            await self.answer(update, texts.stale_button(lang), alert=True)
             return CATEGORY
-        await self._step(draft, DESCRIPTION, category=category.key)
-        await query.answer()
-        label = category.label(lang)
-        await query.edit_message_text(f"📂 {texts.e(label)}", parse_mode=ParseMode.HTML)
-        await self.reply(update, texts.ask_description(lang, label))
-        return DESCRIPTION
+        updated = await self._save(update, draft, DESCRIPTION, category=category.key)
+        await self.answer(update)
+        await self.edit(update, f"📂 {texts.e(category.label(lang))}")
+        return await self.ask(update, updated, lang)
 
-    @consumes
+    @step
     async def on_description(self, update: Update, context: Context) -> object:
         """Checks the description's length, stores it and offers attachments."""
         message = update.effective_message
@@ -143,34 +186,25 @@ class Intake(HandlerBase):
         _person, lang = await self.who(update)
         draft = await self._draft(update)
         if draft is None:
-            await self.reply(update, texts.draft_lost(lang))
-            return END
+            return await self._lost(update, lang)
         try:
             text = self.desk.check_description(message.text)
         except Refused as refused:
-            length = int(refused.details.get("length") or 0)
-            await self.reply(update, texts.description_bad(lang, length))
             await self.reply(
-                update,
-                texts.ask_description(
-                    lang, texts.category_label(self.catalog, draft.category or "", lang)
-                ),
+                update, texts.description_bad(lang, int(refused.details.get("length") or 0))
             )
-            return DESCRIPTION
-        await self._step(draft, ATTACHMENTS, description=text)
-        await self.reply(
-            update, texts.ask_attachments(lang), reply_markup=keyboards.attachments(lang, False)
-        )
-        return ATTACHMENTS
+            return await self.ask(update, draft, lang)
+        updated = await self._save(update, draft, ATTACHMENTS, description=text)
+        return await self.ask(update, updated, lang)
 
-    @consumes
+    @step
     async def on_not_text(self, update: Update, context: Context) -> object:
         """A sticker, photo or location where words were asked for."""
         _person, lang = await self.who(update)
         await self.reply(update, texts.text_expected(lang))
         return DESCRIPTION
 
-    @consumes
+    @step
     async def on_attachment(self, update: Update, context: Context) -> object:
         """Adds a photo or document to the draft."""
         message = update.effective_message
@@ -178,8 +212,7 @@ class Intake(HandlerBase):
         _person, lang = await self.who(update)
         draft = await self._draft(update)
         if draft is None:
-            await self.reply(update, texts.draft_lost(lang))
-            return END
+            return await self._lost(update, lang)
         if len(draft.attachments) >= MAX_ATTACHMENTS:
             await self.reply(
                 update, texts.attachment_limit(lang), reply_markup=keyboards.attachments(lang, True)
@@ -194,15 +227,12 @@ class Intake(HandlerBase):
                 file_id=message.document.file_id,
                 file_name=message.document.file_name,
             )
-        updated = await self._step(draft, ATTACHMENTS, attachments=(*draft.attachments, item))
-        await self.reply(
-            update,
-            texts.attachment_added(lang, len(updated.attachments)),
-            reply_markup=keyboards.attachments(lang, True),
+        updated = await self._save(
+            update, draft, ATTACHMENTS, attachments=(*draft.attachments, item)
         )
-        return ATTACHMENTS
+        return await self.ask(update, updated, lang)
 
-    @consumes
+    @step
     async def on_attachment_wrong(self, update: Update, context: Context) -> object:
         """Something other than a photo or document while attachments are open."""
         _person, lang = await self.who(update)
@@ -214,23 +244,19 @@ class Intake(HandlerBase):
         )
         return ATTACHMENTS
 
-    @consumes
+    @step
     async def on_attachments_done(self, update: Update, context: Context) -> object:
         """Closes the attachments and asks for the urgency."""
-        query = update.callback_query
-        assert query is not None
         _person, lang = await self.who(update)
         draft = await self._draft(update)
         if draft is None:
-            await query.answer(texts.draft_lost(lang), show_alert=True)
-            return END
-        await self._step(draft, URGENCY)
-        await query.answer()
-        await query.edit_message_reply_markup(None)
-        await self.reply(update, texts.ask_urgency(lang), reply_markup=keyboards.urgency(lang))
-        return URGENCY
+            return await self._lost(update, lang)
+        updated = await self._save(update, draft, URGENCY)
+        await self.answer(update)
+        await self.edit(update, None)
+        return await self.ask(update, updated, lang)
 
-    @consumes
+    @step
     async def on_urgency(self, update: Update, context: Context) -> object:
         """Stores the urgency and shows the summary with Submit / Cancel."""
         query = update.callback_query
@@ -239,26 +265,17 @@ class Intake(HandlerBase):
         cb = decode(query.data)
         draft = await self._draft(update)
         if draft is None:
-            await query.answer(texts.draft_lost(lang), show_alert=True)
-            return END
+            return await self._lost(update, lang)
         if cb is None or cb.arg not in ("normal", "urgent"):
-            await query.answer(texts.stale_button(lang), show_alert=True)
+            await self.answer(update, texts.stale_button(lang), alert=True)
             return URGENCY
-        updated = await self._step(draft, CONFIRM, urgency=Urgency(cb.arg))
-        await query.answer()
-        await query.edit_message_text(
-            texts.urgency_label(Urgency(cb.arg), lang), parse_mode=ParseMode.HTML
-        )
-        enterprises = await self.desk.enterprises_of(query.from_user.id)
-        enterprise = next((x for x in enterprises if x.id == updated.enterprise_id), None)
-        await self.reply(
-            update,
-            texts.summary(updated, enterprise, self.catalog, lang),
-            reply_markup=keyboards.confirm(lang),
-        )
-        return CONFIRM
+        urgency = Urgency(cb.arg)
+        updated = await self._save(update, draft, CONFIRM, urgency=urgency)
+        await self.answer(update)
+        await self.edit(update, texts.urgency_label(urgency, lang))
+        return await self.ask(update, updated, lang)
 
-    @consumes
+    @step
     async def on_submit(self, update: Update, context: Context) -> object:
         """Turns the draft into request #N; the confirmation comes through the outbox."""
         query = update.callback_query
@@ -268,15 +285,14 @@ class Intake(HandlerBase):
             submitted = await self.desk.submit(query.from_user.id, update_id=update.update_id)
         except Refused as refused:
             if refused.reason == Refusal.NOT_FOUND:
-                await query.answer(texts.draft_lost(lang), show_alert=True)
-                return END
+                return await self._lost(update, lang)
             await answer_refusal(update, refused, lang)
             return CONFIRM if refused.reason == Refusal.BAD_INPUT else END
-        await query.answer(f"#{submitted.request.id} ✔")
-        await query.edit_message_reply_markup(None)
+        await self.answer(update, f"#{submitted.request.id} ✔")
+        await self.edit(update, None)
         return END
 
-    @consumes
+    @step
     async def on_cancel(self, update: Update, context: Context) -> object:
         """Abandons the form; nothing is sent to anyone."""
         _person, lang = await self.who(update)
@@ -284,73 +300,74 @@ class Intake(HandlerBase):
         assert user is not None
         existed = await self.desk.drop_draft(user.id)
         if update.callback_query is not None:
-            await update.callback_query.answer()
-            await update.callback_query.edit_message_reply_markup(None)
+            await self.answer(update)
+            await self.edit(update, None)
         await self.reply(update, texts.cancelled(lang, existed))
         return END
 
-    @consumes
+    @step
     async def on_use_buttons(self, update: Update, context: Context) -> object:
-        """Text typed where a button was expected: re-asks the same step."""
+        """Text typed, or an old form button tapped, where this step's buttons were expected."""
         _person, lang = await self.who(update)
         draft = await self._draft(update)
         if draft is None:
-            await self.reply(update, texts.draft_lost(lang))
-            return END
+            return await self._lost(update, lang)
+        if update.callback_query is not None:
+            await self.answer(update, texts.use_buttons(lang), alert=True)
+            return draft.step
         await self.reply(update, texts.use_buttons(lang))
         return draft.step
 
     def handler(self) -> ConversationHandler[Context]:
+        """The conversation, persistent through the drafts (see channels/telegram/persistence)."""
         text = filters.TEXT & ~filters.COMMAND
-        other = ~filters.COMMAND & ~filters.TEXT
         files = filters.PHOTO | filters.Document.ALL
-        buttons_only: list[BaseHandler[Update, Context, object]] = [
-            MessageHandler(text, self.on_use_buttons)
+        # Any other form button (from an earlier question) is answered, never left spinning.
+        stray: list[BaseHandler[Update, Context, object]] = [
+            CallbackQueryHandler(self.on_use_buttons, pattern(*FORM_BUTTONS))
         ]
+        buttons_only = [MessageHandler(text, self.on_use_buttons), *stray]
+        states: dict[object, list[BaseHandler[Update, Context, object]]] = {
+            ENTERPRISE: [
+                CallbackQueryHandler(self.on_enterprise, pattern(Op.ENTERPRISE)),
+                *buttons_only,
+            ],
+            CATEGORY: [
+                CallbackQueryHandler(self.on_category, pattern(Op.CATEGORY)),
+                *buttons_only,
+            ],
+            DESCRIPTION: [
+                MessageHandler(text, self.on_description),
+                MessageHandler(~filters.COMMAND & ~filters.TEXT, self.on_not_text),
+                *stray,
+            ],
+            ATTACHMENTS: [
+                MessageHandler(files, self.on_attachment),
+                CallbackQueryHandler(self.on_attachments_done, pattern(Op.ATTACH_DONE)),
+                MessageHandler(~filters.COMMAND & ~files, self.on_attachment_wrong),
+                *stray,
+            ],
+            URGENCY: [
+                CallbackQueryHandler(self.on_urgency, pattern(Op.URGENCY)),
+                *buttons_only,
+            ],
+            CONFIRM: [
+                CallbackQueryHandler(self.on_submit, pattern(Op.SUBMIT)),
+                *buttons_only,
+            ],
+        }
         with warnings.catch_warnings():
             # Per-chat tracking is intended: the form's buttons belong to the owner's chat.
             warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-            return self._conversation(text, other, files, buttons_only)
-
-    def _conversation(
-        self,
-        text: filters.BaseFilter,
-        other: filters.BaseFilter,
-        files: filters.BaseFilter,
-        buttons_only: list[BaseHandler[Update, Context, object]],
-    ) -> ConversationHandler[Context]:
-        return ConversationHandler(
-            entry_points=[CommandHandler("new", self.on_new)],
-            states={
-                ENTERPRISE: [
-                    CallbackQueryHandler(self.on_enterprise, pattern(Op.ENTERPRISE)),
-                    *buttons_only,
+            return ConversationHandler(
+                entry_points=[CommandHandler("new", self.on_new)],
+                states=states,
+                fallbacks=[
+                    CommandHandler("cancel", self.on_cancel),
+                    CallbackQueryHandler(self.on_cancel, pattern(Op.CANCEL)),
+                    CommandHandler("new", self.on_new),
                 ],
-                CATEGORY: [
-                    CallbackQueryHandler(self.on_category, pattern(Op.CATEGORY)),
-                    *buttons_only,
-                ],
-                DESCRIPTION: [
-                    MessageHandler(text, self.on_description),
-                    MessageHandler(other, self.on_not_text),
-                ],
-                ATTACHMENTS: [
-                    MessageHandler(files, self.on_attachment),
-                    CallbackQueryHandler(self.on_attachments_done, pattern(Op.ATTACH_DONE)),
-                    MessageHandler(~filters.COMMAND & ~files, self.on_attachment_wrong),
-                ],
-                URGENCY: [
-                    CallbackQueryHandler(self.on_urgency, pattern(Op.URGENCY)),
-                    *buttons_only,
-                ],
-                CONFIRM: [CallbackQueryHandler(self.on_submit, pattern(Op.SUBMIT)), *buttons_only],
-            },
-            fallbacks=[
-                CommandHandler("cancel", self.on_cancel),
-                CallbackQueryHandler(self.on_cancel, pattern(Op.CANCEL)),
-                CommandHandler("new", self.on_new),
-            ],
-            name="intake",
-            persistent=True,
-            allow_reentry=True,
-        )
+                name="intake",
+                persistent=True,
+                allow_reentry=True,
+            )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gettext
 from collections.abc import Callable
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 from io import BytesIO
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.domain.clock import to_text
 from bot.domain.lifecycle import CLAIMABLE, OPEN_STATUSES, WORKING, Action, sources, transition
 from bot.domain.models import (
-    Attachment,
     Catalog,
     Draft,
     Enterprise,
@@ -35,6 +36,7 @@ DESCRIPTION_MAX = 2000
 MAX_ATTACHMENTS = 10
 NOTE_MAX = 2000
 INTAKE = "intake"
+PENDING_FLOWS = ("decline", "resolve", "note")
 
 
 @dataclass(frozen=True)
@@ -566,12 +568,85 @@ class Desk:
             await self._notify(tx, [holder], "rated_holder", closed, stars=stars)
             return closed
 
+    # ---- supervision ----------------------------------------------------------------------
+
+    async def reassign(
+        self, request_id: int, telegram_id: int, phone: str, update_id: int | None = None
+    ) -> Person:
+        """A supervisor gives #N to someone else; it waits for their one-tap Accept."""
+        async with self._tx(update_id) as tx:
+            supervisor = await self._person(tx, telegram_id)
+            if not supervisor.has(Role.SUPERVISOR):
+                raise Refused(Refusal.NOT_ALLOWED)
+            request = await self._request(tx, request_id)
+            target = await tx.person_by_phone(normalise_phone(phone))
+            if (
+                target is None
+                or target.telegram_id is None
+                or not (target.has(Role.COMMISSIONER) or target.has(Role.SUPERVISOR))
+            ):
+                raise Refused(Refusal.BAD_INPUT, field="phone", request_id=request_id)
+            after = transition(request.status, Action.REASSIGN)
+            previous = await tx.person(request.holder_id) if request.holder_id else None
+            offered = await self._people(tx, await tx.offered(request_id))
+            now = self.clock.now()
+            if not await tx.move(
+                request_id,
+                [request.status],
+                after,
+                holder_id=None,
+                accepted_at=None,
+                due_at=None,
+                dispatched_at=_text(now),
+            ):
+                raise Refused(Refusal.NOT_WORKING, request_id=request_id)
+            await tx.withdraw_offers(request_id)
+            await tx.offer(request_id, [target.id], "reassigned", now)
+            await self._event(
+                tx,
+                request_id,
+                supervisor,
+                "reassigned",
+                request.status,
+                after,
+                to=target.id,
+                previous=previous.id if previous else None,
+            )
+            moved = await self._request(tx, request_id)
+            # Whoever had it sees their message change; the new person gets a fresh card.
+            others = [p for p in [previous, *offered] if p is not None and p.id != target.id]
+            await self._notify(tx, others, "card", moved, edit_key="card")
+            await self._notify(tx, [target], "card", moved, fresh=True)
+            for attachment in moved.attachments:
+                await self._notify(
+                    tx,
+                    [target],
+                    "attachment",
+                    moved,
+                    file_id=attachment.file_id,
+                    file_kind=attachment.kind,
+                    file_name=attachment.file_name,
+                )
+            return target
+
+    async def export_rows(self, telegram_id: int | None) -> list[dict[str, Any]]:
+        """Every request for the spreadsheet; over Telegram, for supervisors only."""
+        async with self.db.tx() as tx:
+            if telegram_id is not None:
+                person = await self._person(tx, telegram_id)
+                if not person.has(Role.SUPERVISOR):
+                    raise Refused(Refusal.NOT_ALLOWED)
+            return await tx.export_rows()
+
     # ---- pending inputs (a reason, a summary, a note: the next text the person sends) -------
 
     async def expect(
         self, telegram_id: int, flow: str, request_id: int, **data: str | int | None
     ) -> None:
         async with self._tx() as tx:
+            # One question at a time: a new prompt replaces any unanswered one.
+            for other in PENDING_FLOWS:
+                await tx.delete_draft(telegram_id, other)
             await tx.save_draft(
                 telegram_id, flow, "text", {"request_id": request_id, **data}, self.clock.now()
             )
@@ -579,7 +654,7 @@ class Desk:
     async def expected(self, telegram_id: int) -> tuple[str, dict[str, Any]] | None:
         """The input this person was last asked for (decline reason, resolve summary, note)."""
         async with self.db.tx() as tx:
-            for flow in ("decline", "resolve", "note"):
+            for flow in PENDING_FLOWS:
                 found = await tx.draft(telegram_id, flow)
                 if found:
                     return flow, found[1]
@@ -664,20 +739,5 @@ class Desk:
             return await tx.request_of_message(chat_id, message_id)
 
 
-def _text(when: Any) -> str:
-    from bot.domain.clock import to_text
-
+def _text(when: datetime) -> str:
     return to_text(when)
-
-
-__all__ = [
-    "DESCRIPTION_MAX",
-    "DESCRIPTION_MIN",
-    "MAX_ATTACHMENTS",
-    "Accepted",
-    "Attachment",
-    "Desk",
-    "Onboarded",
-    "RequestView",
-    "Submitted",
-]

@@ -51,7 +51,7 @@ class DigestService:
             for lang in ("zh", "en")
         }
         return Digest(
-            date=report_date,
+            report_date=report_date,
             day=day,
             month_start=day.replace(day=1),
             as_of=as_of,
@@ -63,6 +63,20 @@ class DigestService:
             month_rates=kpis.rates(lines.values(), month, self.policy.accept_remind_after),
             overdue=tuple(overdue),
             warnings=warnings if years else {},
+        )
+
+    async def month_so_far(self) -> tuple[kpis.Period, kpis.Counts, kpis.Rates]:
+        """This month's figures from the 1st up to now (the answer to /stats)."""
+        now = self.clock.now()
+        month = kpis.month_to_date(self.today(now), self.policy.tz)
+        # Periods are half-open; what happened at this very instant belongs to "so far".
+        period = kpis.Period(month.start, now + timedelta(microseconds=1))
+        async with self.db.tx() as tx:
+            lines = kpis.timelines(await tx.report_events(month.start))
+        return (
+            period,
+            kpis.counts(lines.values(), period),
+            kpis.rates(lines.values(), period, self.policy.accept_remind_after),
         )
 
     async def overdue_now(self) -> list[OverdueLine]:

@@ -1,4 +1,4 @@
-"""The service-level rules the chasing, extensions and digest services share, and their event kinds."""
+"""Service-level rules shared by the chase, extensions and the digest, and their event kinds."""
 
 from __future__ import annotations
 

@@ -24,6 +24,20 @@ from bot.domain.models import (
     Urgency,
 )
 
+_MOVABLE = frozenset(
+    {
+        "holder_id",
+        "dispatched_at",
+        "accepted_at",
+        "resolved_at",
+        "closed_at",
+        "due_at",
+        "outcome",
+        "resolution",
+        "rating",
+    }
+)
+
 
 def _ts(when: datetime | None) -> str | None:
     return to_text(when) if when is not None else None
@@ -300,7 +314,8 @@ class Tx:
         )
         for a in attachments:
             await self._run(
-                "INSERT INTO attachments (request_id, kind, file_id, file_name) VALUES (?, ?, ?, ?)",
+                "INSERT INTO attachments (request_id, kind, file_id, file_name) "
+                "VALUES (?, ?, ?, ?)",
                 (request_id, a.kind, a.file_id, a.file_name),
             )
         return request_id
@@ -313,6 +328,7 @@ class Tx:
         **fields: str | int | None,
     ) -> bool:
         """Conditional status change: true only if the request was in one of `sources`."""
+        assert set(fields) <= _MOVABLE, f"not a request column: {set(fields) - _MOVABLE}"
         marks, states = _in(s.value for s in sources)
         sets = "".join(f", {name} = ?" for name in fields)
         changed = await self._run(
@@ -360,6 +376,17 @@ class Tx:
             (person_id, *states),
         )
         return [r for r in [await self._request(row) for row in rows] if r is not None]
+
+    async def export_rows(self) -> list[dict[str, Any]]:
+        """Every request with the names a spreadsheet shows, oldest first."""
+        rows = await self._all(
+            "SELECT r.*, e.name AS enterprise, e.credit_code, o.name AS owner, "
+            "h.name AS holder FROM requests r "
+            "JOIN enterprises e ON e.id = r.enterprise_id "
+            "JOIN people o ON o.id = r.owner_id "
+            "LEFT JOIN people h ON h.id = r.holder_id ORDER BY r.id"
+        )
+        return [dict(r) for r in rows]
 
     # ---- offers ---------------------------------------------------------------------------
 

@@ -13,7 +13,12 @@ def cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[s
     environment.update({"ONCALL_DB": str(tmp_path / "oncall.db"), **env})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60, check=False,
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -48,7 +53,8 @@ def test_enterprises_import_then_backup(tmp_path: Path) -> None:
     write(
         tmp_path / "e.csv",
         "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
-        "清溪冷水鱼养殖场,91500230MA5UXR1T2K,水产养殖,冷水鱼,张老板,+86 138 0000 0001,13900000011\n",
+        "清溪冷水鱼养殖场,91500230MA5UXR1T2K,水产养殖,冷水鱼,张老板,"
+        "+86 138 0000 0001,13900000011\n",
     )
     done = cli(tmp_path, "import", "enterprises", str(tmp_path / "e.csv"))
     assert done.returncode == 0, done.stdout + done.stderr
@@ -68,11 +74,17 @@ def test_a_bad_setting_stops_with_one_line_naming_it(tmp_path: Path) -> None:
 
 
 def test_a_toml_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
-    config = write(tmp_path / "s.toml", 'default_language = "en"\n[sla]\nquiet_hours = "25:00-01:00"\n')
+    config = write(
+        tmp_path / "s.toml", 'default_language = "en"\n[sla]\nquiet_hours = "25:00-01:00"\n'
+    )
     bad = cli(tmp_path, "--config", str(config), "backup", str(tmp_path / "y.db"))
     assert bad.returncode == 2 and "ONCALL_SLA__QUIET_HOURS" in bad.stderr
     fixed = cli(
-        tmp_path, "--config", str(config), "backup", str(tmp_path / "y.db"),
+        tmp_path,
+        "--config",
+        str(config),
+        "backup",
+        str(tmp_path / "y.db"),
         ONCALL_SLA__QUIET_HOURS="",
     )
     assert fixed.returncode == 0, fixed.stderr

@@ -156,3 +156,76 @@ async def test_cancel_clears_a_pending_decline_reason(world: World) -> None:
     await li.wait_for_message("没有看懂")
     view = await world.runtime.desk.view(1)
     assert view is not None and view.request.status == RequestStatus.DISPATCHED
+
+
+async def test_a_supervisor_reassigns_and_exports(world: World) -> None:
+    owner = await onboard(world, TROUT_OWNER)
+    li = await onboard(world, LI)
+    chen = await onboard(world, CHEN)
+    boss = await onboard(world, SUPERVISOR)
+    await new_request(owner, description="鱼苗运输途中损失，需要保险理赔协助")
+    card = await li.wait_for_message("#1")
+    await li.tap("接单", card)
+    await owner.wait_for_message("已接单")
+
+    await li.command("reassign", "#1 13900000013")  # not a supervisor
+    await li.wait_for_message("这不是给您的")
+    await boss.command("reassign", "#1")
+    await boss.wait_for_message("用法")
+    await boss.command("reassign", "#1 13712345678")
+    await boss.wait_for_message("13712345678")
+    await boss.command("reassign", "#1 139-0000-0013")
+    await boss.wait_for_message("陈专员")
+    await li.wait_for_edit(card, lambda m: not m.buttons)
+    new_card = await chen.wait_for_message(lambda m: m.button("接单") is not None)
+    await chen.tap("接单", new_card)
+    await owner.wait_for_message("陈专员")
+    view = await world.runtime.desk.view(1)
+    assert view is not None and view.holder is not None and view.holder.name == "陈专员"
+
+    await boss.command("export")
+    sheet = await boss.wait_for_message(lambda m: m.kind == "document")
+    assert (sheet.document or {}).get("file_name", "").endswith(".xlsx")
+    await li.command("export")
+    await li.wait_for_message("这不是给您的")
+    world.sim.assert_no_errors()
+
+
+async def test_a_reply_elsewhere_is_relayed_not_taken_as_the_pending_answer(world: World) -> None:
+    owner = await onboard(world, TROUT_OWNER)
+    li = await onboard(world, LI)
+    await new_request(owner)
+    card = await li.wait_for_message("#1")
+    await li.tap("接单", card)
+    accepted = await owner.wait_for_message("已接单")
+    await owner.reply(accepted, "资料什么时候要？")
+    question = await li.wait_for_message("资料什么时候要")
+    await li.tap("办结", card)
+    outcomes = await li.wait_for_message(lambda m: bool(m.buttons))
+    await li.tap("部分解决", outcomes)
+    await li.wait_for_edit(outcomes, "说明")
+    await li.reply(question, "周五前发给我")  # answers the owner, not the summary prompt
+    await owner.wait_for_message("周五前发给我")
+    view = await world.runtime.desk.view(1)
+    assert view is not None and view.request.status == RequestStatus.ACCEPTED
+    await li.reply(outcomes, "已协调部分资金，剩余部分转交金融顾问团")
+    await owner.wait_for_message("办结")
+    view = await world.runtime.desk.view(1)
+    assert view is not None and view.request.status == RequestStatus.RESOLVED
+    assert view.request.resolution == "已协调部分资金，剩余部分转交金融顾问团"
+
+
+async def test_stats_shows_the_month_so_far_to_supervisors_only(world: World) -> None:
+    owner = await onboard(world, TROUT_OWNER)
+    li = await onboard(world, LI)
+    boss = await onboard(world, SUPERVISOR)
+    await new_request(owner)
+    card = await li.wait_for_message("#1")
+    await li.tap("接单", card)
+    await owner.wait_for_message("已接单")
+    await boss.command("stats")
+    stats = (await boss.wait_for_message("本月至今")).text or ""
+    assert "受理 1" in stats and "接单 1" in stats
+    assert "100% (1/1)" in stats  # accepted at once: within the 30 minutes
+    await li.command("stats")
+    await li.wait_for_message("督导")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 from bot.domain.models import Message, Role
@@ -36,7 +37,9 @@ async def queue_notes(world: World, users: list[SimUser], per_user: int = 1) -> 
             assert person is not None
             for n in range(per_user):
                 message = Message(
-                    recipient_id=person.id, kind="note", request_id=1,
+                    recipient_id=person.id,
+                    kind="note",
+                    request_id=1,
                     params={"holder": "李专员", "text": f"进展 {n + 1}"},
                 )
                 await tx.enqueue(message, user.id, world.clock.now())
@@ -122,11 +125,11 @@ async def test_one_chat_gets_about_one_message_a_second(world: World) -> None:
     await world.runtime.sender.drain()
     times = world.sim.call_times(chat_id=owner.id)
     assert len(times) == 3
-    assert all(later - earlier >= 0.95 for earlier, later in zip(times, times[1:], strict=False))
+    assert all(later - earlier >= 0.95 for earlier, later in itertools.pairwise(times))
 
 
 async def test_taps_are_answered_while_a_backlog_drains(world: World) -> None:
-    owner, li = await request_one(world)
+    _owner, li = await request_one(world)
     users = await extra_people(world, 120)
     card = li.messages()[-1]
     await queue_notes(world, users)

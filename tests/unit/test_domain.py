@@ -39,10 +39,15 @@ def test_terminal_statuses_lead_nowhere() -> None:
     assert not [key for key in TRANSITIONS if key[0] in (S.CLOSED, S.CANCELLED)]
 
 
-def person(pid: int, roles: set[Role], teams: set[str] = set(), **kw: object) -> Person:
+def person(pid: int, roles: set[Role], teams: frozenset[str] = frozenset(), **kw: object) -> Person:
     return Person(
-        id=pid, name=f"p{pid}", phone=f"1390000{pid:04d}", telegram_id=pid,
-        roles=frozenset(roles), teams=frozenset(teams), **kw,  # type: ignore[arg-type]
+        id=pid,
+        name=f"p{pid}",
+        phone=f"1390000{pid:04d}",
+        telegram_id=pid,
+        roles=frozenset(roles),
+        teams=frozenset(teams),
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -83,6 +88,8 @@ def test_callback_data_round_trips_within_64_bytes() -> None:
         assert decode(data) == cb
 
 
-@pytest.mark.parametrize("data", ["", "garbage", "9:acc:1", "1:zzz:1", "1:acc:-1", "1:acc:x", "1:" + "a" * 70])
+@pytest.mark.parametrize(
+    "data", ["", "garbage", "9:acc:1", "1:zzz:1", "1:acc:-1", "1:acc:x", "1:" + "a" * 70]
+)
 def test_malformed_callback_data_decodes_to_nothing(data: str) -> None:
     assert decode(data) is None

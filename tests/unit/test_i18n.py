@@ -23,7 +23,7 @@ def _catalog(lang: str) -> dict[str, str]:
 def _code_messages() -> set[str]:
     found = set()
     for _file, _line, message, _comments, _ctx in extract_from_dir(
-        str(ROOT), method_map=[("**.py", "python")], keywords={"_": None}
+        str(ROOT), method_map=[("**.py", "python")], keywords={"_": None, "N_": None}
     ):
         found.add(message if isinstance(message, str) else message[0])
     return found

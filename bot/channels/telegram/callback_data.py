@@ -23,6 +23,7 @@ class Op(StrEnum):
     SUBMIT = "sub"
     CANCEL = "can"
     LANG = "lng"
+    EXTENSION = "ext"  # a supervisor's decision on an extension (arg y<ask> / n<ask>)
 
 
 @dataclass(frozen=True)

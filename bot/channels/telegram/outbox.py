@@ -14,7 +14,7 @@ from telegram import Message as TgMessage
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.channels.telegram import keyboards, texts
+from bot.channels.telegram import keyboards, texts, texts_sla
 from bot.domain.clock import Clock
 from bot.domain.models import Catalog, Person
 from bot.i18n import pick_language
@@ -208,6 +208,14 @@ class OutboxSender:
                 sent = await self.bot.send_document(
                     row.chat_id, file_id, caption=caption, disable_notification=True
                 )
+        elif message.kind in texts_sla.STANDALONE_KINDS:
+            # ---- messages about no request in particular (issue 4): the daily digest ----
+            sent = await self.bot.send_message(
+                row.chat_id,
+                texts_sla.standalone(message.kind, message.params, lang),
+                parse_mode=ParseMode.HTML,
+                disable_notification=silent,
+            )
         else:
             assert view is not None
             text, markup, ref_key = self._simple(message.kind, view, message.params, lang)
@@ -298,6 +306,9 @@ class OutboxSender:
         params: dict[str, str | int | float | bool | None],
         lang: str,
     ) -> tuple[str, InlineKeyboardMarkup | None, str | None]:
+        # ---- chasing and extensions (issue 4): rendered by texts_sla ----
+        if texts_sla.handles(kind, params):
+            return texts_sla.render(kind, view, params, self.catalog, lang, self.tz)
         r = view.request
         if kind == "received":
             return texts.received(r, params, lang), None, None

@@ -131,6 +131,7 @@ def help_text(person: Person | None, lang: str) -> str:
             lines += [
                 _("/mine — requests you hold or that wait for your tap"),
                 _("/away — stop new dispatches to you; /back — resume"),
+                _("/extend #N DAYS REASON — ask the supervisors for a later deadline"),
             ]
         if Role.SUPERVISOR in person.roles:
             lines += [
@@ -560,3 +561,30 @@ def mine(
                 + _("due {due}").format(due=when(r.due_at, tz))
             )
     return "\n".join(lines)
+
+
+# ---- supervision ---------------------------------------------------------------------------
+
+
+def reassign_usage(lang: str) -> str:
+    _ = translator(lang)
+    return _("Usage: /reassign #N PHONE — for example /reassign #12 13900000012")
+
+
+def reassign_unknown(lang: str, phone: str) -> str:
+    _ = translator(lang)
+    return _(
+        "No commissioner or supervisor with the number {phone} has registered with the bot."
+    ).format(phone=e(phone))
+
+
+def reassigned(lang: str, request_id: int, name: str) -> str:
+    _ = translator(lang)
+    return _("#{n} has been given to {name}; they will get it with an Accept button.").format(
+        n=request_id, name=e(name)
+    )
+
+
+def exported(lang: str, count: int) -> str:
+    _ = translator(lang)
+    return _("All requests ({count}) as a spreadsheet.").format(count=count)

@@ -1,0 +1,495 @@
+"""Texts (HTML) and buttons of chasing, extensions and the daily digest, in the reader's lang."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.channels.telegram import keyboards
+from bot.channels.telegram.callback_data import Callback, Op
+from bot.channels.telegram.texts import category_label, e, when
+from bot.domain.clock import from_text
+from bot.domain.kpis import Counts, Digest, OverdueLine, Period, Rate, Rates
+from bot.domain.models import Catalog
+from bot.i18n import translator
+from bot.services.desk import RequestView
+from bot.services.sla import ACCEPT_TIMEOUT
+
+Params = Mapping[str, str | int | float | bool | None]
+Rendered = tuple[str, InlineKeyboardMarkup | None, str | None]
+
+# Outbox kinds about a request that this module renders (OutboxSender._simple hands them over).
+KINDS = frozenset(
+    {
+        "remind_accept",
+        "taken_away",
+        "unaccepted",
+        "remind_due",
+        "overdue",
+        "overdue_report",
+        "extension_asked",
+        "extension_decided",
+        "extension_result",
+        "deadline_extended",
+    }
+)
+# Outbox kinds about no request in particular.
+STANDALONE_KINDS = frozenset({"digest"})
+
+MAX_TEXT = 4096
+MAX_OVERDUE_LINES = 40
+
+
+def handles(kind: str, params: Params) -> bool:
+    """Whether this module renders an outbox row (also the escalation the chase makes)."""
+    return kind in KINDS or (kind == "escalated" and params.get("reason") == ACCEPT_TIMEOUT)
+
+
+# ---- small formatters --------------------------------------------------------------------
+
+
+def duration(seconds: float, lang: str) -> str:
+    """A waiting time people read at a glance: 45 min, 2 h 5 min, 3 d 4 h."""
+    _ = translator(lang)
+    if seconds < 60:  # only with test-sized settings such as ACCEPT_REMIND_AFTER=2
+        return _("{s} s").format(s=max(0, round(seconds)))
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return _("{m} min").format(m=minutes)
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        if minutes == 0:
+            return _("{h} h").format(h=hours)
+        return _("{h} h {m} min").format(h=hours, m=minutes)
+    days, hours = divmod(hours, 24)
+    return _("{d} d {h} h").format(d=days, h=hours)
+
+
+def days_text(days: int, lang: str) -> str:
+    _ = translator(lang)
+    return _("{n} day").format(n=days) if days == 1 else _("{n} days").format(n=days)
+
+
+def _instant(params: Params, key: str) -> datetime | None:
+    raw = params.get(key)
+    return from_text(raw) if isinstance(raw, str) and raw else None
+
+
+def _int(params: Params, key: str) -> int:
+    raw = params.get(key)
+    return int(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else 0
+
+
+def _names(view: RequestView) -> str:
+    return "、".join(e(p.name) for p in view.offered) or "—"
+
+
+def _tier(tier: object, lang: str) -> str:
+    _ = translator(lang)
+    return _("the service team") if tier == "team" else _("the supervisors")
+
+
+def extension_buttons(request_id: int, ask: int, lang: str) -> InlineKeyboardMarkup:
+    _ = translator(lang)
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    _("✅ Approve"),
+                    callback_data=Callback(Op.EXTENSION, request_id, f"y{ask}").encode(),
+                ),
+                InlineKeyboardButton(
+                    _("✖ Refuse"),
+                    callback_data=Callback(Op.EXTENSION, request_id, f"n{ask}").encode(),
+                ),
+            ]
+        ]
+    )
+
+
+# ---- messages about a request --------------------------------------------------------------
+
+
+def render(
+    kind: str, view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
+) -> Rendered:
+    """(text, buttons, message-ref key) of an outbox row of one of KINDS about #N."""
+    _ = translator(lang)
+    r = view.request
+    n = r.id
+    enterprise = e(view.enterprise.name)
+    category = e(category_label(catalog, r.category, lang))
+    due = _instant(params, "due_at")
+    if kind == "escalated":
+        return (
+            _(
+                "⚠️ <b>#{n}</b> ({enterprise}, {category}) was not accepted in time and has "
+                "gone to {to}: {names}."
+            ).format(
+                n=n,
+                enterprise=enterprise,
+                category=category,
+                to=_tier(params.get("tier"), lang),
+                names=_names(view),
+            ),
+            None,
+            None,
+        )
+    if kind == "remind_accept":
+        return (
+            _(
+                "⏰ <b>#{n}</b> ({enterprise}, {category}) has been waiting {waited} for you to "
+                "accept it. Tap <b>Accept</b> to take it, or <b>Decline</b> with a reason."
+            ).format(
+                n=n,
+                enterprise=enterprise,
+                category=category,
+                waited=duration(_int(params, "waited"), lang),
+            ),
+            keyboards.offer(n, lang),
+            None,
+        )
+    if kind == "taken_away":
+        return (
+            _(
+                "⏱ <b>#{n}</b> · {enterprise}: not accepted within {limit}, so it has gone to {to}."
+            ).format(
+                n=n,
+                enterprise=enterprise,
+                limit=duration(_int(params, "limit"), lang),
+                to=_tier(params.get("tier"), lang),
+            ),
+            None,
+            "card",
+        )
+    if kind == "unaccepted":
+        return (
+            _(
+                "🚨 <b>#{n}</b> ({enterprise}, {category}) has waited {waited} and nobody has "
+                "accepted it yet (offered to: {names}). Please step in, e.g. with "
+                "/reassign #{n} PHONE."
+            ).format(
+                n=n,
+                enterprise=enterprise,
+                category=category,
+                waited=duration(_int(params, "waited"), lang),
+                names=_names(view),
+            ),
+            None,
+            None,
+        )
+    if kind == "remind_due":
+        return (
+            _(
+                "📅 <b>#{n}</b> ({enterprise}) is due today at {time}. Tap <b>Resolve</b> on "
+                "its card when it is done; if you need more time, send "
+                "/extend #{n} DAYS REASON before then."
+            ).format(
+                n=n,
+                enterprise=enterprise,
+                time=due.astimezone(tz).strftime("%H:%M") if due else "—",
+            ),
+            None,
+            None,
+        )
+    if kind == "overdue":
+        return (
+            _(
+                "⏰ <b>#{n}</b> ({enterprise}) is overdue by {days} (deadline {due}). Please "
+                "resolve it, or tell the owner where it stands by replying here; the "
+                "supervisors have been informed."
+            ).format(
+                n=n,
+                enterprise=enterprise,
+                days=days_text(_int(params, "days"), lang),
+                due=when(due, tz),
+            ),
+            keyboards.working(n, lang),
+            None,
+        )
+    if kind == "overdue_report":
+        return (
+            _(
+                "🚨 Overdue: <b>#{n}</b> ({enterprise}, {category}), held by {holder}, is "
+                "{days} late (deadline {due})."
+            ).format(
+                n=n,
+                enterprise=enterprise,
+                category=category,
+                holder=e(params.get("holder") or "—"),
+                days=days_text(_int(params, "days"), lang),
+                due=when(due, tz),
+            ),
+            None,
+            None,
+        )
+    if kind in ("extension_asked", "extension_decided"):
+        return _extension(kind, view, params, lang, tz)
+    if kind == "extension_result":
+        if params.get("approved"):
+            text = _(
+                "✅ Your request to extend <b>#{n}</b> was approved by {by}: the new deadline "
+                "is {due}."
+            )
+        else:
+            text = _(
+                "✖ Your request to extend <b>#{n}</b> was refused by {by}; the deadline stays "
+                "{due}."
+            )
+        return text.format(n=n, by=e(params.get("by") or "—"), due=when(due, tz)), None, None
+    if kind == "deadline_extended":
+        return (
+            _("🕒 The deadline for <b>#{n}</b> has been extended to {due}.").format(
+                n=n, due=when(due, tz)
+            ),
+            None,
+            None,
+        )
+    raise ValueError(f"texts_sla does not render {kind!r}")
+
+
+def _extension(kind: str, view: RequestView, params: Params, lang: str, tz: ZoneInfo) -> Rendered:
+    _ = translator(lang)
+    r = view.request
+    ask = _int(params, "ask")
+    key = f"ext{ask}"
+    new_due = when(_instant(params, "new_due_at"), tz)
+    if kind == "extension_asked":
+        days = _int(params, "days")
+        span = (
+            _("{n} working day(s)").format(n=days)
+            if params.get("working_days")
+            else days_text(days, lang)
+        )
+        text = _(
+            "🕒 <b>#{n}</b> ({enterprise}): {holder} asks to extend the deadline by {span}, "
+            "from {due} to {new_due}.\nReason: {reason}"
+        ).format(
+            n=r.id,
+            enterprise=e(view.enterprise.name),
+            holder=e(params.get("holder") or "—"),
+            span=span,
+            due=when(_instant(params, "due_at"), tz),
+            new_due=new_due,
+            reason=e(params.get("reason") or ""),
+        )
+        return text, extension_buttons(r.id, ask, lang), key
+    if params.get("approved"):
+        text = _("🕒 <b>#{n}</b>: the extension to {new_due} was approved by {by}.")
+    else:
+        text = _("🕒 <b>#{n}</b>: the extension to {new_due} was refused by {by}.")
+    return text.format(n=r.id, new_due=new_due, by=e(params.get("by") or "—")), None, key
+
+
+# ---- the digest and the overdue list ---------------------------------------------------------
+
+
+def _percent(rate: Rate, lang: str) -> str:
+    value = rate.value
+    if value is None:
+        return "—"
+    return f"{value:.0%} ({rate.hits}/{rate.total})"
+
+
+def _mean(seconds: float | None, lang: str) -> str:
+    return "—" if seconds is None else duration(seconds, lang)
+
+
+def overdue_lines(items: tuple[OverdueLine, ...] | list[OverdueLine], lang: str) -> list[str]:
+    _ = translator(lang)
+    lines = [
+        _("#{n} · {enterprise} · {holder} · {days} late").format(
+            n=o.request_id,
+            enterprise=e(o.enterprise),
+            holder=e(o.holder),
+            days=days_text(o.days_late, lang),
+        )
+        for o in items[:MAX_OVERDUE_LINES]
+    ]
+    if len(items) > MAX_OVERDUE_LINES:
+        lines.append(_("… and {k} more").format(k=len(items) - MAX_OVERDUE_LINES))
+    return lines
+
+
+def overdue_list(items: list[OverdueLine], lang: str) -> str:
+    """The answer to /overdue."""
+    _ = translator(lang)
+    if not items:
+        return _("Nothing is overdue. 👍")
+    head = _("<b>Overdue now</b> ({k})").format(k=len(items))
+    return _cap("\n".join([head, *overdue_lines(items, lang)]))
+
+
+def digest(d: Digest, lang: str) -> str:
+    """The supervisors' daily digest."""
+    _ = translator(lang)
+    c = d.counts
+    lines = [
+        _("📊 <b>Daily digest, {date}</b>").format(date=d.report_date.isoformat()),
+        "",
+        _("<b>Yesterday</b> ({day})").format(day=d.day.isoformat()),
+        _(
+            "Received {received} · accepted {accepted} · resolved {resolved} · "
+            "escalated {escalated} · overdue {overdue}"
+        ).format(
+            received=c.received,
+            accepted=c.accepted,
+            resolved=c.resolved,
+            escalated=c.escalated,
+            overdue=c.overdue,
+        ),
+        "",
+        _("<b>Rates</b>: yesterday / this month ({start} to {day})").format(
+            start=d.month_start.isoformat(), day=d.day.isoformat()
+        ),
+    ]
+    day, month = d.day_rates, d.month_rates
+    lines += [
+        _("Response (accepted within {limit}): {day} / {month}").format(
+            limit=duration(d.accept_within_seconds, lang),
+            day=_percent(day.response, lang),
+            month=_percent(month.response, lang),
+        ),
+        _("Resolution (by the deadline): {day} / {month}").format(
+            day=_percent(day.resolution, lang), month=_percent(month.resolution, lang)
+        ),
+        _("Satisfaction (4–5 stars): {day} / {month}").format(
+            day=_percent(day.satisfaction, lang), month=_percent(month.satisfaction, lang)
+        ),
+        _("Mean time to accept: {day} / {month}").format(
+            day=_mean(day.mtta_seconds, lang), month=_mean(month.mtta_seconds, lang)
+        ),
+        _("Mean time to resolve: {day} / {month}").format(
+            day=_mean(day.mttr_seconds, lang), month=_mean(month.mttr_seconds, lang)
+        ),
+    ]
+    lines.append("")
+    if d.overdue:
+        lines.append(_("<b>Overdue now</b> ({k})").format(k=len(d.overdue)))
+        lines += overdue_lines(d.overdue, lang)
+    else:
+        lines.append(_("Nothing is overdue. 👍"))
+    for warning in d.warnings.get(lang, d.warnings.get("en", ())):
+        lines += ["", "⚠️ " + e(warning)]
+    return _cap("\n".join(lines))
+
+
+def standalone(kind: str, params: Params, lang: str) -> str:
+    """The text of an outbox row of one of STANDALONE_KINDS."""
+    if kind == "digest":
+        return digest(Digest.model_validate_json(str(params["digest"])), lang)
+    raise ValueError(f"texts_sla does not render {kind!r}")
+
+
+def _cap(text: str) -> str:
+    """Keeps a message within Telegram's 4,096 characters (cutting at a line)."""
+    if len(text) <= MAX_TEXT:
+        return text
+    cut = text[: MAX_TEXT - 2].rsplit("\n", 1)[0]
+    return cut + "\n…"
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain(text: str) -> str:
+    """An HTML message as plain text (for the command line)."""
+    return html.unescape(_TAG.sub("", text))
+
+
+# ---- answers to commands and taps -------------------------------------------------------------
+
+
+def supervisors_only(lang: str, command: str) -> str:
+    _ = translator(lang)
+    return _("Only the service center's supervisors can use /{command}.").format(command=command)
+
+
+def extend_usage(lang: str) -> str:
+    _ = translator(lang)
+    return _(
+        "To ask for more time, send /extend #N DAYS REASON, for example:\n"
+        "/extend #12 3 waiting for the bank's approval"
+    )
+
+
+def extension_sent(lang: str, n: int, days: int, new_due: datetime, tz: ZoneInfo) -> str:
+    _ = translator(lang)
+    return _(
+        "🕒 Your request to extend <b>#{n}</b> to {due} has gone to the supervisors; "
+        "you will be told their decision here."
+    ).format(n=n, due=when(new_due, tz))
+
+
+def no_supervisor(lang: str) -> str:
+    _ = translator(lang)
+    return _("No supervisor is on Telegram yet, so nobody can decide it now.")
+
+
+def extension_refusal(field: object, lang: str, n: object) -> str:
+    """Why an ask was not taken (Refused BAD_INPUT with a `field`)."""
+    _ = translator(lang)
+    if field == "days":
+        return _("Ask for between 1 and 30 days.")
+    if field == "reason":
+        return _("Please give a reason (at least 2 characters).")
+    if field == "past_due":
+        return _(
+            "#{n} is already past its deadline; an extension must be asked for before it falls due."
+        ).format(n=n)
+    if field == "pending":
+        return _("#{n} already has an extension request waiting for a decision.").format(n=n)
+    return extend_usage(lang)
+
+
+def already_decided(lang: str, by: object, approved: bool) -> str:
+    _ = translator(lang)
+    if approved:
+        return _("Already approved by {by}.").format(by=by or "—")
+    return _("Already refused by {by}.").format(by=by or "—")
+
+
+def decided_alert(lang: str, n: int, approved: bool, due: datetime | None, tz: ZoneInfo) -> str:
+    _ = translator(lang)
+    if approved:
+        return _("Approved: #{n} is now due {due}.").format(n=n, due=when(due, tz))
+    return _("Refused: #{n} keeps its deadline.").format(n=n)
+
+
+def stats(
+    period: Period, c: Counts, r: Rates, accept_within: float, lang: str, tz: ZoneInfo
+) -> str:
+    """The answer to /stats: this month so far."""
+    _ = translator(lang)
+    return "\n".join(
+        [
+            _("📈 <b>This month so far</b> ({start} to {now})").format(
+                start=period.start.astimezone(tz).date().isoformat(),
+                now=period.end.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            ),
+            _(
+                "Received {received} · accepted {accepted} · resolved {resolved} · "
+                "escalated {escalated} · overdue {overdue}"
+            ).format(
+                received=c.received,
+                accepted=c.accepted,
+                resolved=c.resolved,
+                escalated=c.escalated,
+                overdue=c.overdue,
+            ),
+            _("Response rate (accepted within {limit}): {rate}").format(
+                limit=duration(accept_within, lang), rate=_percent(r.response, lang)
+            ),
+            _("Resolution rate (by the deadline): {rate}").format(
+                rate=_percent(r.resolution, lang)
+            ),
+            _("Satisfaction rate (4–5 stars): {rate}").format(rate=_percent(r.satisfaction, lang)),
+            _("Mean time to accept: {mean}").format(mean=_mean(r.mtta_seconds, lang)),
+            _("Mean time to resolve: {mean}").format(mean=_mean(r.mttr_seconds, lang)),
+        ]
+    )

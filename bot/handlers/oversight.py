@@ -1,0 +1,57 @@
+"""Supervisors' tools over requests: /reassign #N PHONE and /export."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import InputFile, Update
+
+from bot.channels import spreadsheet
+from bot.channels.telegram import texts
+from bot.handlers.common import Context, HandlerBase, answer_refusal
+from bot.services.errors import Refusal, Refused
+
+REASSIGN = re.compile(r"^#?(\d{1,12})\s+(\+?[\d\s-]{7,20})$")
+
+
+class Oversight(HandlerBase):
+    async def on_reassign(self, update: Update, context: Context) -> None:
+        """Gives #N to the commissioner with this phone; they get a card to accept."""
+        person, lang = await self.who(update)
+        user = update.effective_user
+        assert user is not None
+        if person is None:
+            await self.reply(update, texts.not_registered(lang))
+            return
+        found = REASSIGN.match(" ".join(context.args or []).strip())
+        if found is None:
+            await self.reply(update, texts.reassign_usage(lang))
+            return
+        request_id = int(found.group(1))
+        try:
+            target = await self.desk.reassign(request_id, user.id, found.group(2), update.update_id)
+        except Refused as refused:
+            if refused.reason == Refusal.BAD_INPUT:
+                await self.reply(update, texts.reassign_unknown(lang, found.group(2)))
+            else:
+                await answer_refusal(update, refused, lang)
+            return
+        await self.reply(update, texts.reassigned(lang, request_id, target.name))
+
+    async def on_export(self, update: Update, context: Context) -> None:
+        """Every request as a spreadsheet, for supervisors."""
+        _person, lang = await self.who(update)
+        user = update.effective_user
+        message = update.effective_message
+        assert user is not None and message is not None
+        try:
+            rows = await self.desk.export_rows(user.id)
+        except Refused as refused:
+            await answer_refusal(update, refused, lang)
+            return
+        now = self.desk.clock.now()
+        data = spreadsheet.workbook(rows, self.catalog, lang, self.deps.tz)
+        await message.reply_document(
+            InputFile(data, filename=spreadsheet.filename(now, self.deps.tz)),
+            caption=texts.exported(lang, len(rows)),
+        )

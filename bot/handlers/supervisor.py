@@ -1,0 +1,134 @@
+"""Supervisors' /digest and /overdue, the holder's /extend, and the one-tap extension decision."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.channels.telegram import texts, texts_sla
+from bot.channels.telegram.callback_data import Op, decode, pattern
+from bot.domain.models import Person, Role
+from bot.handlers.common import Context, Deps, HandlerBase, answer_refusal
+from bot.services.digest import DigestService
+from bot.services.errors import Refusal, Refused
+from bot.services.extensions import Extensions
+
+COMMANDS = ("digest", "overdue", "stats", "extend")
+EXTEND = re.compile(r"^\s*#?(\d{1,12})\s+(\d{1,3})\s+(.+)$", re.DOTALL)
+DECISION = re.compile(r"^([yn])(\d{1,6})$")
+
+
+class Supervision(HandlerBase):
+    def __init__(self, deps: Deps, digests: DigestService, extensions: Extensions) -> None:
+        super().__init__(deps)
+        self.digests = digests
+        self.extensions = extensions
+
+    def add_to(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Registers the commands and the decision buttons (before any catch-all handler)."""
+        app.add_handler(CommandHandler("digest", self.on_digest))
+        app.add_handler(CommandHandler("overdue", self.on_overdue))
+        app.add_handler(CommandHandler("stats", self.on_stats))
+        app.add_handler(CommandHandler("extend", self.on_extend))
+        app.add_handler(CallbackQueryHandler(self.on_decision, pattern(Op.EXTENSION)))
+
+    async def _supervisor(self, update: Update, command: str) -> tuple[Person | None, str]:
+        person, lang = await self.who(update)
+        if person is None:
+            await answer_refusal(update, Refused(Refusal.NOT_REGISTERED), lang)
+            return None, lang
+        if not person.has(Role.SUPERVISOR):
+            await self.reply(update, texts_sla.supervisors_only(lang, command))
+            return None, lang
+        return person, lang
+
+    async def on_digest(self, update: Update, context: Context) -> None:
+        """Sends today's digest now (supervisors only)."""
+        person, lang = await self._supervisor(update, "digest")
+        if person is None:
+            return
+        digest = await self.digests.for_date()
+        await self.reply(update, texts_sla.digest(digest, lang))
+
+    async def on_overdue(self, update: Update, context: Context) -> None:
+        """Lists the requests past their deadline now (supervisors only)."""
+        person, lang = await self._supervisor(update, "overdue")
+        if person is None:
+            return
+        await self.reply(update, texts_sla.overdue_list(await self.digests.overdue_now(), lang))
+
+    async def on_stats(self, update: Update, context: Context) -> None:
+        """This month's figures so far (supervisors only)."""
+        person, lang = await self._supervisor(update, "stats")
+        if person is None:
+            return
+        period, counts, rates = await self.digests.month_so_far()
+        within = self.digests.policy.accept_remind_after.total_seconds()
+        await self.reply(update, texts_sla.stats(period, counts, rates, within, lang, self.deps.tz))
+
+    async def on_extend(self, update: Update, context: Context) -> None:
+        """The holder asks for a later deadline: /extend #N DAYS REASON."""
+        person, lang = await self.who(update)
+        message = update.effective_message
+        user = update.effective_user
+        if message is None or user is None:
+            return
+        if person is None:
+            await answer_refusal(update, Refused(Refusal.NOT_REGISTERED), lang)
+            return
+        parts = (message.text or "").split(maxsplit=1)
+        found = EXTEND.match(parts[1]) if len(parts) == 2 else None
+        if found is None:
+            await self.reply(update, texts_sla.extend_usage(lang))
+            return
+        request_id, days, reason = int(found.group(1)), int(found.group(2)), found.group(3)
+        try:
+            asked = await self.extensions.ask(request_id, user.id, days, reason, update.update_id)
+        except Refused as refused:
+            if refused.reason == Refusal.BAD_INPUT:
+                await self.reply(
+                    update,
+                    texts_sla.extension_refusal(refused.details.get("field"), lang, request_id),
+                )
+            else:
+                await answer_refusal(update, refused, lang)
+            return
+        text = texts_sla.extension_sent(lang, request_id, days, asked.new_due, self.deps.tz)
+        if not asked.supervisors:
+            text += "\n" + texts_sla.no_supervisor(lang)
+        await self.reply(update, text)
+
+    async def on_decision(self, update: Update, context: Context) -> None:
+        """A supervisor's Approve/Refuse tap on an extension request; the first tap decides."""
+        query = update.callback_query
+        assert query is not None
+        _person, lang = await self.who(update)
+        cb = decode(query.data)
+        found = DECISION.match(cb.arg or "") if cb else None
+        if cb is None or cb.request_id is None or found is None:
+            await query.answer(texts.stale_button(lang), show_alert=True)
+            return
+        approve, ask = found.group(1) == "y", int(found.group(2))
+        try:
+            decided = await self.extensions.decide(
+                cb.request_id, query.from_user.id, ask, approve, update.update_id
+            )
+        except Refused as refused:
+            if refused.reason == Refusal.DUPLICATE and "by" in refused.details:
+                await query.answer(
+                    texts_sla.already_decided(
+                        lang, refused.details.get("by"), bool(refused.details.get("approved"))
+                    ),
+                    show_alert=True,
+                )
+            else:
+                await answer_refusal(update, refused, lang)
+            return
+        await query.answer(
+            texts_sla.decided_alert(
+                lang, cb.request_id, decided.approved, decided.due, self.deps.tz
+            )
+        )

@@ -1,0 +1,331 @@
+"""The chase: accept reminders, escalation, due and overdue reminders, the digest — from the DB.
+
+The scheduler calls `Sweep.run(now)` every ONCALL_SLA__CHECK_INTERVAL seconds. Nothing is
+kept in memory between runs: what is due is derived from the request rows and their events,
+and every step writes an event naming what it did (a reminder for offer round 2, the overdue
+chase of 25 November, the digest of 25 November), so a step is never repeated — not by a
+second run, not after a restart — and after downtime a run does each due step once, for now
+(no stale reminder per missed tick; an escalation that is due supersedes the reminder before it).
+
+Steps for a request waiting to be accepted, per offer round (a round starts with each
+``dispatched``/``escalated``/``reassigned`` event: each time it is offered to someone new):
+
+* ACCEPT_REMIND_AFTER into the round: remind whoever it is offered to (``reminded_accept``).
+* ACCEPT_ESCALATE_AFTER into a commissioner's round: offer it to the category's team (or, if
+  the team has nobody, the supervisors) with Accept buttons — first tap wins — and alert the
+  supervisors; the commissioner's card says where it went.
+* ACCEPT_ESCALATE_AFTER into a team's round (or a supervisor's reassignment): report to the
+  supervisors that nobody has taken it (``unaccepted_reported``); the offer stands.
+
+Steps for a request being worked on:
+
+* On the local morning its deadline falls due (from DUE_REMINDER_TIME, before the deadline):
+  remind the holder (``reminded_due``), unless they accepted it that morning.
+* Once overdue, once a local day (the day it falls due at once, later days from
+  DUE_REMINDER_TIME): remind the holder and report it to the supervisors (``overdue_chased``).
+
+The digest: from ONCALL_DIGEST__TIME, if no ``digest_sent`` event exists for the local date,
+send it to every supervisor on Telegram (late, once, if the bot was down at that time).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import TYPE_CHECKING
+
+from bot.domain.clock import to_text
+from bot.domain.kpis import OFFER_KINDS, days_late
+from bot.domain.lifecycle import CLAIMABLE, WORKING
+from bot.domain.models import Event, Message, Request
+from bot.domain.routing import Tier
+from bot.services.desk import Desk
+from bot.services.digest import DigestService
+from bot.services.sla import (
+    ACCEPT_TIMEOUT,
+    DIGEST_SENT,
+    OVERDUE_CHASED,
+    REMINDED_ACCEPT,
+    REMINDED_DUE,
+    UNACCEPTED_REPORTED,
+    SlaPolicy,
+)
+
+if TYPE_CHECKING:
+    from bot.storage.repositories import Tx
+
+log = logging.getLogger(__name__)
+
+# Each of these events offers the request to someone new and starts a new offer round.
+ROUND_KINDS = OFFER_KINDS | {"reassigned"}
+
+REMIND_ACCEPT = "remind_accept"
+ESCALATE = "escalate"
+REPORT_UNACCEPTED = "report_unaccepted"
+REMIND_DUE = "remind_due"
+OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One chase step due for a request now."""
+
+    kind: str
+    round: int = 0
+    waited: float = 0.0  # seconds into the offer round
+
+
+@dataclass
+class SweepReport:
+    """What one run did (request ids per step), for logs and tests."""
+
+    reminded_accept: list[int] = field(default_factory=list)
+    escalated: list[int] = field(default_factory=list)
+    unaccepted_reported: list[int] = field(default_factory=list)
+    reminded_due: list[int] = field(default_factory=list)
+    overdue: list[int] = field(default_factory=list)
+    digest_sent: bool = False
+
+    @property
+    def chased(self) -> bool:
+        """Whether any chase step (everything but the digest) was taken."""
+        return bool(
+            self.reminded_accept
+            or self.escalated
+            or self.unaccepted_reported
+            or self.reminded_due
+            or self.overdue
+        )
+
+    def __bool__(self) -> bool:
+        return self.chased or self.digest_sent
+
+
+def plan(request: Request, events: list[Event], now: datetime, policy: SlaPolicy) -> list[Step]:
+    """The chase steps due for `request` at `now`, given its events (pure)."""
+    if request.status in CLAIMABLE:
+        return _plan_accept(events, now, policy)
+    if request.status in WORKING:
+        return _plan_resolve(request, events, now, policy)
+    return []
+
+
+def _plan_accept(events: list[Event], now: datetime, policy: SlaPolicy) -> list[Step]:
+    rounds = [e for e in events if e.kind in ROUND_KINDS]
+    if not rounds:
+        return []
+    number, current = len(rounds), rounds[-1]
+    waited = now - current.at
+    seconds = waited.total_seconds()
+    done = {(e.kind, e.payload.get("round")) for e in events}
+    tier = current.payload.get("tier")
+    if tier == Tier.COMMISSIONER and waited >= policy.accept_escalate_after:
+        # The escalation supersedes a reminder a downtime kept from going out.
+        return [Step(ESCALATE, number, seconds)]
+    steps: list[Step] = []
+    if waited >= policy.accept_remind_after and (REMINDED_ACCEPT, number) not in done:
+        steps.append(Step(REMIND_ACCEPT, number, seconds))
+    if (
+        tier != Tier.SUPERVISORS
+        and waited >= policy.accept_escalate_after
+        and (UNACCEPTED_REPORTED, number) not in done
+    ):
+        steps.append(Step(REPORT_UNACCEPTED, number, seconds))
+    return steps
+
+
+def _plan_resolve(
+    request: Request, events: list[Event], now: datetime, policy: SlaPolicy
+) -> list[Step]:
+    due = request.due_at
+    if due is None:
+        return []
+    today = policy.local(now).date()
+    due_day = policy.local(due).date()
+    if now <= due:
+        morning = policy.at_local(due_day, policy.due_reminder_time)
+        reminded = any(
+            e.kind == REMINDED_DUE and e.payload.get("due_at") == to_text(due) for e in events
+        )
+        accepted_before = request.accepted_at is None or request.accepted_at < morning
+        if today == due_day and now >= morning and accepted_before and not reminded:
+            return [Step(REMIND_DUE)]
+        return []
+    chased = any(
+        e.kind == OVERDUE_CHASED and e.payload.get("day") == today.isoformat() for e in events
+    )
+    morning_now = policy.local(now).time() >= policy.due_reminder_time
+    if not chased and (today == due_day or morning_now):
+        return [Step(OVERDUE)]
+    return []
+
+
+class Sweep:
+    """Runs every due chase step and the daily digest; each step is one transaction."""
+
+    def __init__(self, desk: Desk, policy: SlaPolicy, digests: DigestService) -> None:
+        self.desk = desk
+        self.policy = policy
+        self.digests = digests
+
+    async def run(self, now: datetime | None = None) -> SweepReport:
+        """One sweep at `now` (normally the clock's now; events carry the clock's time)."""
+        now = now or self.desk.clock.now()
+        report = SweepReport()
+        async with self.desk.db.tx() as tx:
+            due: list[int] = []
+            for request in await tx.requests_with_status(CLAIMABLE | WORKING):
+                if plan(request, await tx.events(request.id), now, self.policy):
+                    due.append(request.id)
+        for request_id in due:
+            try:
+                await self._chase(request_id, now, report)
+            except Exception:  # one broken request must not stop the others
+                log.exception("chasing #%s failed", request_id)
+        await self._digest(now, report)
+        if report:
+            log.info("sweep at %s: %s", to_text(now), report)
+        return report
+
+    async def __call__(self, now: datetime | None = None) -> SweepReport:
+        return await self.run(now)
+
+    async def _chase(self, request_id: int, now: datetime, report: SweepReport) -> None:
+        desk = self.desk
+        async with desk._tx() as tx:
+            request = await tx.request(request_id)
+            if request is None:
+                return
+            # Planned again inside the transaction: a concurrent run or a tap may have won.
+            for step in plan(request, await tx.events(request_id), now, self.policy):
+                if step.kind == ESCALATE:
+                    await self._escalate(tx, request, step)
+                    report.escalated.append(request_id)
+                elif step.kind == REMIND_ACCEPT:
+                    await self._remind_accept(tx, request, step)
+                    report.reminded_accept.append(request_id)
+                elif step.kind == REPORT_UNACCEPTED:
+                    await self._report_unaccepted(tx, request, step)
+                    report.unaccepted_reported.append(request_id)
+                elif step.kind == REMIND_DUE:
+                    await self._remind_due(tx, request)
+                    report.reminded_due.append(request_id)
+                elif step.kind == OVERDUE:
+                    await self._overdue(tx, request, now)
+                    report.overdue.append(request_id)
+
+    async def _remind_accept(self, tx: Tx, request: Request, step: Step) -> None:
+        desk = self.desk
+        offered = await desk._people(tx, await tx.offered(request.id))
+        await desk._notify(tx, offered, REMIND_ACCEPT, request, waited=int(step.waited))
+        await desk._event(
+            tx,
+            request.id,
+            None,
+            REMINDED_ACCEPT,
+            round=step.round,
+            to=",".join(str(p.id) for p in offered),
+            waited=int(step.waited),
+        )
+
+    async def _escalate(self, tx: Tx, request: Request, step: Step) -> None:
+        desk = self.desk
+        before = set(await tx.offered(request.id))
+        tier, recipients = await desk._dispatch(
+            tx, request.id, None, request.status, start=Tier.TEAM, reason=ACCEPT_TIMEOUT
+        )
+        moved = await tx.request(request.id)
+        gone = await desk._people(tx, sorted(before - {p.id for p in recipients}))
+        # Their card loses its buttons and says where the request went.
+        await desk._notify(
+            tx,
+            gone,
+            "taken_away",
+            moved,
+            edit_key="card",
+            tier=tier.value,
+            limit=int(self.policy.accept_escalate_after.total_seconds()),
+        )
+
+    async def _report_unaccepted(self, tx: Tx, request: Request, step: Step) -> None:
+        desk = self.desk
+        offered = set(await tx.offered(request.id))
+        watchers = [s for s in await desk._supervisors(tx) if s.id not in offered]
+        await desk._notify(tx, watchers, "unaccepted", request, waited=int(step.waited))
+        await desk._event(
+            tx, request.id, None, UNACCEPTED_REPORTED, round=step.round, waited=int(step.waited)
+        )
+
+    async def _remind_due(self, tx: Tx, request: Request) -> None:
+        desk = self.desk
+        assert request.due_at is not None
+        holder = await tx.person(request.holder_id) if request.holder_id else None
+        due = to_text(request.due_at)
+        await desk._notify(tx, [holder], REMIND_DUE, request, due_at=due)
+        await desk._event(tx, request.id, None, REMINDED_DUE, due_at=due)
+
+    async def _overdue(self, tx: Tx, request: Request, now: datetime) -> None:
+        desk = self.desk
+        assert request.due_at is not None
+        holder = await tx.person(request.holder_id) if request.holder_id else None
+        late = days_late(request.due_at, now)
+        due = to_text(request.due_at)
+        await desk._notify(tx, [holder], "overdue", request, due_at=due, days=late)
+        supervisors = [s for s in await desk._supervisors(tx) if holder is None or s != holder]
+        await desk._notify(
+            tx,
+            supervisors,
+            "overdue_report",
+            request,
+            due_at=due,
+            days=late,
+            holder=holder.name if holder else None,
+        )
+        await desk._event(
+            tx,
+            request.id,
+            None,
+            OVERDUE_CHASED,
+            day=self.policy.local(now).date().isoformat(),
+            days_late=late,
+            due_at=due,
+        )
+
+    # ---- the daily digest ----------------------------------------------------------------
+
+    async def _digest_due(self, tx: Tx, now: datetime) -> bool:
+        local = self.policy.local(now)
+        if local.time() < self.policy.digest_time:
+            return False
+        today = local.date()
+        midnight = self.policy.at_local(today, time(0))
+        sent = await tx.events_of_kind(DIGEST_SENT, midnight)
+        return not any(e.payload.get("date") == today.isoformat() for e in sent)
+
+    async def _digest(self, now: datetime, report: SweepReport) -> None:
+        desk = self.desk
+        async with desk.db.tx() as tx:
+            if not await self._digest_due(tx, now):
+                return
+        async with desk._tx() as tx:
+            if not await self._digest_due(tx, now):
+                return
+            supervisors = [s for s in await desk._supervisors(tx) if s.telegram_id is not None]
+            if not supervisors:
+                # Nobody to read it yet: it goes out once a supervisor is on Telegram.
+                return
+            today = self.policy.local(now).date()
+            digest = await self.digests.build(tx, today, now)
+            for person in supervisors:
+                assert person.telegram_id is not None
+                message = Message(
+                    recipient_id=person.id,
+                    kind="digest",
+                    params={"digest": digest.model_dump_json()},
+                )
+                await tx.enqueue(message, person.telegram_id, desk.clock.now())
+            await desk._event(
+                tx, None, None, DIGEST_SENT, date=today.isoformat(), recipients=len(supervisors)
+            )
+            report.digest_sent = True
