@@ -116,10 +116,14 @@ def test_unions_of_subtypes(spec: ApiSpec) -> None:
 
 
 def test_bundled_spec_matches_the_shared_api_json() -> None:
-    if not SHARED_SPEC.exists():
-        pytest.skip("shared api.json not present")
-    shared = json.loads(SHARED_SPEC.read_text(encoding="utf-8"))
     bundled = json.loads(BUNDLED_SPEC.read_text(encoding="utf-8"))
+    if not SHARED_SPEC.exists():
+        # A clone without ../shared beside it: the bundled copy must still be the release
+        # it was taken from, with the methods the bot calls.
+        assert bundled["version"] == "Bot API 10.1"
+        assert {"sendMessage", "editMessageText", "answerCallbackQuery"} <= set(bundled["methods"])
+        return
+    shared = json.loads(SHARED_SPEC.read_text(encoding="utf-8"))
     assert bundled["version"] == shared["version"]
     for kind in ("methods", "types"):
         assert bundled[kind].keys() == shared[kind].keys()
