@@ -26,6 +26,7 @@ from bot.channels.telegram.callback_data import Op, pattern
 from bot.channels.telegram.inbox import DurablePoller, OrderedUpdateProcessor
 from bot.channels.telegram.outbox import OutboxSender
 from bot.channels.telegram.persistence import DraftPersistence
+from bot.channels.telegram.webhook import WebhookReceiver
 from bot.domain.catalog import load_catalog
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.deadlines import QuietHours, WorkCalendar, load_calendar, parse_hhmm
@@ -102,9 +103,13 @@ class Runtime:
     poller: DurablePoller
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     sweep: Sweep | None = None
+    webhook: WebhookReceiver | None = None
 
-    async def start(self, poll: bool = True) -> None:
-        """Initialises the application, replays stored updates and starts sending (and polling)."""
+    async def start(self, poll: bool = True, webhook: WebhookReceiver | None = None) -> None:
+        """Initialises the application, replays stored updates and starts sending and receiving.
+
+        Updates come by long polling, or through `webhook` when one is given.
+        """
         await self.app.initialize()
         await self.app.start()
         if self.sweep is not None:
@@ -112,12 +117,18 @@ class Runtime:
             start_sweeps(self.app, self.sweep.run, self.clock, self.settings.sla.check_interval)
         await self.poller.replay()
         self.tasks.append(asyncio.create_task(self.sender.run(), name="outbox"))
-        if poll:
+        if webhook is not None:
+            await set_commands(self.app)
+            await webhook.start()
+            self.webhook = webhook
+        elif poll:
             await self.app.bot.delete_webhook()
             await set_commands(self.app)
             self.tasks.append(asyncio.create_task(self.poller.run(), name="poller"))
 
     async def close(self) -> None:
+        if self.webhook is not None:
+            await self.webhook.stop()
         self.poller.stop()
         await self.sender.stop()
         for task in self.tasks:
@@ -277,11 +288,29 @@ async def set_commands(app: TApp) -> None:
         await app.bot.set_my_commands(commands, language_code=code)
 
 
-async def serve(settings: Settings, stop: asyncio.Event) -> None:
-    """Runs the bot until `stop` is set."""
+@dataclass(frozen=True)
+class WebhookOptions:
+    """Where Telegram should POST updates, and where this process listens for them."""
+
+    url: str
+    listen: str = "0.0.0.0"
+    port: int = 8443
+
+
+async def serve(
+    settings: Settings, stop: asyncio.Event, webhook: WebhookOptions | None = None
+) -> None:
+    """Runs the bot until `stop` is set (long polling, or a webhook)."""
     runtime = await build(settings)
     try:
-        await runtime.start()
+        receiver = (
+            WebhookReceiver(
+                runtime.app, runtime.db, runtime.clock, webhook.url, webhook.listen, webhook.port
+            )
+            if webhook
+            else None
+        )
+        await runtime.start(webhook=receiver)
         log.info("oncall-bot is running (database %s)", settings.db)
         await stop.wait()
     finally:

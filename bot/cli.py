@@ -26,14 +26,15 @@ def _logging(verbose: bool) -> None:
     logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 
 
-async def _run(settings: Settings) -> int:
-    from bot.bootstrap import serve
+async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.bootstrap import WebhookOptions, serve
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await serve(settings, stop)
+    webhook = WebhookOptions(args.webhook_url, args.listen, args.port) if args.webhook_url else None
+    await serve(settings, stop, webhook)
     return 0
 
 
@@ -102,7 +103,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, help="TOML settings file (default config/settings.toml)")
     p.add_argument("-v", "--verbose", action="store_true")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (long polling)")
+    run = sub.add_parser("run", help="run the bot (long polling, or a webhook)")
+    run.add_argument(
+        "--webhook-url",
+        help="public HTTPS URL Telegram should POST updates to (default: long polling)",
+    )
+    run.add_argument("--listen", default="0.0.0.0", help="webhook: address to listen on")
+    run.add_argument("--port", type=int, default=8443, help="webhook: port to listen on")
     demo = sub.add_parser("demo", help="play the whole story on a local simulator (no token)")
     demo.add_argument("--lang", choices=["zh", "en"], default=None)
     demo.add_argument("--keep", type=Path, help="keep the demo database in this folder")
@@ -131,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             if settings.token is None:
                 print("oncall-bot: bad setting ONCALL_TOKEN: required for run", file=sys.stderr)
                 return 2
-            return asyncio.run(_run(settings))
+            return asyncio.run(_run(settings, args))
         if args.command == "import":
             return asyncio.run(_import(settings, args.kind, args.file, args.sync, args.dry_run))
         if args.command == "backup":
