@@ -441,18 +441,7 @@ class Tx:
             rows = await self._all(
                 "SELECT * FROM events WHERE request_id = ? ORDER BY id", (request_id,)
             )
-        return [
-            Event(
-                request_id=r["request_id"],
-                actor_id=r["actor_id"],
-                kind=r["kind"],
-                from_status=RequestStatus(r["from_status"]) if r["from_status"] else None,
-                to_status=RequestStatus(r["to_status"]) if r["to_status"] else None,
-                payload=json.loads(r["payload"]),
-                at=from_text(r["at"]),
-            )
-            for r in rows
-        ]
+        return [self._event_of(r) for r in rows]
 
     # ---- outbox ---------------------------------------------------------------------------
 

@@ -325,6 +325,20 @@ def overdue_list(items: list[OverdueLine], lang: str) -> str:
     return _cap("\n".join([head, *overdue_lines(items, lang)]))
 
 
+def counts_line(c: Counts, lang: str) -> str:
+    _ = translator(lang)
+    return _(
+        "Received {received} · accepted {accepted} · resolved {resolved} · "
+        "escalated {escalated} · overdue {overdue}"
+    ).format(
+        received=c.received,
+        accepted=c.accepted,
+        resolved=c.resolved,
+        escalated=c.escalated,
+        overdue=c.overdue,
+    )
+
+
 def digest(d: Digest, lang: str) -> str:
     """The supervisors' daily digest."""
     _ = translator(lang)
@@ -333,16 +347,7 @@ def digest(d: Digest, lang: str) -> str:
         _("📊 <b>Daily digest, {date}</b>").format(date=d.report_date.isoformat()),
         "",
         _("<b>Yesterday</b> ({day})").format(day=d.day.isoformat()),
-        _(
-            "Received {received} · accepted {accepted} · resolved {resolved} · "
-            "escalated {escalated} · overdue {overdue}"
-        ).format(
-            received=c.received,
-            accepted=c.accepted,
-            resolved=c.resolved,
-            escalated=c.escalated,
-            overdue=c.overdue,
-        ),
+        counts_line(c, lang),
         "",
         _("<b>Rates</b>: yesterday / this month ({start} to {day})").format(
             start=d.month_start.isoformat(), day=d.day.isoformat()
@@ -472,16 +477,7 @@ def stats(
                 start=period.start.astimezone(tz).date().isoformat(),
                 now=period.end.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
             ),
-            _(
-                "Received {received} · accepted {accepted} · resolved {resolved} · "
-                "escalated {escalated} · overdue {overdue}"
-            ).format(
-                received=c.received,
-                accepted=c.accepted,
-                resolved=c.resolved,
-                escalated=c.escalated,
-                overdue=c.overdue,
-            ),
+            counts_line(c, lang),
             _("Response rate (accepted within {limit}): {rate}").format(
                 limit=duration(accept_within, lang), rate=_percent(r.response, lang)
             ),
