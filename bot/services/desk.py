@@ -87,10 +87,10 @@ class Desk:
         self.deadlines = deadlines
         self._wakeup = wakeup or (lambda: None)
 
-    # ---- plumbing -----------------------------------------------------------------------
+    # ---- building blocks shared by every use case (here, sweep, extensions) ---------------
 
     @asynccontextmanager
-    async def _tx(self, update_id: int | None = None) -> AsyncIterator[Tx]:
+    async def unit(self, update_id: int | None = None) -> AsyncIterator[Tx]:
         """A unit of work that also records the update it handles, refusing a redelivery."""
         async with self.db.tx() as tx:
             if update_id is not None and not await tx.mark_processed(update_id, self.clock.now()):
@@ -98,7 +98,7 @@ class Desk:
             yield tx
         self._wakeup()
 
-    async def _notify(
+    async def notify(
         self,
         tx: Tx,
         people: Iterable[Person | None],
@@ -121,7 +121,7 @@ class Desk:
             )
             await tx.enqueue(message, person.telegram_id, now)
 
-    async def _event(
+    async def record(
         self,
         tx: Tx,
         request_id: int | None,
@@ -143,22 +143,22 @@ class Desk:
             )
         )
 
-    async def _person(self, tx: Tx, telegram_id: int) -> Person:
+    async def person_of(self, tx: Tx, telegram_id: int) -> Person:
         person = await tx.person_by_telegram(telegram_id)
         if person is None or not person.active:
             raise Refused(Refusal.NOT_REGISTERED)
         return person
 
-    async def _request(self, tx: Tx, request_id: int) -> Request:
+    async def request_of(self, tx: Tx, request_id: int) -> Request:
         request = await tx.request(request_id)
         if request is None:
             raise Refused(Refusal.NOT_FOUND, request_id=request_id)
         return request
 
-    async def _people(self, tx: Tx, ids: Iterable[int]) -> list[Person]:
+    async def people_of(self, tx: Tx, ids: Iterable[int]) -> list[Person]:
         return [p for p in [await tx.person(i) for i in ids] if p is not None]
 
-    async def _supervisors(self, tx: Tx) -> list[Person]:
+    async def supervisors_of(self, tx: Tx) -> list[Person]:
         return await tx.people_with_role(Role.SUPERVISOR)
 
     # ---- reads ----------------------------------------------------------------------------
@@ -179,7 +179,7 @@ class Desk:
         owner = await tx.person(request.owner_id)
         assert enterprise is not None and owner is not None
         holder = await tx.person(request.holder_id) if request.holder_id else None
-        offered = await self._people(tx, await tx.offered(request_id))
+        offered = await self.people_of(tx, await tx.offered(request_id))
         return RequestView(request, enterprise, owner, holder, tuple(offered))
 
     async def events(self, request_id: int) -> list[Event]:
@@ -189,21 +189,21 @@ class Desk:
 
     async def owner_requests(self, telegram_id: int) -> list[Request]:
         async with self.db.tx() as tx:
-            person = await self._person(tx, telegram_id)
+            person = await self.person_of(tx, telegram_id)
             statuses = [*OPEN_STATUSES, RequestStatus.RESOLVED]
             return await tx.requests_where("owner_id", person.id, statuses)
 
     async def commissioner_requests(self, telegram_id: int) -> tuple[list[Request], list[Request]]:
         """(held and open, offered and waiting for a tap)."""
         async with self.db.tx() as tx:
-            person = await self._person(tx, telegram_id)
+            person = await self.person_of(tx, telegram_id)
             held = await tx.requests_where("holder_id", person.id, WORKING)
             waiting = await tx.requests_offered_to(person.id, CLAIMABLE)
             return held, waiting
 
     async def enterprises_of(self, telegram_id: int) -> list[Enterprise]:
         async with self.db.tx() as tx:
-            person = await self._person(tx, telegram_id)
+            person = await self.person_of(tx, telegram_id)
             return await tx.enterprises_of_contact(person.phone)
 
     # ---- onboarding and preferences -------------------------------------------------------
@@ -213,28 +213,28 @@ class Desk:
     ) -> Onboarded | None:
         """Binds the Telegram account whose own contact carries a rostered phone; None if none."""
         normalised = normalise_phone(phone)
-        async with self._tx(update_id) as tx:
+        async with self.unit(update_id) as tx:
             person = await tx.person_by_phone(normalised)
             if person is None or not person.active or not person.roles:
                 return None
             await tx.bind_telegram(person.id, telegram_id, language)
-            await self._event(tx, None, person, "person_bound", telegram_id=telegram_id)
+            await self.record(tx, None, person, "person_bound", telegram_id=telegram_id)
             bound = await tx.person(person.id)
             assert bound is not None
             return Onboarded(bound, tuple(await tx.enterprises_of_contact(bound.phone)))
 
     async def set_language(self, telegram_id: int, language: str) -> None:
-        async with self._tx() as tx:
-            person = await self._person(tx, telegram_id)
+        async with self.unit() as tx:
+            person = await self.person_of(tx, telegram_id)
             await tx.set_language(person.id, language)
 
     async def set_away(self, telegram_id: int, away: bool) -> Person:
-        async with self._tx() as tx:
-            person = await self._person(tx, telegram_id)
+        async with self.unit() as tx:
+            person = await self.person_of(tx, telegram_id)
             if not person.has(Role.COMMISSIONER):
                 raise Refused(Refusal.NOT_ALLOWED)
             await tx.set_away(person.id, away)
-            await self._event(tx, None, person, "away_set" if away else "back_set")
+            await self.record(tx, None, person, "away_set" if away else "back_set")
             updated = await tx.person(person.id)
             assert updated is not None
             return updated
@@ -248,11 +248,11 @@ class Desk:
 
     async def save_draft(self, draft: Draft) -> None:
         data: dict[str, Any] = draft.model_dump(mode="json", exclude={"user_id", "step"})
-        async with self._tx() as tx:
+        async with self.unit() as tx:
             await tx.save_draft(draft.user_id, INTAKE, draft.step, data, self.clock.now())
 
     async def drop_draft(self, telegram_id: int, flow: str = INTAKE) -> bool:
-        async with self._tx() as tx:
+        async with self.unit() as tx:
             existed = await tx.draft(telegram_id, flow) is not None
             await tx.delete_draft(telegram_id, flow)
             return existed
@@ -272,8 +272,8 @@ class Desk:
     async def submit(self, telegram_id: int, update_id: int | None = None) -> Submitted:
         """Turns the owner's finished draft into request #N and dispatches it."""
         now = self.clock.now()
-        async with self._tx(update_id) as tx:
-            owner = await self._person(tx, telegram_id)
+        async with self.unit(update_id) as tx:
+            owner = await self.person_of(tx, telegram_id)
             found = await tx.draft(telegram_id, INTAKE)
             if found is None:
                 raise Refused(Refusal.NOT_FOUND)
@@ -297,7 +297,7 @@ class Desk:
                 now,
             )
             submitted = transition(None, Action.SUBMIT)
-            await self._event(
+            await self.record(
                 tx,
                 request_id,
                 owner,
@@ -309,9 +309,9 @@ class Desk:
                 attachments=len(draft.attachments),
             )
             await tx.delete_draft(telegram_id, INTAKE)
-            tier, recipients = await self._dispatch(tx, request_id, owner, RequestStatus.SUBMITTED)
-            request = await self._request(tx, request_id)
-            await self._notify(
+            tier, recipients = await self.dispatch(tx, request_id, owner, RequestStatus.SUBMITTED)
+            request = await self.request_of(tx, request_id)
+            await self.notify(
                 tx,
                 [owner],
                 "received",
@@ -321,7 +321,7 @@ class Desk:
             )
             return Submitted(request, tier, tuple(recipients))
 
-    async def _dispatch(
+    async def dispatch(
         self,
         tx: Tx,
         request_id: int,
@@ -331,7 +331,7 @@ class Desk:
         reason: str | None = None,
     ) -> tuple[Tier, list[Person]]:
         """Offers the request to the next tier that has someone, and tells them."""
-        request = await self._request(tx, request_id)
+        request = await self.request_of(tx, request_id)
         enterprise = await tx.enterprise(request.enterprise_id)
         commissioner = (
             await tx.person(enterprise.commissioner_id)
@@ -361,7 +361,7 @@ class Desk:
             raise Refused(Refusal.NOT_CLAIMABLE, request_id=request_id)
         await tx.withdraw_offers(request_id)
         await tx.offer(request_id, [p.id for p in recipients], tier.value, now)
-        await self._event(
+        await self.record(
             tx,
             request_id,
             actor,
@@ -372,10 +372,10 @@ class Desk:
             to=",".join(str(p.id) for p in recipients),
             reason=reason,
         )
-        moved = await self._request(tx, request_id)
-        await self._notify(tx, recipients, "card", moved, edit_key=None, fresh=True)
+        moved = await self.request_of(tx, request_id)
+        await self.notify(tx, recipients, "card", moved, edit_key=None, fresh=True)
         for attachment in moved.attachments:
-            await self._notify(
+            await self.notify(
                 tx,
                 recipients,
                 "attachment",
@@ -386,8 +386,8 @@ class Desk:
             )
         if tier != Tier.COMMISSIONER:
             # Supervisors hear of every request that left its commissioner's hands.
-            watchers = [s for s in await self._supervisors(tx) if s not in recipients]
-            await self._notify(tx, watchers, "escalated", moved, tier=tier.value, reason=reason)
+            watchers = [s for s in await self.supervisors_of(tx) if s not in recipients]
+            await self.notify(tx, watchers, "escalated", moved, tier=tier.value, reason=reason)
         return tier, recipients
 
     # ---- commissioner actions -------------------------------------------------------------
@@ -397,9 +397,9 @@ class Desk:
     ) -> Accepted:
         """One tap takes the request: a conditional UPDATE makes exactly one winner."""
         now = self.clock.now()
-        async with self._tx(update_id) as tx:
-            person = await self._person(tx, telegram_id)
-            request = await self._request(tx, request_id)
+        async with self.unit(update_id) as tx:
+            person = await self.person_of(tx, telegram_id)
+            request = await self.request_of(tx, request_id)
             if request.holder_id == person.id and request.status in WORKING:
                 return Accepted(request, person, again=True)
             if request.status in WORKING or request.status in (
@@ -419,7 +419,7 @@ class Desk:
                 raise Refused(Refusal.NOT_CLAIMABLE, request_id=request_id)
             others = [p for p in await tx.offered(request_id) if p != person.id]
             await tx.withdraw_offers(request_id)
-            await self._event(
+            await self.record(
                 tx,
                 request_id,
                 person,
@@ -428,13 +428,13 @@ class Desk:
                 RequestStatus.ACCEPTED,
                 due_at=_text(due),
             )
-            accepted = await self._request(tx, request_id)
+            accepted = await self.request_of(tx, request_id)
             owner = await tx.person(accepted.owner_id)
-            await self._notify(tx, [person], "card", accepted, edit_key="card")
-            await self._notify(
-                tx, await self._people(tx, others), "card", accepted, edit_key="card"
+            await self.notify(tx, [person], "card", accepted, edit_key="card")
+            await self.notify(
+                tx, await self.people_of(tx, others), "card", accepted, edit_key="card"
             )
-            await self._notify(tx, [owner], "accepted", accepted, holder=person.name)
+            await self.notify(tx, [owner], "accepted", accepted, holder=person.name)
             return Accepted(accepted, person, again=False)
 
     async def _offered_or_holder(self, tx: Tx, request: Request, person: Person) -> None:
@@ -451,9 +451,9 @@ class Desk:
         reason = reason.strip()
         if not 2 <= len(reason) <= NOTE_MAX:
             raise Refused(Refusal.BAD_INPUT, field="reason")
-        async with self._tx(update_id) as tx:
-            person = await self._person(tx, telegram_id)
-            request = await self._request(tx, request_id)
+        async with self.unit(update_id) as tx:
+            person = await self.person_of(tx, telegram_id)
+            request = await self.request_of(tx, request_id)
             if request.status not in CLAIMABLE:
                 holder = await tx.person(request.holder_id) if request.holder_id else None
                 raise Refused(
@@ -464,7 +464,7 @@ class Desk:
             offered = await tx.offered(request_id)
             if person.id not in offered:
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
-            await self._event(
+            await self.record(
                 tx,
                 request_id,
                 person,
@@ -475,13 +475,13 @@ class Desk:
             )
             await tx.withdraw_offers(request_id, person.id)
             await tx.delete_draft(telegram_id, "decline")
-            await self._notify(tx, [person], "card", request, edit_key="card")
+            await self.notify(tx, [person], "card", request, edit_key="card")
             remaining = [p for p in offered if p != person.id]
             if remaining:
                 # Others on the same tier still hold the offer; nothing moves yet.
-                return Tier.TEAM, await self._people(tx, remaining)
+                return Tier.TEAM, await self.people_of(tx, remaining)
             start = Tier.TEAM if request.status == RequestStatus.DISPATCHED else Tier.SUPERVISORS
-            return await self._dispatch(
+            return await self.dispatch(
                 tx, request_id, person, request.status, start=start, reason=reason
             )
 
@@ -497,9 +497,9 @@ class Desk:
         if not 2 <= len(summary) <= NOTE_MAX:
             raise Refused(Refusal.BAD_INPUT, field="summary")
         now = self.clock.now()
-        async with self._tx(update_id) as tx:
-            person = await self._person(tx, telegram_id)
-            request = await self._request(tx, request_id)
+        async with self.unit(update_id) as tx:
+            person = await self.person_of(tx, telegram_id)
+            request = await self.request_of(tx, request_id)
             if request.holder_id != person.id:
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
             after = transition(request.status, Action.RESOLVE)
@@ -512,7 +512,7 @@ class Desk:
                 resolution=summary,
             ):
                 raise Refused(Refusal.NOT_WORKING, request_id=request_id)
-            await self._event(
+            await self.record(
                 tx,
                 request_id,
                 person,
@@ -523,10 +523,10 @@ class Desk:
                 summary=summary,
             )
             await tx.delete_draft(telegram_id, "resolve")
-            resolved = await self._request(tx, request_id)
+            resolved = await self.request_of(tx, request_id)
             owner = await tx.person(resolved.owner_id)
-            await self._notify(tx, [person], "card", resolved, edit_key="card")
-            await self._notify(tx, [owner], "resolved", resolved, holder=person.name)
+            await self.notify(tx, [person], "card", resolved, edit_key="card")
+            await self.notify(tx, [owner], "resolved", resolved, holder=person.name)
             return resolved
 
     async def note(
@@ -536,15 +536,15 @@ class Desk:
         text = text.strip()
         if not 1 <= len(text) <= NOTE_MAX:
             raise Refused(Refusal.BAD_INPUT, field="note")
-        async with self._tx(update_id) as tx:
-            person = await self._person(tx, telegram_id)
-            request = await self._request(tx, request_id)
+        async with self.unit(update_id) as tx:
+            person = await self.person_of(tx, telegram_id)
+            request = await self.request_of(tx, request_id)
             if request.holder_id != person.id or request.status not in WORKING:
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
-            await self._event(tx, request_id, person, "noted", text=text)
+            await self.record(tx, request_id, person, "noted", text=text)
             await tx.delete_draft(telegram_id, "note")
             owner = await tx.person(request.owner_id)
-            await self._notify(tx, [owner], "note", request, holder=person.name, text=text)
+            await self.notify(tx, [owner], "note", request, holder=person.name, text=text)
 
     async def rate(
         self, request_id: int, telegram_id: int, stars: int, update_id: int | None = None
@@ -552,20 +552,20 @@ class Desk:
         if not 1 <= stars <= 5:
             raise Refused(Refusal.BAD_INPUT, field="rating")
         now = self.clock.now()
-        async with self._tx(update_id) as tx:
-            person = await self._person(tx, telegram_id)
-            request = await self._request(tx, request_id)
+        async with self.unit(update_id) as tx:
+            person = await self.person_of(tx, telegram_id)
+            request = await self.request_of(tx, request_id)
             if request.owner_id != person.id:
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
             if request.status != RequestStatus.RESOLVED:
                 raise Refused(Refusal.NOT_WORKING, request_id=request_id)
             after = transition(request.status, Action.CLOSE)
             await tx.move(request_id, [request.status], after, rating=stars, closed_at=_text(now))
-            await self._event(tx, request_id, person, "rated", request.status, after, stars=stars)
-            closed = await self._request(tx, request_id)
+            await self.record(tx, request_id, person, "rated", request.status, after, stars=stars)
+            closed = await self.request_of(tx, request_id)
             holder = await tx.person(closed.holder_id) if closed.holder_id else None
-            await self._notify(tx, [person], "rated", closed, edit_key="rate", stars=stars)
-            await self._notify(tx, [holder], "rated_holder", closed, stars=stars)
+            await self.notify(tx, [person], "rated", closed, edit_key="rate", stars=stars)
+            await self.notify(tx, [holder], "rated_holder", closed, stars=stars)
             return closed
 
     # ---- supervision ----------------------------------------------------------------------
@@ -574,11 +574,11 @@ class Desk:
         self, request_id: int, telegram_id: int, phone: str, update_id: int | None = None
     ) -> Person:
         """A supervisor gives #N to someone else; it waits for their one-tap Accept."""
-        async with self._tx(update_id) as tx:
-            supervisor = await self._person(tx, telegram_id)
+        async with self.unit(update_id) as tx:
+            supervisor = await self.person_of(tx, telegram_id)
             if not supervisor.has(Role.SUPERVISOR):
                 raise Refused(Refusal.NOT_ALLOWED)
-            request = await self._request(tx, request_id)
+            request = await self.request_of(tx, request_id)
             target = await tx.person_by_phone(normalise_phone(phone))
             if (
                 target is None
@@ -588,7 +588,7 @@ class Desk:
                 raise Refused(Refusal.BAD_INPUT, field="phone", request_id=request_id)
             after = transition(request.status, Action.REASSIGN)
             previous = await tx.person(request.holder_id) if request.holder_id else None
-            offered = await self._people(tx, await tx.offered(request_id))
+            offered = await self.people_of(tx, await tx.offered(request_id))
             now = self.clock.now()
             if not await tx.move(
                 request_id,
@@ -602,7 +602,7 @@ class Desk:
                 raise Refused(Refusal.NOT_WORKING, request_id=request_id)
             await tx.withdraw_offers(request_id)
             await tx.offer(request_id, [target.id], "reassigned", now)
-            await self._event(
+            await self.record(
                 tx,
                 request_id,
                 supervisor,
@@ -612,13 +612,13 @@ class Desk:
                 to=target.id,
                 previous=previous.id if previous else None,
             )
-            moved = await self._request(tx, request_id)
+            moved = await self.request_of(tx, request_id)
             # Whoever had it sees their message change; the new person gets a fresh card.
             others = [p for p in [previous, *offered] if p is not None and p.id != target.id]
-            await self._notify(tx, others, "card", moved, edit_key="card")
-            await self._notify(tx, [target], "card", moved, fresh=True)
+            await self.notify(tx, others, "card", moved, edit_key="card")
+            await self.notify(tx, [target], "card", moved, fresh=True)
             for attachment in moved.attachments:
-                await self._notify(
+                await self.notify(
                     tx,
                     [target],
                     "attachment",
@@ -633,7 +633,7 @@ class Desk:
         """Every request for the spreadsheet; over Telegram, for supervisors only."""
         async with self.db.tx() as tx:
             if telegram_id is not None:
-                person = await self._person(tx, telegram_id)
+                person = await self.person_of(tx, telegram_id)
                 if not person.has(Role.SUPERVISOR):
                     raise Refused(Refusal.NOT_ALLOWED)
             return await tx.export_rows()
@@ -643,7 +643,7 @@ class Desk:
     async def expect(
         self, telegram_id: int, flow: str, request_id: int, **data: str | int | None
     ) -> None:
-        async with self._tx() as tx:
+        async with self.unit() as tx:
             # One question at a time: a new prompt replaces any unanswered one.
             for other in PENDING_FLOWS:
                 await tx.delete_draft(telegram_id, other)
@@ -662,8 +662,8 @@ class Desk:
 
     async def authorise_holder(self, request_id: int, telegram_id: int) -> Request:
         async with self.db.tx() as tx:
-            person = await self._person(tx, telegram_id)
-            request = await self._request(tx, request_id)
+            person = await self.person_of(tx, telegram_id)
+            request = await self.request_of(tx, request_id)
             if request.holder_id != person.id:
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
             if request.status not in WORKING:
@@ -672,8 +672,8 @@ class Desk:
 
     async def authorise_offered(self, request_id: int, telegram_id: int) -> Request:
         async with self.db.tx() as tx:
-            person = await self._person(tx, telegram_id)
-            request = await self._request(tx, request_id)
+            person = await self.person_of(tx, telegram_id)
+            request = await self.request_of(tx, request_id)
             if request.status not in CLAIMABLE:
                 holder = await tx.person(request.holder_id) if request.holder_id else None
                 raise Refused(
@@ -697,10 +697,10 @@ class Desk:
         update_id: int | None = None,
     ) -> list[Person]:
         """Passes a message about #N to the other side of it; returns who receives it."""
-        async with self._tx(update_id) as tx:
-            person = await self._person(tx, telegram_id)
-            request = await self._request(tx, request_id)
-            supervisors = await self._supervisors(tx)
+        async with self.unit(update_id) as tx:
+            person = await self.person_of(tx, telegram_id)
+            request = await self.request_of(tx, request_id)
+            supervisors = await self.supervisors_of(tx)
             parties = {request.owner_id, request.holder_id} | {s.id for s in supervisors}
             if person.id not in parties:
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
@@ -710,10 +710,10 @@ class Desk:
                 targets = [request.owner_id]
             else:
                 targets = [request.owner_id, *([request.holder_id] if request.holder_id else [])]
-            recipients = [p for p in await self._people(tx, targets) if p.id != person.id]
+            recipients = [p for p in await self.people_of(tx, targets) if p.id != person.id]
             if not recipients:
                 raise Refused(Refusal.NOT_CLAIMABLE, request_id=request_id)
-            await self._event(
+            await self.record(
                 tx,
                 request_id,
                 person,
@@ -722,7 +722,7 @@ class Desk:
                 file=file_kind,
                 to=",".join(str(p.id) for p in recipients),
             )
-            await self._notify(
+            await self.notify(
                 tx,
                 recipients,
                 "relay",

@@ -83,9 +83,9 @@ class Extensions:
         if not REASON_MIN <= len(reason) <= NOTE_MAX:
             raise Refused(Refusal.BAD_INPUT, field="reason", request_id=request_id)
         now = desk.clock.now()
-        async with desk._tx(update_id) as tx:
-            person = await desk._person(tx, telegram_id)
-            request = await desk._request(tx, request_id)
+        async with desk.unit(update_id) as tx:
+            person = await desk.person_of(tx, telegram_id)
+            request = await desk.request_of(tx, request_id)
             if request.holder_id != person.id:
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
             if request.status not in WORKING or request.due_at is None:
@@ -97,7 +97,7 @@ class Extensions:
                 raise Refused(Refusal.BAD_INPUT, field="pending", request_id=request_id)
             number = len(asks(events)) + 1
             new_due = self.policy.extend(request.due_at, days)
-            await desk._event(
+            await desk.record(
                 tx,
                 request_id,
                 person,
@@ -108,8 +108,8 @@ class Extensions:
                 due_at=to_text(request.due_at),
                 new_due_at=to_text(new_due),
             )
-            supervisors = [s for s in await desk._supervisors(tx) if s.id != person.id]
-            await desk._notify(
+            supervisors = [s for s in await desk.supervisors_of(tx) if s.id != person.id]
+            await desk.notify(
                 tx,
                 supervisors,
                 "extension_asked",
@@ -135,11 +135,11 @@ class Extensions:
     ) -> ExtensionDecided:
         """A supervisor approves or refuses an ask with one tap; the first tap decides."""
         desk = self.desk
-        async with desk._tx(update_id) as tx:
-            person = await desk._person(tx, telegram_id)
+        async with desk.unit(update_id) as tx:
+            person = await desk.person_of(tx, telegram_id)
             if not person.has(Role.SUPERVISOR):
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
-            request = await desk._request(tx, request_id)
+            request = await desk.request_of(tx, request_id)
             events = await tx.events(request_id)
             asked = next((e for e in asks(events) if e.payload.get("ask") == ask), None)
             if asked is None:
@@ -161,7 +161,7 @@ class Extensions:
                 if not await tx.set_due(request_id, new_due, WORKING):
                     raise Refused(Refusal.NOT_WORKING, request_id=request_id)
                 due = new_due
-                await desk._event(
+                await desk.record(
                     tx,
                     request_id,
                     person,
@@ -171,11 +171,11 @@ class Extensions:
                     previous_due_at=to_text(request.due_at),
                 )
             else:
-                await desk._event(tx, request_id, person, EXTENSION_REFUSED, ask=ask)
-            decided = await desk._request(tx, request_id)
+                await desk.record(tx, request_id, person, EXTENSION_REFUSED, ask=ask)
+            decided = await desk.request_of(tx, request_id)
 
             async def tell(people: list[Person | None], kind: str, key: str | None = None) -> None:
-                await desk._notify(
+                await desk.notify(
                     tx,
                     people,
                     kind,
@@ -190,9 +190,9 @@ class Extensions:
 
             holder = await tx.person(decided.holder_id) if decided.holder_id else None
             # Every supervisor's ask message now says who decided, without buttons.
-            await tell(list(await desk._supervisors(tx)), "extension_decided", f"ext{ask}")
+            await tell(list(await desk.supervisors_of(tx)), "extension_decided", f"ext{ask}")
             await tell([holder], "extension_result")
             if approve:
                 await tell([await tx.person(decided.owner_id)], "deadline_extended")
-                await desk._notify(tx, [holder], "card", decided, edit_key="card")
+                await desk.notify(tx, [holder], "card", decided, edit_key="card")
             return ExtensionDecided(decided, ask, approve, due)

@@ -193,7 +193,7 @@ class Sweep:
 
     async def _chase(self, request_id: int, now: datetime, report: SweepReport) -> None:
         desk = self.desk
-        async with desk._tx() as tx:
+        async with desk.unit() as tx:
             request = await tx.request(request_id)
             if request is None:
                 return
@@ -217,9 +217,9 @@ class Sweep:
 
     async def _remind_accept(self, tx: Tx, request: Request, step: Step) -> None:
         desk = self.desk
-        offered = await desk._people(tx, await tx.offered(request.id))
-        await desk._notify(tx, offered, REMIND_ACCEPT, request, waited=int(step.waited))
-        await desk._event(
+        offered = await desk.people_of(tx, await tx.offered(request.id))
+        await desk.notify(tx, offered, REMIND_ACCEPT, request, waited=int(step.waited))
+        await desk.record(
             tx,
             request.id,
             None,
@@ -232,13 +232,13 @@ class Sweep:
     async def _escalate(self, tx: Tx, request: Request, step: Step) -> None:
         desk = self.desk
         before = set(await tx.offered(request.id))
-        tier, recipients = await desk._dispatch(
+        tier, recipients = await desk.dispatch(
             tx, request.id, None, request.status, start=Tier.TEAM, reason=ACCEPT_TIMEOUT
         )
         moved = await tx.request(request.id)
-        gone = await desk._people(tx, sorted(before - {p.id for p in recipients}))
+        gone = await desk.people_of(tx, sorted(before - {p.id for p in recipients}))
         # Their card loses its buttons and says where the request went.
-        await desk._notify(
+        await desk.notify(
             tx,
             gone,
             "taken_away",
@@ -251,9 +251,9 @@ class Sweep:
     async def _report_unaccepted(self, tx: Tx, request: Request, step: Step) -> None:
         desk = self.desk
         offered = set(await tx.offered(request.id))
-        watchers = [s for s in await desk._supervisors(tx) if s.id not in offered]
-        await desk._notify(tx, watchers, "unaccepted", request, waited=int(step.waited))
-        await desk._event(
+        watchers = [s for s in await desk.supervisors_of(tx) if s.id not in offered]
+        await desk.notify(tx, watchers, "unaccepted", request, waited=int(step.waited))
+        await desk.record(
             tx, request.id, None, UNACCEPTED_REPORTED, round=step.round, waited=int(step.waited)
         )
 
@@ -262,8 +262,8 @@ class Sweep:
         assert request.due_at is not None
         holder = await tx.person(request.holder_id) if request.holder_id else None
         due = to_text(request.due_at)
-        await desk._notify(tx, [holder], REMIND_DUE, request, due_at=due)
-        await desk._event(tx, request.id, None, REMINDED_DUE, due_at=due)
+        await desk.notify(tx, [holder], REMIND_DUE, request, due_at=due)
+        await desk.record(tx, request.id, None, REMINDED_DUE, due_at=due)
 
     async def _overdue(self, tx: Tx, request: Request, now: datetime) -> None:
         desk = self.desk
@@ -271,9 +271,9 @@ class Sweep:
         holder = await tx.person(request.holder_id) if request.holder_id else None
         late = days_late(request.due_at, now)
         due = to_text(request.due_at)
-        await desk._notify(tx, [holder], "overdue", request, due_at=due, days=late)
-        supervisors = [s for s in await desk._supervisors(tx) if holder is None or s != holder]
-        await desk._notify(
+        await desk.notify(tx, [holder], "overdue", request, due_at=due, days=late)
+        supervisors = [s for s in await desk.supervisors_of(tx) if holder is None or s != holder]
+        await desk.notify(
             tx,
             supervisors,
             "overdue_report",
@@ -282,7 +282,7 @@ class Sweep:
             days=late,
             holder=holder.name if holder else None,
         )
-        await desk._event(
+        await desk.record(
             tx,
             request.id,
             None,
@@ -308,10 +308,10 @@ class Sweep:
         async with desk.db.tx() as tx:
             if not await self._digest_due(tx, now):
                 return
-        async with desk._tx() as tx:
+        async with desk.unit() as tx:
             if not await self._digest_due(tx, now):
                 return
-            supervisors = [s for s in await desk._supervisors(tx) if s.telegram_id is not None]
+            supervisors = [s for s in await desk.supervisors_of(tx) if s.telegram_id is not None]
             if not supervisors:
                 # Nobody to read it yet: it goes out once a supervisor is on Telegram.
                 return
@@ -325,7 +325,7 @@ class Sweep:
                     params={"digest": digest.model_dump_json()},
                 )
                 await tx.enqueue(message, person.telegram_id, desk.clock.now())
-            await desk._event(
+            await desk.record(
                 tx, None, None, DIGEST_SENT, date=today.isoformat(), recipients=len(supervisors)
             )
             report.digest_sent = True
