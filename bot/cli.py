@@ -1,4 +1,4 @@
-"""The command line: run | demo | import | digest | backup."""
+"""The command line: run | demo | import | digest | export | backup."""
 
 from __future__ import annotations
 
@@ -71,6 +71,28 @@ async def _backup(settings: Settings, target: Path) -> int:
     return 0
 
 
+async def _export(settings: Settings, target: Path) -> int:
+    """Writes every request to an .xlsx file, in the default language."""
+    from bot.channels import spreadsheet
+    from bot.domain.catalog import load_catalog
+    from bot.storage.uow import Database
+
+    if target.exists():
+        print(f"{target} already exists; choose a new file", file=sys.stderr)
+        return 2
+    db = await Database.open(settings.db)
+    try:
+        async with db.tx() as tx:
+            rows = await tx.export_rows()
+    finally:
+        await db.close()
+    data = spreadsheet.workbook(rows, load_catalog(), settings.default_language, settings.tz)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    print(f"{len(rows)} requests written to {target}")
+    return 0
+
+
 async def _digest(settings: Settings, day: str | None) -> int:
     """Prints the supervisors' digest of `day` (default today) in the default language."""
     from datetime import date
@@ -120,6 +142,8 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     digest = sub.add_parser("digest", help="print the supervisors' digest")
     digest.add_argument("--date", help="YYYY-MM-DD (default: today)")
+    export = sub.add_parser("export", help="every request as an .xlsx spreadsheet")
+    export.add_argument("path", type=Path)
     backup = sub.add_parser("backup", help="consistent online copy of the database")
     backup.add_argument("path", type=Path)
     return p
@@ -147,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
             from bot.demo import run_demo
 
             return asyncio.run(run_demo(settings, args.lang, args.keep))
+        if args.command == "export":
+            return asyncio.run(_export(settings, args.path))
         if args.command == "digest":
             return asyncio.run(_digest(settings, args.date))
     except KeyboardInterrupt:

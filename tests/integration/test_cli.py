@@ -90,3 +90,38 @@ def test_a_toml_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
     assert fixed.returncode == 0, fixed.stderr
     missing = cli(tmp_path, "--config", str(tmp_path / "nope.toml"), "backup", "z.db")
     assert missing.returncode == 2 and "nope.toml" in missing.stderr
+
+
+def test_export_writes_a_spreadsheet_of_every_request(tmp_path: Path) -> None:
+    import asyncio
+    from datetime import UTC, datetime
+
+    from openpyxl import load_workbook
+
+    from bot.domain.models import Urgency
+    from bot.sample import TROUT_OWNER, load_sample
+    from bot.storage.uow import Database
+
+    async def seed() -> None:
+        db = await Database.open(tmp_path / "oncall.db")
+        now = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+        await load_sample(db, now, bind=True)
+        async with db.tx() as tx:
+            owner = await tx.person_by_phone(TROUT_OWNER.phone)
+            ent = (await tx.enterprises_of_contact(TROUT_OWNER.phone))[0]
+            assert owner is not None
+            await tx.insert_request(
+                ent.id, owner.id, "financing", "需要贷款 <30万>", Urgency.URGENT, (), now
+            )
+        await db.close()
+
+    asyncio.run(seed())
+    done = cli(tmp_path, "export", str(tmp_path / "out.xlsx"), ONCALL_DEFAULT_LANGUAGE="zh")
+    assert done.returncode == 0, done.stderr
+    sheet = load_workbook(tmp_path / "out.xlsx").active
+    assert sheet is not None
+    header = [c.value for c in sheet[1]]
+    row = [c.value for c in sheet[2]]
+    assert header[:3] == ["#", "提交时间", "企业"]
+    assert row[0] == 1 and row[2] == "清溪冷水鱼养殖场" and "融资" in row
+    assert "需要贷款 <30万>" in row
