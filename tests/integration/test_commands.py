@@ -229,3 +229,19 @@ async def test_stats_shows_the_month_so_far_to_supervisors_only(world: World) ->
     assert "100% (1/1)" in stats  # accepted at once: within the 30 minutes
     await li.command("stats")
     await li.wait_for_message("督导")
+
+
+async def test_a_very_long_relayed_reply_still_arrives(world: World) -> None:
+    owner = await onboard(world, TROUT_OWNER)
+    li = await onboard(world, LI)
+    await new_request(owner)
+    card = await li.wait_for_message("#1")
+    await li.tap("接单", card)
+    accepted = await owner.wait_for_message("已接单")
+    await owner.reply(accepted, "<" * 4000)  # the longest a person can send, all escaped
+    relayed = await li.wait_for_message("#1")
+    assert (relayed.text or "").count("<") >= 3700
+    await owner.send_document("报表.pdf", caption="&" * 1024, reply_to=accepted)
+    document = await li.wait_for_message(lambda m: m.kind == "document")
+    assert "#1" in (document.caption or "")
+    world.sim.assert_no_errors()

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 PER_CHAT_INTERVAL = 1.0  # Telegram: about one message a second to one private chat
 MAX_TRANSIENT_ATTEMPTS = 12
+CAPTION_TEXT = 800  # of a relayed file's caption; the rest is the #N header and the hint
+RELAY_TEXT = 3800  # of a relayed message, likewise
 BATCH = 200
 
 
@@ -218,10 +220,17 @@ class OutboxSender:
             )
         else:
             assert view is not None
-            text, markup, ref_key = self._simple(message.kind, view, message.params, lang)
-            relayed_file = message.params.get("file_id")
+            params = message.params
+            relayed_file = params.get("file_id")
+            if message.kind == "relay":
+                # A caption holds 1,024 characters and a message 4,096: shorten the person's
+                # words to leave room for the #N header, never the HTML around them.
+                limit = CAPTION_TEXT if relayed_file else RELAY_TEXT
+                words = str(params.get("text") or "")
+                if len(words) > limit:
+                    params = {**params, "text": words[: limit - 1] + "…"}
+            text, markup, ref_key = self._simple(message.kind, view, params, lang)
             if message.kind == "relay" and relayed_file:
-                caption = text if len(text) <= 1000 else text[:999] + "…"
                 send_file = (
                     self.bot.send_photo
                     if message.params.get("file_kind") == "photo"
@@ -230,7 +239,7 @@ class OutboxSender:
                 sent = await send_file(
                     row.chat_id,
                     str(relayed_file),
-                    caption=caption,
+                    caption=text,
                     parse_mode=ParseMode.HTML,
                     disable_notification=silent,
                 )
