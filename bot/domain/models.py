@@ -8,6 +8,11 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 
+def text_length(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units: an emoji counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 class Role(StrEnum):
     OWNER = "owner"
     COMMISSIONER = "commissioner"

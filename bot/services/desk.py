@@ -22,6 +22,7 @@ from bot.domain.models import (
     RequestStatus,
     Role,
     Urgency,
+    text_length,
 )
 from bot.domain.phones import normalise_phone
 from bot.domain.routing import Tier, route
@@ -265,8 +266,9 @@ class Desk:
     @staticmethod
     def check_description(text: str) -> str:
         text = text.strip()
-        if not DESCRIPTION_MIN <= len(text) <= DESCRIPTION_MAX:
-            raise Refused(Refusal.BAD_INPUT, field="description", length=len(text))
+        length = text_length(text)
+        if not DESCRIPTION_MIN <= length <= DESCRIPTION_MAX:
+            raise Refused(Refusal.BAD_INPUT, field="description", length=length)
         return text
 
     async def submit(self, telegram_id: int, update_id: int | None = None) -> Submitted:
@@ -449,7 +451,7 @@ class Desk:
     ) -> tuple[Tier, list[Person]]:
         """The recipient gives it back with a reason; it goes on to the team, then supervisors."""
         reason = reason.strip()
-        if not 2 <= len(reason) <= NOTE_MAX:
+        if not 2 <= text_length(reason) <= NOTE_MAX:
             raise Refused(Refusal.BAD_INPUT, field="reason")
         async with self.unit(update_id) as tx:
             person = await self.person_of(tx, telegram_id)
@@ -494,7 +496,7 @@ class Desk:
         update_id: int | None = None,
     ) -> Request:
         summary = summary.strip()
-        if not 2 <= len(summary) <= NOTE_MAX:
+        if not 2 <= text_length(summary) <= NOTE_MAX:
             raise Refused(Refusal.BAD_INPUT, field="summary")
         now = self.clock.now()
         async with self.unit(update_id) as tx:
@@ -534,7 +536,7 @@ class Desk:
     ) -> None:
         """A progress note from the holder, kept in the log and passed to the owner."""
         text = text.strip()
-        if not 1 <= len(text) <= NOTE_MAX:
+        if not 1 <= text_length(text) <= NOTE_MAX:
             raise Refused(Refusal.BAD_INPUT, field="note")
         async with self.unit(update_id) as tx:
             person = await self.person_of(tx, telegram_id)

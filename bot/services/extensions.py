@@ -12,7 +12,7 @@ from datetime import datetime
 
 from bot.domain.clock import from_text, to_text
 from bot.domain.lifecycle import WORKING
-from bot.domain.models import Event, Person, Request, Role
+from bot.domain.models import Event, Person, Request, Role, text_length
 from bot.services.desk import NOTE_MAX, Desk
 from bot.services.errors import Refusal, Refused
 from bot.services.sla import EXTENSION_APPROVED, EXTENSION_ASKED, EXTENSION_REFUSED, SlaPolicy
@@ -80,7 +80,7 @@ class Extensions:
         reason = reason.strip()
         if not 1 <= days <= MAX_EXTENSION_DAYS:
             raise Refused(Refusal.BAD_INPUT, field="days", request_id=request_id)
-        if not REASON_MIN <= len(reason) <= NOTE_MAX:
+        if not REASON_MIN <= text_length(reason) <= NOTE_MAX:
             raise Refused(Refusal.BAD_INPUT, field="reason", request_id=request_id)
         now = desk.clock.now()
         async with desk.unit(update_id) as tx:

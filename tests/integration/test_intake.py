@@ -99,3 +99,24 @@ async def test_a_restart_mid_form_resumes_at_the_same_step(world: World) -> None
     assert view.request.description == "招不到熟练的酿酒工人，需要对接培训"
     assert view.request.status == RequestStatus.DISPATCHED
     await li.wait_for_message("#1")
+
+
+async def test_emoji_count_as_telegram_counts_them(world: World) -> None:
+    owner = await onboard(world, TROUT_OWNER)
+    li = await onboard(world, LI)
+    await owner.command("new")
+    await owner.wait_for_message(lambda m: m.button("融资") is not None)
+    await owner.tap("融资")
+    await owner.wait_for_message("2/4")
+    await owner.send("🐟" * 1001)  # 1,001 characters on screen, 2,002 for Telegram
+    await owner.wait_for_message("2,002")
+    await owner.send("🐟" * 1000)
+    await owner.wait_for_message("3/4")
+    await owner.tap("跳过")
+    await owner.wait_for_message("4/4")
+    await owner.tap("一般")
+    await owner.wait_for_message("核对")
+    await owner.tap("提交")
+    card = await li.wait_for_message("#1")
+    assert "🐟" * 1000 in (card.text or "")
+    world.sim.assert_no_errors()
