@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from telegram import BotCommand
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -123,7 +124,7 @@ class Runtime:
             await webhook.start()
             self.webhook = webhook
         elif poll:
-            await self.app.bot.delete_webhook()
+            await forget_webhook(self.app)
             await set_commands(self.app)
             self.tasks.append(asyncio.create_task(self.poller.run(), name="poller"))
 
@@ -274,6 +275,14 @@ def register(app: TApp, deps: Deps, supervision: Supervision | None = None) -> N
     app.add_error_handler(common.on_error)
 
 
+async def forget_webhook(app: TApp) -> None:
+    """Long polling needs no webhook set (Telegram refuses getUpdates while one is)."""
+    try:
+        await app.bot.delete_webhook()
+    except TelegramError as exc:
+        log.warning("could not delete the webhook: %s", exc)
+
+
 async def set_commands(app: TApp) -> None:
     """The command menu, in both languages."""
     for lang, code in (("zh", None), ("en", "en")):
@@ -286,7 +295,12 @@ async def set_commands(app: TApp) -> None:
             BotCommand("lang", _("Language")),
             BotCommand("cancel", _("Cancel")),
         ]
-        await app.bot.set_my_commands(commands, language_code=code)
+        try:
+            await app.bot.set_my_commands(commands, language_code=code)
+        except TelegramError as exc:
+            # The menu is a convenience: a Bot API server without it must not stop the bot.
+            log.warning("could not set the command menu (%s): %s", lang, exc)
+            return
 
 
 @dataclass(frozen=True)
