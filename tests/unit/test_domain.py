@@ -93,3 +93,37 @@ def test_callback_data_round_trips_within_64_bytes() -> None:
 )
 def test_malformed_callback_data_decodes_to_nothing(data: str) -> None:
     assert decode(data) is None
+
+
+def test_the_built_in_catalog_is_the_shipped_config() -> None:
+    from pathlib import Path
+
+    import bot
+
+    root = Path(bot.__file__).parent
+    shipped = (root.parent / "config" / "catalog.toml").read_text(encoding="utf-8")
+    built_in = (root / "domain" / "catalog_default.toml").read_text(encoding="utf-8")
+    assert built_in == shipped, "copy config/catalog.toml to bot/domain/catalog_default.toml"
+
+
+def test_the_catalog_maps_every_category_of_the_interface() -> None:
+    from bot.domain.catalog import load_catalog
+
+    catalog = load_catalog(None)
+    mapping = {c.key: c.team for c in catalog.categories}
+    assert mapping == {
+        "financing": "finance",
+        "labor": "talent",
+        "sales": "promotion",
+        "permits": "relief",
+        "land": "relief",
+        "policy": "policy",
+        "legal": "legal",
+        "tax": "tax",
+        "talent": "talent",
+        "startup": "mentors",
+        "party": "party_guidance",
+        "mass_org": "mass_org",
+        "other": "relief",
+    }
+    assert len(catalog.teams) == 10
