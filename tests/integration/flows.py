@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.sample import SamplePerson
+from bot.sample import LI, TROUT_OWNER, SamplePerson
 from bot.simulator.driver import SimUser
 from bot.simulator.models import SimMessage
 from tests.conftest import World
@@ -43,3 +43,16 @@ async def new_request(
         return summary
     await owner.tap("Submit" if en else "提交")
     return await owner.wait_for_message("#")
+
+
+async def accepted_request(
+    world: World, description: str = "需要贷款200万元用于灌装线改造"
+) -> tuple[SimUser, SimUser, SimMessage, SimMessage]:
+    """张老板 reports #1, 李专员 takes it: (owner, li, li's card, the owner's 'taken' note)."""
+    owner = await onboard(world, TROUT_OWNER)
+    li = await onboard(world, LI)
+    await new_request(owner, description=description)
+    card = await li.wait_for_message("#1")
+    await li.tap("接单", card)
+    taken = await owner.wait_for_message("已接单")
+    return owner, li, card, taken

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.domain.models import RequestStatus
 from bot.sample import CHEN, HERB_OWNER, LI, SUPERVISOR, TROUT_OWNER, WANG
 from tests.conftest import World
-from tests.integration.flows import new_request, onboard
+from tests.integration.flows import accepted_request, new_request, onboard
 
 
 async def test_help_differs_by_role(world: World) -> None:
@@ -61,12 +61,7 @@ async def test_my_and_mine_list_open_requests(world: World) -> None:
 
 
 async def test_relay_both_ways_and_notes_reach_the_owner(world: World) -> None:
-    owner = await onboard(world, TROUT_OWNER)
-    li = await onboard(world, LI)
-    await new_request(owner)
-    card = await li.wait_for_message("#1")
-    await li.tap("接单", card)
-    accepted = await owner.wait_for_message("已接单")
+    owner, li, card, accepted = await accepted_request(world)
 
     await owner.reply(accepted, "明天上午我在养殖场 <等您>")
     relayed = await li.wait_for_message("张老板")
@@ -192,12 +187,7 @@ async def test_a_supervisor_reassigns_and_exports(world: World) -> None:
 
 
 async def test_a_reply_elsewhere_is_relayed_not_taken_as_the_pending_answer(world: World) -> None:
-    owner = await onboard(world, TROUT_OWNER)
-    li = await onboard(world, LI)
-    await new_request(owner)
-    card = await li.wait_for_message("#1")
-    await li.tap("接单", card)
-    accepted = await owner.wait_for_message("已接单")
+    owner, li, card, accepted = await accepted_request(world)
     await owner.reply(accepted, "资料什么时候要？")
     question = await li.wait_for_message("资料什么时候要")
     await li.tap("办结", card)
@@ -232,12 +222,7 @@ async def test_stats_shows_the_month_so_far_to_supervisors_only(world: World) ->
 
 
 async def test_a_very_long_relayed_reply_still_arrives(world: World) -> None:
-    owner = await onboard(world, TROUT_OWNER)
-    li = await onboard(world, LI)
-    await new_request(owner)
-    card = await li.wait_for_message("#1")
-    await li.tap("接单", card)
-    accepted = await owner.wait_for_message("已接单")
+    owner, li, _card, accepted = await accepted_request(world)
     await owner.reply(accepted, "<" * 4000)  # the longest a person can send, all escaped
     relayed = await li.wait_for_message("#1")
     assert (relayed.text or "").count("<") >= 3700
