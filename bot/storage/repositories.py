@@ -523,6 +523,12 @@ class Tx:
         )
         return (int(row["chat_id"]), int(row["message_id"])) if row else None
 
+    async def delete_ref(self, person_id: int, request_id: int, key: str) -> None:
+        await self._run(
+            "DELETE FROM message_refs WHERE person_id = ? AND request_id = ? AND key = ?",
+            (person_id, request_id, key),
+        )
+
     async def request_of_message(self, chat_id: int, message_id: int) -> int | None:
         row = await self._one(
             "SELECT request_id FROM message_refs WHERE chat_id = ? AND message_id = ?",

@@ -413,6 +413,8 @@ async def test_escalation_first_tap_wins_and_restarts_change_nothing(world: Worl
     alert = await boss.wait_for_message("#1")
     assert "超时未接单" in alert.body or "not accepted in time" in alert.body
     await li.wait_for_edit(card, lambda m: not m.buttons)
+    # The reminder's Accept buttons go too: the offer to 李专员 has ended.
+    await li.wait_for_edit(reminder, lambda m: not m.buttons)
     assert wang_card.button("接单") is not None and chen_card.button("接单") is not None
 
     taps = await asyncio.gather(wang.tap("接单", wang_card), chen.tap("接单", chen_card))

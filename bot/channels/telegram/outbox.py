@@ -16,6 +16,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.channels.telegram import keyboards, texts, texts_sla
 from bot.domain.clock import Clock
+from bot.domain.lifecycle import CLAIMABLE
 from bot.domain.models import Catalog, Person
 from bot.i18n import pick_language
 from bot.services.desk import Desk, RequestView
@@ -268,6 +269,13 @@ class OutboxSender:
                 )
             await tx.mark_sent(row.id, self.clock.now())
         self.sent += 1
+        offered = (
+            view is not None
+            and view.request.status in CLAIMABLE
+            and (reader.id in {p.id for p in view.offered})
+        )
+        if view is not None and not offered:
+            await self._clear_reminder(reader, view)
 
     async def _send_or_edit(
         self,
@@ -307,6 +315,20 @@ class OutboxSender:
             reply_markup=markup,
             disable_notification=silent,
         )
+
+    async def _clear_reminder(self, reader: Person, view: RequestView) -> None:
+        """Takes the Accept buttons off a reminder once the offer to this person has ended."""
+        async with self.db.tx() as tx:
+            ref = await tx.ref(reader.id, view.request.id, texts_sla.REMINDER_REF)
+            if ref is not None:
+                await tx.delete_ref(reader.id, view.request.id, texts_sla.REMINDER_REF)
+        if ref is None:
+            return
+        try:
+            await self.bot.edit_message_reply_markup(chat_id=ref[0], message_id=ref[1])
+        except BadRequest as exc:
+            # Already without buttons, or deleted by the person: nothing left to take away.
+            log.info("reminder %s for #%s not changed: %s", ref, view.request.id, exc.message)
 
     def _simple(
         self,

@@ -20,6 +20,8 @@ from bot.i18n import translator
 from bot.services.desk import RequestView
 from bot.services.sla import ACCEPT_TIMEOUT
 
+REMINDER_REF = "reminder"
+
 Params = Mapping[str, str | int | float | bool | None]
 Rendered = tuple[str, InlineKeyboardMarkup | None, str | None]
 
@@ -152,7 +154,8 @@ def render(
                 waited=duration(_int(params, "waited"), lang),
             ),
             keyboards.offer(n, lang),
-            None,
+            # Remembered so its buttons can be taken away once the offer to this person ends.
+            REMINDER_REF,
         )
     if kind == "taken_away":
         return (
