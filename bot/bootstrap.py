@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,6 @@ from bot.channels.telegram.webhook import WebhookReceiver
 from bot.domain.catalog import load_catalog
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.deadlines import QuietHours, WorkCalendar, load_calendar, parse_hhmm
-from bot.domain.models import Urgency
 from bot.handlers.common import Common, Deps
 from bot.handlers.dispatch import Dispatch
 from bot.handlers.intake import Intake
@@ -61,24 +59,6 @@ DEFAULT_CALENDAR = Path("config/calendar.toml")
 TApp = Application[Any, Any, Any, Any, Any, Any]
 
 
-class Deadlines:
-    """Resolution deadlines and chase delays from the settings and the working calendar."""
-
-    def __init__(self, settings: Settings, calendar: WorkCalendar) -> None:
-        self.settings = settings
-        self.calendar = calendar
-
-    def resolve_due(self, accepted_at: datetime, urgency: Urgency) -> datetime:
-        sla = self.settings.sla
-        within = (
-            sla.resolve_within_urgent if urgency == Urgency.URGENT else sla.resolve_within_normal
-        )
-        return self.calendar.add_duration(accepted_at, within, sla.working_days)
-
-    def accept_remind_after(self) -> timedelta:
-        return self.settings.sla.accept_remind_after
-
-
 def sla_policy(settings: Settings, calendar: WorkCalendar) -> SlaPolicy:
     """The chase, extension and digest rules from ONCALL_SLA__* and ONCALL_DIGEST__TIME."""
     sla = settings.sla
@@ -88,6 +68,8 @@ def sla_policy(settings: Settings, calendar: WorkCalendar) -> SlaPolicy:
         tz=settings.tz,
         calendar=calendar,
         working_days=sla.working_days,
+        resolve_within_normal=sla.resolve_within_normal,
+        resolve_within_urgent=sla.resolve_within_urgent,
         digest_time=parse_hhmm(settings.digest.time),
     )
 
@@ -162,7 +144,8 @@ async def build(
         for sender in senders:
             sender.wake()
 
-    desk = Desk(db, clock, catalog, Deadlines(settings, calendar), wake)
+    policy = sla_policy(settings, calendar)
+    desk = Desk(db, clock, catalog, policy, wake)
     secret = token or (settings.token.get_secret_value() if settings.token else None)
     if not secret:
         raise ValueError("ONCALL_TOKEN is not set")
@@ -195,7 +178,6 @@ async def build(
     )
     senders.append(sender)
     deps = Deps(desk, catalog, settings.tz, settings.default_language)
-    policy = sla_policy(settings, calendar)
     digests = DigestService(db, clock, policy)
     register(app, deps, Supervision(deps, digests, Extensions(desk, policy)))
     return Runtime(

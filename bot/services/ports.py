@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from bot.domain.clock import Clock
@@ -23,8 +23,6 @@ class UnitOfWork(Protocol):
 
 class DeadlinePolicy(Protocol):
     def resolve_due(self, accepted_at: datetime, urgency: Urgency) -> datetime: ...
-
-    def accept_remind_after(self) -> timedelta: ...
 
 
 Wakeup = Callable[[], None]

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.deadlines import WorkCalendar
+from bot.domain.models import Urgency
 
 # Event kinds written by the chase (one per step, so a step is never repeated).
 REMINDED_ACCEPT = "reminded_accept"  # payload: round
@@ -35,6 +36,8 @@ class SlaPolicy:
     tz: ZoneInfo
     calendar: WorkCalendar
     working_days: bool
+    resolve_within_normal: timedelta = timedelta(days=5)
+    resolve_within_urgent: timedelta = timedelta(days=1)
     digest_time: time = time(8, 30)
     due_reminder_time: time = DUE_REMINDER_TIME
 
@@ -44,6 +47,13 @@ class SlaPolicy:
     def at_local(self, day: date, wall: time) -> datetime:
         """The UTC instant of a local wall-clock time on a local day."""
         return datetime.combine(day, wall, tzinfo=self.tz).astimezone(UTC)
+
+    def resolve_due(self, accepted_at: datetime, urgency: Urgency) -> datetime:
+        """The resolution deadline of a request accepted at `accepted_at`."""
+        within = (
+            self.resolve_within_urgent if urgency == Urgency.URGENT else self.resolve_within_normal
+        )
+        return self.calendar.add_duration(accepted_at, within, self.working_days)
 
     def extend(self, due: datetime, days: int) -> datetime:
         """A deadline moved by `days` (working days unless ONCALL_SLA__WORKING_DAYS=false)."""

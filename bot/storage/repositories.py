@@ -12,7 +12,6 @@ import aiosqlite
 from bot.domain.clock import from_text, to_text
 from bot.domain.models import (
     Attachment,
-    Draft,
     Enterprise,
     Event,
     Message,
@@ -662,7 +661,3 @@ class Tx:
             (to_text(since), *states, to_text(since)),
         )
         return [self._event_of(r) for r in rows]
-
-
-def draft_model(user_id: int, step: str, data: dict[str, Any]) -> Draft:
-    return Draft(user_id=user_id, step=step, **data)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.bootstrap import Deadlines, sla_policy
+from bot.bootstrap import sla_policy
 from bot.domain.catalog import load_catalog
 from bot.domain.clock import FakeClock
 from bot.domain.deadlines import WorkCalendar, load_calendar
@@ -68,8 +68,8 @@ class Services:
         s = load_settings(None, db=path, **settings)
         cal = calendar or load_calendar(None, s.tz)
         db = await Database.open(path)
-        desk = Desk(db, clock, load_catalog(), Deadlines(s, cal))
         policy = sla_policy(s, cal)
+        desk = Desk(db, clock, load_catalog(), policy)
         digests = DigestService(db, clock, policy)
         return cls(
             path,
