@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from telegram import BotCommand
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -23,28 +21,38 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.channels.telegram.callback_data import Op, pattern
-from bot.channels.telegram.inbox import DurablePoller, OrderedUpdateProcessor
+from bot.channels.telegram.inbox import DurablePoller, Inbox, OrderedUpdateProcessor
 from bot.channels.telegram.outbox import OutboxSender
 from bot.channels.telegram.persistence import DraftPersistence
+from bot.channels.telegram.ratelimit import MessageRateLimiter
 from bot.channels.telegram.webhook import WebhookReceiver
 from bot.domain.catalog import load_catalog
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.deadlines import QuietHours, WorkCalendar, load_calendar, parse_hhmm
+from bot.domain.flood import FloodGuard
 from bot.handlers.common import Common, Deps
 from bot.handlers.dispatch import Dispatch
+from bot.handlers.gate import GROUP as GATE_GROUP
+from bot.handlers.gate import Gate
 from bot.handlers.intake import Intake
 from bot.handlers.onboarding import Onboarding
 from bot.handlers.oversight import Oversight
+from bot.handlers.presence import GROUP as PRESENCE_GROUP
+from bot.handlers.presence import Presence
 from bot.handlers.supervisor import Supervision
 from bot.i18n import translator
-from bot.scheduler import start_sweeps, warn_unconfirmed_years
+from bot.scheduler import SWEEP_JOB, start_sweeps, warn_unconfirmed_years
+from bot.services.chats import ChatNotices
+from bot.services.dead_letters import DeadLetters
 from bot.services.desk import Desk
 from bot.services.digest import DigestService
 from bot.services.extensions import Extensions
+from bot.services.reach import Reachability
 from bot.services.sla import SlaPolicy
 from bot.services.sweep import Sweep
-from bot.settings import Settings
+from bot.settings import LimitsSettings, Settings
 from bot.storage.uow import Database
+from bot.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +62,10 @@ log = logging.getLogger(__name__)
 # to bunch requests up on their way and still stay under Telegram's 30/s; it sustains 20/s.
 OVERALL_MAX_RATE = 4
 OVERALL_PERIOD = 0.2
+# Updates handled at once (one per person at a time). A handler holds its slot while its reply
+# waits for the pace above, so with 32 slots a burst of 200 owners left taps waiting ~13 s for
+# a slot and some expired (bench/burst.py); waiting handlers cost next to nothing.
+CONCURRENT_UPDATES = 1024
 DEFAULT_CALENDAR = Path("config/calendar.toml")
 
 TApp = Application[Any, Any, Any, Any, Any, Any]
@@ -85,7 +97,8 @@ class Runtime:
     app: TApp
     sender: OutboxSender
     poller: DurablePoller
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    inbox: Inbox
+    watchdog: Watchdog
     sweep: Sweep | None = None
     webhook: WebhookReceiver | None = None
 
@@ -98,9 +111,10 @@ class Runtime:
         await self.app.start()
         if self.sweep is not None:
             warn_unconfirmed_years(self.sweep.policy.calendar, self.clock.now())
-            start_sweeps(self.app, self.sweep.run, self.clock, self.settings.sla.check_interval)
-        await self.poller.replay()
-        self.tasks.append(asyncio.create_task(self.sender.run(), name="outbox"))
+            self._start_sweeps()
+            self.watchdog.probe("scheduler", self._sweeping, self._revive_scheduler)
+        await self.inbox.replay()
+        self.watchdog.supervise("sender", self.sender.run)
         if webhook is not None:
             await set_commands(self.app)
             await webhook.start()
@@ -108,18 +122,31 @@ class Runtime:
         elif poll:
             await forget_webhook(self.app)
             await set_commands(self.app)
-            self.tasks.append(asyncio.create_task(self.poller.run(), name="poller"))
+            self.watchdog.supervise("poller", self.poller.run)
+        self.watchdog.start()
+
+    def _start_sweeps(self) -> None:
+        assert self.sweep is not None
+        start_sweeps(self.app, self.sweep.run, self.clock, self.settings.sla.check_interval)
+
+    def _sweeping(self) -> bool:
+        jobs = self.app.job_queue
+        return jobs is None or bool(jobs.scheduler.running and jobs.get_jobs_by_name(SWEEP_JOB))
+
+    async def _revive_scheduler(self) -> None:
+        jobs = self.app.job_queue
+        assert jobs is not None
+        if not jobs.scheduler.running:
+            await jobs.start()
+        if not jobs.get_jobs_by_name(SWEEP_JOB):
+            self._start_sweeps()
 
     async def close(self) -> None:
         if self.webhook is not None:
             await self.webhook.stop()
         self.poller.stop()
         await self.sender.stop()
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await self.watchdog.stop()
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
@@ -145,7 +172,8 @@ async def build(
             sender.wake()
 
     policy = sla_policy(settings, calendar)
-    desk = Desk(db, clock, catalog, policy, wake)
+    desk = Desk(db, clock, catalog, policy, wake, settings.limits.max_open_requests)
+    dead = DeadLetters(desk)
     secret = token or (settings.token.get_secret_value() if settings.token else None)
     if not secret:
         raise ValueError("ONCALL_TOKEN is not set")
@@ -155,11 +183,13 @@ async def build(
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .rate_limiter(
-            AIORateLimiter(
+            MessageRateLimiter(
                 overall_max_rate=OVERALL_MAX_RATE, overall_time_period=OVERALL_PERIOD, max_retries=0
             )
         )
-        .concurrent_updates(OrderedUpdateProcessor(db, clock))
+        .concurrent_updates(
+            OrderedUpdateProcessor(db, clock, dead, max_concurrent_updates=CONCURRENT_UPDATES)
+        )
         .persistence(DraftPersistence(desk.intake_steps))
         .updater(None)
     )
@@ -179,7 +209,10 @@ async def build(
     senders.append(sender)
     deps = Deps(desk, catalog, settings.tz, settings.default_language)
     digests = DigestService(db, clock, policy)
-    register(app, deps, Supervision(deps, digests, Extensions(desk, policy)))
+    register(app, deps, Supervision(deps, digests, Extensions(desk, policy)), settings.limits)
+    inbox = Inbox(app, db, clock, dead)
+    # Runs next to common.on_error (which answers the person): the update becomes a dead letter.
+    app.add_error_handler(inbox.on_handler_error)
     return Runtime(
         settings,
         db,
@@ -187,7 +220,9 @@ async def build(
         desk,
         app,
         sender,
-        DurablePoller(app, db, clock),
+        DurablePoller(app, db, inbox),
+        inbox,
+        Watchdog(db, clock),
         sweep=Sweep(desk, policy, digests),
     )
 
@@ -211,7 +246,12 @@ KNOWN_COMMANDS = (
 )
 
 
-def register(app: TApp, deps: Deps, supervision: Supervision | None = None) -> None:
+def register(
+    app: TApp,
+    deps: Deps,
+    supervision: Supervision | None = None,
+    limits: LimitsSettings | None = None,
+) -> None:
     """Adds every handler, in the groups that decide who sees an update first."""
     common, onboarding, intake, dispatch = (
         Common(deps),
@@ -221,6 +261,13 @@ def register(app: TApp, deps: Deps, supervision: Supervision | None = None) -> N
     )
     oversight = Oversight(deps)
     private = filters.ChatType.PRIVATE
+    # Group -20: whoever writes can be reached again (never stops the update).
+    app.add_handler(Presence(Reachability(deps.desk)).handler(), PRESENCE_GROUP)
+    # Group -10: private chats only, flood control, edited messages; stops what it answers.
+    limits = limits or LimitsSettings()
+    flood = FloodGuard(limits.flood_updates, limits.flood_window, limits.flood_mute)
+    gate = Gate(deps, ChatNotices(deps.desk.db, deps.desk.clock), flood)
+    app.add_handler(gate.handler(), GATE_GROUP)
     # Group 0: the form, commands and buttons.
     app.add_handler(intake.handler())
     app.add_handler(CommandHandler("start", onboarding.on_start, filters=private))
@@ -301,9 +348,7 @@ async def serve(
     runtime = await build(settings)
     try:
         receiver = (
-            WebhookReceiver(
-                runtime.app, runtime.db, runtime.clock, webhook.url, webhook.listen, webhook.port
-            )
+            WebhookReceiver(runtime.app, runtime.inbox, webhook.url, webhook.listen, webhook.port)
             if webhook
             else None
         )

@@ -1,40 +1,59 @@
-"""The command line: run | demo | import | digest | export | backup."""
+"""The command line: run | demo | import | digest | export | backup | check."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
 
+from bot import logsafe
 from bot.settings import Settings, SettingsError, load_settings
+
+EXIT_BAD_TOKEN = 3
 
 
 def _logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    # Every line goes through logsafe's redaction (the token, phone numbers), tracebacks too.
+    logsafe.install(
+        logging.DEBUG if verbose else logging.INFO,
+        "%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # httpx logs every request (its URL holds the token, redacted) at INFO: only with -v.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # aiosqlite logs every statement with its parameters (people's data), twice: never wanted.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
     # A 429 is handled (and logged once) by the outbox sender; the limiter's own traceback
     # for it would only alarm the operator.
     logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from telegram.error import InvalidToken
+
     from bot.bootstrap import WebhookOptions, serve
+    from bot.i18n import translator
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     webhook = WebhookOptions(args.webhook_url, args.listen, args.port) if args.webhook_url else None
-    await serve(settings, stop, webhook)
+    try:
+        await serve(settings, stop, webhook)
+    except InvalidToken:
+        # python-telegram-bot's message quotes the token: say what happened, and nothing else.
+        _ = translator(settings.default_language)
+        print(
+            "oncall-bot: " + _("Telegram rejected the token (ONCALL_TOKEN); check it"),
+            file=sys.stderr,
+        )
+        return EXIT_BAD_TOKEN
     return 0
 
 
@@ -71,26 +90,60 @@ async def _backup(settings: Settings, target: Path) -> int:
     return 0
 
 
-async def _export(settings: Settings, target: Path) -> int:
-    """Writes every request to an .xlsx file, in the default language."""
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    """Writes the requests (submitted --from … --to, local days) to .xlsx or CSV, mode 0600."""
+    from datetime import date, datetime, time, timedelta
+
     from bot.channels import spreadsheet
     from bot.domain.catalog import load_catalog
+    from bot.storage.files import write_private
     from bot.storage.uow import Database
 
+    target: Path = args.path
+    try:
+        first = date.fromisoformat(args.from_date) if args.from_date else None
+        last = date.fromisoformat(args.to_date) if args.to_date else None
+    except ValueError as exc:
+        print(f"oncall-bot: bad --from/--to: {exc} (expected YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    if first and last and last < first:
+        print("oncall-bot: --to is before --from", file=sys.stderr)
+        return 2
+    fmt = args.format or ("csv" if target.suffix.lower() == ".csv" else "xlsx")
     if target.exists():
         print(f"{target} already exists; choose a new file", file=sys.stderr)
         return 2
+    # Local days in ONCALL_TIMEZONE: --to D includes all of D.
+    since = datetime.combine(first, time(), settings.tz) if first else None
+    until = datetime.combine(last + timedelta(days=1), time(), settings.tz) if last else None
     db = await Database.open(settings.db)
     try:
-        async with db.tx() as tx:
-            rows = await tx.export_rows()
+        async with db.read() as tx:
+            rows = await tx.export_rows(since, until)
     finally:
         await db.close()
-    data = spreadsheet.workbook(rows, load_catalog(), settings.default_language, settings.tz)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    write = spreadsheet.csv_bytes if fmt == "csv" else spreadsheet.workbook
+    data = write(rows, load_catalog(), settings.default_language, settings.tz)
+    try:
+        write_private(target, data)
+    except FileExistsError:
+        print(f"{target} already exists; choose a new file", file=sys.stderr)
+        return 2
     print(f"{len(rows)} requests written to {target}")
     return 0
+
+
+async def _check(settings: Settings) -> int:
+    """Prints the database's health; non-zero when something needs the operator."""
+    from datetime import UTC, datetime
+
+    from bot.check import run_check
+
+    code, text = await run_check(
+        settings.db, datetime.now(UTC), settings.tz, settings.default_language
+    )
+    print(text)
+    return code
 
 
 async def _digest(settings: Settings, day: str | None) -> int:
@@ -142,21 +195,34 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     digest = sub.add_parser("digest", help="print the supervisors' digest")
     digest.add_argument("--date", help="YYYY-MM-DD (default: today)")
-    export = sub.add_parser("export", help="every request as an .xlsx spreadsheet")
+    export = sub.add_parser("export", help="the requests as an .xlsx spreadsheet or CSV")
     export.add_argument("path", type=Path)
+    export.add_argument("--from", dest="from_date", help="first day submitted, YYYY-MM-DD")
+    export.add_argument("--to", dest="to_date", help="last day submitted, YYYY-MM-DD")
+    export.add_argument(
+        "--format", choices=["xlsx", "csv"], help="default: from PATH's suffix, else xlsx"
+    )
     backup = sub.add_parser("backup", help="consistent online copy of the database")
     backup.add_argument("path", type=Path)
+    sub.add_parser(
+        "check",
+        help="integrity, schema, outbox backlog, undeliverable messages, unreachable people",
+    )
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     _logging(args.verbose)
+    # Known before the settings are read, in case reading them fails loudly.
+    logsafe.protect(os.environ.get("ONCALL_TOKEN"))
     try:
         settings = load_settings(args.config)
     except SettingsError as exc:
         print(f"oncall-bot: {exc}", file=sys.stderr)
         return 2
+    if settings.token is not None:
+        logsafe.protect(settings.token.get_secret_value())
     try:
         if args.command == "run":
             if settings.token is None:
@@ -172,7 +238,9 @@ def main(argv: list[str] | None = None) -> int:
 
             return asyncio.run(run_demo(settings, args.lang, args.keep))
         if args.command == "export":
-            return asyncio.run(_export(settings, args.path))
+            return asyncio.run(_export(settings, args))
+        if args.command == "check":
+            return asyncio.run(_check(settings))
         if args.command == "digest":
             return asyncio.run(_digest(settings, args.date))
     except KeyboardInterrupt:

@@ -60,6 +60,18 @@ class DigestSettings(BaseModel):
         return value
 
 
+class LimitsSettings(BaseModel):
+    """Abuse and fairness limits (ONCALL_LIMITS__*)."""
+
+    # More than flood_updates updates from one person within flood_window: one warning, and
+    # whatever they send in the next flood_mute is ignored.
+    flood_updates: int = Field(default=20, ge=1)
+    flood_window: Duration = timedelta(seconds=10)
+    flood_mute: Duration = timedelta(seconds=60)
+    # How many open requests one person may have at once (/new refuses more).
+    max_open_requests: int = Field(default=20, ge=1)
+
+
 class Settings(BaseSettings):
     """Everything an operator can set; see config/settings.example.toml."""
 
@@ -76,6 +88,7 @@ class Settings(BaseSettings):
     default_language: Literal["zh", "en"] = "zh"
     sla: SlaSettings = SlaSettings()
     digest: DigestSettings = DigestSettings()
+    limits: LimitsSettings = LimitsSettings()
 
     @field_validator("timezone")
     @classmethod

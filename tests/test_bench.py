@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,3 +26,23 @@ def test_benchmark_runs(script: str, args: list[str]) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "ratio" in done.stdout
+
+
+def test_burst_answers_every_tap_within_the_limits() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "burst.py"), "--owners", "10", "--per-commissioner", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    taps = re.search(r"taps: (\d+), answered (\d+)", out)
+    assert taps is not None, out
+    assert int(taps.group(1)) == int(taps.group(2)) == 40, out  # 4 taps by each of 10 owners
+    assert re.search(r"expiry or never: 0$", out, re.M), out
+    assert "429 answers: 0; other errors: 0" in out, out
+    most = re.search(r"most messages in any one second: (\d+)", out)
+    assert most is not None and int(most.group(1)) <= 30, out
+    assert "ratio" in out

@@ -1,7 +1,12 @@
-"""The supervisors' export: every request as an .xlsx workbook (openpyxl)."""
+"""The requests export, as an .xlsx workbook (openpyxl) or CSV: /export and `oncall-bot export`.
+
+Every text cell is written as text and neutralised against formula injection (`neutralise`).
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Sequence
 from datetime import datetime
 from io import BytesIO
@@ -9,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from bot.channels.telegram import keyboards, texts
@@ -42,25 +48,86 @@ COLUMNS = (
 )
 
 
-def workbook(rows: Sequence[dict[str, Any]], catalog: Catalog, lang: str, tz: ZoneInfo) -> bytes:
-    """The requests as one sheet, headers and values in the reader's language."""
+# OWASP's CSV-injection rule: a cell beginning with one of these is taken for a formula by
+# Excel, LibreOffice or Google Sheets (also when the file is .xlsx and the text is pasted
+# or re-saved as CSV); a leading apostrophe makes it plain text. The full-width forms are
+# included because Chinese input methods produce them and some spreadsheets fold them.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+CSV_TIME = "%Y-%m-%d %H:%M"
+
+Cell = str | int | float | datetime | None
+
+
+def neutralise(text: str) -> str:
+    """The text as a spreadsheet must show it: never a formula, never a control character."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def table(
+    rows: Sequence[dict[str, Any]], catalog: Catalog, lang: str, tz: ZoneInfo
+) -> tuple[list[str], list[list[Cell]]]:
+    """The header and the rows of every export (xlsx and CSV alike), in the reader's language."""
     _ = translator(lang)
+    header = [_(label) if key != "id" else label for key, label in COLUMNS]
+    body = [
+        [_value(key, row.get(key), catalog, lang, tz) for key, _label in COLUMNS] for row in rows
+    ]
+    return header, body
+
+
+def workbook(rows: Sequence[dict[str, Any]], catalog: Catalog, lang: str, tz: ZoneInfo) -> bytes:
+    """The requests as one .xlsx sheet; every text cell is a string cell, never a formula."""
+    _ = translator(lang)
+    header, body = table(rows, catalog, lang, tz)
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = _("Requests")
-    sheet.append([_(label) if key != "id" else label for key, label in COLUMNS])
+    lines: list[list[Cell]] = [list(header), *body]
+    for line, values in enumerate(lines, start=1):
+        for column, value in enumerate(values, start=1):
+            _put(sheet.cell(row=line, column=column), value)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_value(key, row.get(key), catalog, lang, tz) for key, _label in COLUMNS])
     sheet.freeze_panes = "A2"
     buf = BytesIO()
     book.save(buf)
     return buf.getvalue()
 
 
-def _value(key: str, value: Any, catalog: Catalog, lang: str, tz: ZoneInfo) -> Any:
+def _put(cell: Any, value: Cell) -> None:
+    if isinstance(value, str):
+        # openpyxl would type "=…" as a formula and "#N/A" as an error: text is set as text.
+        cell.value = neutralise(value)
+        cell.data_type = "s"
+        cell.number_format = "@"
+    else:
+        cell.value = value
+
+
+def csv_bytes(rows: Sequence[dict[str, Any]], catalog: Catalog, lang: str, tz: ZoneInfo) -> bytes:
+    """The same table as CSV: UTF-8 with a BOM (so Excel reads the Chinese), every field quoted."""
+    header, body = table(rows, catalog, lang, tz)
+    buf = io.StringIO()
+    writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    lines: list[list[Cell]] = [list(header), *body]
+    for values in lines:
+        writer.writerow([_csv_field(value) for value in values])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def _csv_field(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime(CSV_TIME)
+    if isinstance(value, str):
+        return neutralise(value)
+    return str(value)
+
+
+def _value(key: str, value: Any, catalog: Catalog, lang: str, tz: ZoneInfo) -> Cell:
     if value is None:
         return None
     if key.endswith("_at"):
@@ -73,7 +140,9 @@ def _value(key: str, value: Any, catalog: Catalog, lang: str, tz: ZoneInfo) -> A
         return texts.status_label(RequestStatus(value), lang)
     if key == "outcome":
         return keyboards.outcome_label(Outcome(value), lang)
-    return value
+    if isinstance(value, str | int | float):
+        return value
+    return str(value)
 
 
 def filename(now: datetime, tz: ZoneInfo) -> str:

@@ -326,6 +326,15 @@ class OverdueLine(Frozen):
     days_late: int
 
 
+class UnreachableLine(Frozen):
+    """Someone who blocked the bot (or whose chat is gone), for the digest."""
+
+    name: str
+    phone: str
+    roles: tuple[str, ...]
+    since: date  # local date they were marked
+
+
 class Digest(Frozen):
     """Everything the supervisors' daily digest shows, language-neutral (rendered at send time)."""
 
@@ -340,6 +349,8 @@ class Digest(Frozen):
     overdue: tuple[OverdueLine, ...]
     # Calendar warnings (WorkCalendar.schedule_warning) by language: {"zh": (...), "en": (...)}.
     warnings: dict[str, tuple[str, ...]] = {}
+    # People the bot cannot reach in the chat (issue 7), longest first.
+    unreachable: tuple[UnreachableLine, ...] = ()
 
 
 def calendar_years(today: date) -> list[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 
@@ -11,6 +12,40 @@ from pydantic import BaseModel, ConfigDict, Field
 def text_length(text: str) -> int:
     """Length as Telegram counts it (UTF-16 code units: an emoji counts two)."""
     return len(text.encode("utf-16-le")) // 2
+
+
+# Characters that show nothing on their own: formatting (Cf: zero-width spaces and joiners,
+# direction marks, the soft hyphen, U+FEFF), controls, separators, unassigned and private-use
+# code points, combining marks without a base, and the "filler" letters that render blank.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
+
+
+def visible_length(text: str) -> int:
+    """How many characters of `text` a reader can see: what minimum lengths count.
+
+    A text made only of zero-width or other invisible characters has visible length 0, however
+    long it is (maximum lengths still count every character, see `text_length`).
+    """
+    return sum(
+        1
+        for ch in text
+        if ch not in _BLANK_LETTERS and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
+    )
+
+
+class LengthProblem(StrEnum):
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+
+
+def length_problem(text: str, minimum: int, maximum: int) -> LengthProblem | None:
+    """Whether `text` is too short (visible characters) or too long (as Telegram counts)."""
+    if visible_length(text) < minimum:
+        return LengthProblem.TOO_SHORT
+    if text_length(text) > maximum:
+        return LengthProblem.TOO_LONG
+    return None
 
 
 class Role(StrEnum):
@@ -105,6 +140,8 @@ class Person(Frozen):
     teams: frozenset[str] = frozenset()
     active: bool = True
     away: bool = False
+    # Blocked the bot or their chat is gone (a permanent send failure), until they next write.
+    unreachable: bool = False
 
     def has(self, role: Role) -> bool:
         return self.active and role in self.roles

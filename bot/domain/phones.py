@@ -9,3 +9,11 @@ def normalise_phone(raw: str) -> str:
     if len(digits) == 13 and digits.startswith("86"):
         digits = digits[2:]
     return digits
+
+
+def mask_phone(raw: str) -> str:
+    """A phone as reports may show it: 13812345678 → 138****5678 (short numbers: ****)."""
+    digits = normalise_phone(raw)
+    if len(digits) < 8:
+        return "****"
+    return f"{digits[:3]}****{digits[-4:]}"

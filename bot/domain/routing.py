@@ -15,8 +15,14 @@ class Tier(StrEnum):
 
 
 def reachable(person: Person) -> bool:
-    """Someone a dispatch can go to now: active, not away, and bound to Telegram."""
-    return person.active and not person.away and person.telegram_id is not None
+    """Someone a dispatch can go to now: active, not away, bound to Telegram, and not known to
+    have blocked the bot (an unreachable commissioner is passed over as if away)."""
+    return (
+        person.active
+        and not person.away
+        and not person.unreachable
+        and person.telegram_id is not None
+    )
 
 
 def team_members(people: Sequence[Person], team: str, exclude: frozenset[int]) -> list[Person]:
@@ -28,7 +34,9 @@ def team_members(people: Sequence[Person], team: str, exclude: frozenset[int]) -
 
 
 def supervisors(people: Sequence[Person]) -> list[Person]:
-    return [p for p in people if p.has(Role.SUPERVISOR) and p.telegram_id is not None]
+    """The supervisors on Telegram; those known to be unreachable only if nobody else is."""
+    bound = [p for p in people if p.has(Role.SUPERVISOR) and p.telegram_id is not None]
+    return [p for p in bound if not p.unreachable] or bound
 
 
 def route(

@@ -8,13 +8,14 @@ from telegram import ForceReply, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop
 
-from bot.channels.telegram import keyboards, texts
+from bot.channels.telegram import keyboards, texts, texts_reach
 from bot.channels.telegram.callback_data import Callback, decode
-from bot.domain.models import Outcome, Role
+from bot.domain.models import LengthProblem, Outcome, Role
 from bot.handlers.common import Context, HandlerBase, answer_refusal
 from bot.services.errors import Refusal, Refused
 
 TICKET = re.compile(r"#(\d{1,12})\b")
+TOO_LONG = LengthProblem.TOO_LONG.value
 
 
 class Dispatch(HandlerBase):
@@ -169,10 +170,13 @@ class Dispatch(HandlerBase):
                     request_id, user.id, Outcome(data["outcome"]), message.text, update.update_id
                 )
             else:
-                await self.desk.note(request_id, user.id, message.text, update.update_id)
-                await self.reply(update, texts.noted(lang, request_id))
+                owner = await self.desk.note(request_id, user.id, message.text, update.update_id)
+                await self.reply(update, texts_reach.noted(lang, request_id, owner))
         except Refused as refused:
-            if refused.reason == Refusal.BAD_INPUT:
+            if refused.reason == Refusal.BAD_INPUT and refused.details.get("problem") == TOO_LONG:
+                length, limit = refused.details.get("length"), refused.details.get("max")
+                await self.reply(update, texts.too_long(lang, int(length or 0), int(limit or 0)))
+            elif refused.reason == Refusal.BAD_INPUT:
                 await self.reply(update, texts.too_short(lang))
             else:
                 await self.desk.drop_draft(user.id, flow)
@@ -213,7 +217,8 @@ class Dispatch(HandlerBase):
         except Refused as refused:
             await answer_refusal(update, refused, lang)
             raise ApplicationHandlerStop from None
-        await self.reply(update, texts.relayed(lang, len(recipients)))
+        # "Passed on" only for whom it will reach; anyone who blocked the bot is named, to call.
+        await self.reply(update, texts_reach.relayed(lang, recipients))
         raise ApplicationHandlerStop
 
     async def on_my(self, update: Update, context: Context) -> None:

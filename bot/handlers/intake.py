@@ -133,6 +133,12 @@ class Intake(HandlerBase):
         if not enterprises:
             await answer_refusal(update, Refused(Refusal.NO_ENTERPRISE), lang)
             return END
+        try:
+            await self.desk.check_can_file(user.id)
+        except Refused as refused:
+            await self.desk.drop_draft(user.id)
+            await answer_refusal(update, refused, lang)
+            return END
         first = ENTERPRISE if len(enterprises) > 1 else CATEGORY
         draft = await self._save(
             update, Draft(user_id=user.id, step=first), first, enterprise_id=enterprises[0].id
@@ -287,7 +293,9 @@ class Intake(HandlerBase):
             if refused.reason == Refusal.NOT_FOUND:
                 return await self._lost(update, lang)
             await answer_refusal(update, refused, lang)
-            return CONFIRM if refused.reason == Refusal.BAD_INPUT else END
+            # Too many open requests: the draft stays, to submit once one of them is closed.
+            keep = refused.reason in (Refusal.BAD_INPUT, Refusal.TOO_MANY_OPEN)
+            return CONFIRM if keep else END
         await self.answer(update, f"#{submitted.request.id} ✔")
         await self.edit(update, None)
         return END

@@ -91,7 +91,9 @@ class Supervision(HandlerBase):
             if refused.reason == Refusal.BAD_INPUT:
                 await self.reply(
                     update,
-                    texts_sla.extension_refusal(refused.details.get("field"), lang, request_id),
+                    texts_sla.extension_refusal(
+                        refused.details.get("field"), lang, request_id, refused.details
+                    ),
                 )
             else:
                 await answer_refusal(update, refused, lang)

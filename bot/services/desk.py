@@ -15,6 +15,7 @@ from bot.domain.models import (
     Draft,
     Enterprise,
     Event,
+    LengthProblem,
     Message,
     Outcome,
     Person,
@@ -22,7 +23,9 @@ from bot.domain.models import (
     RequestStatus,
     Role,
     Urgency,
+    length_problem,
     text_length,
+    visible_length,
 )
 from bot.domain.phones import normalise_phone
 from bot.domain.routing import Tier, route
@@ -36,6 +39,8 @@ DESCRIPTION_MIN = 5
 DESCRIPTION_MAX = 2000
 MAX_ATTACHMENTS = 10
 NOTE_MAX = 2000
+REASON_MIN = 2  # a decline reason, a resolution summary
+MAX_OPEN_REQUESTS = 20  # per owner; ONCALL_LIMITS__MAX_OPEN_REQUESTS
 INTAKE = "intake"
 PENDING_FLOWS = ("decline", "resolve", "note")
 
@@ -81,12 +86,14 @@ class Desk:
         catalog: Catalog,
         deadlines: DeadlinePolicy,
         wakeup: Wakeup | None = None,
+        max_open_requests: int = MAX_OPEN_REQUESTS,
     ) -> None:
         self.db = db
         self.clock = clock
         self.catalog = catalog
         self.deadlines = deadlines
         self._wakeup = wakeup or (lambda: None)
+        self.max_open_requests = max_open_requests
 
     # ---- building blocks shared by every use case (here, sweep, extensions) ---------------
 
@@ -165,11 +172,11 @@ class Desk:
     # ---- reads ----------------------------------------------------------------------------
 
     async def whoami(self, telegram_id: int) -> Person | None:
-        async with self.db.tx() as tx:
+        async with self.db.read() as tx:
             return await tx.person_by_telegram(telegram_id)
 
     async def view(self, request_id: int) -> RequestView | None:
-        async with self.db.tx() as tx:
+        async with self.db.read() as tx:
             return await self._view(tx, request_id)
 
     async def _view(self, tx: Tx, request_id: int) -> RequestView | None:
@@ -185,25 +192,25 @@ class Desk:
 
     async def events(self, request_id: int) -> list[Event]:
         """The audit log of one request, oldest first."""
-        async with self.db.tx() as tx:
+        async with self.db.read() as tx:
             return await tx.events(request_id)
 
     async def owner_requests(self, telegram_id: int) -> list[Request]:
-        async with self.db.tx() as tx:
+        async with self.db.read() as tx:
             person = await self.person_of(tx, telegram_id)
             statuses = [*OPEN_STATUSES, RequestStatus.RESOLVED]
             return await tx.requests_where("owner_id", person.id, statuses)
 
     async def commissioner_requests(self, telegram_id: int) -> tuple[list[Request], list[Request]]:
         """(held and open, offered and waiting for a tap)."""
-        async with self.db.tx() as tx:
+        async with self.db.read() as tx:
             person = await self.person_of(tx, telegram_id)
             held = await tx.requests_where("holder_id", person.id, WORKING)
             waiting = await tx.requests_offered_to(person.id, CLAIMABLE)
             return held, waiting
 
     async def enterprises_of(self, telegram_id: int) -> list[Enterprise]:
-        async with self.db.tx() as tx:
+        async with self.db.read() as tx:
             person = await self.person_of(tx, telegram_id)
             return await tx.enterprises_of_contact(person.phone)
 
@@ -243,7 +250,7 @@ class Desk:
     # ---- intake (the draft is saved at every step) -----------------------------------------
 
     async def draft(self, telegram_id: int) -> Draft | None:
-        async with self.db.tx() as tx:
+        async with self.db.read() as tx:
             found = await tx.draft(telegram_id, INTAKE)
         return Draft(user_id=telegram_id, step=found[0], **found[1]) if found else None
 
@@ -260,16 +267,22 @@ class Desk:
 
     async def intake_steps(self) -> dict[int, str]:
         """Every owner's current intake step, for the conversation handler after a restart."""
-        async with self.db.tx() as tx:
+        async with self.db.read() as tx:
             return dict(await tx.drafts(INTAKE))
 
     @staticmethod
     def check_description(text: str) -> str:
-        text = text.strip()
-        length = text_length(text)
-        if not DESCRIPTION_MIN <= length <= DESCRIPTION_MAX:
-            raise Refused(Refusal.BAD_INPUT, field="description", length=length)
-        return text
+        return check_text(text, "description", DESCRIPTION_MIN, DESCRIPTION_MAX)
+
+    async def check_can_file(self, telegram_id: int) -> None:
+        """Refuses (TOO_MANY_OPEN) an owner who already has the most open requests allowed."""
+        async with self.db.read() as tx:
+            await self._check_open_limit(tx, await self.person_of(tx, telegram_id))
+
+    async def _check_open_limit(self, tx: Tx, owner: Person) -> None:
+        count = len(await tx.requests_where("owner_id", owner.id, OPEN_STATUSES))
+        if count >= self.max_open_requests:
+            raise Refused(Refusal.TOO_MANY_OPEN, open=count, limit=self.max_open_requests)
 
     async def submit(self, telegram_id: int, update_id: int | None = None) -> Submitted:
         """Turns the owner's finished draft into request #N and dispatches it."""
@@ -282,6 +295,8 @@ class Desk:
             draft = Draft(user_id=telegram_id, step=found[0], **found[1])
             if draft.category is None or draft.description is None or draft.urgency is None:
                 raise Refused(Refusal.BAD_INPUT, field="draft")
+            # Checked again here: other requests may have been filed since /new.
+            await self._check_open_limit(tx, owner)
             enterprises = await tx.enterprises_of_contact(owner.phone)
             enterprise = next(
                 (e for e in enterprises if e.id == draft.enterprise_id),
@@ -450,9 +465,7 @@ class Desk:
         self, request_id: int, telegram_id: int, reason: str, update_id: int | None = None
     ) -> tuple[Tier, list[Person]]:
         """The recipient gives it back with a reason; it goes on to the team, then supervisors."""
-        reason = reason.strip()
-        if not 2 <= text_length(reason) <= NOTE_MAX:
-            raise Refused(Refusal.BAD_INPUT, field="reason")
+        reason = check_text(reason, "reason", REASON_MIN, NOTE_MAX)
         async with self.unit(update_id) as tx:
             person = await self.person_of(tx, telegram_id)
             request = await self.request_of(tx, request_id)
@@ -495,9 +508,7 @@ class Desk:
         summary: str,
         update_id: int | None = None,
     ) -> Request:
-        summary = summary.strip()
-        if not 2 <= text_length(summary) <= NOTE_MAX:
-            raise Refused(Refusal.BAD_INPUT, field="summary")
+        summary = check_text(summary, "summary", REASON_MIN, NOTE_MAX)
         now = self.clock.now()
         async with self.unit(update_id) as tx:
             person = await self.person_of(tx, telegram_id)
@@ -533,11 +544,12 @@ class Desk:
 
     async def note(
         self, request_id: int, telegram_id: int, text: str, update_id: int | None = None
-    ) -> None:
-        """A progress note from the holder, kept in the log and passed to the owner."""
-        text = text.strip()
-        if not 1 <= text_length(text) <= NOTE_MAX:
-            raise Refused(Refusal.BAD_INPUT, field="note")
+    ) -> Person | None:
+        """A progress note from the holder, kept in the log and passed to the owner.
+
+        Returns the owner; one known to have blocked the bot is not sent it (see `unreachable`).
+        """
+        text = check_text(text, "note", 1, NOTE_MAX)
         async with self.unit(update_id) as tx:
             person = await self.person_of(tx, telegram_id)
             request = await self.request_of(tx, request_id)
@@ -546,7 +558,11 @@ class Desk:
             await self.record(tx, request_id, person, "noted", text=text)
             await tx.delete_draft(telegram_id, "note")
             owner = await tx.person(request.owner_id)
-            await self.notify(tx, [owner], "note", request, holder=person.name, text=text)
+            if owner is not None and not owner.unreachable:
+                await self.notify(
+                    tx, [owner], "note", request, holder=person.name, holder_id=person.id, text=text
+                )
+            return owner
 
     async def rate(
         self, request_id: int, telegram_id: int, stars: int, update_id: int | None = None
@@ -633,7 +649,7 @@ class Desk:
 
     async def export_rows(self, telegram_id: int | None) -> list[dict[str, Any]]:
         """Every request for the spreadsheet; over Telegram, for supervisors only."""
-        async with self.db.tx() as tx:
+        async with self.db.read() as tx:
             if telegram_id is not None:
                 person = await self.person_of(tx, telegram_id)
                 if not person.has(Role.SUPERVISOR):
@@ -655,7 +671,7 @@ class Desk:
 
     async def expected(self, telegram_id: int) -> tuple[str, dict[str, Any]] | None:
         """The input this person was last asked for (decline reason, resolve summary, note)."""
-        async with self.db.tx() as tx:
+        async with self.db.read() as tx:
             for flow in PENDING_FLOWS:
                 found = await tx.draft(telegram_id, flow)
                 if found:
@@ -663,7 +679,7 @@ class Desk:
         return None
 
     async def authorise_holder(self, request_id: int, telegram_id: int) -> Request:
-        async with self.db.tx() as tx:
+        async with self.db.read() as tx:
             person = await self.person_of(tx, telegram_id)
             request = await self.request_of(tx, request_id)
             if request.holder_id != person.id:
@@ -673,7 +689,7 @@ class Desk:
             return request
 
     async def authorise_offered(self, request_id: int, telegram_id: int) -> Request:
-        async with self.db.tx() as tx:
+        async with self.db.read() as tx:
             person = await self.person_of(tx, telegram_id)
             request = await self.request_of(tx, request_id)
             if request.status not in CLAIMABLE:
@@ -715,6 +731,8 @@ class Desk:
             recipients = [p for p in await self.people_of(tx, targets) if p.id != person.id]
             if not recipients:
                 raise Refused(Refusal.NOT_CLAIMABLE, request_id=request_id)
+            # Someone known to have blocked the bot would not get it: it is not queued for
+            # them, and the sender is told so (the caller sees `unreachable` on the person).
             await self.record(
                 tx,
                 request_id,
@@ -723,13 +741,15 @@ class Desk:
                 text=(text or "")[:NOTE_MAX],
                 file=file_kind,
                 to=",".join(str(p.id) for p in recipients),
+                unreachable=",".join(str(p.id) for p in recipients if p.unreachable) or None,
             )
             await self.notify(
                 tx,
-                recipients,
+                [p for p in recipients if not p.unreachable],
                 "relay",
                 request,
                 sender=person.name,
+                sender_id=person.id,
                 text=text,
                 file_id=file_id,
                 file_kind=file_kind,
@@ -737,9 +757,29 @@ class Desk:
             return recipients
 
     async def request_for_message(self, chat_id: int, message_id: int) -> int | None:
-        async with self.db.tx() as tx:
+        async with self.db.read() as tx:
             return await tx.request_of_message(chat_id, message_id)
 
 
 def _text(when: datetime) -> str:
     return to_text(when)
+
+
+def check_text(text: str, field: str, minimum: int, maximum: int) -> str:
+    """The text stripped, or Refused(BAD_INPUT) saying whether it is too short or too long.
+
+    Invisible characters (zero-width spaces and the like) do not count toward `minimum`.
+    """
+    text = text.strip()
+    problem = length_problem(text, minimum, maximum)
+    if problem is not None:
+        short = problem == LengthProblem.TOO_SHORT
+        raise Refused(
+            Refusal.BAD_INPUT,
+            field=field,
+            problem=problem.value,
+            length=visible_length(text) if short else text_length(text),
+            min=minimum,
+            max=maximum,
+        )
+    return text

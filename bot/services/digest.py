@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.domain import kpis
-from bot.domain.kpis import Digest, OverdueLine
+from bot.domain.kpis import Digest, OverdueLine, UnreachableLine
 from bot.services.ports import Clock, UnitOfWork
 from bot.services.sla import SlaPolicy
 
@@ -34,7 +34,7 @@ class DigestService:
     async def for_date(self, report_date: date | None = None) -> Digest:
         """The digest of `report_date` (default today), as of now."""
         now = self.clock.now()
-        async with self.db.tx() as tx:
+        async with self.db.read() as tx:
             return await self.build(tx, report_date or self.today(now), now)
 
     async def build(self, tx: Tx, report_date: date, now: datetime) -> Digest:
@@ -63,6 +63,7 @@ class DigestService:
             month_rates=kpis.rates(lines.values(), month, self.policy.accept_remind_after),
             overdue=tuple(overdue),
             warnings=warnings if years else {},
+            unreachable=tuple(await self._unreachable(tx)),
         )
 
     async def month_so_far(self) -> tuple[kpis.Period, kpis.Counts, kpis.Rates]:
@@ -71,7 +72,7 @@ class DigestService:
         month = kpis.month_to_date(self.today(now), self.policy.tz)
         # Periods are half-open; what happened at this very instant belongs to "so far".
         period = kpis.Period(month.start, now + timedelta(microseconds=1))
-        async with self.db.tx() as tx:
+        async with self.db.read() as tx:
             lines = kpis.timelines(await tx.report_events(month.start))
         return (
             period,
@@ -82,9 +83,21 @@ class DigestService:
     async def overdue_now(self) -> list[OverdueLine]:
         """Requests being worked on past their deadline right now, most late first."""
         now = self.clock.now()
-        async with self.db.tx() as tx:
+        async with self.db.read() as tx:
             lines = kpis.timelines(await tx.report_events(now))
             return await self._named(tx, kpis.overdue_at(lines.values(), now))
+
+    async def _unreachable(self, tx: Tx) -> list[UnreachableLine]:
+        """Who cannot be reached in the chat now (issue 7), longest first."""
+        return [
+            UnreachableLine(
+                name=person.name,
+                phone=person.phone,
+                roles=tuple(sorted(r.value for r in person.roles)),
+                since=self.policy.local(since).date(),
+            )
+            for person, since in await tx.unreachable_people()
+        ]
 
     async def _named(self, tx: Tx, items: list[kpis.Overdue]) -> list[OverdueLine]:
         out: list[OverdueLine] = []

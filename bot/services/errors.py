@@ -15,6 +15,7 @@ class Refusal(StrEnum):
     DUPLICATE = "duplicate"
     NO_ENTERPRISE = "no_enterprise"
     BAD_INPUT = "bad_input"
+    TOO_MANY_OPEN = "too_many_open"  # details: open, limit
 
 
 class Refused(Exception):

@@ -12,8 +12,8 @@ from datetime import datetime
 
 from bot.domain.clock import from_text, to_text
 from bot.domain.lifecycle import WORKING
-from bot.domain.models import Event, Person, Request, Role, text_length
-from bot.services.desk import NOTE_MAX, Desk
+from bot.domain.models import Event, Person, Request, Role
+from bot.services.desk import NOTE_MAX, Desk, check_text
 from bot.services.errors import Refusal, Refused
 from bot.services.sla import EXTENSION_APPROVED, EXTENSION_ASKED, EXTENSION_REFUSED, SlaPolicy
 
@@ -77,11 +77,9 @@ class Extensions:
     ) -> ExtensionAsked:
         """The holder asks, before the deadline, to move it `days` (working) days later."""
         desk = self.desk
-        reason = reason.strip()
         if not 1 <= days <= MAX_EXTENSION_DAYS:
             raise Refused(Refusal.BAD_INPUT, field="days", request_id=request_id)
-        if not REASON_MIN <= text_length(reason) <= NOTE_MAX:
-            raise Refused(Refusal.BAD_INPUT, field="reason", request_id=request_id)
+        reason = check_text(reason, "reason", REASON_MIN, NOTE_MAX)
         now = desk.clock.now()
         async with desk.unit(update_id) as tx:
             person = await desk.person_of(tx, telegram_id)

@@ -37,6 +37,7 @@ was there before, ``sync`` deactivates (never deletes) those the file no longer 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import difflib
 import io
@@ -548,8 +549,30 @@ class _Tally:
         setattr(self, change, getattr(self, change) + 1)
 
 
+IMPORT_CHUNK = 1000
+IMPORT_PAUSE = 0.02
+
+
 class _Rollback(Exception):
-    """Raised inside the transaction to undo it (a dry run, or errors found there)."""
+    """Raised inside a chunk's transaction to undo it (a dry run)."""
+
+
+def _imported(kind: RosterKind, path: Path, tally: _Tally, sync: bool, now: datetime) -> Event:
+    return Event(
+        request_id=None,
+        actor_id=None,
+        kind="roster_imported",
+        payload={
+            "kind": kind.value,
+            "file": path.name,
+            "created": tally.created,
+            "updated": tally.updated,
+            "unchanged": tally.unchanged,
+            "deactivated": tally.deactivated,
+            "sync": sync,
+        },
+        at=now,
+    )
 
 
 async def _commissioners_in_db(
@@ -588,39 +611,44 @@ def _person_change(
 
 
 async def _apply_people(
-    tx: Tx, kind: RosterKind, rows: Sequence[_PersonRow], sync: bool, tally: _Tally, now: datetime
+    tx: Tx,
+    kind: RosterKind,
+    rows: Sequence[_PersonRow],
+    tally: _Tally,
+    now: datetime,
 ) -> None:
     role = Role.COMMISSIONER if kind is RosterKind.COMMISSIONERS else Role.SUPERVISOR
     with_teams = kind is RosterKind.COMMISSIONERS
     for row in rows:
         before = await tx.person_by_phone(row.phone)
-        person_id = await tx.upsert_person(row.name, row.phone, role, row.telegram_id, now)
-        if with_teams:
-            await tx.set_teams(person_id, row.teams)
         teams = row.teams if with_teams else None
         tally.count(_person_change(before, role, row.name, row.telegram_id, teams))
-    if sync:
-        tally.deactivated = await tx.deactivate_role_except(role, [r.phone for r in rows])
+        person_id = await tx.upsert_person(row.name, row.phone, role, row.telegram_id, now)
+        if teams is not None:
+            await tx.set_teams(person_id, teams)
 
 
 async def _apply_enterprises(
     tx: Tx,
     rows: Sequence[_EnterpriseRow],
     commissioners: Mapping[str, int],
-    sync: bool,
     tally: _Tally,
     now: datetime,
+    contacts_seen: set[str],
 ) -> None:
+    # Read and written a chunk at a time, set-wise: a roster of 100,000 enterprises must not
+    # take minutes of round trips.
+    contacts = await tx.owner_states(r.contact_phone for r in rows if r.contact_phone)
+    befores = await tx.enterprises_by_codes(r.credit_code for r in rows)
+    wanted: list[Enterprise] = []
     for row in rows:
         contact_changed = False
-        if row.contact_phone:
-            contact = await tx.person_by_phone(row.contact_phone)
-            await tx.upsert_person(row.contact_name, row.contact_phone, Role.OWNER, None, now)
-            contact_changed = (
-                _person_change(contact, Role.OWNER, row.contact_name, None, None) != "unchanged"
-            )
-        before = await tx.enterprise_by_code(row.credit_code)
-        wanted = Enterprise(
+        if row.contact_phone and row.contact_phone not in contacts_seen:
+            contacts_seen.add(row.contact_phone)
+            known = contacts.get(row.contact_phone)
+            contact_changed = known is None or not known[1] or known[0] != row.contact_name
+        before = befores.get(row.credit_code)
+        enterprise = Enterprise(
             id=before.id if before else 0,
             name=row.name,
             credit_code=row.credit_code,
@@ -631,19 +659,31 @@ async def _apply_enterprises(
             commissioner_id=commissioners.get(row.commissioner_phone),
             active=True,
         )
-        await tx.upsert_enterprise(wanted)
+        wanted.append(enterprise)
         if before is None:
             tally.count("created")
-        elif before != wanted or contact_changed:
+        elif before != enterprise or contact_changed:
             tally.count("updated")
         else:
             tally.count("unchanged")
-    if sync:
+    await tx.upsert_owners(
+        ((r.contact_name, r.contact_phone) for r in rows if r.contact_phone), now
+    )
+    await tx.upsert_enterprises(wanted)
+
+
+async def _deactivate_missing(tx: Tx, kind: RosterKind, parsed: _Parsed, tally: _Tally) -> None:
+    """--sync: whoever the file no longer lists is deactivated (never deleted)."""
+    if kind is RosterKind.ENTERPRISES:
+        rows = parsed.enterprises
         tally.deactivated = await tx.deactivate_enterprises_except(r.credit_code for r in rows)
         # Owners exist only as enterprise contacts; one no longer listed has nothing to ask for.
         tally.contacts_deactivated = await tx.deactivate_role_except(
             Role.OWNER, {r.contact_phone for r in rows if r.contact_phone}
         )
+    else:
+        role = Role.COMMISSIONER if kind is RosterKind.COMMISSIONERS else Role.SUPERVISOR
+        tally.deactivated = await tx.deactivate_role_except(role, [r.phone for r in parsed.people])
 
 
 def _failed(kind: RosterKind, errors: Sequence[RowError], dry_run: bool) -> ImportReport:
@@ -661,7 +701,7 @@ async def import_roster(
     sync: bool = False,
     dry_run: bool = False,
 ) -> ImportReport:
-    """Checks the whole file, then upserts every row in one transaction, or writes nothing."""
+    """Checks the whole file, then upserts every row (in short transactions), or writes nothing."""
     try:
         data = await asyncio.to_thread(path.read_bytes)
     except OSError as exc:
@@ -678,41 +718,46 @@ async def import_roster(
         names = (_SUMMARY[Language.EN][kind], _SUMMARY[Language.ZH][kind])
         return _failed(kind, [_error(0, "sync_empty", kind=names)], dry_run)
 
+    # Everything is checked before anything is written: a bad file writes nothing.
+    async with db.read() as tx:
+        commissioners, missing = await _commissioners_in_db(tx, parsed.commissioner_refs)
+    errors.extend(missing)
+    if errors:
+        return _failed(kind, errors, dry_run)
+
     tally = _Tally()
     now = clock.now()
-    try:
-        async with db.tx() as tx:
-            # Checked inside the transaction that writes, so the answer cannot go stale.
-            commissioners, missing = await _commissioners_in_db(tx, parsed.commissioner_refs)
-            errors.extend(missing)
-            if errors:
-                raise _Rollback
-            if kind is RosterKind.ENTERPRISES:
-                await _apply_enterprises(tx, parsed.enterprises, commissioners, sync, tally, now)
-            else:
-                await _apply_people(tx, kind, parsed.people, sync, tally, now)
-            await tx.append(
-                Event(
-                    request_id=None,
-                    actor_id=None,
-                    kind="roster_imported",
-                    payload={
-                        "kind": kind.value,
-                        "file": path.name,
-                        "created": tally.created,
-                        "updated": tally.updated,
-                        "unchanged": tally.unchanged,
-                        "deactivated": tally.deactivated,
-                        "sync": sync,
-                    },
-                    at=now,
-                )
-            )
-            if dry_run:
-                raise _Rollback
-    except _Rollback:
-        if errors:
-            return _failed(kind, errors, dry_run)
+    contacts_seen: set[str] = set()
+    loop = asyncio.get_running_loop()
+    # Written in short transactions, so that a bot running on the same database keeps
+    # answering while a large roster goes in (SQLite has one writer at a time). Every row is
+    # an idempotent upsert: an import cut short is completed by running it again.
+    for start in range(0, max(len(rows), 1), IMPORT_CHUNK):
+        began = loop.time()
+        last = start + IMPORT_CHUNK >= len(rows)
+        with contextlib.suppress(_Rollback):
+            async with db.tx() as tx:
+                if kind is RosterKind.ENTERPRISES:
+                    await _apply_enterprises(
+                        tx,
+                        parsed.enterprises[start : start + IMPORT_CHUNK],
+                        commissioners,
+                        tally,
+                        now,
+                        contacts_seen,
+                    )
+                else:
+                    part = parsed.people[start : start + IMPORT_CHUNK]
+                    await _apply_people(tx, kind, part, tally, now)
+                if last:
+                    if sync:
+                        await _deactivate_missing(tx, kind, parsed, tally)
+                    await tx.append(_imported(kind, path, tally, sync, now))
+                if dry_run:  # counted as if written, then undone
+                    raise _Rollback
+        if not last:
+            # Gives a bot on the same database its turn at the write lock between chunks.
+            await asyncio.sleep(max(IMPORT_PAUSE, loop.time() - began))
     return ImportReport(
         kind=kind,
         created=tally.created,

@@ -18,7 +18,13 @@ __all__ = ["Clock", "DeadlinePolicy", "UnitOfWork", "Wakeup"]
 
 
 class UnitOfWork(Protocol):
-    def tx(self) -> AbstractAsyncContextManager[Tx]: ...
+    def tx(self) -> AbstractAsyncContextManager[Tx]:
+        """A read-write transaction: commits when the block ends, rolls back if it raises."""
+        ...
+
+    def read(self) -> AbstractAsyncContextManager[Tx]:
+        """A read-only snapshot that does not wait for writers."""
+        ...
 
 
 class DeadlinePolicy(Protocol):

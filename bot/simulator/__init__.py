@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.simulator.driver import SimUser, TapHandle, render_transcript
+from bot.simulator.driver import SimGroup, SimUser, TapHandle, render_transcript
 from bot.simulator.models import (
     ApiError,
     CallbackQueryRecord,
@@ -26,6 +26,7 @@ __all__ = [
     "ChatState",
     "Edit",
     "RecordedCall",
+    "SimGroup",
     "SimMessage",
     "SimUser",
     "SpecError",

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.simulator.models import JsonDict
+from bot.simulator.models import JsonDict, SimMessage
 
 if TYPE_CHECKING:
-    from bot.simulator.driver import SimUser
+    from bot.simulator.driver import SimGroup, SimUser
     from bot.simulator.server import BotApiSimulator
 
 _MAX_WAIT = 120.0
@@ -37,6 +37,12 @@ def add_control_routes(app: web.Application, sim: BotApiSimulator) -> None:
     app.router.add_post("/_sim/unblock", api.unblock)
     app.router.add_post("/_sim/throttle", api.throttle)
     app.router.add_post("/_sim/fail_next", api.fail_next)
+    app.router.add_post("/_sim/outage", api.outage)
+    app.router.add_post("/_sim/groups", api.groups)
+    app.router.add_post("/_sim/bot_status", api.bot_status)
+    app.router.add_post("/_sim/channel_post", api.channel_post)
+    app.router.add_post("/_sim/edit", api.edit)
+    app.router.add_post("/_sim/raw_update", api.raw_update)
     app.router.add_get("/_sim/chats", api.chats)
     app.router.add_get("/_sim/chats/{chat_id}", api.chat)
     app.router.add_get("/_sim/calls", api.calls)
@@ -116,11 +122,32 @@ class _ControlApi:
 
         return await self._run(request, act)
 
+    def _group(self, body: JsonDict) -> SimGroup | None:
+        """The group named by an optional chat_id (None: the user's private chat)."""
+        from bot.simulator.driver import SimGroup
+
+        if body.get("chat_id") is None:
+            return None
+        chat = self.sim.chats.get(_int(body, "chat_id"))
+        if chat is None or chat.is_private:
+            raise _ControlError("no such group", 404)
+        return SimGroup(self.sim, chat)
+
+    def _message(self, body: JsonDict, user: SimUser, group: SimGroup | None) -> SimMessage:
+        """The message named by message_id, in the group or else in the user's chat."""
+        chat = group.chat if group is not None else user.chat
+        message = chat.find(_int(body, "message_id"))
+        if message is None:
+            raise _ControlError("no such message", 404)
+        return message
+
     async def send(self, request: web.Request) -> web.StreamResponse:
-        """POST /_sim/send: the user sends a text message."""
+        """POST /_sim/send: the user sends a text message (in the group chat_id, if given)."""
 
         async def act(body: JsonDict) -> web.Response:
-            msg = await self._user(body).send(_str(body, "text"))
+            user, group = self._user(body), self._group(body)
+            text = _str(body, "text")
+            msg = await (group.send(user, text) if group else user.send(text))
             return _ok(msg.summary())
 
         return await self._run(request, act)
@@ -129,7 +156,9 @@ class _ControlApi:
         """POST /_sim/command: the user sends /name args."""
 
         async def act(body: JsonDict) -> web.Response:
-            msg = await self._user(body).command(_str(body, "name"), str(body.get("args", "")))
+            user, group = self._user(body), self._group(body)
+            name, args = _str(body, "name"), str(body.get("args", ""))
+            msg = await (group.command(user, name, args) if group else user.command(name, args))
             return _ok(msg.summary())
 
         return await self._run(request, act)
@@ -153,13 +182,12 @@ class _ControlApi:
         """POST /_sim/tap: the user taps an inline button by label."""
 
         async def act(body: JsonDict) -> web.Response:
-            user = self._user(body)
+            user, group = self._user(body), self._group(body)
             message = None
             if body.get("message_id") is not None:
-                message = user.chat.find(_int(body, "message_id"))
-                if message is None:
-                    raise _ControlError("no such message", 404)
-            handle = await user.tap(_str(body, "label"), message)
+                message = self._message(body, user, group)
+            label = _str(body, "label")
+            handle = await (group.tap(user, label, message) if group else user.tap(label, message))
             return _ok(
                 {
                     "callback_query_id": handle.id,
@@ -238,6 +266,73 @@ class _ControlApi:
 
         return await self._run(request, act)
 
+    async def raw_update(self, request: web.Request) -> web.StreamResponse:
+        """POST /_sim/raw_update: {"kind": "message", "payload": {...}} queued as it is."""
+
+        async def act(body: JsonDict) -> web.Response:
+            return _ok(self.sim.inject_raw_update(_str(body, "kind"), body.get("payload")))
+
+        return await self._run(request, act)
+
+    async def outage(self, request: web.Request) -> web.StreamResponse:
+        """POST /_sim/outage: {"error_code": 502} fails every call until {"error_code": null}."""
+
+        async def act(body: JsonDict) -> web.Response:
+            code = body.get("error_code", 502)
+            self.sim.set_outage(None if code is None else int(code), body.get("description"))
+            return _ok(True)
+
+        return await self._run(request, act)
+
+    async def groups(self, request: web.Request) -> web.StreamResponse:
+        """POST /_sim/groups: creates a group, supergroup or channel with these members."""
+
+        async def act(body: JsonDict) -> web.Response:
+            ids = body.get("member_ids")
+            if not isinstance(ids, list) or not ids:
+                raise _ControlError("member_ids (a non-empty list of user ids) is required")
+            members = [self.sim.user(int(i)) for i in ids]
+            bot = body.get("bot", "member")
+            group = self.sim.group(
+                _int(body, "chat_id"),
+                _str(body, "title"),
+                members,
+                kind=str(body.get("type", "group")),
+                bot=None if bot is None else str(bot),
+            )
+            return _ok(group.chat.to_api())
+
+        return await self._run(request, act)
+
+    async def bot_status(self, request: web.Request) -> web.StreamResponse:
+        """POST /_sim/bot_status: the bot is added to or removed from a group (my_chat_member)."""
+
+        async def act(body: JsonDict) -> web.Response:
+            by = self._user(body) if body.get("user_id") is not None else None
+            self.sim.set_bot_status(_int(body, "chat_id"), _str(body, "status"), by)
+            return _ok(True)
+
+        return await self._run(request, act)
+
+    async def channel_post(self, request: web.Request) -> web.StreamResponse:
+        """POST /_sim/channel_post: a post in a channel."""
+
+        async def act(body: JsonDict) -> web.Response:
+            msg = self.sim.inject_channel_post(_int(body, "chat_id"), _str(body, "text"))
+            return _ok(msg.summary())
+
+        return await self._run(request, act)
+
+    async def edit(self, request: web.Request) -> web.StreamResponse:
+        """POST /_sim/edit: the user edits their earlier text message (edited_message)."""
+
+        async def act(body: JsonDict) -> web.Response:
+            user, group = self._user(body), self._group(body)
+            msg = await user.edit(self._message(body, user, group), _str(body, "text"))
+            return _ok(msg.summary())
+
+        return await self._run(request, act)
+
     async def chats(self, request: web.Request) -> web.StreamResponse:
         """GET /_sim/chats: every chat with its counts."""
 
@@ -246,6 +341,8 @@ class _ControlApi:
                 [
                     {
                         "id": chat.id,
+                        "type": chat.type,
+                        "title": chat.title,
                         "user": chat.user.to_api(),
                         "started": chat.started,
                         "blocked": chat.blocked,

@@ -117,7 +117,7 @@ class Edit:
 
 @dataclass(eq=False)
 class SimMessage:
-    """A message in a private chat, sent by the bot (``from_bot``) or by the user."""
+    """A message in a chat, sent by the bot (``from_bot``), by a user, or posted in a channel."""
 
     chat: ChatState = field(repr=False)
     message_id: int
@@ -153,7 +153,7 @@ class SimMessage:
 
     @property
     def chat_id(self) -> int:
-        """The private chat's id (the user's id)."""
+        """The chat's id (in a private chat, the user's id)."""
         return self.chat.id
 
     @property
@@ -202,12 +202,14 @@ class SimMessage:
 
     def to_api(self, *, with_reply: bool = True) -> JsonDict:
         """Renders the Message object as Telegram would send it now."""
-        out: JsonDict = {
-            "message_id": self.message_id,
-            "from": self.sender.to_api(),
-            "chat": self.chat.to_api(),
-            "date": self.date,
-        }
+        out: JsonDict = {"message_id": self.message_id}
+        if self.chat.type == "channel":
+            # Channel posts are signed by the channel, not by a user.
+            out["sender_chat"] = self.chat.to_api()
+        else:
+            out["from"] = self.sender.to_api()
+        out["chat"] = self.chat.to_api()
+        out["date"] = self.date
         if self.edit_date is not None:
             out["edit_date"] = self.edit_date
         if self.protect_content:
@@ -255,24 +257,56 @@ class SimMessage:
         }
 
 
+# The bot's own status in a group or channel (ChatMember.status).
+BOT_PRESENT = frozenset({"member", "administrator"})
+
+
 @dataclass(eq=False)
 class ChatState:
-    """A private chat between the bot and one user; both sides' messages in order."""
+    """A chat and both sides' messages in order: a private chat between the bot and one user,
+    or a group, supergroup or channel (``type``) with a negative ``group_id`` and members.
+
+    In a group or channel ``user`` is the one who created it.
+    """
 
     user: UserRecord
-    # Telegram answers "chat not found" until the user has written to the bot once.
+    # Telegram answers "chat not found" until the user has written to the bot once (a private
+    # chat), or once the bot was ever in the group or channel.
     started: bool = False
     blocked: bool = False
     messages: list[SimMessage] = field(default_factory=list)
     last_message_id: int = 0
+    type: str = "private"  # private | group | supergroup | channel
+    group_id: int | None = None
+    title: str | None = None
+    members: dict[int, UserRecord] = field(default_factory=dict)
+    bot_status: str = "left"  # in a group or channel: member, administrator, left or kicked
 
     @property
     def id(self) -> int:
-        """Private chat id == user id."""
-        return self.user.id
+        """Private chat id == user id; groups and channels have their own negative id."""
+        return self.group_id if self.group_id is not None else self.user.id
+
+    @property
+    def is_private(self) -> bool:
+        return self.type == "private"
+
+    @property
+    def bot_present(self) -> bool:
+        """Whether the bot is in this group or channel (always true of a private chat)."""
+        return self.is_private or self.bot_status in BOT_PRESENT
+
+    @property
+    def name(self) -> str:
+        """How transcripts name the chat: the user's name, or the group's title."""
+        if self.is_private:
+            return self.user.full_name
+        return f"{self.type} «{self.title}»"
 
     def to_api(self) -> JsonDict:
         """Renders the Chat object."""
+        if not self.is_private:
+            return {"id": self.id, "type": self.type, "title": self.title or str(self.id)}
         out: JsonDict = {"id": self.user.id, "type": "private", "first_name": self.user.first_name}
         if self.user.last_name:
             out["last_name"] = self.user.last_name

@@ -19,7 +19,9 @@ Simulator-specific choices: unknown parameters are rejected (Telegram ignores th
 a bare "&" in HTML is rejected (``strict_html``); parse modes other than HTML answer 501;
 a newer getUpdates makes a still-waiting older one return ``[]`` instead of 409 Conflict,
 because PTB leaves an abandoned long poll behind when it stops (so two bot instances polling
-at once go unnoticed); only private chats exist.
+at once go unnoticed). Groups, supergroups and channels (negative ids, members, the bot added
+or removed with ``my_chat_member``) are simulated with Telegram's privacy mode: in a group the
+bot gets commands, replies to its own messages and mentions of it, or everything as an admin.
 
 Control API for another process (JSON in; answers ``{"ok": true, "result": ...}`` or
 ``{"ok": false, "error": "..."}``; a user is created on first use; user_id == chat id):
@@ -32,6 +34,12 @@ Control API for another process (JSON in; answers ``{"ok": true, "result": ...}`
   POST /_sim/block      {user_id}      POST /_sim/unblock {user_id}
   POST /_sim/throttle   {enabled, global_per_second?, per_chat_per_second?, retry_after?}
   POST /_sim/fail_next  {method, error_code, description?, retry_after?, count?}
+  POST /_sim/groups     {chat_id, title, type?, member_ids, bot?}  (type group|supergroup|channel;
+                        bot: "member" | "administrator" | null) -> the Chat
+  POST /_sim/bot_status {chat_id, status, user_id?}   the bot added/removed (my_chat_member)
+  POST /_sim/send, /_sim/command, /_sim/tap also take chat_id: the user acts in that group
+  POST /_sim/channel_post {chat_id, text}             POST /_sim/edit {user_id, message_id, text,
+                        chat_id?}: the user edits their message (an edited_message update)
   GET  /_sim/chats      GET /_sim/chats/{id}      GET /_sim/calls?errors=1&method=...
   GET  /_sim/callbacks  GET /_sim/transcript (text/plain)
 """
@@ -72,7 +80,7 @@ from bot.simulator.models import (
 from bot.simulator.spec import ApiSpec, SpecError
 
 if TYPE_CHECKING:
-    from bot.simulator.driver import SimUser
+    from bot.simulator.driver import SimGroup, SimUser
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +119,8 @@ _CHAT_ACTIONS = frozenset(
     }
 )  # fmt: skip
 _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+# A command at the start of a user's text: /name or /name@botname.
+_USER_COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?=\s|$)")
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
@@ -187,6 +197,7 @@ class BotApiSimulator:
         callback_answer_timeout: float | None = None,
         bot_first_name: str = "OncallBot",
         bot_username: str = "oncall_demo_bot",
+        group_privacy: bool = True,
     ) -> None:
         self.host = host
         self._requested_port = port
@@ -196,6 +207,9 @@ class BotApiSimulator:
         self.wall_clock = wall_clock
         self.strict_html = strict_html
         self.callback_answer_timeout = callback_answer_timeout
+        # Privacy mode (getMe's can_read_all_group_messages is false): in a group the bot gets
+        # only commands, replies to its messages and mentions, unless it is an administrator.
+        self.group_privacy = group_privacy
         self.bot = UserRecord(BOT_ID, bot_first_name, username=bot_username, is_bot=True)
         self.throttle = ThrottleConfig()
         self.calls: list[RecordedCall] = []
@@ -217,6 +231,8 @@ class BotApiSimulator:
         self._seq = 0
         self._photo_sizes: dict[str, list[JsonDict]] = {}
         self._injections: dict[str, list[_Injection]] = {}
+        self._outage: tuple[int, str] | None = None
+        self._rejected_tokens: set[str] = set()
         self._global_times: deque[float] = deque()
         self._chat_buckets: dict[int, tuple[float, float]] = {}
         self._change = asyncio.Event()
@@ -372,6 +388,116 @@ class BotApiSimulator:
         self._users[user_id] = sim_user
         return sim_user
 
+    def group(
+        self,
+        chat_id: int,
+        title: str,
+        members: Iterable[SimUser],
+        *,
+        kind: str = "group",
+        bot: str | None = "member",
+    ) -> SimGroup:
+        """Creates a group, supergroup or channel (``kind``) with these members (the first
+        created it).
+
+        Groups have negative ids; supergroups and channels ids starting with -100, as on
+        Telegram. With ``bot`` ("member" or "administrator") the bot is in it from the start,
+        as if added before the test began (no update); None leaves it out: see
+        SimGroup.add_bot, which makes the my_chat_member update.
+        """
+        from bot.simulator.driver import SimGroup
+
+        people = list(members)
+        if kind not in ("group", "supergroup", "channel"):
+            raise ValueError(f"unknown chat type {kind!r}")
+        if chat_id >= 0 or (kind != "group" and not str(chat_id).startswith("-100")):
+            raise ValueError("group ids are negative; supergroup and channel ids start with -100")
+        if chat_id in self._chats:
+            raise ValueError(f"chat {chat_id} exists already")
+        if not people:
+            raise ValueError("a group needs at least one member (its creator)")
+        if bot not in (None, "member", "administrator"):
+            raise ValueError(f"the bot's status must be member or administrator, not {bot!r}")
+        chat = ChatState(
+            people[0].record,
+            type=kind,
+            group_id=chat_id,
+            title=title,
+            members={p.id: p.record for p in people},
+            bot_status=bot or "left",
+            started=bot is not None,
+        )
+        self._chats[chat_id] = chat
+        return SimGroup(self, chat)
+
+    def set_bot_status(self, chat_id: int, status: str, by: SimUser | None = None) -> None:
+        """The bot is added to (member, administrator) or removed from (left, kicked) a group
+        or channel by ``by`` (its creator by default): queues the my_chat_member update."""
+        chat = self._chats[chat_id]
+        if chat.is_private:
+            raise ValueError("use block()/unblock() for a private chat")
+        if status not in ("member", "administrator", "left", "kicked"):
+            raise ValueError(f"unknown status {status!r}")
+        old = chat.bot_status
+        chat.bot_status = status
+        if status in ("member", "administrator"):
+            chat.started = True
+        actor = by.record if by is not None else chat.user
+        self._enqueue(
+            "my_chat_member",
+            {
+                "chat": chat.to_api(),
+                "from": actor.to_api(),
+                "date": int(self.wall_clock()),
+                "old_chat_member": self._bot_member(old),
+                "new_chat_member": self._bot_member(status),
+            },
+        )
+
+    def _bot_member(self, status: str) -> JsonDict:
+        """The bot's ChatMember object with this status."""
+        member: JsonDict = {"status": status, "user": self.bot.to_api()}
+        if status == "kicked":
+            member["until_date"] = 0
+        elif status == "administrator":
+            admin = self.spec.types["ChatMemberAdministrator"]
+            for name, spec in admin.fields.items():
+                if spec.required and spec.types == ("Boolean",):
+                    member[name] = name not in ("can_be_edited", "is_anonymous")
+        return member
+
+    def inject_channel_post(self, chat_id: int, text: str) -> SimMessage:
+        """A post in a channel (signed by the channel); the bot gets it if it is an admin."""
+        chat = self._chats[chat_id]
+        if chat.type != "channel":
+            raise ValueError(f"chat {chat_id} is not a channel")
+        msg = self._new_message(chat, from_bot=False, text=text)
+        if chat.bot_status == "administrator":
+            self._enqueue("channel_post", msg.to_api())
+        return msg
+
+    def edit_user_message(self, message: SimMessage, text: str) -> SimMessage:
+        """A user edits the text of their earlier message (queues an edited_message update)."""
+        if message.from_bot or message.chat.type == "channel":
+            raise ValueError("only a user's own message can be edited this way")
+        if message.deleted:
+            raise ValueError(f"message {message.message_id} was deleted")
+        if message.text is None:
+            raise ValueError("only text messages can be edited this way")
+        if not text:
+            raise ValueError("an edit cannot make the text empty")
+        message.text = text
+        message.entities = [e for e in message.entities if e.get("type") != "bot_command"]
+        command = _USER_COMMAND_RE.match(text)
+        if command:
+            message.entities.insert(
+                0, {"type": "bot_command", "offset": 0, "length": utf16_len(command.group())}
+            )
+        self._record_edit(message, "user_edit")
+        if self._delivered(message):
+            self._enqueue("edited_message", message.to_api())
+        return message
+
     @property
     def users(self) -> dict[int, SimUser]:
         """Simulated users by id."""
@@ -379,11 +505,11 @@ class BotApiSimulator:
 
     @property
     def chats(self) -> dict[int, ChatState]:
-        """Chats by id (one private chat per simulated user)."""
+        """Chats by id (one private chat per simulated user, and the groups and channels)."""
         return dict(self._chats)
 
     def chat(self, chat_id: int) -> ChatState:
-        """The chat with this id (KeyError if no such user)."""
+        """The chat with this id (KeyError if no such user or group)."""
         return self._chats[chat_id]
 
     def block(self, user_id: int) -> None:
@@ -407,24 +533,67 @@ class BotApiSimulator:
         return [u.to_api() for u in self._updates]
 
     def inject_user_message(
-        self, user_id: int, *, reply_to: SimMessage | None = None, **content: Any
+        self,
+        user_id: int,
+        *,
+        reply_to: SimMessage | None = None,
+        chat_id: int | None = None,
+        **content: Any,
     ) -> SimMessage:
-        """Stores a message from the user and queues its update (used by SimUser)."""
-        chat = self._chats[user_id]
-        # Writing to the bot starts the chat and, as /start does in clients, unblocks it.
-        chat.started = True
-        chat.blocked = False
-        msg = self._new_message(chat, from_bot=False, reply_to=reply_to, **content)
-        self._enqueue("message", msg.to_api())
+        """Stores a message from the user and queues its update (used by SimUser, SimGroup).
+
+        Without ``chat_id`` the message is in the user's private chat with the bot; with it,
+        in that group, where the bot gets it as privacy mode allows (see ``group_privacy``).
+        """
+        if chat_id is None or chat_id == user_id:
+            chat = self._chats[user_id]
+            # Writing to the bot starts the chat and, as /start does in clients, unblocks it.
+            chat.started = True
+            chat.blocked = False
+            sender = chat.user
+        else:
+            chat = self._chats[chat_id]
+            if chat.type == "channel":
+                raise ValueError("users do not write in a channel; see inject_channel_post")
+            if user_id not in chat.members:
+                raise ValueError(f"user {user_id} is not a member of {chat.name}")
+            sender = chat.members[user_id]
+        if reply_to is not None and reply_to.chat is not chat:
+            raise ValueError("a reply must be to a message in the same chat")
+        msg = self._new_message(chat, from_bot=False, reply_to=reply_to, sender=sender, **content)
+        if self._delivered(msg):
+            self._enqueue("message", msg.to_api())
         return msg
+
+    def _delivered(self, msg: SimMessage) -> bool:
+        """Whether the bot gets an update for this user message (Telegram's privacy mode)."""
+        chat = msg.chat
+        if chat.is_private:
+            return True
+        if not chat.bot_present:
+            return False
+        if chat.bot_status == "administrator" or not self.group_privacy:
+            return True
+        text = msg.text or msg.caption or ""
+        replied = msg.reply_to is not None and msg.reply_to.from_bot
+        mention = f"@{self.bot.username}".casefold() in text.casefold()
+        return text.startswith("/") or replied or mention
 
     def inject_callback_query(
         self, user_id: int, message: SimMessage, data: str, label: str | None = None
     ) -> CallbackQueryRecord:
-        """Queues a callback_query for a tap on ``message`` (used by SimUser)."""
-        chat = self._chats[user_id]
-        chat.started = True
-        chat.blocked = False
+        """Queues a callback_query for a tap on ``message`` (used by SimUser, SimGroup)."""
+        chat = message.chat
+        if chat.is_private:
+            if chat.id != user_id:
+                raise ValueError(f"user {user_id} cannot see messages in chat {chat.id}")
+            chat.started = True
+            chat.blocked = False
+            tapper = chat.user
+        elif user_id in chat.members:
+            tapper = chat.members[user_id]
+        else:
+            raise ValueError(f"user {user_id} is not a member of {chat.name}")
         self._seq += 1
         query = CallbackQueryRecord(
             id=f"{user_id}{self._seq:08d}",
@@ -444,7 +613,7 @@ class BotApiSimulator:
             "callback_query",
             {
                 "id": query.id,
-                "from": chat.user.to_api(),
+                "from": tapper.to_api(),
                 "message": message.to_api(),
                 "chat_instance": f"{chat.id}{BOT_ID}",
                 "data": data,
@@ -452,8 +621,32 @@ class BotApiSimulator:
         )
         return query
 
+    def reserve_update_id(self) -> int:
+        """An update_id no update of this simulator will have (for one a test stores itself)."""
+        update_id = self._next_update_id
+        self._next_update_id += 1
+        return update_id
+
+    def inject_raw_update(self, kind: str, payload: object) -> int:
+        """Queues an update whose ``kind`` part is exactly ``payload``, valid or not.
+
+        Telegram adds fields and types over time: an update a client library cannot read is
+        something a bot must survive. Returns the update_id.
+        """
+        update_id = self._next_update_id
+        # Not checked against the spec (that is the point), unlike every other update.
+        self._updates.append(_Update(update_id, kind, payload))  # type: ignore[arg-type]
+        self._next_update_id += 1
+        self._changed()
+        return update_id
+
     def _enqueue(self, kind: str, payload: JsonDict) -> None:
-        """Adds an update to the queue and wakes pollers."""
+        """Checks an update against the spec, adds it to the queue and wakes pollers."""
+        update = {"update_id": self._next_update_id, kind: payload}
+        try:
+            self.spec.coerce_value(update, ("Update",), "update", {})
+        except SpecError as exc:
+            raise AssertionError(f"the simulator made an invalid update: {exc.detail}") from None
         self._updates.append(_Update(self._next_update_id, kind, payload))
         self._next_update_id += 1
         self._changed()
@@ -498,6 +691,30 @@ class BotApiSimulator:
             }.get(error_code, f"Error {error_code}: injected error")
         self._injections.setdefault(spec.name, []).append(
             _Injection(error_code, description, retry_after, count)
+        )
+
+    def reject_token(self, token: str, rejected: bool = True) -> None:
+        """Answers every call made with ``token`` 401 Unauthorized, as Telegram does for a
+        revoked or mistyped token (``rejected=False`` accepts it again)."""
+        if rejected:
+            self._rejected_tokens.add(token)
+        else:
+            self._rejected_tokens.discard(token)
+
+    def set_outage(self, error_code: int | None = 502, description: str | None = None) -> None:
+        """Fails every Bot API call with ``error_code`` until called with None (an outage)."""
+        if error_code is None:
+            self._outage = None
+            return
+        self._outage = (
+            error_code,
+            description
+            or {
+                500: "Internal Server Error",
+                502: "Bad Gateway",
+                503: "Service Unavailable",
+                504: "Gateway Timeout",
+            }.get(error_code, f"Error {error_code}: outage"),
         )
 
     # ----------------------------------------------------------------- inspection
@@ -592,6 +809,8 @@ class BotApiSimulator:
         canonical = method.name if method else name
         try:
             raw, uploads = await _read_params(request)
+            if token in self._rejected_tokens:
+                raise ApiError(401, "Unauthorized", reason="rejected token")
             if method is None:
                 raise ApiError(404, "Not Found")
             try:
@@ -654,7 +873,9 @@ class BotApiSimulator:
         )
 
     def _take_injection(self, method: str) -> None:
-        """Raises the error fail_next() queued for this method, if any."""
+        """Raises the outage's error, or the one fail_next() queued for this method, if any."""
+        if self._outage is not None:
+            raise ApiError(self._outage[0], self._outage[1], reason="outage")
         queue = self._injections.get(method)
         if not queue:
             return
@@ -708,7 +929,14 @@ class BotApiSimulator:
         names = set(update.fields) if update else {"message", "callback_query"}
         return names - {"update_id"} - _OPT_IN_UPDATES
 
-    def _new_message(self, chat: ChatState, *, from_bot: bool, **content: Any) -> SimMessage:
+    def _new_message(
+        self,
+        chat: ChatState,
+        *,
+        from_bot: bool,
+        sender: UserRecord | None = None,
+        **content: Any,
+    ) -> SimMessage:
         """Stores a message with the chat's next message id."""
         chat.last_message_id += 1
         self._seq += 1
@@ -716,7 +944,7 @@ class BotApiSimulator:
             chat=chat,
             message_id=chat.last_message_id,
             from_bot=from_bot,
-            sender=self.bot if from_bot else chat.user,
+            sender=self.bot if from_bot else (sender or chat.user),
             date=int(self.wall_clock()),
             at=self.clock(),
             seq=self._seq,
@@ -728,12 +956,21 @@ class BotApiSimulator:
         return msg
 
     def _chat_for(self, chat_id: Any) -> ChatState:
-        """The chat a call addresses: 400 if the bot cannot see it, 403 if blocked."""
+        """The chat a call addresses: 400 if the bot cannot see it, 403 if blocked or out."""
         chat = self._chats.get(chat_id) if isinstance(chat_id, int) else None
         if chat is None or not chat.started:
             raise bad_request("chat not found")
         if chat.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user", reason="blocked")
+        if chat.type == "channel" and chat.bot_status != "administrator":
+            if chat.bot_status == "kicked":
+                raise ApiError(403, "Forbidden: bot was kicked from the channel chat")
+            raise bad_request("need administrator rights in the channel chat")
+        if not chat.bot_present:
+            kind = "supergroup" if chat.type == "supergroup" else "group"
+            if chat.bot_status == "kicked":
+                raise ApiError(403, f"Forbidden: bot was kicked from the {kind} chat")
+            raise ApiError(403, f"Forbidden: bot is not a member of the {kind} chat")
         return chat
 
     def _format(

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.storage.files import secure_database
+
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -26,14 +28,17 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 async def connect(path: str | Path) -> aiosqlite.Connection:
-    """Opens the database, creating its folder, in autocommit mode (transactions are explicit)."""
+    """Opens the database, creating its folder, in autocommit mode (transactions are explicit).
+
+    The file (and the folder, when created here) is private to the bot's user: see files.py.
+    """
     if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        secure_database(Path(path))
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     conn.row_factory = aiosqlite.Row
     await conn.execute("PRAGMA journal_mode=WAL")
     await conn.execute("PRAGMA foreign_keys=ON")
-    await conn.execute("PRAGMA busy_timeout=5000")
+    await conn.execute("PRAGMA busy_timeout=30000")
     await conn.execute("PRAGMA synchronous=NORMAL")
     return conn
 

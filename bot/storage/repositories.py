@@ -114,6 +114,7 @@ class Tx:
             teams=frozenset(t["team"] for t in teams),
             active=bool(row["active"]),
             away=bool(row["away"]),
+            unreachable=row["unreachable_at"] is not None,
         )
 
     async def person(self, person_id: int) -> Person | None:
@@ -246,6 +247,65 @@ class Tx:
         )
         return int(row["id"])
 
+    async def enterprises_by_codes(self, codes: Iterable[str]) -> dict[str, Enterprise]:
+        """The enterprises with these credit codes (one query), by code."""
+        marks, wanted = _in(set(codes))
+        if not wanted:
+            return {}
+        rows = await self._all(f"SELECT * FROM enterprises WHERE credit_code IN ({marks})", wanted)
+        return {r["credit_code"]: self._enterprise(r) for r in rows}
+
+    async def upsert_enterprises(self, enterprises: Iterable[Enterprise]) -> None:
+        """Inserts or updates (by credit code) many enterprises at once, reactivating them."""
+        await self.conn.executemany(
+            "INSERT INTO enterprises (name, industry, chain, contact_name, contact_phone, "
+            "commissioner_id, credit_code) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (credit_code) DO UPDATE SET name = excluded.name, "
+            "industry = excluded.industry, chain = excluded.chain, "
+            "contact_name = excluded.contact_name, contact_phone = excluded.contact_phone, "
+            "commissioner_id = excluded.commissioner_id, active = 1",
+            [
+                (
+                    e.name,
+                    e.industry,
+                    e.chain,
+                    e.contact_name,
+                    e.contact_phone,
+                    e.commissioner_id,
+                    e.credit_code,
+                )
+                for e in enterprises
+            ],
+        )
+
+    async def owner_states(self, phones: Iterable[str]) -> dict[str, tuple[str, bool]]:
+        """(name, holds the owner role) of the people with these phones, by phone."""
+        marks, wanted = _in(set(phones))
+        if not wanted:
+            return {}
+        rows = await self._all(
+            "SELECT p.phone, p.name, EXISTS (SELECT 1 FROM person_roles r WHERE "
+            "r.person_id = p.id AND r.role = 'owner' AND r.active = 1) AS owner "
+            f"FROM people p WHERE p.phone IN ({marks})",
+            wanted,
+        )
+        return {r["phone"]: (r["name"], bool(r["owner"])) for r in rows}
+
+    async def upsert_owners(self, people: Iterable[tuple[str, str]], now: datetime) -> None:
+        """Inserts or updates (by phone) many enterprise contacts, as active owners."""
+        pairs = list(people)
+        await self.conn.executemany(
+            "INSERT INTO people (name, phone, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (phone) DO UPDATE SET name = excluded.name, active = 1",
+            [(name, phone, to_text(now)) for name, phone in pairs],
+        )
+        await self.conn.executemany(
+            "INSERT INTO person_roles (person_id, role, active) "
+            "SELECT id, 'owner', 1 FROM people WHERE phone = ? "
+            "ON CONFLICT (person_id, role) DO UPDATE SET active = 1",
+            [(phone,) for _name, phone in pairs],
+        )
+
     async def deactivate_enterprises_except(self, keep_codes: Iterable[str]) -> int:
         marks, codes = _in(keep_codes)
         return await self._run(
@@ -376,14 +436,20 @@ class Tx:
         )
         return [r for r in [await self._request(row) for row in rows] if r is not None]
 
-    async def export_rows(self) -> list[dict[str, Any]]:
-        """Every request with the names a spreadsheet shows, oldest first."""
+    async def export_rows(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """Every request (submitted in [since, until) when given) with the names a spreadsheet
+        shows, oldest first."""
         rows = await self._all(
             "SELECT r.*, e.name AS enterprise, e.credit_code, o.name AS owner, "
             "h.name AS holder FROM requests r "
             "JOIN enterprises e ON e.id = r.enterprise_id "
             "JOIN people o ON o.id = r.owner_id "
-            "LEFT JOIN people h ON h.id = r.holder_id ORDER BY r.id"
+            "LEFT JOIN people h ON h.id = r.holder_id "
+            "WHERE (?1 IS NULL OR r.created_at >= ?1) AND (?2 IS NULL OR r.created_at < ?2) "
+            "ORDER BY r.id",
+            (to_text(since) if since else None, to_text(until) if until else None),
         )
         return [dict(r) for r in rows]
 
@@ -537,13 +603,15 @@ class Tx:
 
     # ---- inbox ----------------------------------------------------------------------------
 
-    async def store_updates(self, updates: Iterable[tuple[int, str]], now: datetime) -> int:
-        stored = 0
+    async def store_updates(self, updates: Iterable[tuple[int, str]], now: datetime) -> list[int]:
+        """Stores updates not seen before; returns their ids (a redelivery is not among them)."""
+        stored: list[int] = []
         for update_id, payload in updates:
-            stored += await self._run(
+            if await self._run(
                 "INSERT OR IGNORE INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)",
                 (update_id, payload, to_text(now)),
-            )
+            ):
+                stored.append(update_id)
         return stored
 
     async def unprocessed_updates(self) -> list[tuple[int, str]]:
@@ -569,6 +637,65 @@ class Tx:
         changed = await self._run(
             "UPDATE inbox SET processed_at = ? WHERE update_id = ? AND processed_at IS NULL",
             (to_text(now), update_id),
+        )
+        return changed == 1
+
+    async def start_handling(self, update_id: int) -> int | None:
+        """Counts one more start of handling an update; None if it was handled already."""
+        await self._run(
+            "UPDATE inbox SET attempts = attempts + 1 WHERE update_id = ? AND processed_at IS NULL",
+            (update_id,),
+        )
+        row = await self._one(
+            "SELECT attempts, processed_at FROM inbox WHERE update_id = ?", (update_id,)
+        )
+        if row is None:
+            return 1  # not stored (a test feeding the application directly): a first try
+        return None if row["processed_at"] else int(row["attempts"])
+
+    async def add_dead_letter(
+        self, update_id: int, payload: str, reason: str, now: datetime
+    ) -> bool:
+        """Sets an update aside for good (and marks it handled); false if it already was."""
+        added = await self._run(
+            "INSERT OR IGNORE INTO dead_letters (update_id, payload, reason, at) "
+            "VALUES (?, ?, ?, ?)",
+            (update_id, payload, reason[:1000], to_text(now)),
+        )
+        await self.mark_processed(update_id, now)
+        return added == 1
+
+    # ---- health (the watchdog's record) ---------------------------------------------------
+
+    async def record_restart(self, component: str, error: str, now: datetime) -> None:
+        await self._run(
+            "INSERT INTO health (component, restarts, last_error, last_restart_at) "
+            "VALUES (?, 1, ?, ?) ON CONFLICT (component) DO UPDATE SET "
+            "restarts = restarts + 1, last_error = excluded.last_error, "
+            "last_restart_at = excluded.last_restart_at",
+            (component, error[:1000], to_text(now)),
+        )
+
+    async def heartbeat(self, component: str, now: datetime) -> None:
+        await self._run(
+            "INSERT INTO health (component, heartbeat_at) VALUES (?, ?) "
+            "ON CONFLICT (component) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+            (component, to_text(now)),
+        )
+
+    async def restarts(self) -> dict[str, int]:
+        rows = await self._all("SELECT component, restarts FROM health WHERE restarts > 0")
+        return {r["component"]: int(r["restarts"]) for r in rows}
+
+    # ---- group and channel notices --------------------------------------------------------
+
+    async def claim_chat_notice(self, chat_id: int, now: datetime, since: datetime) -> bool:
+        """Records a notice to a group or channel now, unless one was recorded after `since`."""
+        changed = await self._run(
+            "INSERT INTO chat_notices (chat_id, last_at) VALUES (?, ?) "
+            "ON CONFLICT (chat_id) DO UPDATE SET last_at = excluded.last_at "
+            "WHERE chat_notices.last_at <= ?",
+            (chat_id, to_text(now), to_text(since)),
         )
         return changed == 1
 
@@ -661,3 +788,76 @@ class Tx:
             (to_text(since), *states, to_text(since)),
         )
         return [self._event_of(r) for r in rows]
+
+    # ---- reachability (issue 7, items 2 and 3): people who blocked the bot -----------------
+
+    async def mark_unreachable(self, person_id: int, now: datetime) -> bool:
+        """Marks someone unreachable; false if they already were (so they are told of once)."""
+        changed = await self._run(
+            "UPDATE people SET unreachable_at = ? WHERE id = ? AND unreachable_at IS NULL",
+            (to_text(now), person_id),
+        )
+        return changed == 1
+
+    async def mark_reachable(self, person_id: int) -> bool:
+        """Clears the mark; false (and nothing written) if they were not marked."""
+        changed = await self._run(
+            "UPDATE people SET unreachable_at = NULL WHERE id = ? AND unreachable_at IS NOT NULL",
+            (person_id,),
+        )
+        return changed == 1
+
+    async def mark_reachable_by_telegram(self, telegram_id: int) -> int | None:
+        """Clears the mark of the person with this Telegram account; their id if one was set."""
+        row = await self._one(
+            "UPDATE people SET unreachable_at = NULL "
+            "WHERE telegram_id = ? AND unreachable_at IS NOT NULL RETURNING id",
+            (telegram_id,),
+        )
+        return int(row["id"]) if row else None
+
+    async def is_unreachable(self, telegram_id: int) -> bool:
+        """Whether the person with this Telegram account is marked (false for strangers)."""
+        row = await self._one(
+            "SELECT 1 FROM people WHERE telegram_id = ? AND unreachable_at IS NOT NULL",
+            (telegram_id,),
+        )
+        return row is not None
+
+    async def unreachable_people(self) -> list[tuple[Person, datetime]]:
+        """Active people marked unreachable, with since when, longest first."""
+        rows = await self._all(
+            "SELECT * FROM people WHERE unreachable_at IS NOT NULL AND active = 1 "
+            "ORDER BY unreachable_at, id"
+        )
+        out: list[tuple[Person, datetime]] = []
+        for row in rows:
+            person = await self._person(row)
+            if person is not None:
+                out.append((person, from_text(row["unreachable_at"])))
+        return out
+
+    async def requests_involving(
+        self, person_id: int, statuses: Iterable[RequestStatus]
+    ) -> list[Request]:
+        """Requests in `statuses` this person owns, holds, or has an active offer of."""
+        marks, states = _in(s.value for s in statuses)
+        rows = await self._all(
+            f"SELECT * FROM requests r WHERE r.status IN ({marks}) AND (r.owner_id = ? "
+            "OR r.holder_id = ? OR EXISTS (SELECT 1 FROM offers o WHERE o.request_id = r.id "
+            "AND o.person_id = ? AND o.active = 1)) ORDER BY r.id",
+            (*states, person_id, person_id, person_id),
+        )
+        return [r for r in [await self._request(row) for row in rows] if r is not None]
+
+    async def next_head_due_at(self) -> datetime | None:
+        """When the earliest first-in-line message of any chat is due.
+
+        Messages behind a deferred one wait for it (chats keep their order), so their own,
+        older not_before must not make the sender look again at once.
+        """
+        row = await self._one(
+            "SELECT MIN(o.not_before) AS t FROM outbox o JOIN (SELECT MIN(id) AS id "
+            "FROM outbox WHERE status = 'pending' GROUP BY chat_id) h ON h.id = o.id"
+        )
+        return _dt(row["t"]) if row and row["t"] else None

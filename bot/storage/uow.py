@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,16 +13,26 @@ from pathlib import Path
 import aiosqlite
 
 from bot.storage.db import connect, migrate
+from bot.storage.files import create_private
 from bot.storage.repositories import Tx
 
 
 class Database:
-    """One connection; units of work take turns on it (SQLite allows one writer anyway)."""
+    """A writer connection that units of work take turns on, and a reader beside it.
 
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+    SQLite allows one writer at a time; in WAL mode readers see the last commit and never wait
+    for the writer, so reads (who is this, render a card, a report) go to the reader and are
+    not held up by a write, nor by another process (a roster import) holding the write lock.
+    """
+
+    def __init__(
+        self, conn: aiosqlite.Connection, path: str, reader: aiosqlite.Connection | None = None
+    ) -> None:
         self.conn = conn
         self.path = path
+        self.reader = reader
         self._lock = asyncio.Lock()
+        self._read_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -32,7 +43,11 @@ class Database:
         except BaseException:
             await conn.close()
             raise
-        return cls(conn, str(path))
+        reader = None
+        if str(path) != ":memory:":
+            reader = await connect(path)
+            await reader.execute("PRAGMA query_only=ON")
+        return cls(conn, str(path), reader)
 
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[Tx]:
@@ -48,6 +63,22 @@ class Database:
                 raise
             await self.conn.execute("COMMIT")
 
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Tx]:
+        """A read-only snapshot on the reader connection; never waits for the write lock."""
+        if self.reader is None:
+            async with self.tx() as tx:
+                yield tx
+            return
+        async with self._read_lock:
+            await self.reader.execute("BEGIN")
+            try:
+                yield Tx(self.reader)
+            finally:
+                # Nothing to keep from a read: ending it lets the WAL be checkpointed.
+                with contextlib.suppress(sqlite3.OperationalError):
+                    await asyncio.shield(self.reader.execute("ROLLBACK"))
+
     async def _rollback(self) -> None:
         # A cancelled await does not cancel the statement: aiosqlite's worker still runs it, in
         # order. So the ROLLBACK is queued behind it, shielded from a second cancellation, and a
@@ -57,9 +88,12 @@ class Database:
 
     async def backup(self, target: str | Path) -> None:
         """A consistent online copy through SQLite's backup API."""
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        # Created empty and private before SQLite opens it: the copy is as secret as the original.
+        os.close(create_private(Path(target)))
         async with aiosqlite.connect(str(target)) as dst, self._lock:
             await self.conn.backup(dst)
 
     async def close(self) -> None:
+        if self.reader is not None:
+            await self.reader.close()
         await self.conn.close()

@@ -89,9 +89,14 @@ class BotProcess:
     """One bot (``oncall-bot run``) at a time over one database file; restartable."""
 
     def __init__(
-        self, sim: BotApiSimulator, workdir: Path, extra_env: Mapping[str, str] | None = None
+        self,
+        sim: BotApiSimulator,
+        workdir: Path,
+        extra_env: Mapping[str, str] | None = None,
+        options: Iterable[str] = (),
     ) -> None:
         self.sim = sim
+        self.options = tuple(options)  # before the command, e.g. ("-v",)
         self.workdir = workdir
         self.db_path = workdir / "oncall.db"
         self.stderr_path = workdir / "bot-stderr.log"
@@ -133,6 +138,7 @@ class BotProcess:
                 sys.executable,
                 "-m",
                 "bot",
+                *self.options,
                 "run",
                 cwd=self.workdir,
                 env=self.env,

@@ -17,9 +17,7 @@ from tests.integration.flows import new_request, onboard
 async def crash(runtime: Runtime) -> None:
     """Stops a runtime the way kill -9 would: no flush, no shutdown hooks, nothing drained."""
     runtime.poller.stop()
-    for task in runtime.tasks:
-        task.cancel()
-    await asyncio.gather(*runtime.tasks, return_exceptions=True)
+    await runtime.watchdog.stop()  # cancels the poller and the sender where they are
     await runtime.db.close()
 
 
@@ -27,7 +25,7 @@ async def test_messages_committed_but_not_sent_go_out_after_a_crash(world: World
     owner = await onboard(world, TROUT_OWNER)
     li = await onboard(world, LI)
     # The sender dies first: the request is committed, its messages only queued.
-    outbox_task = next(t for t in world.runtime.tasks if t.get_name() == "outbox")
+    outbox_task = world.runtime.watchdog.release("sender")
     outbox_task.cancel()
     await asyncio.gather(outbox_task, return_exceptions=True)
     await new_request(owner, submit=False)

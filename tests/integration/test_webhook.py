@@ -40,8 +40,7 @@ async def hooked(
     port = free_port()
     receiver = WebhookReceiver(
         runtime.app,
-        runtime.db,
-        clock,
+        runtime.inbox,
         f"http://127.0.0.1:{port}/telegram/hook",
         "127.0.0.1",
         port,
@@ -90,3 +89,22 @@ async def test_a_redelivered_update_is_confirmed_but_not_handled_again(
     await owner.command("my")  # handled after anything queued before it
     await owner.wait_for_message("/start")
     assert len([m for m in owner.messages() if "命令" in (m.text or "")]) == 1
+
+
+async def test_an_update_that_cannot_be_read_is_confirmed_and_set_aside(
+    sim: BotApiSimulator, hooked: tuple[Runtime, WebhookReceiver]
+) -> None:
+    runtime, receiver = hooked
+    poison = {"update_id": 777, "message": {"message_id": 1, "chat": {"id": 1}}}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(receiver.url, json=poison, headers={SECRET_HEADER: receiver.secret}) as answer,
+    ):
+        # Refusing it would make Telegram redeliver it in front of every later update.
+        assert answer.status == 200
+    async with runtime.db.read() as tx:
+        rows = await tx._all("SELECT update_id, reason FROM dead_letters")
+    assert [(r["update_id"], "unreadable update" in r["reason"]) for r in rows] == [(777, True)]
+    owner = sim.user(TROUT_OWNER.telegram_id, "张")
+    await owner.command("help")
+    await owner.wait_for_message("命令")

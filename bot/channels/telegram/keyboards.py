@@ -115,6 +115,14 @@ def languages() -> InlineKeyboardMarkup:
     )
 
 
+def private_chat(username: str, lang: str) -> InlineKeyboardMarkup:
+    """A link that opens the private chat with the bot (from a group or channel)."""
+    _ = translator(lang)
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(_("Message me privately"), url=f"https://t.me/{username}")]]
+    )
+
+
 def outcome_label(outcome: Outcome, lang: str) -> str:
     _ = translator(lang)
     return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -12,21 +13,37 @@ from zoneinfo import ZoneInfo
 from telegram import Bot, InlineKeyboardMarkup
 from telegram import Message as TgMessage
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.channels.telegram import keyboards, texts, texts_sla
+from bot.channels.telegram import keyboards, texts, texts_reach, texts_sla
 from bot.domain.clock import Clock
 from bot.domain.lifecycle import CLAIMABLE
 from bot.domain.models import Catalog, Person
 from bot.i18n import pick_language
 from bot.services.desk import Desk, RequestView
 from bot.services.ports import UnitOfWork
+from bot.services.reach import Reachability
 from bot.storage.repositories import OutboxRow
 
 log = logging.getLogger(__name__)
 
 PER_CHAT_INTERVAL = 1.0  # Telegram: about one message a second to one private chat
-MAX_TRANSIENT_ATTEMPTS = 12
+# Transient failures (timeouts, network errors, 5xx) are retried for as long as they last, the
+# wait doubling from BACKOFF_FIRST up to BACKOFF_CAP between tries (less a little jitter, so
+# chats that failed together do not all come back in the same second).
+BACKOFF_FIRST = 1.0
+BACKOFF_CAP = 300.0
+BACKOFF_JITTER = 0.15
+# A 400 that means the chat is gone (the person cannot be reached), not that we erred.
+CHAT_GONE = ("chat not found", "peer_id_invalid", "user not found")
+# An edit Telegram can no longer apply: the message is sent anew instead.
+EDIT_GONE = (
+    "message to edit not found",
+    "message can't be edited",
+    "message_id_invalid",
+    "there is no text in the message to edit",
+    "message is too old",
+)
 CAPTION_TEXT = 800  # of a relayed file's caption; the rest is the #N header and the hint
 RELAY_TEXT = 3800  # of a relayed message, likewise
 BATCH = 200
@@ -51,8 +68,10 @@ class OutboxSender:
         is_quiet: Callable[[datetime], bool] = lambda _now: False,
         concurrency: int = 8,
         per_chat_interval: float = PER_CHAT_INTERVAL,
+        reach: Reachability | None = None,
     ) -> None:
         self.db = db
+        self.reach = reach or Reachability(desk)
         self.bot = bot
         self.desk = desk
         self.catalog = catalog
@@ -81,12 +100,21 @@ class OutboxSender:
     async def run(self) -> None:
         """Sends until stopped; sleeps only while nothing is due."""
         loop = asyncio.get_running_loop()
+        failures = 0
         while not self._stopping:
             self._wake.clear()
-            started = await self.drain_once()
-            if started:
-                continue
-            delay = await self._idle_delay(loop.time())
+            try:
+                started = await self.drain_once()
+                if started:
+                    failures = 0
+                    continue
+                delay = await self._idle_delay(loop.time())
+                failures = 0
+            except Exception:
+                # A locked or failing database must not end the sender: the rows wait there.
+                failures += 1
+                delay = min(2.0**failures, 60.0)
+                log.exception("outbox sender failed; retrying in %.0fs", delay)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
 
@@ -98,11 +126,14 @@ class OutboxSender:
 
     async def _idle_delay(self, now_loop: float) -> float:
         """How long nothing can be sent: until the next deferred row or paced chat opens."""
-        async with self.db.tx() as tx:
-            due = await tx.next_due_at()
+        async with self.db.read() as tx:
+            due = await tx.next_head_due_at()
         candidates = [5.0]
-        if due is not None:
-            candidates.append((due - self.clock.now()).total_seconds())
+        wait = (due - self.clock.now()).total_seconds() if due is not None else 0.0
+        if wait > 0:
+            # (A row already due is waiting only for its chat's send in flight, which wakes
+            # the loop when it ends, or for the chat's pacing, counted below.)
+            candidates.append(wait)
         candidates += [t - now_loop for t in self._next_ok.values() if t > now_loop]
         return max(0.01, min(candidates))
 
@@ -153,13 +184,22 @@ class OutboxSender:
             # nothing here loops on it.
             delay = _seconds(exc.retry_after)
             await self._defer(row, delay, f"429 retry after {delay:.0f}s")
-        except (Forbidden, BadRequest, Permanent) as exc:
-            await self._fail(row, f"{type(exc).__name__}: {exc}")
-        except (TimedOut, NetworkError) as exc:
-            if row.attempts + 1 >= MAX_TRANSIENT_ATTEMPTS:
-                await self._fail(row, f"gave up after {row.attempts + 1} attempts: {exc}")
+        except Forbidden as exc:
+            # Blocked by the user, account deleted, never started: never retried.
+            await self._unreachable(row, f"403 {exc.message}")
+        except BadRequest as exc:
+            if any(gone in exc.message.lower() for gone in CHAT_GONE):
+                await self._unreachable(row, f"400 {exc.message}")
             else:
-                await self._defer(row, min(2.0**row.attempts, 300.0), f"transient: {exc}")
+                # Our own mistake (bad HTML, a stale file id): failed and logged; the person
+                # is not to blame and stays reachable.
+                await self._fail(row, f"400 {exc.message}")
+        except Permanent as exc:
+            await self._fail(row, f"{type(exc).__name__}: {exc}")
+        except TelegramError as exc:
+            # Timeouts, network errors and 5xx (NetworkError), and anything else Telegram says
+            # that is not a final answer about this message: tried again later, never given up.
+            await self._defer(row, backoff(row.attempts), f"transient: {exc}")
         except Exception as exc:  # a rendering bug must not stop the other messages
             log.exception("outbox row %s could not be rendered or sent", row.id)
             await self._fail(row, f"{type(exc).__name__}: {exc}")
@@ -171,6 +211,24 @@ class OutboxSender:
         log.info("outbox row %s to chat %s deferred %.1fs: %s", row.id, row.chat_id, seconds, why)
         async with self.db.tx() as tx:
             await tx.defer(row.id, self.clock.now() + timedelta(seconds=seconds), why)
+
+    async def _unreachable(self, row: OutboxRow, why: str) -> None:
+        """Telegram's final answer that this person cannot be reached: the row is given up and,
+        in the same transaction, the person marked and the people who rely on them told."""
+        log.warning(
+            "outbox row %s (%s) to person %s undeliverable: %s",
+            row.id,
+            row.message.kind,
+            row.message.recipient_id,
+            why,
+        )
+        self.failed += 1
+        try:
+            await self.reach.undeliverable(row.id, row.message, why)
+        except Exception:
+            # The row stays pending and is tried again: the next answer comes back the same.
+            log.exception("could not record outbox row %s as undeliverable", row.id)
+            await self._defer(row, backoff(row.attempts), f"bookkeeping failed: {why}")
 
     async def _fail(self, row: OutboxRow, why: str) -> None:
         # Logged once, here; the row is never picked up again.
@@ -219,6 +277,14 @@ class OutboxSender:
                 parse_mode=ParseMode.HTML,
                 disable_notification=silent,
             )
+        elif message.kind in texts_reach.STANDALONE_KINDS:
+            # ---- someone cannot be reached (issue 7): the supervisors' notice ----
+            sent = await self.bot.send_message(
+                row.chat_id,
+                texts_reach.standalone(message.kind, message.params, lang),
+                parse_mode=ParseMode.HTML,
+                disable_notification=silent,
+            )
         else:
             assert view is not None
             params = message.params
@@ -263,12 +329,19 @@ class OutboxSender:
                 await tx.save_ref(
                     reader.id,
                     view.request.id,
-                    ref_key or f"m{sent.message_id}",
+                    # An edit that went out as a new message moves its key to that message.
+                    ref_key or message.edit_key or f"m{sent.message_id}",
                     row.chat_id,
                     sent.message_id,
                 )
             await tx.mark_sent(row.id, self.clock.now())
         self.sent += 1
+        if reader.unreachable:
+            # It got through: they have unblocked the bot, whether or not they wrote since.
+            try:
+                await self.reach.delivered(reader.id)
+            except Exception:  # the message is sent; the mark is cleared when they next write
+                log.exception("could not mark person %s reachable again", reader.id)
         offered = (
             view is not None
             and view.request.status in CLAIMABLE
@@ -303,11 +376,19 @@ class OutboxSender:
                 )
                 return edited if isinstance(edited, TgMessage) else None
             except BadRequest as exc:
-                if "not modified" in exc.message.lower():
-                    return None
-                if "not found" not in exc.message.lower():
+                problem = exc.message.lower()
+                if "message is not modified" in problem:
+                    return None  # it already says this: done
+                if not any(gone in problem for gone in EDIT_GONE):
                     raise
-                # The old message is gone: fall through and send a new one.
+                # Deleted, too old or otherwise beyond editing: the person gets it as a new
+                # message, and the key moves to that one.
+                log.info(
+                    "message %s of #%s cannot be edited (%s); sending it anew",
+                    ref,
+                    view.request.id,
+                    exc.message,
+                )
         return await self.bot.send_message(
             row.chat_id,
             text,
@@ -326,8 +407,9 @@ class OutboxSender:
             return
         try:
             await self.bot.edit_message_reply_markup(chat_id=ref[0], message_id=ref[1])
-        except BadRequest as exc:
-            # Already without buttons, or deleted by the person: nothing left to take away.
+        except TelegramError as exc:
+            # Already without buttons, deleted by the person, or Telegram unavailable: the
+            # message this follows is sent already, and stale buttons only answer "out of date".
             log.info("reminder %s for #%s not changed: %s", ref, view.request.id, exc.message)
 
     def _simple(
@@ -337,6 +419,9 @@ class OutboxSender:
         params: dict[str, str | int | float | bool | None],
         lang: str,
     ) -> tuple[str, InlineKeyboardMarkup | None, str | None]:
+        # ---- someone cannot be reached (issue 7): rendered by texts_reach ----
+        if texts_reach.handles(kind, params):
+            return texts_reach.render(kind, view, params, self.catalog, lang, self.tz)
         # ---- chasing and extensions (issue 4): rendered by texts_sla ----
         if texts_sla.handles(kind, params):
             return texts_sla.render(kind, view, params, self.catalog, lang, self.tz)
@@ -362,3 +447,9 @@ class OutboxSender:
 
 def _seconds(value: int | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def backoff(attempts: int) -> float:
+    """Seconds to wait before the next try of a message that failed `attempts` times so far."""
+    base = min(BACKOFF_FIRST * 2.0 ** min(attempts, 30), BACKOFF_CAP)
+    return base * (1.0 - BACKOFF_JITTER * random.random())

@@ -306,6 +306,14 @@ def _details(view: RequestView, catalog: Catalog, lang: str, tz: ZoneInfo) -> li
     ]
     if r.attachments:
         lines.append(_("Attachments: {n} (sent below)").format(n=len(r.attachments)))
+    if view.owner.unreachable:
+        # Issue 7: replies would not reach them; whoever takes it must call.
+        lines.append(
+            _(
+                "📵 The owner has blocked the bot or can no longer be reached in the chat: "
+                "please call {phone}."
+            ).format(phone=e(view.owner.phone))
+        )
     return lines
 
 
@@ -483,6 +491,13 @@ def too_short(lang: str) -> str:
     return _("Please write a little more (between 2 and 2,000 characters).")
 
 
+def too_long(lang: str, length: int, limit: int) -> str:
+    _ = translator(lang)
+    return _("That is too long ({length} characters). Please keep it within {max}.").format(
+        length=f"{length:,}", max=f"{limit:,}"
+    )
+
+
 def relayed(lang: str, count: int) -> str:
     _ = translator(lang)
     return _("Passed on ✔") if count else _("Nobody to pass this to yet.")
@@ -515,6 +530,11 @@ def refusal(reason: Refusal, details: Params, lang: str) -> str:
         return _("Your number is not linked to an enterprise. Please contact the service center.")
     if reason == Refusal.DUPLICATE:
         return _("Already done.")
+    if reason == Refusal.TOO_MANY_OPEN:
+        return _(
+            "You already have {open} open requests, the most one person may have at once "
+            "({limit}). Please file a new one once one of them is resolved. /my lists them."
+        ).format(open=details.get("open"), limit=details.get("limit"))
     return _("That did not work. Please try again.")
 
 

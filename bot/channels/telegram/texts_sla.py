@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.channels.telegram import keyboards
+from bot.channels.telegram import keyboards, texts_reach
 from bot.channels.telegram.callback_data import Callback, Op
 from bot.channels.telegram.texts import category_label, e, when
 from bot.domain.clock import from_text
@@ -41,7 +41,7 @@ KINDS = frozenset(
     }
 )
 # Outbox kinds about no request in particular.
-STANDALONE_KINDS = frozenset({"digest"})
+STANDALONE_KINDS = frozenset({"digest", "dead_letter"})
 
 MAX_TEXT = 4096
 MAX_OVERDUE_LINES = 40
@@ -382,6 +382,10 @@ def digest(d: Digest, lang: str) -> str:
         lines += overdue_lines(d.overdue, lang)
     else:
         lines.append(_("Nothing is overdue. 👍"))
+    # Issue 7: who cannot be reached in the chat (texts_reach renders it).
+    unreachable = texts_reach.digest_lines(d.unreachable, lang)
+    if unreachable:
+        lines += ["", *unreachable]
     for warning in d.warnings.get(lang, d.warnings.get("en", ())):
         lines += ["", "⚠️ " + e(warning)]
     return _cap("\n".join(lines))
@@ -391,7 +395,19 @@ def standalone(kind: str, params: Params, lang: str) -> str:
     """The text of an outbox row of one of STANDALONE_KINDS."""
     if kind == "digest":
         return digest(Digest.model_validate_json(str(params["digest"])), lang)
+    if kind == "dead_letter":
+        return dead_letter(int(str(params["update_id"])), str(params.get("reason") or ""), lang)
     raise ValueError(f"texts_sla does not render {kind!r}")
+
+
+def dead_letter(update_id: int, reason: str, lang: str) -> str:
+    """Tells a supervisor that one incoming message could not be handled and was set aside."""
+    _ = translator(lang)
+    return _(
+        "⚠️ A message to the bot (update {update_id}) could not be handled and was set aside; "
+        "the bot goes on with the others. Someone may be waiting for an answer: the operator "
+        "can look it up with <code>oncall-bot check</code>.\nWhy: {reason}"
+    ).format(update_id=update_id, reason=html.escape(reason))
 
 
 def _cap(text: str) -> str:
@@ -439,11 +455,16 @@ def no_supervisor(lang: str) -> str:
     return _("No supervisor is on Telegram yet, so nobody can decide it now.")
 
 
-def extension_refusal(field: object, lang: str, n: object) -> str:
-    """Why an ask was not taken (Refused BAD_INPUT with a `field`)."""
+def extension_refusal(field: object, lang: str, n: object, details: Params | None = None) -> str:
+    """Why an ask was not taken (Refused BAD_INPUT with a `field`, and its `details`)."""
     _ = translator(lang)
+    details = details or {}
     if field == "days":
         return _("Ask for between 1 and 30 days.")
+    if field == "reason" and details.get("problem") == "too_long":
+        return _("That is too long ({length} characters). Please keep it within {max}.").format(
+            length=f"{int(details.get('length') or 0):,}", max=f"{int(details.get('max') or 0):,}"
+        )
     if field == "reason":
         return _("Please give a reason (at least 2 characters).")
     if field == "past_due":

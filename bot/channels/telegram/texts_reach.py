@@ -1,0 +1,201 @@
+"""Texts (HTML) about people the bot cannot reach in the chat, in the reader's language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup
+
+from bot.channels.telegram import texts
+from bot.channels.telegram.texts import category_label, e
+from bot.domain.kpis import UnreachableLine
+from bot.domain.models import Catalog, Person, Role
+from bot.i18n import translator
+from bot.services.desk import RequestView
+from bot.services.reach import (
+    PARTY_UNREACHABLE,
+    RELAY_UNDELIVERED,
+    UNREACHABLE,
+    UNREACHABLE_REPORT,
+)
+
+Params = Mapping[str, str | int | float | bool | None]
+Rendered = tuple[str, InlineKeyboardMarkup | None, str | None]
+
+# Outbox kinds about a request that this module renders (OutboxSender._simple hands them over).
+KINDS = frozenset({PARTY_UNREACHABLE, RELAY_UNDELIVERED})
+# Outbox kinds about no request in particular.
+STANDALONE_KINDS = frozenset({UNREACHABLE_REPORT})
+
+MAX_LINES = 40
+
+
+def handles(kind: str, params: Params) -> bool:
+    """Whether this module renders an outbox row (also a request passed on for that reason)."""
+    return kind in KINDS or (kind == "escalated" and params.get("reason") == UNREACHABLE)
+
+
+def role_names(roles: Iterable[str], lang: str) -> str:
+    _ = translator(lang)
+    names = {
+        Role.OWNER.value: _("enterprise owner"),
+        Role.COMMISSIONER.value: _("service commissioner"),
+        Role.SUPERVISOR.value: _("supervisor"),
+    }
+    return "、".join(names.get(r, r) for r in roles if r) or "—"
+
+
+# ---- messages about a request ----------------------------------------------------------------
+
+
+def render(
+    kind: str, view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
+) -> Rendered:
+    """(text, buttons, message-ref key) of an outbox row of one of KINDS about #N."""
+    _ = translator(lang)
+    n = view.request.id
+    name = e(params.get("name") or "—")
+    phone = e(params.get("phone") or "—")
+    if kind == "escalated":
+        to = _("the service team") if params.get("tier") == "team" else _("the supervisors")
+        names = "、".join(e(p.name) for p in view.offered) or "—"
+        return (
+            _(
+                "⚠️ <b>#{n}</b> ({enterprise}, {category}) has gone to {to}: {names}, because "
+                "its commissioner cannot be reached in the chat."
+            ).format(
+                n=n,
+                enterprise=e(view.enterprise.name),
+                category=e(category_label(catalog, view.request.category, lang)),
+                to=to,
+                names=names,
+            ),
+            None,
+            None,
+        )
+    if kind == RELAY_UNDELIVERED:
+        return (
+            _(
+                "📵 <b>#{n}</b>: your message to {name} was <b>not delivered</b>: they have "
+                "blocked the bot or can no longer be reached in the chat. Please call them: "
+                "{phone}."
+            ).format(n=n, name=name, phone=phone),
+            None,
+            None,
+        )
+    if kind == PARTY_UNREACHABLE and params.get("role") == "holder":
+        lines = [
+            _(
+                "📵 <b>#{n}</b>: your service commissioner {name} cannot be reached in the chat "
+                "at the moment. The service center has been told and will follow up with you."
+            ).format(n=n, name=name)
+        ]
+        if params.get("undelivered"):
+            lines.append(_("Your last message was not delivered."))
+        if catalog.center.phone:
+            lines.append(
+                _("You can also call {center}: {phone}.").format(
+                    center=e(catalog.center.name(lang)), phone=e(catalog.center.phone)
+                )
+            )
+        return "\n".join(lines), None, None
+    if kind == PARTY_UNREACHABLE:
+        lines = [
+            _(
+                "📵 <b>#{n}</b>: the owner {name} has blocked the bot or can no longer be reached "
+                "in the chat; messages about it are not reaching them."
+            ).format(n=n, name=name)
+        ]
+        if params.get("undelivered"):
+            lines.append(_("Your last message was not delivered."))
+        lines.append(_("Please call them: {phone}.").format(phone=phone))
+        return "\n".join(lines), None, None
+    raise ValueError(f"texts_reach does not render {kind!r}")
+
+
+def standalone(kind: str, params: Params, lang: str) -> str:
+    """The text of an outbox row of one of STANDALONE_KINDS (the supervisors' notice)."""
+    _ = translator(lang)
+    if kind != UNREACHABLE_REPORT:
+        raise ValueError(f"texts_reach does not render {kind!r}")
+    roles = str(params.get("roles") or "").split(",")
+    requests = [r for r in str(params.get("requests") or "").split(",") if r]
+    lines = [
+        _(
+            "📵 {name} ({roles}, tel. {phone}) has blocked the bot or can no longer be reached "
+            "in the chat. Messages to them are not delivered until they write to the bot again."
+        ).format(
+            name=e(params.get("name") or "—"),
+            roles=role_names(roles, lang),
+            phone=e(params.get("phone") or "—"),
+        )
+    ]
+    if requests:
+        lines.append(
+            _("Open requests affected: {requests}").format(
+                requests=", ".join(f"<b>#{r}</b>" for r in requests)
+            )
+        )
+    else:
+        lines.append(_("No open requests are affected."))
+    return "\n".join(lines)
+
+
+# ---- answers to the person who wrote --------------------------------------------------------
+
+
+def relayed(lang: str, recipients: Sequence[Person]) -> str:
+    """The confirmation of a relay: says plainly who did not get it, and whom to call."""
+    missing = [p for p in recipients if p.unreachable]
+    if not missing:
+        return texts.relayed(lang, len(recipients))
+    _ = translator(lang)
+    lines = []
+    delivered = [p for p in recipients if not p.unreachable]
+    if delivered:
+        lines.append(
+            _("Passed on to {names} ✔").format(names="、".join(e(p.name) for p in delivered))
+        )
+    for person in missing:
+        lines.append(
+            _(
+                "📵 <b>Not delivered</b> to {name}: they have blocked the bot or can no longer be "
+                "reached in the chat. Please call them: {phone}."
+            ).format(name=e(person.name), phone=e(person.phone))
+        )
+    return "\n".join(lines)
+
+
+def noted(lang: str, request_id: int, owner: Person | None) -> str:
+    """The confirmation of a progress note: saved, and whether the owner got it."""
+    if owner is None or not owner.unreachable:
+        return texts.noted(lang, request_id)
+    _ = translator(lang)
+    return _(
+        "Note on #{n} saved, but <b>not delivered</b>: the owner {name} has blocked the bot or "
+        "can no longer be reached in the chat. Please call them: {phone}."
+    ).format(n=request_id, name=e(owner.name), phone=e(owner.phone))
+
+
+# ---- the digest ---------------------------------------------------------------------------------
+
+
+def digest_lines(items: Sequence[UnreachableLine], lang: str) -> list[str]:
+    """The digest's section on people who cannot be reached (nothing when there are none)."""
+    if not items:
+        return []
+    _ = translator(lang)
+    lines = [_("📵 <b>Cannot be reached in the chat</b> ({k})").format(k=len(items))]
+    lines += [
+        _("{name} · {roles} · {phone} · since {since}").format(
+            name=e(item.name),
+            roles=role_names(item.roles, lang),
+            phone=e(item.phone),
+            since=item.since.isoformat(),
+        )
+        for item in items[:MAX_LINES]
+    ]
+    if len(items) > MAX_LINES:
+        lines.append(_("… and {k} more").format(k=len(items) - MAX_LINES))
+    return lines

@@ -1,0 +1,35 @@
+"""Updates that could not be parsed or handled: set aside with why; supervisors told once."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.services.desk import Desk
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTER = "dead_letter"
+MAX_HANDLING_ATTEMPTS = 3
+"""Starts of handling one update that never finished (the process died each time)."""
+
+
+class DeadLetters:
+    """Keeps one bad update from blocking the ones behind it, now and after a restart."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    async def set_aside(self, update_id: int, payload: str, reason: str) -> bool:
+        """Stores the update as a dead letter and tells the supervisors; false if known already."""
+        async with self.desk.unit() as tx:
+            if not await tx.add_dead_letter(update_id, payload, reason, self.desk.clock.now()):
+                return False
+            await self.desk.notify(
+                tx,
+                await self.desk.supervisors_of(tx),
+                DEAD_LETTER,
+                update_id=update_id,
+                reason=reason[:300],
+            )
+        log.error("update %s set aside as a dead letter: %s", update_id, reason)
+        return True
