@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ from bot.domain.clock import to_text
 from bot.sample import HERB_OWNER, LI, SUPERVISOR, TROUT_OWNER, load_sample
 from bot.storage.db import migrations
 from bot.storage.uow import Database
+from tests.cli_support import run_bot_cli
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 TZ = ZoneInfo("Asia/Shanghai")
@@ -45,17 +45,7 @@ async def check(path: Path, lang: str = "en") -> tuple[int, str]:
 
 
 def cli(tmp_path: Path, db: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("ONCALL_")}
-    environment.update({"ONCALL_DB": str(db), **env})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_bot_cli(tmp_path, *args, db=db, **env)
 
 
 async def person_id(conn: aiosqlite.Connection, phone: str) -> int:

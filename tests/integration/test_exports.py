@@ -9,10 +9,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import os
 import stat
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from bot.channels.spreadsheet import COLUMNS, neutralise
 from bot.domain.models import Enterprise, Role, Urgency
 from bot.sample import SUPERVISOR, TROUT_OWNER
 from bot.storage.uow import Database
+from tests.cli_support import run_bot_cli
 from tests.conftest import World
 from tests.integration.flows import new_request, onboard
 
@@ -52,18 +51,7 @@ def column(key: str) -> int:
 
 def cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """`python -m bot ARGS` with umask 0, so only the bot's own care keeps files private."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("ONCALL_")}
-    environment.update({"ONCALL_DB": str(tmp_path / "oncall.db"), **env})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        umask=0,
-    )
+    return run_bot_cli(tmp_path, *args, umask=0, **env)
 
 
 async def seed(path: Path) -> None:

@@ -9,7 +9,6 @@ import os
 import sqlite3
 import stat
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 
 from bot.domain.models import Role
 from bot.storage.uow import Database
+from tests.cli_support import run_bot_cli
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 
@@ -36,18 +36,7 @@ def open_umask() -> Iterator[None]:
 
 
 def cli(tmp_path: Path, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("ONCALL_")}
-    environment["ONCALL_DB"] = str(db)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        umask=0,
-    )
+    return run_bot_cli(tmp_path, *args, db=db, umask=0)
 
 
 def test_the_cli_creates_a_private_data_folder_database_and_backup(tmp_path: Path) -> None:
