@@ -38,7 +38,7 @@ from pathlib import Path
 
 from bot import bootstrap
 from bot.bootstrap import build
-from bot.domain.catalog import load_catalog
+from bot.config_files import load_catalog
 from bot.domain.models import Enterprise, Role
 from bot.settings import load_settings
 from bot.simulator.driver import SimUser

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from telegram import BotCommand
@@ -26,9 +25,9 @@ from bot.channels.telegram.outbox import OutboxSender
 from bot.channels.telegram.persistence import DraftPersistence
 from bot.channels.telegram.ratelimit import MessageRateLimiter
 from bot.channels.telegram.webhook import WebhookReceiver
-from bot.domain.catalog import load_catalog
+from bot.config_files import default_calendar, load_calendar, load_catalog
 from bot.domain.clock import Clock, SystemClock
-from bot.domain.deadlines import QuietHours, WorkCalendar, load_calendar, parse_hhmm
+from bot.domain.deadlines import QuietHours, WorkCalendar, parse_hhmm
 from bot.domain.flood import FloodGuard
 from bot.handlers.common import Common, Deps
 from bot.handlers.dispatch import Dispatch
@@ -66,7 +65,6 @@ OVERALL_PERIOD = 0.2
 # waits for the pace above, so with 32 slots a burst of 200 owners left taps waiting ~13 s for
 # a slot and some expired (bench/burst.py); waiting handlers cost next to nothing.
 CONCURRENT_UPDATES = 1024
-DEFAULT_CALENDAR = Path("config/calendar.toml")
 
 TApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -163,7 +161,7 @@ async def build(
     clock = clock or SystemClock()
     db = await Database.open(settings.db)
     catalog = load_catalog()
-    calendar = load_calendar(DEFAULT_CALENDAR if DEFAULT_CALENDAR.exists() else None, settings.tz)
+    calendar = load_calendar(default_calendar(), settings.tz)
     quiet = QuietHours.parse(settings.sla.quiet_hours)
     senders: list[OutboxSender] = []
 

@@ -58,7 +58,8 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _import(settings: Settings, kind: str, path: Path, sync: bool, dry_run: bool) -> int:
-    from bot.domain.catalog import load_catalog
+    from bot.cli_texts import import_summary
+    from bot.config_files import load_catalog
     from bot.domain.clock import SystemClock
     from bot.services.importer import RosterKind, import_roster
     from bot.storage.uow import Database
@@ -71,7 +72,7 @@ async def _import(settings: Settings, kind: str, path: Path, sync: bool, dry_run
         )
     finally:
         await db.close()
-    print(report.summary(settings.default_language))
+    print(import_summary(report, settings.default_language))
     return 1 if report.errors else 0
 
 
@@ -95,7 +96,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import date, datetime, time, timedelta
 
     from bot.channels import spreadsheet
-    from bot.domain.catalog import load_catalog
+    from bot.config_files import load_catalog
     from bot.storage.files import write_private
     from bot.storage.uow import Database
 
@@ -150,10 +151,10 @@ async def _digest(settings: Settings, day: str | None) -> int:
     """Prints the supervisors' digest of `day` (default today) in the default language."""
     from datetime import date
 
-    from bot.bootstrap import DEFAULT_CALENDAR, sla_policy
+    from bot.bootstrap import sla_policy
     from bot.channels.telegram.texts_sla import digest, plain
+    from bot.config_files import default_calendar, load_calendar
     from bot.domain.clock import SystemClock
-    from bot.domain.deadlines import load_calendar
     from bot.services.digest import DigestService
     from bot.storage.uow import Database
 
@@ -162,8 +163,7 @@ async def _digest(settings: Settings, day: str | None) -> int:
     except ValueError:
         print(f"oncall-bot: bad --date {day!r}: expected YYYY-MM-DD", file=sys.stderr)
         return 2
-    calendar_file = DEFAULT_CALENDAR if DEFAULT_CALENDAR.exists() else None
-    policy = sla_policy(settings, load_calendar(calendar_file, settings.tz))
+    policy = sla_policy(settings, load_calendar(default_calendar(), settings.tz))
     db = await Database.open(settings.db)
     try:
         result = await DigestService(db, SystemClock(), policy).for_date(report_date)

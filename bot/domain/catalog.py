@@ -1,28 +1,20 @@
-"""Loading the categories, teams and the service center's contact from config/catalog.toml."""
+"""The categories, teams and the service center's contact, parsed from catalog TOML text.
+
+Reading the file (config/catalog.toml or the packaged default) is bot.config_files' job:
+the domain does no I/O.
+"""
 
 from __future__ import annotations
 
 import tomllib
-from importlib import resources
-from pathlib import Path
 
 from pydantic import ValidationError
 
 from bot.domain.models import Catalog, Category, Center, Team
 
-DEFAULT_CATALOG = Path("config/catalog.toml")
 
-
-def load_catalog(path: Path | None = None) -> Catalog:
-    """Reads the catalog; without a file, the defaults shipped with the package."""
-    if path is None and DEFAULT_CATALOG.exists():
-        path = DEFAULT_CATALOG
-    if path is None:
-        text = resources.files("bot.domain").joinpath("catalog_default.toml").read_text("utf-8")
-        where = "built-in catalog"
-    else:
-        text = path.read_text(encoding="utf-8")
-        where = str(path)
+def parse_catalog(text: str, where: str) -> Catalog:
+    """The catalog in `text`; `where` names its source in errors (a path, "built-in catalog")."""
     try:
         raw = tomllib.loads(text)
         teams = tuple(Team(**t) for t in raw.get("teams", []))

@@ -396,14 +396,14 @@ class WorkCalendar:
 
 
 # ---------------------------------------------------------------------------
-# Loading config/calendar.toml
+# Parsing calendar TOML (bot.config_files reads config/calendar.toml)
 # ---------------------------------------------------------------------------
 
 
-def _parse_dates(raw: object, path: Path, key: str) -> frozenset[date]:
+def _parse_dates(raw: object, where: str, key: str) -> frozenset[date]:
     """Parse a TOML array of "YYYY-MM-DD" strings (or TOML dates) into dates."""
     if not isinstance(raw, list):
-        raise ValueError(f'{path}: {key} must be a list of dates like ["2027-02-05"]')
+        raise ValueError(f'{where}: {key} must be a list of dates like ["2027-02-05"]')
     out: set[date] = set()
     for item in raw:
         # TOML date-times are datetime instances (a date subclass) and carry a time.
@@ -416,55 +416,57 @@ def _parse_dates(raw: object, path: Path, key: str) -> frozenset[date]:
                 continue
             except ValueError:
                 pass
-        raise ValueError(f'{path}: {key} has an invalid date {item!r}; expected "YYYY-MM-DD"')
+        raise ValueError(f'{where}: {key} has an invalid date {item!r}; expected "YYYY-MM-DD"')
     return frozenset(out)
 
 
-def _parse_years(raw: object, path: Path, key: str) -> frozenset[int]:
+def _parse_years(raw: object, where: str, key: str) -> frozenset[int]:
     """Parse a TOML array of four-digit years."""
     if not isinstance(raw, list):
-        raise ValueError(f"{path}: {key} must be a list of years like [2027]")
+        raise ValueError(f"{where}: {key} must be a list of years like [2027]")
     out: set[int] = set()
     for item in raw:
         if isinstance(item, bool) or not isinstance(item, int) or not 1950 <= item <= 9999:
-            raise ValueError(f"{path}: {key} has an invalid year {item!r}; expected e.g. 2027")
+            raise ValueError(f"{where}: {key} has an invalid year {item!r}; expected e.g. 2027")
         out.add(item)
     return frozenset(out)
 
 
-def load_calendar(
-    path: Path | None,
+def parse_calendar(
+    text: str,
     tz: ZoneInfo = DEFAULT_TZ,
     *,
     business_start: time = DEFAULT_BUSINESS_START,
+    source: Path | None = None,
 ) -> WorkCalendar:
-    """Build the work calendar from the package plus calendar.toml overrides (None: no file)."""
-    if path is None:
-        return WorkCalendar(tz=tz, business_start=business_start)
+    """The work calendar: the package's data plus the overrides in calendar TOML `text`.
+
+    `source` names the file in errors and in the unconfirmed-year warning; nothing is read.
+    """
+    where = str(source) if source is not None else "calendar overrides"
     try:
-        with path.open("rb") as fh:
-            data: dict[str, Any] = tomllib.load(fh)
+        data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML: {exc}") from exc
+        raise ValueError(f"{where}: not valid TOML: {exc}") from exc
     # Unknown keys are almost always typos ("holiday", "workday"); silently ignoring
     # them would leave the calendar wrong without anyone noticing.
     for section, value in data.items():
         if section not in _SECTIONS:
             raise ValueError(
-                f"{path}: unknown section [{section}]; expected one of "
+                f"{where}: unknown section [{section}]; expected one of "
                 + ", ".join(f"[{s}]" for s in _SECTIONS)
             )
         if not isinstance(value, dict):
-            raise ValueError(f"{path}: [{section}] must be a table")
+            raise ValueError(f"{where}: [{section}] must be a table")
         for key in value:
             if key not in _SECTIONS[section]:
                 raise ValueError(
-                    f"{path}: unknown key {key!r} in [{section}]; expected "
+                    f"{where}: unknown key {key!r} in [{section}]; expected "
                     + ", ".join(sorted(_SECTIONS[section]))
                 )
 
     def dates(section: str, key: str) -> frozenset[date]:
-        return _parse_dates(data.get(section, {}).get(key, []), path, f"[{section}] {key}")
+        return _parse_dates(data.get(section, {}).get(key, []), where, f"[{section}] {key}")
 
     return WorkCalendar(
         tz=tz,
@@ -473,8 +475,8 @@ def load_calendar(
         workdays_add=dates("workdays", "add"),
         workdays_remove=dates("workdays", "remove"),
         confirmed_years=_parse_years(
-            data.get("years", {}).get("confirmed", []), path, "[years] confirmed"
+            data.get("years", {}).get("confirmed", []), where, "[years] confirmed"
         ),
         business_start=business_start,
-        source=path,
+        source=source,
     )

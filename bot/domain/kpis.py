@@ -55,17 +55,18 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.clock import from_text
+from bot.domain.kinds import EventKind
 from bot.domain.models import Event, RequestStatus
 
 # Event kinds the figures read (written by the services).
-SUBMITTED = "submitted"
-DISPATCHED = "dispatched"
-ESCALATED = "escalated"
-ACCEPTED = "accepted"
-RESOLVED = "resolved"
-RATED = "rated"
-EXTENSION_APPROVED = "extension_approved"
-OFFER_KINDS = frozenset({DISPATCHED, ESCALATED})
+SUBMITTED = EventKind.SUBMITTED
+DISPATCHED = EventKind.DISPATCHED
+ESCALATED = EventKind.ESCALATED
+ACCEPTED = EventKind.ACCEPTED
+RESOLVED = EventKind.RESOLVED
+RATED = EventKind.RATED
+EXTENSION_APPROVED = EventKind.EXTENSION_APPROVED
+OFFER_KINDS: frozenset[EventKind] = frozenset({DISPATCHED, ESCALATED})
 
 _WORKING = frozenset({RequestStatus.ACCEPTED, RequestStatus.REOPENED})
 _CLAIMABLE = frozenset({RequestStatus.DISPATCHED, RequestStatus.ESCALATED})

@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.domain.kinds import EventKind, MessageKind
+
 
 def text_length(text: str) -> int:
     """Length as Telegram counts it (UTF-16 code units: an emoji counts two)."""
@@ -203,7 +205,7 @@ class Event(Frozen):
 
     request_id: int | None
     actor_id: int | None
-    kind: str
+    kind: EventKind
     from_status: RequestStatus | None = None
     to_status: RequestStatus | None = None
     payload: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
@@ -214,7 +216,7 @@ class Message(Frozen):
     """An outbox entry: who is told what about which request; rendered at send time."""
 
     recipient_id: int
-    kind: str
+    kind: MessageKind
     request_id: int | None = None
     params: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
     # Edit the message this person was shown earlier for the request under this key, if any.

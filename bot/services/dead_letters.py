@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from bot.domain.kinds import MessageKind
 from bot.services.desk import Desk
 
 log = logging.getLogger(__name__)
 
-DEAD_LETTER = "dead_letter"
+DEAD_LETTER = MessageKind.DEAD_LETTER
 MAX_HANDLING_ATTEMPTS = 3
 """Starts of handling one update that never finished (the process died each time)."""
 

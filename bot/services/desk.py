@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.domain.clock import to_text
+from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.lifecycle import CLAIMABLE, OPEN_STATUSES, WORKING, Action, sources, transition
 from bot.domain.models import (
     Catalog,
@@ -110,7 +111,7 @@ class Desk:
         self,
         tx: Tx,
         people: Iterable[Person | None],
-        kind: str,
+        kind: MessageKind,
         request: Request | None = None,
         edit_key: str | None = None,
         **params: str | int | float | bool | None,
@@ -134,7 +135,7 @@ class Desk:
         tx: Tx,
         request_id: int | None,
         actor: Person | None,
-        kind: str,
+        kind: EventKind,
         before: RequestStatus | None = None,
         after: RequestStatus | None = None,
         **payload: str | int | float | bool | None,
@@ -226,7 +227,7 @@ class Desk:
             if person is None or not person.active or not person.roles:
                 return None
             await tx.bind_telegram(person.id, telegram_id, language)
-            await self.record(tx, None, person, "person_bound", telegram_id=telegram_id)
+            await self.record(tx, None, person, EventKind.PERSON_BOUND, telegram_id=telegram_id)
             bound = await tx.person(person.id)
             assert bound is not None
             return Onboarded(bound, tuple(await tx.enterprises_of_contact(bound.phone)))
@@ -242,7 +243,7 @@ class Desk:
             if not person.has(Role.COMMISSIONER):
                 raise Refused(Refusal.NOT_ALLOWED)
             await tx.set_away(person.id, away)
-            await self.record(tx, None, person, "away_set" if away else "back_set")
+            await self.record(tx, None, person, EventKind.AWAY_SET if away else EventKind.BACK_SET)
             updated = await tx.person(person.id)
             assert updated is not None
             return updated
@@ -318,7 +319,7 @@ class Desk:
                 tx,
                 request_id,
                 owner,
-                "submitted",
+                EventKind.SUBMITTED,
                 None,
                 submitted,
                 category=draft.category,
@@ -331,7 +332,7 @@ class Desk:
             await self.notify(
                 tx,
                 [owner],
-                "received",
+                MessageKind.RECEIVED,
                 request,
                 tier=tier.value,
                 names="、".join(p.name for p in recipients),
@@ -364,7 +365,9 @@ class Desk:
         }
         everyone = list(staff.values())
         declined = frozenset(
-            e.actor_id for e in await tx.events(request_id) if e.kind == "declined" and e.actor_id
+            e.actor_id
+            for e in await tx.events(request_id)
+            if e.kind == EventKind.DECLINED and e.actor_id
         )
         tier, recipients = route(commissioner, everyone, team, declined, start)
         if tier == Tier.SUPERVISORS and not recipients:
@@ -382,7 +385,7 @@ class Desk:
             tx,
             request_id,
             actor,
-            "dispatched" if action != Action.ESCALATE else "escalated",
+            EventKind.DISPATCHED if action != Action.ESCALATE else EventKind.ESCALATED,
             before,
             after,
             tier=tier.value,
@@ -390,12 +393,12 @@ class Desk:
             reason=reason,
         )
         moved = await self.request_of(tx, request_id)
-        await self.notify(tx, recipients, "card", moved, edit_key=None, fresh=True)
+        await self.notify(tx, recipients, MessageKind.CARD, moved, edit_key=None, fresh=True)
         for attachment in moved.attachments:
             await self.notify(
                 tx,
                 recipients,
-                "attachment",
+                MessageKind.ATTACHMENT,
                 moved,
                 file_id=attachment.file_id,
                 file_kind=attachment.kind,
@@ -404,7 +407,9 @@ class Desk:
         if tier != Tier.COMMISSIONER:
             # Supervisors hear of every request that left its commissioner's hands.
             watchers = [s for s in await self.supervisors_of(tx) if s not in recipients]
-            await self.notify(tx, watchers, "escalated", moved, tier=tier.value, reason=reason)
+            await self.notify(
+                tx, watchers, MessageKind.ESCALATED, moved, tier=tier.value, reason=reason
+            )
         return tier, recipients
 
     # ---- commissioner actions -------------------------------------------------------------
@@ -440,18 +445,18 @@ class Desk:
                 tx,
                 request_id,
                 person,
-                "accepted",
+                EventKind.ACCEPTED,
                 request.status,
                 RequestStatus.ACCEPTED,
                 due_at=_text(due),
             )
             accepted = await self.request_of(tx, request_id)
             owner = await tx.person(accepted.owner_id)
-            await self.notify(tx, [person], "card", accepted, edit_key="card")
+            await self.notify(tx, [person], MessageKind.CARD, accepted, edit_key="card")
             await self.notify(
-                tx, await self.people_of(tx, others), "card", accepted, edit_key="card"
+                tx, await self.people_of(tx, others), MessageKind.CARD, accepted, edit_key="card"
             )
-            await self.notify(tx, [owner], "accepted", accepted, holder=person.name)
+            await self.notify(tx, [owner], MessageKind.ACCEPTED, accepted, holder=person.name)
             return Accepted(accepted, person, again=False)
 
     async def _offered_or_holder(self, tx: Tx, request: Request, person: Person) -> None:
@@ -483,14 +488,14 @@ class Desk:
                 tx,
                 request_id,
                 person,
-                "declined",
+                EventKind.DECLINED,
                 request.status,
                 request.status,
                 reason=reason,
             )
             await tx.withdraw_offers(request_id, person.id)
             await tx.delete_draft(telegram_id, "decline")
-            await self.notify(tx, [person], "card", request, edit_key="card")
+            await self.notify(tx, [person], MessageKind.CARD, request, edit_key="card")
             remaining = [p for p in offered if p != person.id]
             if remaining:
                 # Others on the same tier still hold the offer; nothing moves yet.
@@ -529,7 +534,7 @@ class Desk:
                 tx,
                 request_id,
                 person,
-                "resolved",
+                EventKind.RESOLVED,
                 request.status,
                 after,
                 outcome=outcome.value,
@@ -538,8 +543,8 @@ class Desk:
             await tx.delete_draft(telegram_id, "resolve")
             resolved = await self.request_of(tx, request_id)
             owner = await tx.person(resolved.owner_id)
-            await self.notify(tx, [person], "card", resolved, edit_key="card")
-            await self.notify(tx, [owner], "resolved", resolved, holder=person.name)
+            await self.notify(tx, [person], MessageKind.CARD, resolved, edit_key="card")
+            await self.notify(tx, [owner], MessageKind.RESOLVED, resolved, holder=person.name)
             return resolved
 
     async def note(
@@ -555,12 +560,18 @@ class Desk:
             request = await self.request_of(tx, request_id)
             if request.holder_id != person.id or request.status not in WORKING:
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
-            await self.record(tx, request_id, person, "noted", text=text)
+            await self.record(tx, request_id, person, EventKind.NOTED, text=text)
             await tx.delete_draft(telegram_id, "note")
             owner = await tx.person(request.owner_id)
             if owner is not None and not owner.unreachable:
                 await self.notify(
-                    tx, [owner], "note", request, holder=person.name, holder_id=person.id, text=text
+                    tx,
+                    [owner],
+                    MessageKind.NOTE,
+                    request,
+                    holder=person.name,
+                    holder_id=person.id,
+                    text=text,
                 )
             return owner
 
@@ -579,11 +590,13 @@ class Desk:
                 raise Refused(Refusal.NOT_WORKING, request_id=request_id)
             after = transition(request.status, Action.CLOSE)
             await tx.move(request_id, [request.status], after, rating=stars, closed_at=_text(now))
-            await self.record(tx, request_id, person, "rated", request.status, after, stars=stars)
+            await self.record(
+                tx, request_id, person, EventKind.RATED, request.status, after, stars=stars
+            )
             closed = await self.request_of(tx, request_id)
             holder = await tx.person(closed.holder_id) if closed.holder_id else None
-            await self.notify(tx, [person], "rated", closed, edit_key="rate", stars=stars)
-            await self.notify(tx, [holder], "rated_holder", closed, stars=stars)
+            await self.notify(tx, [person], MessageKind.RATED, closed, edit_key="rate", stars=stars)
+            await self.notify(tx, [holder], MessageKind.RATED_HOLDER, closed, stars=stars)
             return closed
 
     # ---- supervision ----------------------------------------------------------------------
@@ -624,7 +637,7 @@ class Desk:
                 tx,
                 request_id,
                 supervisor,
-                "reassigned",
+                EventKind.REASSIGNED,
                 request.status,
                 after,
                 to=target.id,
@@ -633,13 +646,13 @@ class Desk:
             moved = await self.request_of(tx, request_id)
             # Whoever had it sees their message change; the new person gets a fresh card.
             others = [p for p in [previous, *offered] if p is not None and p.id != target.id]
-            await self.notify(tx, others, "card", moved, edit_key="card")
-            await self.notify(tx, [target], "card", moved, fresh=True)
+            await self.notify(tx, others, MessageKind.CARD, moved, edit_key="card")
+            await self.notify(tx, [target], MessageKind.CARD, moved, fresh=True)
             for attachment in moved.attachments:
                 await self.notify(
                     tx,
                     [target],
-                    "attachment",
+                    MessageKind.ATTACHMENT,
                     moved,
                     file_id=attachment.file_id,
                     file_kind=attachment.kind,
@@ -737,7 +750,7 @@ class Desk:
                 tx,
                 request_id,
                 person,
-                "relayed",
+                EventKind.RELAYED,
                 text=(text or "")[:NOTE_MAX],
                 file=file_kind,
                 to=",".join(str(p.id) for p in recipients),
@@ -746,7 +759,7 @@ class Desk:
             await self.notify(
                 tx,
                 [p for p in recipients if not p.unreachable],
-                "relay",
+                MessageKind.RELAY,
                 request,
                 sender=person.name,
                 sender_id=person.id,

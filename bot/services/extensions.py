@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.clock import from_text, to_text
+from bot.domain.kinds import MessageKind
 from bot.domain.lifecycle import WORKING
 from bot.domain.models import Event, Person, Request, Role
 from bot.services.desk import NOTE_MAX, Desk, check_text
@@ -110,7 +111,7 @@ class Extensions:
             await desk.notify(
                 tx,
                 supervisors,
-                "extension_asked",
+                MessageKind.EXTENSION_ASKED,
                 request,
                 ask=number,
                 days=days,
@@ -172,7 +173,9 @@ class Extensions:
                 await desk.record(tx, request_id, person, EXTENSION_REFUSED, ask=ask)
             decided = await desk.request_of(tx, request_id)
 
-            async def tell(people: list[Person | None], kind: str, key: str | None = None) -> None:
+            async def tell(
+                people: list[Person | None], kind: MessageKind, key: str | None = None
+            ) -> None:
                 await desk.notify(
                     tx,
                     people,
@@ -188,9 +191,11 @@ class Extensions:
 
             holder = await tx.person(decided.holder_id) if decided.holder_id else None
             # Every supervisor's ask message now says who decided, without buttons.
-            await tell(list(await desk.supervisors_of(tx)), "extension_decided", f"ext{ask}")
-            await tell([holder], "extension_result")
+            await tell(
+                list(await desk.supervisors_of(tx)), MessageKind.EXTENSION_DECIDED, f"ext{ask}"
+            )
+            await tell([holder], MessageKind.EXTENSION_RESULT)
             if approve:
-                await tell([await tx.person(decided.owner_id)], "deadline_extended")
-                await desk.notify(tx, [holder], "card", decided, edit_key="card")
+                await tell([await tx.person(decided.owner_id)], MessageKind.DEADLINE_EXTENDED)
+                await desk.notify(tx, [holder], MessageKind.CARD, decided, edit_key="card")
             return ExtensionDecided(decided, ask, approve, due)

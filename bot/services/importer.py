@@ -50,7 +50,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from bot.domain.models import Enterprise, Event, Language, Person, Role
+from bot.domain.kinds import EventKind
+from bot.domain.models import Enterprise, Event, Person, Role
 from bot.domain.phones import normalise_phone
 from bot.services.ports import Clock, UnitOfWork
 
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
     # The transaction's shape is the storage adapter's; services only use its methods.
     from bot.storage.repositories import Tx
 
-__all__ = ["COLUMNS", "ImportReport", "RosterKind", "RowError", "import_roster"]
+__all__ = ["COLUMNS", "ImportReport", "Problem", "RosterKind", "RowError", "import_roster"]
 
 
 class RosterKind(StrEnum):
@@ -88,151 +89,49 @@ _PHONE_CHARS = re.compile(r"[0-9+\-\s().]*")
 _CREDIT_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
 _TELEGRAM_ID_MAX = 2**63 - 1  # SQLite's INTEGER
 
-# Reasons in both languages: the CLI prints them to operators who may read either.
-_REASONS: dict[str, tuple[str, str]] = {
-    "unreadable": ("cannot read the file: {error}", "无法读取文件：{error}"),
-    "not_utf8": (
-        "not UTF-8 text; save the file as 'CSV UTF-8'",
-        "不是 UTF-8 文本，请另存为“CSV UTF-8”格式",
-    ),
-    "gbk": (
-        "not UTF-8 text (it looks like GBK, Excel's plain 'CSV' on Chinese Windows); "
-        "save the file as 'CSV UTF-8'",
-        "不是 UTF-8 文本（看起来是 GBK 编码，即中文 Windows 下 Excel 的普通 CSV），"
-        "请另存为“CSV UTF-8”格式",
-    ),
-    "malformed": ("malformed CSV: {error}", "CSV 格式错误：{error}"),
-    "empty_file": (
-        "the file is empty; the first line must be the header: {expected}",
-        "文件为空，第一行应为表头：{expected}",
-    ),
-    "unnamed_column": ("column {n} of the header has no name", "表头第 {n} 列没有列名"),
-    "duplicate_columns": ("duplicate column(s): {names}", "重复的列：{names}"),
-    "unknown_columns": (
-        "unknown column(s): {names} (expected: {expected})",
-        "未知的列：{names}（应为：{expected}）",
-    ),
-    "missing_columns": (
-        "missing column(s): {names} (expected: {expected})",
-        "缺少列：{names}（应为：{expected}）",
-    ),
-    "cell_count": (
-        "{got} cells but the header has {want} (a comma missing or extra? "
-        "quote values that contain commas)",
-        "有 {got} 个单元格，但表头有 {want} 列（是否少了或多了逗号？含逗号的值请加英文引号）",
-    ),
-    "required": ("{column} is required", "{column} 不能为空"),
-    "bad_mobile": (
-        "{column} '{value}' is not a valid mobile number "
-        "(11 digits starting with 1 after normalising)",
-        "{column} '{value}' 不是有效的手机号（规范化后应为以 1 开头的 11 位数字）",
-    ),
-    "bad_phone": (
-        "{column} '{value}' is not a valid phone number (7 to 12 digits after normalising)",
-        "{column} '{value}' 不是有效的电话号码（规范化后应为 7 至 12 位数字）",
-    ),
-    "bad_telegram_id": (
-        "telegram_id must be a positive integer, not '{value}'",
-        "telegram_id 必须是正整数，而不是 '{value}'",
-    ),
-    "bad_credit_code": (
-        "credit_code '{value}' is not a Unified Social Credit Code "
-        "(18 digits or capital letters other than I, O, S, V, Z)",
-        "credit_code '{value}' 不是有效的统一社会信用代码"
-        "（18 位数字或大写字母，不含 I、O、S、V、Z）",
-    ),
-    "unknown_team": (
-        "unknown team '{team}' (known: {known}){hint}",
-        "未知的服务团 '{team}'（可选：{known}）{hint}",
-    ),
-    "duplicate": (
-        "duplicate {column} {value} (also on line {other})",
-        "{column} {value} 重复（第 {other} 行也有）",
-    ),
-    "contact_name_needed": (
-        "contact_name is required when contact_phone is given",
-        "填写了 contact_phone 时 contact_name 不能为空",
-    ),
-    "contact_two_names": (
-        "contact_phone {phone} is '{other_name}' on line {other} but '{name}' here",
-        "contact_phone {phone} 在第 {other} 行的联系人是 '{other_name}'，这里是 '{name}'",
-    ),
-    "no_commissioner": (
-        "commissioner_phone {phone} is not an active commissioner in the database "
-        "(import the commissioners first)",
-        "commissioner_phone {phone} 不是数据库中在岗的服务专员（请先导入服务专员名册）",
-    ),
-    "sync_empty": (
-        "the file lists no {kind}; with --sync that would deactivate all of them, so nothing "
-        "was done",
-        "文件中没有任何{kind}；使用 --sync 会停用全部，因此未做任何改动",
-    ),
-}
-_HINT = ("; did you mean '{match}'?", "，是否应为 '{match}'？")
 
-_SUMMARY: dict[Language, dict[str, str]] = {
-    Language.EN: {
-        "commissioners": "commissioners",
-        "enterprises": "enterprises",
-        "supervisors": "supervisors",
-        "title": "Roster import: {kind}",
-        "errors": "{n} error(s); nothing was written",
-        "created": "Created: {n}",
-        "updated": "Updated: {n}",
-        "unchanged": "Unchanged: {n}",
-        "deactivated": "Deactivated: {n}",
-        "contacts_deactivated": "Contacts no longer listed (owner role deactivated): {n}",
-        "dry_run": "Dry run: nothing was written",
-        "written": "Written",
-        "line": "line {line}: {reason}",
-    },
-    Language.ZH: {
-        "commissioners": "服务专员",
-        "enterprises": "企业",
-        "supervisors": "督导",
-        "title": "名册导入：{kind}",
-        "errors": "{n} 处错误，未写入任何数据",
-        "created": "新增：{n}",
-        "updated": "更新：{n}",
-        "unchanged": "未变：{n}",
-        "deactivated": "停用：{n}",
-        "contacts_deactivated": "不再列出的联系人（已停用企业主身份）：{n}",
-        "dry_run": "试运行：未写入任何数据",
-        "written": "已写入",
-        "line": "第 {line} 行：{reason}",
-    },
-}
+class Problem(StrEnum):
+    """What is wrong with a file or a row; the CLI words it (bot/cli_texts.py) from params."""
 
-
-def _lang(lang: str) -> Language:
-    return Language.ZH if lang == Language.ZH else Language.EN
+    UNREADABLE = "unreadable"  # error
+    NOT_UTF8 = "not_utf8"
+    GBK = "gbk"
+    MALFORMED = "malformed"  # error
+    EMPTY_FILE = "empty_file"  # expected
+    UNNAMED_COLUMN = "unnamed_column"  # n
+    DUPLICATE_COLUMNS = "duplicate_columns"  # names
+    UNKNOWN_COLUMNS = "unknown_columns"  # names, expected
+    MISSING_COLUMNS = "missing_columns"  # names, expected
+    CELL_COUNT = "cell_count"  # got, want
+    REQUIRED = "required"  # column
+    BAD_MOBILE = "bad_mobile"  # column, value
+    BAD_PHONE = "bad_phone"  # column, value
+    BAD_TELEGRAM_ID = "bad_telegram_id"  # value
+    BAD_CREDIT_CODE = "bad_credit_code"  # value
+    UNKNOWN_TEAM = "unknown_team"  # team, known, match ("" when nothing is close)
+    DUPLICATE = "duplicate"  # column, value, other
+    CONTACT_NAME_NEEDED = "contact_name_needed"
+    CONTACT_TWO_NAMES = "contact_two_names"  # phone, other, other_name, name
+    NO_COMMISSIONER = "no_commissioner"  # phone
+    SYNC_EMPTY = "sync_empty"  # kind (a RosterKind value)
 
 
 @dataclass(frozen=True)
 class RowError:
-    """One problem found in the file; line 0 means the file as a whole."""
+    """One problem found in the file; line 0 means the file as a whole.
+
+    Structured, not worded: the operator's language is the caller's business.
+    """
 
     line: int
-    reason: str
-    reason_zh: str = ""
-
-    def text(self, lang: str) -> str:
-        """The error as one line of output in the given language."""
-        zh = _lang(lang) == Language.ZH
-        reason = self.reason_zh if zh and self.reason_zh else self.reason
-        if self.line <= 0:
-            return reason
-        return _SUMMARY[_lang(lang)]["line"].format(line=self.line, reason=reason)
+    problem: Problem
+    params: Mapping[str, str | int] = field(default_factory=dict)
 
 
-def _error(line: int, key: str, **params: object) -> RowError:
-    """A reason from the table; a parameter given as an (en, zh) pair is picked per language."""
-    en, zh = _REASONS[key]
-
-    def pick(i: int) -> dict[str, object]:
-        return {k: v[i] if isinstance(v, tuple) else v for k, v in params.items()}
-
-    return RowError(line, en.format(**pick(0)), zh.format(**pick(1)))
+def _error(line: int, problem: Problem, **params: object) -> RowError:
+    """The problem with its parameters; anything but an int is kept as its text."""
+    values = {k: v if isinstance(v, int) else str(v) for k, v in params.items()}
+    return RowError(line, problem, values)
 
 
 @dataclass(frozen=True)
@@ -253,23 +152,6 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-    def summary(self, lang: str) -> str:
-        """One line per fact, in zh or en, for the CLI."""
-        t = _SUMMARY[_lang(lang)]
-        lines = [t["title"].format(kind=t[self.kind.value])]
-        if self.errors:
-            lines.append(t["errors"].format(n=len(self.errors)))
-            lines.extend(e.text(lang) for e in self.errors)
-            return "\n".join(lines)
-        lines.append(t["created"].format(n=self.created))
-        lines.append(t["updated"].format(n=self.updated))
-        lines.append(t["unchanged"].format(n=self.unchanged))
-        lines.append(t["deactivated"].format(n=self.deactivated))
-        if self.contacts_deactivated:
-            lines.append(t["contacts_deactivated"].format(n=self.contacts_deactivated))
-        lines.append(t["dry_run"] if self.dry_run else t["written"])
-        return "\n".join(lines)
 
 
 # ---- parsing (no database) -------------------------------------------------------------
@@ -307,7 +189,7 @@ class _Parsed:
 
 class _Unreadable(Exception):
     def __init__(self, error: RowError) -> None:
-        super().__init__(error.reason)
+        super().__init__(error.problem)
         self.error = error
 
 
@@ -320,8 +202,8 @@ def _decode(data: bytes) -> str:
         try:
             data.decode("gb18030")
         except UnicodeDecodeError:
-            raise _Unreadable(_error(line, "not_utf8")) from exc
-        raise _Unreadable(_error(line, "gbk")) from exc
+            raise _Unreadable(_error(line, Problem.NOT_UTF8)) from exc
+        raise _Unreadable(_error(line, Problem.GBK)) from exc
 
 
 def _records(text: str) -> list[tuple[int, list[str]]]:
@@ -336,7 +218,7 @@ def _records(text: str) -> list[tuple[int, list[str]]]:
             # A quoted cell may span lines, so the next record starts after the last one read.
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise _Unreadable(_error(reader.line_num, "malformed", error=exc)) from exc
+        raise _Unreadable(_error(reader.line_num, Problem.MALFORMED, error=exc)) from exc
     return records
 
 
@@ -347,17 +229,21 @@ def _header(kind: RosterKind, line: int, cells: Sequence[str]) -> tuple[list[str
         names.pop()  # spreadsheets pad the header with empty cells
     expected = COLUMNS[kind]
     listed = ", ".join(expected)
-    errors = [_error(line, "unnamed_column", n=i + 1) for i, n in enumerate(names) if not n]
+    errors = [_error(line, Problem.UNNAMED_COLUMN, n=i + 1) for i, n in enumerate(names) if not n]
     present = [n for n in names if n]
     duplicates = sorted({n for n in present if present.count(n) > 1})
     unknown = [n for n in dict.fromkeys(present) if n not in expected]
     missing = [n for n in expected if n not in present]
     if duplicates:
-        errors.append(_error(line, "duplicate_columns", names=", ".join(duplicates)))
+        errors.append(_error(line, Problem.DUPLICATE_COLUMNS, names=", ".join(duplicates)))
     if unknown:
-        errors.append(_error(line, "unknown_columns", names=", ".join(unknown), expected=listed))
+        errors.append(
+            _error(line, Problem.UNKNOWN_COLUMNS, names=", ".join(unknown), expected=listed)
+        )
     if missing:
-        errors.append(_error(line, "missing_columns", names=", ".join(missing), expected=listed))
+        errors.append(
+            _error(line, Problem.MISSING_COLUMNS, names=", ".join(missing), expected=listed)
+        )
     return names, errors
 
 
@@ -373,7 +259,8 @@ def _phone(errors: list[RowError], line: int, column: str, raw: str, *, mobile: 
     pattern = _MOBILE if mobile else _ANY_PHONE
     if _PHONE_CHARS.fullmatch(folded) and pattern.fullmatch(phone):
         return phone
-    errors.append(_error(line, "bad_mobile" if mobile else "bad_phone", column=column, value=raw))
+    problem = Problem.BAD_MOBILE if mobile else Problem.BAD_PHONE
+    errors.append(_error(line, problem, column=column, value=raw))
     return None
 
 
@@ -381,7 +268,7 @@ def _telegram_id(errors: list[RowError], line: int, raw: str) -> int | None:
     folded = _fold(raw)
     if re.fullmatch(r"[0-9]+", folded) and 0 < int(folded) <= _TELEGRAM_ID_MAX:
         return int(folded)
-    errors.append(_error(line, "bad_telegram_id", value=raw))
+    errors.append(_error(line, Problem.BAD_TELEGRAM_ID, value=raw))
     return None
 
 
@@ -393,9 +280,14 @@ def _teams(errors: list[RowError], line: int, raw: str, known: frozenset[str]) -
             found.add(key)
             continue
         match = difflib.get_close_matches(key, sorted(known), n=1)
-        hint = tuple(h.format(match=match[0]) for h in _HINT) if match else ""
         errors.append(
-            _error(line, "unknown_team", team=key, hint=hint, known=", ".join(sorted(known)))
+            _error(
+                line,
+                Problem.UNKNOWN_TEAM,
+                team=key,
+                match=match[0] if match else "",
+                known=", ".join(sorted(known)),
+            )
         )
     return frozenset(found)
 
@@ -410,7 +302,9 @@ class _Unique:
     def check(self, errors: list[RowError], line: int, value: object) -> None:
         other = self.seen.setdefault(value, line)
         if other != line:
-            errors.append(_error(line, "duplicate", column=self.column, value=value, other=other))
+            errors.append(
+                _error(line, Problem.DUPLICATE, column=self.column, value=value, other=other)
+            )
 
 
 def _parse(kind: RosterKind, text: str, teams: frozenset[str]) -> _Parsed:
@@ -418,7 +312,7 @@ def _parse(kind: RosterKind, text: str, teams: frozenset[str]) -> _Parsed:
     parsed = _Parsed()
     records = _records(text)
     if not records:
-        parsed.errors.append(_error(1, "empty_file", expected=",".join(COLUMNS[kind])))
+        parsed.errors.append(_error(1, Problem.EMPTY_FILE, expected=",".join(COLUMNS[kind])))
         return parsed
     header_line, header_cells = records[0]
     names, parsed.errors = _header(kind, header_line, header_cells)
@@ -433,11 +327,11 @@ def _parse(kind: RosterKind, text: str, teams: frozenset[str]) -> _Parsed:
         while used > len(names) and not cells[used - 1].strip():
             used -= 1  # trailing empty cells are spreadsheet padding, not data
         if used != len(names):
-            parsed.errors.append(_error(line, "cell_count", got=used, want=len(names)))
+            parsed.errors.append(_error(line, Problem.CELL_COUNT, got=used, want=len(names)))
             continue
         row = {name: cells[i].strip() for i, name in enumerate(names)}
         if not row["name"]:
-            errors.append(_error(line, "required", column="name"))
+            errors.append(_error(line, Problem.REQUIRED, column="name"))
         if kind is RosterKind.ENTERPRISES:
             _enterprise_row(parsed, errors, line, row, codes, contacts)
         else:
@@ -458,7 +352,7 @@ def _person_row(
 ) -> None:
     phone: str | None = None
     if not row["phone"]:
-        errors.append(_error(line, "required", column="phone"))
+        errors.append(_error(line, Problem.REQUIRED, column="phone"))
     else:
         phone = _phone(errors, line, "phone", row["phone"], mobile=True)
         if phone is not None:
@@ -485,9 +379,9 @@ def _enterprise_row(
 ) -> None:
     code = _fold(row["credit_code"]).upper()
     if not code:
-        errors.append(_error(line, "required", column="credit_code"))
+        errors.append(_error(line, Problem.REQUIRED, column="credit_code"))
     elif not _CREDIT_CODE.fullmatch(code):
-        errors.append(_error(line, "bad_credit_code", value=row["credit_code"]))
+        errors.append(_error(line, Problem.BAD_CREDIT_CODE, value=row["credit_code"]))
     else:
         codes.check(errors, line, code)
     contact_phone = ""
@@ -496,7 +390,7 @@ def _enterprise_row(
             _phone(errors, line, "contact_phone", row["contact_phone"], mobile=False) or ""
         )
         if contact_phone and not row["contact_name"]:
-            errors.append(_error(line, "contact_name_needed"))
+            errors.append(_error(line, Problem.CONTACT_NAME_NEEDED))
         elif contact_phone:
             # One person, one name: the owner row cannot be renamed back and forth in one file.
             other, other_name = contacts.setdefault(contact_phone, (line, row["contact_name"]))
@@ -504,7 +398,7 @@ def _enterprise_row(
                 errors.append(
                     _error(
                         line,
-                        "contact_two_names",
+                        Problem.CONTACT_TWO_NAMES,
                         phone=contact_phone,
                         other=other,
                         other_name=other_name,
@@ -561,7 +455,7 @@ def _imported(kind: RosterKind, path: Path, tally: _Tally, sync: bool, now: date
     return Event(
         request_id=None,
         actor_id=None,
-        kind="roster_imported",
+        kind=EventKind.ROSTER_IMPORTED,
         payload={
             "kind": kind.value,
             "file": path.name,
@@ -585,7 +479,7 @@ async def _commissioners_in_db(
         if phone not in ids:
             person = await tx.person_by_phone(phone)
             if person is None or not person.has(Role.COMMISSIONER):
-                errors.append(_error(line, "no_commissioner", phone=phone))
+                errors.append(_error(line, Problem.NO_COMMISSIONER, phone=phone))
                 continue
             ids[phone] = person.id
     return ids, errors
@@ -705,7 +599,7 @@ async def import_roster(
     try:
         data = await asyncio.to_thread(path.read_bytes)
     except OSError as exc:
-        return _failed(kind, [_error(0, "unreadable", error=exc.strerror or exc)], dry_run)
+        return _failed(kind, [_error(0, Problem.UNREADABLE, error=exc.strerror or exc)], dry_run)
     try:
         parsed = _parse(kind, _decode(data), teams)
     except _Unreadable as exc:
@@ -715,8 +609,7 @@ async def import_roster(
     errors = list(parsed.errors)
     rows = parsed.enterprises if kind is RosterKind.ENTERPRISES else parsed.people
     if sync and not rows and not errors:
-        names = (_SUMMARY[Language.EN][kind], _SUMMARY[Language.ZH][kind])
-        return _failed(kind, [_error(0, "sync_empty", kind=names)], dry_run)
+        return _failed(kind, [_error(0, Problem.SYNC_EMPTY, kind=kind.value)], dry_run)
 
     # Everything is checked before anything is written: a bad file writes nothing.
     async with db.read() as tx:

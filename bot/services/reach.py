@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.lifecycle import OPEN_STATUSES
 from bot.domain.models import Message, Person, Request, RequestStatus, Role
 from bot.domain.routing import Tier
@@ -31,19 +32,19 @@ if TYPE_CHECKING:
     from bot.storage.repositories import Tx
 
 # Event kinds (request_id NULL; payload: person, and why / how).
-PERSON_UNREACHABLE = "person_unreachable"
-PERSON_REACHABLE = "person_reachable"
+PERSON_UNREACHABLE = EventKind.PERSON_UNREACHABLE
+PERSON_REACHABLE = EventKind.PERSON_REACHABLE
 
-# Outbox kinds.
-PARTY_UNREACHABLE = "party_unreachable"  # params: role (owner|holder), name, phone, undelivered
-RELAY_UNDELIVERED = "relay_undelivered"  # params: name, phone
-UNREACHABLE_REPORT = "unreachable_report"  # params: name, phone, roles, requests ("1,3")
+# Outbox kinds (bot.domain.kinds.MessageKind documents their params).
+PARTY_UNREACHABLE = MessageKind.PARTY_UNREACHABLE
+RELAY_UNDELIVERED = MessageKind.RELAY_UNDELIVERED
+UNREACHABLE_REPORT = MessageKind.UNREACHABLE_REPORT
 
 # The `reason` of a dispatch made because the one person it waited for cannot be reached.
 UNREACHABLE = "reach:unreachable"
 
 # Outbox kinds that carry someone's own words, and the param naming who wrote them.
-_AUTHORED = {"relay": "sender_id", "note": "holder_id"}
+_AUTHORED = {MessageKind.RELAY: "sender_id", MessageKind.NOTE: "holder_id"}
 
 
 @dataclass(frozen=True)

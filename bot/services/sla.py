@@ -7,17 +7,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.deadlines import WorkCalendar
+from bot.domain.kinds import EventKind
 from bot.domain.models import Urgency
 
 # Event kinds written by the chase (one per step, so a step is never repeated).
-REMINDED_ACCEPT = "reminded_accept"  # payload: round
-UNACCEPTED_REPORTED = "unaccepted_reported"  # payload: round
-REMINDED_DUE = "reminded_due"  # payload: due_at
-OVERDUE_CHASED = "overdue_chased"  # payload: day (local ISO date), days_late, due_at
-DIGEST_SENT = "digest_sent"  # payload: date (local ISO date), recipients
-EXTENSION_ASKED = "extension_asked"  # payload: ask, days, reason, due_at (old), new_due_at
-EXTENSION_APPROVED = "extension_approved"  # payload: ask, due_at (new), previous_due_at
-EXTENSION_REFUSED = "extension_refused"  # payload: ask
+# (bot.domain.kinds.EventKind documents their payloads.)
+REMINDED_ACCEPT = EventKind.REMINDED_ACCEPT
+UNACCEPTED_REPORTED = EventKind.UNACCEPTED_REPORTED
+REMINDED_DUE = EventKind.REMINDED_DUE
+OVERDUE_CHASED = EventKind.OVERDUE_CHASED
+DIGEST_SENT = EventKind.DIGEST_SENT
+EXTENSION_ASKED = EventKind.EXTENSION_ASKED
+EXTENSION_APPROVED = EventKind.EXTENSION_APPROVED
+EXTENSION_REFUSED = EventKind.EXTENSION_REFUSED
 
 # The `reason` of an escalation the chase makes because nobody accepted in time.
 ACCEPT_TIMEOUT = "sla:accept_timeout"

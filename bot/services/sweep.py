@@ -36,6 +36,7 @@ from datetime import datetime, time
 from typing import TYPE_CHECKING
 
 from bot.domain.clock import to_text
+from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.kpis import OFFER_KINDS, days_late
 from bot.domain.lifecycle import CLAIMABLE, WORKING
 from bot.domain.models import Event, Message, Request
@@ -58,8 +59,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Each of these events offers the request to someone new and starts a new offer round.
-ROUND_KINDS = OFFER_KINDS | {"reassigned"}
+ROUND_KINDS: frozenset[EventKind] = OFFER_KINDS | {EventKind.REASSIGNED}
 
+# Chase steps (each but ESCALATE and REPORT_UNACCEPTED named as the message it sends).
 REMIND_ACCEPT = "remind_accept"
 ESCALATE = "escalate"
 REPORT_UNACCEPTED = "report_unaccepted"
@@ -218,7 +220,7 @@ class Sweep:
     async def _remind_accept(self, tx: Tx, request: Request, step: Step) -> None:
         desk = self.desk
         offered = await desk.people_of(tx, await tx.offered(request.id))
-        await desk.notify(tx, offered, REMIND_ACCEPT, request, waited=int(step.waited))
+        await desk.notify(tx, offered, MessageKind.REMIND_ACCEPT, request, waited=int(step.waited))
         await desk.record(
             tx,
             request.id,
@@ -241,7 +243,7 @@ class Sweep:
         await desk.notify(
             tx,
             gone,
-            "taken_away",
+            MessageKind.TAKEN_AWAY,
             moved,
             edit_key="card",
             tier=tier.value,
@@ -252,7 +254,7 @@ class Sweep:
         desk = self.desk
         offered = set(await tx.offered(request.id))
         watchers = [s for s in await desk.supervisors_of(tx) if s.id not in offered]
-        await desk.notify(tx, watchers, "unaccepted", request, waited=int(step.waited))
+        await desk.notify(tx, watchers, MessageKind.UNACCEPTED, request, waited=int(step.waited))
         await desk.record(
             tx, request.id, None, UNACCEPTED_REPORTED, round=step.round, waited=int(step.waited)
         )
@@ -262,7 +264,7 @@ class Sweep:
         assert request.due_at is not None
         holder = await tx.person(request.holder_id) if request.holder_id else None
         due = to_text(request.due_at)
-        await desk.notify(tx, [holder], REMIND_DUE, request, due_at=due)
+        await desk.notify(tx, [holder], MessageKind.REMIND_DUE, request, due_at=due)
         await desk.record(tx, request.id, None, REMINDED_DUE, due_at=due)
 
     async def _overdue(self, tx: Tx, request: Request, now: datetime) -> None:
@@ -271,12 +273,12 @@ class Sweep:
         holder = await tx.person(request.holder_id) if request.holder_id else None
         late = days_late(request.due_at, now)
         due = to_text(request.due_at)
-        await desk.notify(tx, [holder], "overdue", request, due_at=due, days=late)
+        await desk.notify(tx, [holder], MessageKind.OVERDUE, request, due_at=due, days=late)
         supervisors = [s for s in await desk.supervisors_of(tx) if holder is None or s != holder]
         await desk.notify(
             tx,
             supervisors,
-            "overdue_report",
+            MessageKind.OVERDUE_REPORT,
             request,
             due_at=due,
             days=late,
@@ -321,7 +323,7 @@ class Sweep:
                 assert person.telegram_id is not None
                 message = Message(
                     recipient_id=person.id,
-                    kind="digest",
+                    kind=MessageKind.DIGEST,
                     params={"digest": digest.model_dump_json()},
                 )
                 await tx.enqueue(message, person.telegram_id, desk.clock.now())

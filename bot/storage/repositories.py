@@ -10,6 +10,7 @@ from typing import Any
 import aiosqlite
 
 from bot.domain.clock import from_text, to_text
+from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.models import (
     Attachment,
     Enterprise,
@@ -64,7 +65,7 @@ class OutboxRow:
         self.urgent = bool(row["urgent"])
         self.message = Message(
             recipient_id=row["recipient_id"],
-            kind=row["kind"],
+            kind=MessageKind(row["kind"]),
             request_id=row["request_id"],
             params=json.loads(row["params"]),
             edit_key=row["edit_key"],
@@ -491,7 +492,7 @@ class Tx:
             (
                 event.request_id,
                 event.actor_id,
-                event.kind,
+                event.kind.value,
                 event.from_status.value if event.from_status else None,
                 event.to_status.value if event.to_status else None,
                 json.dumps(event.payload, ensure_ascii=False, sort_keys=True),
@@ -517,7 +518,7 @@ class Tx:
             (
                 message.recipient_id,
                 chat_id,
-                message.kind,
+                message.kind.value,
                 message.request_id,
                 json.dumps(message.params, ensure_ascii=False, sort_keys=True),
                 message.edit_key,
@@ -536,7 +537,15 @@ class Tx:
             "ORDER BY o.id LIMIT ?",
             (to_text(now), limit),
         )
-        return [OutboxRow(r) for r in rows]
+        due: list[OutboxRow] = []
+        for r in rows:
+            try:
+                due.append(OutboxRow(r))
+            except ValueError as exc:
+                # A kind this program does not know (written by a newer or older version): it
+                # can never be rendered, and must not stall its chat or the sender.
+                await self.mark_failed(int(r["id"]), f"unreadable outbox row: {exc}"[:500])
+        return due
 
     async def pending_count(self) -> int:
         row = await self._one("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")
@@ -752,16 +761,17 @@ class Tx:
         return Event(
             request_id=r["request_id"],
             actor_id=r["actor_id"],
-            kind=r["kind"],
+            kind=EventKind(r["kind"]),
             from_status=RequestStatus(r["from_status"]) if r["from_status"] else None,
             to_status=RequestStatus(r["to_status"]) if r["to_status"] else None,
             payload=json.loads(r["payload"]),
             at=from_text(r["at"]),
         )
 
-    async def events_of_kind(self, kind: str, since: datetime) -> list[Event]:
+    async def events_of_kind(self, kind: EventKind, since: datetime) -> list[Event]:
         rows = await self._all(
-            "SELECT * FROM events WHERE kind = ? AND at >= ? ORDER BY id", (kind, to_text(since))
+            "SELECT * FROM events WHERE kind = ? AND at >= ? ORDER BY id",
+            (kind.value, to_text(since)),
         )
         return [self._event_of(r) for r in rows]
 

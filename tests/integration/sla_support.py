@@ -13,9 +13,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.bootstrap import sla_policy
-from bot.domain.catalog import load_catalog
+from bot.config_files import load_calendar, load_catalog
 from bot.domain.clock import FakeClock
-from bot.domain.deadlines import WorkCalendar, load_calendar
+from bot.domain.deadlines import WorkCalendar
 from bot.domain.models import Draft, Event, Request, Urgency
 from bot.sample import SamplePerson, load_sample
 from bot.services.desk import Desk

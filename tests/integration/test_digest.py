@@ -12,8 +12,8 @@ import pytest
 
 from bot.channels.telegram import texts_sla
 from bot.cli import main
+from bot.config_files import load_calendar
 from bot.domain.clock import FakeClock
-from bot.domain.deadlines import load_calendar
 from bot.domain.kpis import Counts, Digest, Rate
 from bot.domain.models import Outcome
 from bot.sample import (

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.config_files import load_calendar
 from bot.domain.clock import to_text
-from bot.domain.deadlines import load_calendar
 from bot.domain.models import RequestStatus
 from bot.sample import CHEN, HERB_OWNER, LI, SUPERVISOR, TROUT_OWNER, WANG
 from bot.services.errors import Refusal, Refused

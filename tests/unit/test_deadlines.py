@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.config_files import load_calendar
 from bot.domain.deadlines import (
     QuietHours,
     WorkCalendar,
-    load_calendar,
     local_date,
     next_local_time,
+    parse_calendar,
     parse_duration,
 )
 
@@ -157,6 +158,13 @@ def test_workdays_remove_and_native_toml_dates(tmp_path: Path) -> None:
     path = write_toml(tmp_path, "[workdays]\nremove = [2026-10-10]\n")
     cal = load_calendar(path, CQ)
     assert not cal.is_working_day(date(2026, 10, 10))
+
+
+def test_calendar_text_parses_without_a_file() -> None:
+    cal = parse_calendar('[workdays]\nadd = ["2027-02-13"]\n', CQ)
+    assert cal.is_working_day(date(2027, 2, 13)) and cal.source is None
+    with pytest.raises(ValueError, match=r"^calendar overrides: unknown section \[holiday\]"):
+        parse_calendar('[holiday]\nadd = ["2027-02-05"]\n', CQ)
 
 
 def test_shipped_calendar_loads_and_is_empty() -> None:

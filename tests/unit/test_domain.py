@@ -107,7 +107,7 @@ def test_the_built_in_catalog_is_the_shipped_config() -> None:
 
 
 def test_the_catalog_maps_every_category_of_the_interface() -> None:
-    from bot.domain.catalog import load_catalog
+    from bot.config_files import load_catalog
 
     catalog = load_catalog(None)
     mapping = {c.key: c.team for c in catalog.categories}

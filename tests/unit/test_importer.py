@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.cli_texts import KINDS, PROBLEMS, error_line, import_summary, problem_text
 from bot.domain.clock import FakeClock
 from bot.domain.models import Enterprise, Event, Person, Role
-from bot.services.importer import ImportReport, RosterKind, RowError, import_roster
+from bot.i18n import translator
+from bot.services.importer import ImportReport, Problem, RosterKind, RowError, import_roster
 from bot.storage.uow import Database
 
 TEAMS = frozenset(
@@ -84,7 +87,7 @@ async def events(db: Database) -> list[Event]:
 async def load_commissioners(db: Database, tmp_path: Path) -> None:
     """Imports the three sample commissioners, as enterprises need them."""
     report = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, COMMISSIONERS, "c.csv"))
-    assert report.written, report.summary("en")
+    assert report.written, import_summary(report, "en")
 
 
 def lines(report: ImportReport) -> list[int]:
@@ -93,8 +96,8 @@ def lines(report: ImportReport) -> list[int]:
 
 
 def reason(report: ImportReport, line: int) -> str:
-    """All reasons given for one line, joined."""
-    return " | ".join(e.reason for e in report.errors if e.line == line)
+    """All reasons given for one line, joined (as the CLI words them in English)."""
+    return " | ".join(problem_text(e, "en") for e in report.errors if e.line == line)
 
 
 # ---- clean imports ------------------------------------------------------------------------
@@ -362,7 +365,8 @@ async def test_empty_file(db: Database, tmp_path: Path) -> None:
     report = await run(db, RosterKind.SUPERVISORS, csv_file(tmp_path, "\ufeff\n\n"))
 
     assert lines(report) == [1]
-    assert "the file is empty" in report.errors[0].reason
+    assert report.errors[0].problem is Problem.EMPTY_FILE
+    assert "the file is empty" in problem_text(report.errors[0], "en")
 
 
 async def test_gbk_file_refused_with_a_hint(db: Database, tmp_path: Path) -> None:
@@ -370,7 +374,9 @@ async def test_gbk_file_refused_with_a_hint(db: Database, tmp_path: Path) -> Non
     report = await run(db, RosterKind.SUPERVISORS, csv_file(tmp_path, text, encoding="gbk"))
 
     assert lines(report) == [2]
-    assert "GBK" in report.errors[0].reason and "CSV UTF-8" in report.errors[0].reason
+    assert report.errors[0].problem is Problem.GBK
+    hint = problem_text(report.errors[0], "en")
+    assert "GBK" in hint and "CSV UTF-8" in hint
     assert await person(db, "13700000001") is None
 
 
@@ -378,7 +384,8 @@ async def test_missing_file_is_an_error_not_a_crash(db: Database, tmp_path: Path
     report = await run(db, RosterKind.SUPERVISORS, tmp_path / "nope.csv")
 
     assert lines(report) == [0]
-    assert "cannot read the file" in report.errors[0].reason
+    assert report.errors[0].problem is Problem.UNREADABLE
+    assert "cannot read the file" in problem_text(report.errors[0], "en")
 
 
 async def test_enterprise_rows_validated(db: Database, tmp_path: Path) -> None:
@@ -518,7 +525,11 @@ async def test_sync_refuses_a_roster_with_no_rows(db: Database, tmp_path: Path) 
     report = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, text), sync=True)
 
     assert lines(report) == [0]
-    assert "would deactivate all of them" in report.errors[0].reason
+    assert report.errors[0].problem is Problem.SYNC_EMPTY
+    assert problem_text(report.errors[0], "en") == (
+        "the file lists no commissioners; with --sync that would deactivate all of them, "
+        "so nothing was done"
+    )
     chen = await person(db, "13800000001")
     assert chen is not None and chen.has(Role.COMMISSIONER)
     # Without sync an empty roster is harmless and simply changes nothing.
@@ -567,7 +578,7 @@ def test_summary_in_both_languages() -> None:
         written=False,
     )
 
-    assert report.summary("en").splitlines() == [
+    assert import_summary(report, "en").splitlines() == [
         "Roster import: enterprises",
         "Created: 2",
         "Updated: 1",
@@ -575,24 +586,51 @@ def test_summary_in_both_languages() -> None:
         "Deactivated: 3",
         "Dry run: nothing was written",
     ]
-    zh = report.summary("zh")
-    assert zh.splitlines()[0] == "名册导入：企业"
-    assert "新增：2" in zh and "停用：3" in zh and "试运行" in zh
+    _ = translator("zh")
+    zh = import_summary(report, "zh").splitlines()
+    assert zh[0] == _("Roster import: {kind}").format(kind=_(KINDS[RosterKind.ENTERPRISES]))
+    assert zh[0] != "Roster import: enterprises"  # the Chinese catalog, not the msgid
+    assert _("Created: {n}").format(n=2) in zh and _("Deactivated: {n}").format(n=3) in zh
+    assert zh[-1] == _("Dry run: nothing was written")
 
 
 async def test_summary_lists_errors_by_line(db: Database, tmp_path: Path) -> None:
     text = "name,phone,teams,telegram_id\n陈明,13800000001,fiance,\n"
     report = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, text))
 
-    en = report.summary("en").splitlines()
+    en = import_summary(report, "en").splitlines()
     assert en[1] == "1 error(s); nothing was written"
     assert en[2].startswith("line 2: unknown team 'fiance' (known: finance, legal, ")
     assert en[2].endswith("talent, tax); did you mean 'finance'?")
-    zh = report.summary("zh").splitlines()
-    assert zh[2].startswith("第 2 行：未知的服务团 'fiance'（可选：finance, ")
-    assert zh[2].endswith("，是否应为 'finance'？")
+    _ = translator("zh")
+    zh = import_summary(report, "zh").splitlines()
+    assert zh[1] == _("{n} error(s); nothing was written").format(n=1)
+    reason = _("unknown team '{team}' (known: {known}){hint}").format(
+        team="fiance",
+        known=", ".join(sorted(TEAMS)),
+        hint=_("; did you mean '{match}'?").format(match="finance"),
+    )
+    assert zh[2] == _("line {line}: {reason}").format(line=2, reason=reason)
+    assert zh[2] != en[2]
 
 
 def test_file_level_error_has_no_line_prefix() -> None:
-    assert RowError(0, "cannot read", "无法读取").text("zh") == "无法读取"
-    assert RowError(4, "bad", "").text("zh") == "第 4 行：bad"  # falls back to English
+    error = RowError(0, Problem.UNREADABLE, {"error": "No such file or directory"})
+    assert error_line(error, "en") == "cannot read the file: No such file or directory"
+    assert error_line(RowError(4, Problem.REQUIRED, {"column": "name"}), "en") == (
+        "line 4: name is required"
+    )
+
+
+def test_every_problem_has_a_text_in_both_languages() -> None:
+    for problem in Problem:
+        # Each field its text asks for, filled with its own name.
+        params: dict[str, str | int] = {f: f for f in re.findall(r"\{(\w+)\}", PROBLEMS[problem])}
+        params.pop("hint", None)  # made from "match"
+        if problem is Problem.UNKNOWN_TEAM:
+            params["match"] = "finance"
+        if problem is Problem.SYNC_EMPTY:
+            params["kind"] = RosterKind.SUPERVISORS.value
+        error = RowError(1, problem, params)
+        en, zh = problem_text(error, "en"), problem_text(error, "zh")
+        assert en and zh != en, problem

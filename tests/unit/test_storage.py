@@ -8,7 +8,10 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from bot.domain.clock import to_text
+from bot.domain.kinds import MessageKind
 from bot.domain.models import Event, Role
+from bot.sample import load_sample
 from bot.storage.db import connect, migrate, migrations, schema_version
 from bot.storage.uow import Database
 
@@ -61,7 +64,7 @@ async def test_events_cannot_be_changed_or_deleted(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "log.db")
     try:
         async with db.tx() as tx:
-            await tx.append(Event(request_id=None, actor_id=None, kind="test", at=NOW))
+            await tx.append(Event(request_id=None, actor_id=None, kind="noted", at=NOW))
         with pytest.raises(aiosqlite.IntegrityError, match="append-only"):
             async with db.tx() as tx:
                 await tx.conn.execute("UPDATE events SET kind = 'forged'")
@@ -99,3 +102,25 @@ async def test_backup_is_a_readable_copy(tmp_path: Path) -> None:
             assert (await tx.person_by_phone("13900000001")) is not None
     finally:
         await copy.close()
+
+
+async def test_an_outbox_row_of_an_unknown_kind_is_failed_not_a_stall(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "x.db")
+    try:
+        now = datetime(2026, 11, 25, 1, 30, tzinfo=UTC)
+        await load_sample(db, now, bind=True)
+        async with db.tx() as tx:
+            await tx._run(
+                "INSERT INTO outbox (recipient_id, chat_id, kind, params, not_before, created_at) "
+                "VALUES (1, 1001, 'from_a_newer_version', '{}', ?, ?), "
+                "(1, 1002, 'digest', '{}', ?, ?)",
+                (to_text(now),) * 4,
+            )
+        async with db.tx() as tx:
+            due = await tx.due_messages(now, 10)
+        assert [row.message.kind for row in due] == [MessageKind.DIGEST]
+        async with db.read() as tx:
+            rows = await tx._all("SELECT status, last_error FROM outbox ORDER BY id")
+        assert rows[0]["status"] == "failed" and "unreadable" in rows[0]["last_error"]
+    finally:
+        await db.close()

@@ -15,7 +15,8 @@ from telegram import Message as TgMessage
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.channels.telegram import keyboards, texts, texts_reach, texts_sla
+from bot.channels.telegram import texts_sla
+from bot.channels.telegram.renderers import RENDERERS, Context
 from bot.domain.clock import Clock
 from bot.domain.lifecycle import CLAIMABLE
 from bot.domain.models import Catalog, Person
@@ -44,8 +45,6 @@ EDIT_GONE = (
     "there is no text in the message to edit",
     "message is too old",
 )
-CAPTION_TEXT = 800  # of a relayed file's caption; the rest is the #N header and the hint
-RELAY_TEXT = 3800  # of a relayed message, likewise
 BATCH = 200
 
 
@@ -249,79 +248,35 @@ class OutboxSender:
         lang = pick_language(reader.language, None, self.default_language)
         view = await self.desk.view(message.request_id) if message.request_id else None
         silent = not message.urgent and self.is_quiet(self.clock.now())
-        sent: TgMessage | None = None
-        ref_key: str | None = None
-        if message.kind == "card":
-            assert view is not None
-            text, markup = texts.card(view, reader, self.catalog, lang, self.tz)
-            ref_key = "card"
-            fresh = bool(message.params.get("fresh"))
-            sent = await self._send_or_edit(row, reader, view, ref_key, text, markup, silent, fresh)
-        elif message.kind == "attachment":
-            assert view is not None
-            caption = texts.attachment_caption(view.request.id, lang)
-            file_id = str(message.params["file_id"])
-            if message.params.get("file_kind") == "photo":
-                sent = await self.bot.send_photo(
-                    row.chat_id, file_id, caption=caption, disable_notification=True
-                )
-            else:
-                sent = await self.bot.send_document(
-                    row.chat_id, file_id, caption=caption, disable_notification=True
-                )
-        elif message.kind in texts_sla.STANDALONE_KINDS:
-            # ---- messages about no request in particular (issue 4): the daily digest ----
-            sent = await self.bot.send_message(
+        renderer = RENDERERS.get(message.kind)
+        if renderer is None:
+            raise Permanent(f"unknown outbox kind {message.kind!r}")
+        out = renderer(Context(message, reader, view, self.catalog, lang, self.tz))
+        if out.silent is not None:
+            silent = out.silent
+        sent: TgMessage | None
+        if out.file_id is not None:
+            send_file = self.bot.send_photo if out.photo else self.bot.send_document
+            sent = await send_file(
                 row.chat_id,
-                texts_sla.standalone(message.kind, message.params, lang),
-                parse_mode=ParseMode.HTML,
+                out.file_id,
+                caption=out.text,
+                parse_mode=ParseMode.HTML if out.html else None,
                 disable_notification=silent,
             )
-        elif message.kind in texts_reach.STANDALONE_KINDS:
-            # ---- someone cannot be reached (issue 7): the supervisors' notice ----
-            sent = await self.bot.send_message(
-                row.chat_id,
-                texts_reach.standalone(message.kind, message.params, lang),
-                parse_mode=ParseMode.HTML,
-                disable_notification=silent,
+        elif out.edit_key:
+            assert view is not None
+            sent = await self._send_or_edit(
+                row, reader, view, out.edit_key, out.text, out.markup, silent, False
             )
         else:
-            assert view is not None
-            params = message.params
-            relayed_file = params.get("file_id")
-            if message.kind == "relay":
-                # A caption holds 1,024 characters and a message 4,096: shorten the person's
-                # words to leave room for the #N header, never the HTML around them.
-                limit = CAPTION_TEXT if relayed_file else RELAY_TEXT
-                words = str(params.get("text") or "")
-                if len(words) > limit:
-                    params = {**params, "text": words[: limit - 1] + "…"}
-            text, markup, ref_key = self._simple(message.kind, view, params, lang)
-            if message.kind == "relay" and relayed_file:
-                send_file = (
-                    self.bot.send_photo
-                    if message.params.get("file_kind") == "photo"
-                    else self.bot.send_document
-                )
-                sent = await send_file(
-                    row.chat_id,
-                    str(relayed_file),
-                    caption=text,
-                    parse_mode=ParseMode.HTML,
-                    disable_notification=silent,
-                )
-            elif message.edit_key:
-                sent = await self._send_or_edit(
-                    row, reader, view, message.edit_key, text, markup, silent, False
-                )
-            else:
-                sent = await self.bot.send_message(
-                    row.chat_id,
-                    text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    disable_notification=silent,
-                )
+            sent = await self.bot.send_message(
+                row.chat_id,
+                out.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=out.markup,
+                disable_notification=silent,
+            )
         self._next_ok[row.chat_id] = loop.time() + self.per_chat_interval
         async with self.db.tx() as tx:
             if sent is not None and view is not None:
@@ -330,7 +285,7 @@ class OutboxSender:
                     reader.id,
                     view.request.id,
                     # An edit that went out as a new message moves its key to that message.
-                    ref_key or message.edit_key or f"m{sent.message_id}",
+                    out.ref_key or message.edit_key or f"m{sent.message_id}",
                     row.chat_id,
                     sent.message_id,
                 )
@@ -411,38 +366,6 @@ class OutboxSender:
             # Already without buttons, deleted by the person, or Telegram unavailable: the
             # message this follows is sent already, and stale buttons only answer "out of date".
             log.info("reminder %s for #%s not changed: %s", ref, view.request.id, exc.message)
-
-    def _simple(
-        self,
-        kind: str,
-        view: RequestView,
-        params: dict[str, str | int | float | bool | None],
-        lang: str,
-    ) -> tuple[str, InlineKeyboardMarkup | None, str | None]:
-        # ---- someone cannot be reached (issue 7): rendered by texts_reach ----
-        if texts_reach.handles(kind, params):
-            return texts_reach.render(kind, view, params, self.catalog, lang, self.tz)
-        # ---- chasing and extensions (issue 4): rendered by texts_sla ----
-        if texts_sla.handles(kind, params):
-            return texts_sla.render(kind, view, params, self.catalog, lang, self.tz)
-        r = view.request
-        if kind == "received":
-            return texts.received(r, params, lang), None, None
-        if kind == "accepted":
-            return texts.accepted(r, params, lang), None, None
-        if kind == "resolved":
-            return texts.resolved(r, params, lang), keyboards.rating(r.id), "rate"
-        if kind == "rated":
-            return texts.rated(r, params, lang), None, "rate"
-        if kind == "rated_holder":
-            return texts.rated_holder(r, params, lang), None, None
-        if kind == "note":
-            return texts.note(r, params, lang), None, None
-        if kind == "relay":
-            return texts.relay(r, params, lang), None, None
-        if kind == "escalated":
-            return texts.escalated(view, params, self.catalog, lang), None, None
-        raise Permanent(f"unknown outbox kind {kind!r}")
 
 
 def _seconds(value: int | timedelta) -> float:

@@ -13,27 +13,11 @@ from bot.domain.kpis import UnreachableLine
 from bot.domain.models import Catalog, Person, Role
 from bot.i18n import translator
 from bot.services.desk import RequestView
-from bot.services.reach import (
-    PARTY_UNREACHABLE,
-    RELAY_UNDELIVERED,
-    UNREACHABLE,
-    UNREACHABLE_REPORT,
-)
 
 Params = Mapping[str, str | int | float | bool | None]
 Rendered = tuple[str, InlineKeyboardMarkup | None, str | None]
 
-# Outbox kinds about a request that this module renders (OutboxSender._simple hands them over).
-KINDS = frozenset({PARTY_UNREACHABLE, RELAY_UNDELIVERED})
-# Outbox kinds about no request in particular.
-STANDALONE_KINDS = frozenset({UNREACHABLE_REPORT})
-
 MAX_LINES = 40
-
-
-def handles(kind: str, params: Params) -> bool:
-    """Whether this module renders an outbox row (also a request passed on for that reason)."""
-    return kind in KINDS or (kind == "escalated" and params.get("reason") == UNREACHABLE)
 
 
 def role_names(roles: Iterable[str], lang: str) -> str:
@@ -46,45 +30,61 @@ def role_names(roles: Iterable[str], lang: str) -> str:
     return "、".join(names.get(r, r) for r in roles if r) or "—"
 
 
-# ---- messages about a request ----------------------------------------------------------------
+# ---- messages about a request (bot.channels.telegram.renderers registers them) ------------
 
 
-def render(
-    kind: str, view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
+def escalated_unreachable(
+    view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
 ) -> Rendered:
-    """(text, buttons, message-ref key) of an outbox row of one of KINDS about #N."""
+    """A request passed on because its commissioner cannot be reached (to the supervisors)."""
+    _ = translator(lang)
+    to = _("the service team") if params.get("tier") == "team" else _("the supervisors")
+    names = "、".join(e(p.name) for p in view.offered) or "—"
+    return (
+        _(
+            "⚠️ <b>#{n}</b> ({enterprise}, {category}) has gone to {to}: {names}, because "
+            "its commissioner cannot be reached in the chat."
+        ).format(
+            n=view.request.id,
+            enterprise=e(view.enterprise.name),
+            category=e(category_label(catalog, view.request.category, lang)),
+            to=to,
+            names=names,
+        ),
+        None,
+        None,
+    )
+
+
+def relay_undelivered(
+    view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
+) -> Rendered:
+    """Tells whoever wrote that their relayed message did not reach the other side."""
+    _ = translator(lang)
+    return (
+        _(
+            "📵 <b>#{n}</b>: your message to {name} was <b>not delivered</b>: they have "
+            "blocked the bot or can no longer be reached in the chat. Please call them: "
+            "{phone}."
+        ).format(
+            n=view.request.id,
+            name=e(params.get("name") or "—"),
+            phone=e(params.get("phone") or "—"),
+        ),
+        None,
+        None,
+    )
+
+
+def party_unreachable(
+    view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
+) -> Rendered:
+    """Tells the other side of #N that its owner or holder (``role``) cannot be reached."""
     _ = translator(lang)
     n = view.request.id
     name = e(params.get("name") or "—")
     phone = e(params.get("phone") or "—")
-    if kind == "escalated":
-        to = _("the service team") if params.get("tier") == "team" else _("the supervisors")
-        names = "、".join(e(p.name) for p in view.offered) or "—"
-        return (
-            _(
-                "⚠️ <b>#{n}</b> ({enterprise}, {category}) has gone to {to}: {names}, because "
-                "its commissioner cannot be reached in the chat."
-            ).format(
-                n=n,
-                enterprise=e(view.enterprise.name),
-                category=e(category_label(catalog, view.request.category, lang)),
-                to=to,
-                names=names,
-            ),
-            None,
-            None,
-        )
-    if kind == RELAY_UNDELIVERED:
-        return (
-            _(
-                "📵 <b>#{n}</b>: your message to {name} was <b>not delivered</b>: they have "
-                "blocked the bot or can no longer be reached in the chat. Please call them: "
-                "{phone}."
-            ).format(n=n, name=name, phone=phone),
-            None,
-            None,
-        )
-    if kind == PARTY_UNREACHABLE and params.get("role") == "holder":
+    if params.get("role") == "holder":
         lines = [
             _(
                 "📵 <b>#{n}</b>: your service commissioner {name} cannot be reached in the chat "
@@ -100,25 +100,21 @@ def render(
                 )
             )
         return "\n".join(lines), None, None
-    if kind == PARTY_UNREACHABLE:
-        lines = [
-            _(
-                "📵 <b>#{n}</b>: the owner {name} has blocked the bot or can no longer be reached "
-                "in the chat; messages about it are not reaching them."
-            ).format(n=n, name=name)
-        ]
-        if params.get("undelivered"):
-            lines.append(_("Your last message was not delivered."))
-        lines.append(_("Please call them: {phone}.").format(phone=phone))
-        return "\n".join(lines), None, None
-    raise ValueError(f"texts_reach does not render {kind!r}")
+    lines = [
+        _(
+            "📵 <b>#{n}</b>: the owner {name} has blocked the bot or can no longer be reached "
+            "in the chat; messages about it are not reaching them."
+        ).format(n=n, name=name)
+    ]
+    if params.get("undelivered"):
+        lines.append(_("Your last message was not delivered."))
+    lines.append(_("Please call them: {phone}.").format(phone=phone))
+    return "\n".join(lines), None, None
 
 
-def standalone(kind: str, params: Params, lang: str) -> str:
-    """The text of an outbox row of one of STANDALONE_KINDS (the supervisors' notice)."""
+def unreachable_report(params: Params, lang: str) -> str:
+    """The supervisors' notice that someone cannot be reached (about no request in particular)."""
     _ = translator(lang)
-    if kind != UNREACHABLE_REPORT:
-        raise ValueError(f"texts_reach does not render {kind!r}")
     roles = str(params.get("roles") or "").split(",")
     requests = [r for r in str(params.get("requests") or "").split(",") if r]
     lines = [

@@ -18,38 +18,14 @@ from bot.domain.kpis import Counts, Digest, OverdueLine, Period, Rate, Rates
 from bot.domain.models import Catalog
 from bot.i18n import translator
 from bot.services.desk import RequestView
-from bot.services.sla import ACCEPT_TIMEOUT
 
 REMINDER_REF = "reminder"
 
 Params = Mapping[str, str | int | float | bool | None]
 Rendered = tuple[str, InlineKeyboardMarkup | None, str | None]
 
-# Outbox kinds about a request that this module renders (OutboxSender._simple hands them over).
-KINDS = frozenset(
-    {
-        "remind_accept",
-        "taken_away",
-        "unaccepted",
-        "remind_due",
-        "overdue",
-        "overdue_report",
-        "extension_asked",
-        "extension_decided",
-        "extension_result",
-        "deadline_extended",
-    }
-)
-# Outbox kinds about no request in particular.
-STANDALONE_KINDS = frozenset({"digest", "dead_letter"})
-
 MAX_TEXT = 4096
 MAX_OVERDUE_LINES = 40
-
-
-def handles(kind: str, params: Params) -> bool:
-    """Whether this module renders an outbox row (also the escalation the chase makes)."""
-    return kind in KINDS or (kind == "escalated" and params.get("reason") == ACCEPT_TIMEOUT)
 
 
 # ---- small formatters --------------------------------------------------------------------
@@ -114,155 +90,231 @@ def extension_buttons(request_id: int, ask: int, lang: str) -> InlineKeyboardMar
     )
 
 
-# ---- messages about a request --------------------------------------------------------------
+# ---- messages about a request (bot.channels.telegram.renderers registers them) ------------
 
 
-def render(
-    kind: str, view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
+def escalated_late(
+    view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
 ) -> Rendered:
-    """(text, buttons, message-ref key) of an outbox row of one of KINDS about #N."""
+    """A request escalated because nobody accepted it in time (to the supervisors)."""
     _ = translator(lang)
-    r = view.request
-    n = r.id
+    n = view.request.id
     enterprise = e(view.enterprise.name)
-    category = e(category_label(catalog, r.category, lang))
+    category = e(category_label(catalog, view.request.category, lang))
+    return (
+        _(
+            "⚠️ <b>#{n}</b> ({enterprise}, {category}) was not accepted in time and has "
+            "gone to {to}: {names}."
+        ).format(
+            n=n,
+            enterprise=enterprise,
+            category=category,
+            to=_tier(params.get("tier"), lang),
+            names=_names(view),
+        ),
+        None,
+        None,
+    )
+
+
+def remind_accept(
+    view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
+) -> Rendered:
+    """Reminds the people it is offered to that #N waits for them to accept it."""
+    _ = translator(lang)
+    n = view.request.id
+    enterprise = e(view.enterprise.name)
+    category = e(category_label(catalog, view.request.category, lang))
+    return (
+        _(
+            "⏰ <b>#{n}</b> ({enterprise}, {category}) has been waiting {waited} for you to "
+            "accept it. Tap <b>Accept</b> to take it, or <b>Decline</b> with a reason."
+        ).format(
+            n=n,
+            enterprise=enterprise,
+            category=category,
+            waited=duration(_int(params, "waited"), lang),
+        ),
+        keyboards.offer(n, lang),
+        # Remembered so its buttons can be taken away once the offer to this person ends.
+        REMINDER_REF,
+    )
+
+
+def taken_away(
+    view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
+) -> Rendered:
+    """Tells someone it was offered to that #N has gone on (edits their card)."""
+    _ = translator(lang)
+    n = view.request.id
+    enterprise = e(view.enterprise.name)
+    return (
+        _(
+            "⏱ <b>#{n}</b> · {enterprise}: not accepted within {limit}, so it has gone to {to}."
+        ).format(
+            n=n,
+            enterprise=enterprise,
+            limit=duration(_int(params, "limit"), lang),
+            to=_tier(params.get("tier"), lang),
+        ),
+        None,
+        "card",
+    )
+
+
+def unaccepted(
+    view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
+) -> Rendered:
+    """Tells the supervisors that nobody has accepted #N yet."""
+    _ = translator(lang)
+    n = view.request.id
+    enterprise = e(view.enterprise.name)
+    category = e(category_label(catalog, view.request.category, lang))
+    return (
+        _(
+            "🚨 <b>#{n}</b> ({enterprise}, {category}) has waited {waited} and nobody has "
+            "accepted it yet (offered to: {names}). Please step in, e.g. with "
+            "/reassign #{n} PHONE."
+        ).format(
+            n=n,
+            enterprise=enterprise,
+            category=category,
+            waited=duration(_int(params, "waited"), lang),
+            names=_names(view),
+        ),
+        None,
+        None,
+    )
+
+
+def remind_due(
+    view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
+) -> Rendered:
+    """Reminds the holder on the morning #N falls due."""
+    _ = translator(lang)
+    n = view.request.id
+    enterprise = e(view.enterprise.name)
     due = _instant(params, "due_at")
-    if kind == "escalated":
-        return (
-            _(
-                "⚠️ <b>#{n}</b> ({enterprise}, {category}) was not accepted in time and has "
-                "gone to {to}: {names}."
-            ).format(
-                n=n,
-                enterprise=enterprise,
-                category=category,
-                to=_tier(params.get("tier"), lang),
-                names=_names(view),
-            ),
-            None,
-            None,
-        )
-    if kind == "remind_accept":
-        return (
-            _(
-                "⏰ <b>#{n}</b> ({enterprise}, {category}) has been waiting {waited} for you to "
-                "accept it. Tap <b>Accept</b> to take it, or <b>Decline</b> with a reason."
-            ).format(
-                n=n,
-                enterprise=enterprise,
-                category=category,
-                waited=duration(_int(params, "waited"), lang),
-            ),
-            keyboards.offer(n, lang),
-            # Remembered so its buttons can be taken away once the offer to this person ends.
-            REMINDER_REF,
-        )
-    if kind == "taken_away":
-        return (
-            _(
-                "⏱ <b>#{n}</b> · {enterprise}: not accepted within {limit}, so it has gone to {to}."
-            ).format(
-                n=n,
-                enterprise=enterprise,
-                limit=duration(_int(params, "limit"), lang),
-                to=_tier(params.get("tier"), lang),
-            ),
-            None,
-            "card",
-        )
-    if kind == "unaccepted":
-        return (
-            _(
-                "🚨 <b>#{n}</b> ({enterprise}, {category}) has waited {waited} and nobody has "
-                "accepted it yet (offered to: {names}). Please step in, e.g. with "
-                "/reassign #{n} PHONE."
-            ).format(
-                n=n,
-                enterprise=enterprise,
-                category=category,
-                waited=duration(_int(params, "waited"), lang),
-                names=_names(view),
-            ),
-            None,
-            None,
-        )
-    if kind == "remind_due":
-        return (
-            _(
-                "📅 <b>#{n}</b> ({enterprise}) is due today at {time}. Tap <b>Resolve</b> on "
-                "its card when it is done; if you need more time, send "
-                "/extend #{n} DAYS REASON before then."
-            ).format(
-                n=n,
-                enterprise=enterprise,
-                time=due.astimezone(tz).strftime("%H:%M") if due else "—",
-            ),
-            None,
-            None,
-        )
-    if kind == "overdue":
-        return (
-            _(
-                "⏰ <b>#{n}</b> ({enterprise}) is overdue by {days} (deadline {due}). Please "
-                "resolve it, or tell the owner where it stands by replying here; the "
-                "supervisors have been informed."
-            ).format(
-                n=n,
-                enterprise=enterprise,
-                days=days_text(_int(params, "days"), lang),
-                due=when(due, tz),
-            ),
-            keyboards.working(n, lang),
-            None,
-        )
-    if kind == "overdue_report":
-        return (
-            _(
-                "🚨 Overdue: <b>#{n}</b> ({enterprise}, {category}), held by {holder}, is "
-                "{days} late (deadline {due})."
-            ).format(
-                n=n,
-                enterprise=enterprise,
-                category=category,
-                holder=e(params.get("holder") or "—"),
-                days=days_text(_int(params, "days"), lang),
-                due=when(due, tz),
-            ),
-            None,
-            None,
-        )
-    if kind in ("extension_asked", "extension_decided"):
-        return _extension(kind, view, params, lang, tz)
-    if kind == "extension_result":
-        if params.get("approved"):
-            text = _(
-                "✅ Your request to extend <b>#{n}</b> was approved by {by}: the new deadline "
-                "is {due}."
-            )
-        else:
-            text = _(
-                "✖ Your request to extend <b>#{n}</b> was refused by {by}; the deadline stays "
-                "{due}."
-            )
-        return text.format(n=n, by=e(params.get("by") or "—"), due=when(due, tz)), None, None
-    if kind == "deadline_extended":
-        return (
-            _("🕒 The deadline for <b>#{n}</b> has been extended to {due}.").format(
-                n=n, due=when(due, tz)
-            ),
-            None,
-            None,
-        )
-    raise ValueError(f"texts_sla does not render {kind!r}")
+    return (
+        _(
+            "📅 <b>#{n}</b> ({enterprise}) is due today at {time}. Tap <b>Resolve</b> on "
+            "its card when it is done; if you need more time, send "
+            "/extend #{n} DAYS REASON before then."
+        ).format(
+            n=n,
+            enterprise=enterprise,
+            time=due.astimezone(tz).strftime("%H:%M") if due else "—",
+        ),
+        None,
+        None,
+    )
 
 
-def _extension(kind: str, view: RequestView, params: Params, lang: str, tz: ZoneInfo) -> Rendered:
+def overdue(
+    view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
+) -> Rendered:
+    """Tells the holder that #N is overdue."""
+    _ = translator(lang)
+    n = view.request.id
+    enterprise = e(view.enterprise.name)
+    due = _instant(params, "due_at")
+    return (
+        _(
+            "⏰ <b>#{n}</b> ({enterprise}) is overdue by {days} (deadline {due}). Please "
+            "resolve it, or tell the owner where it stands by replying here; the "
+            "supervisors have been informed."
+        ).format(
+            n=n,
+            enterprise=enterprise,
+            days=days_text(_int(params, "days"), lang),
+            due=when(due, tz),
+        ),
+        keyboards.working(n, lang),
+        None,
+    )
+
+
+def overdue_report(
+    view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
+) -> Rendered:
+    """Tells the supervisors that #N is overdue."""
+    _ = translator(lang)
+    n = view.request.id
+    enterprise = e(view.enterprise.name)
+    category = e(category_label(catalog, view.request.category, lang))
+    due = _instant(params, "due_at")
+    return (
+        _(
+            "🚨 Overdue: <b>#{n}</b> ({enterprise}, {category}), held by {holder}, is "
+            "{days} late (deadline {due})."
+        ).format(
+            n=n,
+            enterprise=enterprise,
+            category=category,
+            holder=e(params.get("holder") or "—"),
+            days=days_text(_int(params, "days"), lang),
+            due=when(due, tz),
+        ),
+        None,
+        None,
+    )
+
+
+def extension_result(
+    view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
+) -> Rendered:
+    """Tells the holder what a supervisor decided about their extension."""
+    _ = translator(lang)
+    n = view.request.id
+    due = _instant(params, "due_at")
+    if params.get("approved"):
+        text = _(
+            "✅ Your request to extend <b>#{n}</b> was approved by {by}: the new deadline is {due}."
+        )
+    else:
+        text = _(
+            "✖ Your request to extend <b>#{n}</b> was refused by {by}; the deadline stays {due}."
+        )
+    return text.format(n=n, by=e(params.get("by") or "—"), due=when(due, tz)), None, None
+
+
+def deadline_extended(
+    view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
+) -> Rendered:
+    """Tells the owner that #N's deadline moved."""
+    _ = translator(lang)
+    n = view.request.id
+    due = _instant(params, "due_at")
+    return (
+        _("🕒 The deadline for <b>#{n}</b> has been extended to {due}.").format(
+            n=n, due=when(due, tz)
+        ),
+        None,
+        None,
+    )
+
+
+def extension_asked(
+    view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
+) -> Rendered:
+    """Asks the supervisors to decide on an extension (with Approve / Refuse)."""
+    return _extension(True, view, params, lang, tz)
+
+
+def extension_decided(
+    view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
+) -> Rendered:
+    """Edits a supervisor's ask to say who decided, without buttons."""
+    return _extension(False, view, params, lang, tz)
+
+
+def _extension(asked: bool, view: RequestView, params: Params, lang: str, tz: ZoneInfo) -> Rendered:
     _ = translator(lang)
     r = view.request
     ask = _int(params, "ask")
     key = f"ext{ask}"
     new_due = when(_instant(params, "new_due_at"), tz)
-    if kind == "extension_asked":
+    if asked:
         days = _int(params, "days")
         span = (
             _("{n} working day(s)").format(n=days)
@@ -389,15 +441,6 @@ def digest(d: Digest, lang: str) -> str:
     for warning in d.warnings.get(lang, d.warnings.get("en", ())):
         lines += ["", "⚠️ " + e(warning)]
     return _cap("\n".join(lines))
-
-
-def standalone(kind: str, params: Params, lang: str) -> str:
-    """The text of an outbox row of one of STANDALONE_KINDS."""
-    if kind == "digest":
-        return digest(Digest.model_validate_json(str(params["digest"])), lang)
-    if kind == "dead_letter":
-        return dead_letter(int(str(params["update_id"])), str(params.get("reason") or ""), lang)
-    raise ValueError(f"texts_sla does not render {kind!r}")
 
 
 def dead_letter(update_id: int, reason: str, lang: str) -> str:

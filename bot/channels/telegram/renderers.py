@@ -1,0 +1,234 @@
+"""One renderer per MessageKind: what an outbox row looks like in Telegram.
+
+A renderer is a small function ``(Context) -> Outgoing``, registered for its kind with
+``@renders(kind)``; the sender (bot.channels.telegram.outbox) looks the row's kind up in
+``RENDERERS`` and sends what comes back. tests/unit/test_kinds.py checks that every
+MessageKind has exactly one renderer, so a new kind cannot ship without one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup
+
+from bot.channels.telegram import keyboards, texts, texts_reach, texts_sla
+from bot.domain.kinds import MessageKind
+from bot.domain.kpis import Digest
+from bot.domain.models import Catalog, Message, Person
+from bot.services.desk import RequestView
+from bot.services.reach import UNREACHABLE
+from bot.services.sla import ACCEPT_TIMEOUT
+
+Params = Mapping[str, str | int | float | bool | None]
+Markup = InlineKeyboardMarkup | None
+
+CAPTION_TEXT = 800  # of a relayed file's caption; the rest is the #N header and the hint
+RELAY_TEXT = 3800  # of a relayed message, likewise
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a renderer reads: the row, its reader, the request it is about (if any)."""
+
+    message: Message
+    reader: Person
+    view: RequestView | None
+    catalog: Catalog
+    lang: str
+    tz: ZoneInfo
+
+    @property
+    def params(self) -> Params:
+        return self.message.params
+
+    @property
+    def about(self) -> RequestView:
+        """The request the row is about (a kind about a request always has one)."""
+        assert self.view is not None, f"{self.message.kind} needs a request"
+        return self.view
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What to send for one outbox row."""
+
+    text: str
+    markup: Markup = None
+    # The key the sent message is remembered under for the reader and #N (None: the row's
+    # edit key, else the message's own id).
+    ref_key: str | None = None
+    # Edit the message remembered under this key instead of sending a new one, if there is one.
+    edit_key: str | None = None
+    # A file (Telegram file_id) sent with the text as its caption.
+    file_id: str | None = None
+    photo: bool = False
+    html: bool = True
+    # Without a sound whatever the quiet hours say (None: as they say).
+    silent: bool | None = None
+
+
+Renderer = Callable[[Context], Outgoing]
+RENDERERS: dict[MessageKind, Renderer] = {}
+
+
+def renders(*kinds: MessageKind) -> Callable[[Renderer], Renderer]:
+    """Registers the decorated function as the renderer of these kinds."""
+
+    def register(renderer: Renderer) -> Renderer:
+        for kind in kinds:
+            if kind in RENDERERS:
+                raise ValueError(f"{kind!r} has a renderer already")
+            RENDERERS[kind] = renderer
+        return renderer
+
+    return register
+
+
+def _reply(c: Context, text: str, markup: Markup = None, ref_key: str | None = None) -> Outgoing:
+    """A message about #N, editing the one the row names if it has an edit key."""
+    return Outgoing(text, markup, ref_key, edit_key=c.message.edit_key)
+
+
+# ---- the card and its files ---------------------------------------------------------------
+
+
+@renders(MessageKind.CARD)
+def card(c: Context) -> Outgoing:
+    """The request's card, edited in place unless the row asks for a fresh one."""
+    text, markup = texts.card(c.about, c.reader, c.catalog, c.lang, c.tz)
+    fresh = bool(c.params.get("fresh"))
+    return Outgoing(text, markup, ref_key="card", edit_key=None if fresh else "card")
+
+
+@renders(MessageKind.ATTACHMENT)
+def attachment(c: Context) -> Outgoing:
+    return Outgoing(
+        texts.attachment_caption(c.about.request.id, c.lang),
+        file_id=str(c.params["file_id"]),
+        photo=c.params.get("file_kind") == "photo",
+        html=False,
+        silent=True,
+    )
+
+
+# ---- the owner and the holder along the lifecycle --------------------------------------------
+
+
+@renders(MessageKind.RECEIVED)
+def received(c: Context) -> Outgoing:
+    return _reply(c, texts.received(c.about.request, c.params, c.lang))
+
+
+@renders(MessageKind.ACCEPTED)
+def accepted(c: Context) -> Outgoing:
+    return _reply(c, texts.accepted(c.about.request, c.params, c.lang))
+
+
+@renders(MessageKind.RESOLVED)
+def resolved(c: Context) -> Outgoing:
+    r = c.about.request
+    return _reply(c, texts.resolved(r, c.params, c.lang), keyboards.rating(r.id), "rate")
+
+
+@renders(MessageKind.RATED)
+def rated(c: Context) -> Outgoing:
+    return _reply(c, texts.rated(c.about.request, c.params, c.lang), None, "rate")
+
+
+@renders(MessageKind.RATED_HOLDER)
+def rated_holder(c: Context) -> Outgoing:
+    return _reply(c, texts.rated_holder(c.about.request, c.params, c.lang))
+
+
+@renders(MessageKind.NOTE)
+def note(c: Context) -> Outgoing:
+    return _reply(c, texts.note(c.about.request, c.params, c.lang))
+
+
+@renders(MessageKind.RELAY)
+def relay(c: Context) -> Outgoing:
+    """Someone's words passed on, with the file they sent if any."""
+    params = c.params
+    relayed_file = params.get("file_id")
+    # A caption holds 1,024 characters and a message 4,096: shorten the person's words to
+    # leave room for the #N header, never the HTML around them.
+    limit = CAPTION_TEXT if relayed_file else RELAY_TEXT
+    words = str(params.get("text") or "")
+    if len(words) > limit:
+        params = {**params, "text": words[: limit - 1] + "…"}
+    text = texts.relay(c.about.request, params, c.lang)
+    if relayed_file:
+        return Outgoing(text, file_id=str(relayed_file), photo=params.get("file_kind") == "photo")
+    return _reply(c, text)
+
+
+@renders(MessageKind.ESCALATED)
+def escalated(c: Context) -> Outgoing:
+    """A request that left its commissioner's hands, worded by why it did."""
+    reason = c.params.get("reason")
+    if reason == UNREACHABLE:
+        return _reply(c, *texts_reach.escalated_unreachable(*_request_args(c)))
+    if reason == ACCEPT_TIMEOUT:
+        return _reply(c, *texts_sla.escalated_late(*_request_args(c)))
+    return _reply(c, texts.escalated(c.about, c.params, c.catalog, c.lang))
+
+
+# ---- chasing, extensions, people who cannot be reached (texts_sla, texts_reach) -------------
+
+RequestText = Callable[
+    [RequestView, Params, Catalog, str, ZoneInfo], tuple[str, Markup, str | None]
+]
+
+
+def _request_args(c: Context) -> tuple[RequestView, Params, Catalog, str, ZoneInfo]:
+    return c.about, c.params, c.catalog, c.lang, c.tz
+
+
+def _about_request(render: RequestText) -> Renderer:
+    def renderer(c: Context) -> Outgoing:
+        return _reply(c, *render(*_request_args(c)))
+
+    renderer.__name__ = renderer.__qualname__ = render.__name__
+    renderer.__doc__ = render.__doc__
+    return renderer
+
+
+_BY_REQUEST: dict[MessageKind, RequestText] = {
+    MessageKind.REMIND_ACCEPT: texts_sla.remind_accept,
+    MessageKind.TAKEN_AWAY: texts_sla.taken_away,
+    MessageKind.UNACCEPTED: texts_sla.unaccepted,
+    MessageKind.REMIND_DUE: texts_sla.remind_due,
+    MessageKind.OVERDUE: texts_sla.overdue,
+    MessageKind.OVERDUE_REPORT: texts_sla.overdue_report,
+    MessageKind.EXTENSION_ASKED: texts_sla.extension_asked,
+    MessageKind.EXTENSION_DECIDED: texts_sla.extension_decided,
+    MessageKind.EXTENSION_RESULT: texts_sla.extension_result,
+    MessageKind.DEADLINE_EXTENDED: texts_sla.deadline_extended,
+    MessageKind.PARTY_UNREACHABLE: texts_reach.party_unreachable,
+    MessageKind.RELAY_UNDELIVERED: texts_reach.relay_undelivered,
+}
+for _kind, _text in _BY_REQUEST.items():
+    renders(_kind)(_about_request(_text))
+
+
+# ---- about no request in particular ---------------------------------------------------------
+
+
+@renders(MessageKind.DIGEST)
+def digest(c: Context) -> Outgoing:
+    """The supervisors' daily digest."""
+    return Outgoing(texts_sla.digest(Digest.model_validate_json(str(c.params["digest"])), c.lang))
+
+
+@renders(MessageKind.DEAD_LETTER)
+def dead_letter(c: Context) -> Outgoing:
+    update_id = int(str(c.params["update_id"]))
+    return Outgoing(texts_sla.dead_letter(update_id, str(c.params.get("reason") or ""), c.lang))
+
+
+@renders(MessageKind.UNREACHABLE_REPORT)
+def unreachable_report(c: Context) -> Outgoing:
+    return Outgoing(texts_reach.unreachable_report(c.params, c.lang))
