@@ -16,6 +16,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, Job
 
+from bot.channels.telegram.texts_sla import schedule_warning
 from bot.domain.clock import Clock
 from bot.domain.deadlines import WorkCalendar
 from bot.domain.kpis import calendar_years
@@ -66,5 +67,5 @@ def warn_unconfirmed_years(calendar: WorkCalendar, now: datetime) -> list[int]:
     today = now.astimezone(calendar.tz).date()
     years = calendar.unconfirmed_years(calendar_years(today))
     for year in years:
-        log.warning("%s", calendar.schedule_warning(year, "en"))
+        log.warning("%s", schedule_warning(year, calendar.calendar_file, "en"))
     return years

@@ -376,23 +376,10 @@ class WorkCalendar:
         """Return the given years whose official schedule is neither packaged nor confirmed."""
         return sorted({y for y in years if not self.is_schedule_known(y)})
 
-    def schedule_warning(self, year: int, lang: str = "en") -> str | None:
-        """Return a warning naming the year and config file if its schedule is unconfirmed."""
-        if self.is_schedule_known(year):
-            return None
-        where = str(self.source) if self.source is not None else str(DEFAULT_CALENDAR_PATH)
-        if lang == "zh":
-            return (
-                f"{year} 年的国务院节假日安排尚未收录：当前仅按规则推算法定节假日，"
-                f"未包含调休上班日，工作日期限可能不准。请在 {where} 中按国务院办公厅通知"
-                f"补充 {year} 年的放假日和调休上班日，并在 [years] confirmed 中加入 {year}。"
-            )
-        return (
-            f"The official {year} holiday schedule is not known yet: public holidays for "
-            f"{year} are estimated by rule and make-up workdays (调休) are missing, so "
-            f"working-day deadlines may be wrong. Add {year}'s days off and make-up workdays "
-            f"from the State Council notice to {where} and list {year} under [years] confirmed."
-        )
+    @property
+    def calendar_file(self) -> str:
+        """The file where an operator completes a year's schedule (named in the warnings)."""
+        return str(self.source) if self.source is not None else str(DEFAULT_CALENDAR_PATH)
 
 
 # ---------------------------------------------------------------------------

@@ -348,8 +348,9 @@ class Digest(Frozen):
     day_rates: Rates
     month_rates: Rates
     overdue: tuple[OverdueLine, ...]
-    # Calendar warnings (WorkCalendar.schedule_warning) by language: {"zh": (...), "en": (...)}.
-    warnings: dict[str, tuple[str, ...]] = {}
+    # Years whose official holiday schedule is unknown, and the file to complete it in.
+    unconfirmed_years: tuple[int, ...] = ()
+    calendar_file: str = ""
     # People the bot cannot reach in the chat (issue 7), longest first.
     unreachable: tuple[UnreachableLine, ...] = ()
 

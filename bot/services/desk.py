@@ -335,7 +335,7 @@ class Desk:
                 MessageKind.RECEIVED,
                 request,
                 tier=tier.value,
-                names="、".join(p.name for p in recipients),
+                names="\n".join(p.name for p in recipients),  # one a line; the renderer joins
             )
             return Submitted(request, tier, tuple(recipients))
 

@@ -46,10 +46,6 @@ class DigestService:
         overdue = await self._named(tx, kpis.overdue_at(lines.values(), as_of))
         calendar = self.policy.calendar
         years = calendar.unconfirmed_years(kpis.calendar_years(report_date))
-        warnings = {
-            lang: tuple(w for y in years if (w := calendar.schedule_warning(y, lang)))
-            for lang in ("zh", "en")
-        }
         return Digest(
             report_date=report_date,
             day=day,
@@ -62,7 +58,8 @@ class DigestService:
             ),
             month_rates=kpis.rates(lines.values(), month, self.policy.accept_remind_after),
             overdue=tuple(overdue),
-            warnings=warnings if years else {},
+            unconfirmed_years=tuple(years),
+            calendar_file=calendar.calendar_file if years else "",
             unreachable=tuple(await self._unreachable(tx)),
         )
 

@@ -190,7 +190,7 @@ def check(d: Digest) -> None:
     assert d.month_rates.mttr_seconds == pytest.approx(MONTH_MTTR)
     got = [(o.request_id, o.enterprise, o.holder, o.due_at, o.days_late) for o in d.overdue]
     assert got == OVERDUE
-    assert d.warnings == {}
+    assert d.unconfirmed_years == ()
 
 
 async def test_every_digest_figure_equals_the_hand_computation(history: Services) -> None:
@@ -262,20 +262,21 @@ async def test_digest_waits_for_a_supervisor_on_telegram(tmp_path: Path) -> None
 async def test_calendar_warning_from_december(tmp_path: Path) -> None:
     svc = await open_services(tmp_path, cq(2026, 11, 30, 9, 0))
     try:
-        assert (await svc.digests.for_date()).warnings == {}
+        assert (await svc.digests.for_date()).unconfirmed_years == ()
         await svc.at(cq(2026, 12, 1, 9, 0))
         warned = await svc.digests.for_date()
-        [zh], [en] = warned.warnings["zh"], warned.warnings["en"]
-        assert "2027" in zh and "config/calendar.toml" in zh
-        assert "2027" in en and "config/calendar.toml" in en
-        assert "2027" in texts_sla.digest(warned, "zh")
+        assert warned.unconfirmed_years == (2027,)
+        zh, en = texts_sla.digest(warned, "zh"), texts_sla.digest(warned, "en")
+        assert texts_sla.schedule_warning(2027, "config/calendar.toml", "zh") in zh
+        assert texts_sla.schedule_warning(2027, "config/calendar.toml", "en") in en
+        assert "2027 年" in zh and "config/calendar.toml" in zh
     finally:
         await svc.close()
     confirmed = tmp_path / "calendar.toml"
     confirmed.write_text("[years]\nconfirmed = [2027]\n", encoding="utf-8")
     svc = await open_services(tmp_path / "c", cq(2026, 12, 1, 9, 0), load_calendar(confirmed, CQ))
     try:
-        assert (await svc.digests.for_date()).warnings == {}
+        assert (await svc.digests.for_date()).unconfirmed_years == ()
     finally:
         await svc.close()
 

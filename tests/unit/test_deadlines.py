@@ -110,13 +110,9 @@ def test_2027_spring_festival_is_skipped(cal: WorkCalendar) -> None:
 
 
 def test_2027_warning_and_2026_known(cal: WorkCalendar) -> None:
-    assert cal.schedule_warning(2026) is None
-    warning = cal.schedule_warning(2027)
-    assert warning is not None
-    assert "2027" in warning
-    assert "calendar.toml" in warning
-    zh = cal.schedule_warning(2027, lang="zh")
-    assert zh is not None and "2027" in zh and "calendar.toml" in zh
+    assert cal.is_schedule_known(2026)
+    assert not cal.is_schedule_known(2027)
+    assert cal.calendar_file == "config/calendar.toml"
     assert cal.unconfirmed_years([2026, 2027, 2027]) == [2027]
 
 
@@ -143,14 +139,13 @@ def test_operator_overrides_change_2027_deadline(tmp_path: Path) -> None:
     assert plain.add_working_days(cq(2027, 2, 3), 4) == cq(2027, 2, 15)
     assert cal.add_working_days(cq(2027, 2, 3), 4) == cq(2027, 2, 13)
     # Overrides alone do not silence the warning; only [years] confirmed does.
-    warning = cal.schedule_warning(2027)
-    assert warning is not None and str(path) in warning
+    assert not cal.is_schedule_known(2027) and cal.calendar_file == str(path)
 
 
 def test_confirmed_year_silences_warning(tmp_path: Path) -> None:
     path = write_toml(tmp_path, "[years]\nconfirmed = [2027]\n")
     cal = load_calendar(path, CQ)
-    assert cal.schedule_warning(2027) is None
+    assert cal.is_schedule_known(2027)
     assert cal.unconfirmed_years([2026, 2027, 2028]) == [2028]
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.channels.telegram import renderers
+from bot.channels.telegram import renderers, texts
 from bot.channels.telegram.renderers import RENDERERS, Context, renders
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.kpis import Counts, Digest, Rate, Rates
@@ -198,3 +198,11 @@ async def test_every_kind_a_flow_stores_is_a_member(world: World) -> None:
     assert events >= {"submitted", "dispatched", "accepted"}
     assert messages <= {k.value for k in MessageKind}
     assert events <= {k.value for k in EventKind}
+
+
+@pytest.mark.parametrize(("lang", "joined"), [("zh", "李专员、王专员"), ("en", "李专员, 王专员")])
+def test_the_people_a_request_went_to_are_listed_in_the_readers_language(
+    lang: str, joined: str
+) -> None:
+    text = texts.received(VIEW.request, {"tier": "team", "names": "李专员\n王专员"}, lang)
+    assert joined in text

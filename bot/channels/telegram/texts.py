@@ -366,7 +366,8 @@ def attachment_caption(request_id: int, lang: str) -> str:
 
 def received(request: Request, params: Params, lang: str) -> str:
     _ = translator(lang)
-    names = str(params.get("names") or "")
+    # A list in the reader's language: 李专员、王专员 / 李专员, 王专员.
+    names = ("、" if lang == "zh" else ", ").join(str(params.get("names") or "").splitlines())
     tier = params.get("tier")
     if tier == "commissioner":
         to = _("your service commissioner {names}").format(names=e(names))

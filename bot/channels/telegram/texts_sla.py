@@ -438,8 +438,8 @@ def digest(d: Digest, lang: str) -> str:
     unreachable = texts_reach.digest_lines(d.unreachable, lang)
     if unreachable:
         lines += ["", *unreachable]
-    for warning in d.warnings.get(lang, d.warnings.get("en", ())):
-        lines += ["", "⚠️ " + e(warning)]
+    for year in d.unconfirmed_years:
+        lines += ["", "⚠️ " + e(schedule_warning(year, d.calendar_file, lang))]
     return _cap("\n".join(lines))
 
 
@@ -451,6 +451,17 @@ def dead_letter(update_id: int, reason: str, lang: str) -> str:
         "the bot goes on with the others. Someone may be waiting for an answer: the operator "
         "can look it up with <code>oncall-bot check</code>.\nWhy: {reason}"
     ).format(update_id=update_id, reason=html.escape(reason))
+
+
+def schedule_warning(year: int, where: str, lang: str) -> str:
+    """Says that a year's official holiday schedule is unknown, and where to add it."""
+    _ = translator(lang)
+    return _(
+        "The official {year} holiday schedule is not known yet: public holidays for {year} are "
+        "estimated by rule and make-up workdays (调休) are missing, so working-day deadlines may "
+        "be wrong. Add {year}'s days off and make-up workdays from the State Council notice to "
+        "{where} and list {year} under [years] confirmed."
+    ).format(year=year, where=where)
 
 
 def _cap(text: str) -> str:
