@@ -55,12 +55,6 @@ from bot.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
 
-# Overall pace: AIORateLimiter's leaky bucket lets `max_rate` through at once and then
-# max_rate/period a second, so any one-second window can hold max_rate + max_rate/period
-# messages. 4 per 0.2 s allows 24 (4 + 20) in any second, which leaves room for network jitter
-# to bunch requests up on their way and still stay under Telegram's 30/s; it sustains 20/s.
-OVERALL_MAX_RATE = 4
-OVERALL_PERIOD = 0.2
 # Updates handled at once (one per person at a time). A handler holds its slot while its reply
 # waits for the pace above, so with 32 slots a burst of 200 owners left taps waiting ~13 s for
 # a slot and some expired (bench/burst.py); waiting handlers cost next to nothing.
@@ -180,11 +174,7 @@ async def build(
         .token(secret)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
-        .rate_limiter(
-            MessageRateLimiter(
-                overall_max_rate=OVERALL_MAX_RATE, overall_time_period=OVERALL_PERIOD, max_retries=0
-            )
-        )
+        .rate_limiter(MessageRateLimiter())
         .concurrent_updates(
             OrderedUpdateProcessor(db, clock, dead, max_concurrent_updates=CONCURRENT_UPDATES)
         )

@@ -10,7 +10,7 @@ from typing import Any
 from telegram.ext import ExtBot
 from telegram.request import BaseRequest, RequestData
 
-from bot.channels.telegram.ratelimit import MessageRateLimiter
+from bot.channels.telegram.ratelimit import MessageRateLimiter, SlidingWindow
 
 MESSAGE = {"message_id": 1, "date": 0, "chat": {"id": 42, "type": "private"}, "text": "x"}
 ME = {"id": 1, "is_bot": True, "first_name": "B", "username": "b"}
@@ -71,7 +71,7 @@ def bot(request: TelegramLike, limiter: MessageRateLimiter) -> ExtBot[int]:
 async def test_a_tap_is_answered_while_messages_wait_for_their_turn() -> None:
     request = TelegramLike()
     # One message a minute: the second one has to wait.
-    async with bot(request, MessageRateLimiter(overall_max_rate=1, overall_time_period=60)) as b:
+    async with bot(request, MessageRateLimiter(SlidingWindow(1, period=60))) as b:
         await b.send_message(42, "first")
         held = asyncio.create_task(b.send_message(42, "second"))
         try:
@@ -102,3 +102,37 @@ async def test_a_tap_is_answered_while_a_flood_wait_holds_every_message() -> Non
             retried.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await retried
+
+
+async def test_the_window_never_lets_more_than_its_limit_arrive_in_any_period() -> None:
+    # Arrival anywhere between a request's start and its answer, as over a real network.
+    window = SlidingWindow(5, period=0.05)
+    loop = asyncio.get_running_loop()
+    spans: list[tuple[float, float]] = []
+
+    async def send(i: int) -> None:
+        async with window.slot():
+            started = loop.time()
+            for _ in range(i % 3):  # answers take a few turns of the loop, unevenly
+                await asyncio.sleep(0)
+            spans.append((started, loop.time()))
+
+    await asyncio.gather(*(send(i) for i in range(23)))
+
+    assert len(spans) == 23
+    # A message may arrive anywhere in its span, so the worst case for a window is every span
+    # that overlaps it arriving inside it: that must never exceed the limit.
+    edges = [end for _start, end in spans] + [start - 0.05 + 1e-9 for start, _end in spans]
+    for t in edges:
+        overlapping = sum(1 for start, end in spans if start < t + 0.05 and end >= t)
+        assert overlapping <= 5, t
+
+
+async def test_messages_go_through_the_window_and_other_calls_do_not() -> None:
+    request = TelegramLike()
+    window = SlidingWindow(1, period=60)
+    async with bot(request, MessageRateLimiter(window)) as b:
+        await b.send_message(42, "counted")
+        assert await b.answer_callback_query("q1")
+        assert await b.set_my_commands([])  # no chat: not a message
+        assert window.occupied(asyncio.get_running_loop().time()) == 1
