@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.domain.clock import to_text
 from bot.domain.kinds import EventKind, MessageKind
@@ -31,10 +31,7 @@ from bot.domain.models import (
 from bot.domain.phones import normalise_phone
 from bot.domain.routing import Tier, route
 from bot.services.errors import Refusal, Refused
-from bot.services.ports import Clock, DeadlinePolicy, UnitOfWork, Wakeup
-
-if TYPE_CHECKING:
-    from bot.storage.repositories import Tx
+from bot.services.ports import Clock, DeadlinePolicy, Transaction, UnitOfWork, Wakeup
 
 DESCRIPTION_MIN = 5
 DESCRIPTION_MAX = 2000
@@ -99,7 +96,7 @@ class Desk:
     # ---- building blocks shared by every use case (here, sweep, extensions) ---------------
 
     @asynccontextmanager
-    async def unit(self, update_id: int | None = None) -> AsyncIterator[Tx]:
+    async def unit(self, update_id: int | None = None) -> AsyncIterator[Transaction]:
         """A unit of work that also records the update it handles, refusing a redelivery."""
         async with self.db.tx() as tx:
             if update_id is not None and not await tx.mark_processed(update_id, self.clock.now()):
@@ -109,7 +106,7 @@ class Desk:
 
     async def notify(
         self,
-        tx: Tx,
+        tx: Transaction,
         people: Iterable[Person | None],
         kind: MessageKind,
         request: Request | None = None,
@@ -132,7 +129,7 @@ class Desk:
 
     async def record(
         self,
-        tx: Tx,
+        tx: Transaction,
         request_id: int | None,
         actor: Person | None,
         kind: EventKind,
@@ -152,22 +149,22 @@ class Desk:
             )
         )
 
-    async def person_of(self, tx: Tx, telegram_id: int) -> Person:
+    async def person_of(self, tx: Transaction, telegram_id: int) -> Person:
         person = await tx.person_by_telegram(telegram_id)
         if person is None or not person.active:
             raise Refused(Refusal.NOT_REGISTERED)
         return person
 
-    async def request_of(self, tx: Tx, request_id: int) -> Request:
+    async def request_of(self, tx: Transaction, request_id: int) -> Request:
         request = await tx.request(request_id)
         if request is None:
             raise Refused(Refusal.NOT_FOUND, request_id=request_id)
         return request
 
-    async def people_of(self, tx: Tx, ids: Iterable[int]) -> list[Person]:
+    async def people_of(self, tx: Transaction, ids: Iterable[int]) -> list[Person]:
         return [p for p in [await tx.person(i) for i in ids] if p is not None]
 
-    async def supervisors_of(self, tx: Tx) -> list[Person]:
+    async def supervisors_of(self, tx: Transaction) -> list[Person]:
         return await tx.people_with_role(Role.SUPERVISOR)
 
     # ---- reads ----------------------------------------------------------------------------
@@ -180,7 +177,7 @@ class Desk:
         async with self.db.read() as tx:
             return await self._view(tx, request_id)
 
-    async def _view(self, tx: Tx, request_id: int) -> RequestView | None:
+    async def _view(self, tx: Transaction, request_id: int) -> RequestView | None:
         request = await tx.request(request_id)
         if request is None:
             return None
@@ -280,7 +277,7 @@ class Desk:
         async with self.db.read() as tx:
             await self._check_open_limit(tx, await self.person_of(tx, telegram_id))
 
-    async def _check_open_limit(self, tx: Tx, owner: Person) -> None:
+    async def _check_open_limit(self, tx: Transaction, owner: Person) -> None:
         count = len(await tx.requests_where("owner_id", owner.id, OPEN_STATUSES))
         if count >= self.max_open_requests:
             raise Refused(Refusal.TOO_MANY_OPEN, open=count, limit=self.max_open_requests)
@@ -341,7 +338,7 @@ class Desk:
 
     async def dispatch(
         self,
-        tx: Tx,
+        tx: Transaction,
         request_id: int,
         actor: Person | None,
         before: RequestStatus,
@@ -459,7 +456,7 @@ class Desk:
             await self.notify(tx, [owner], MessageKind.ACCEPTED, accepted, holder=person.name)
             return Accepted(accepted, person, again=False)
 
-    async def _offered_or_holder(self, tx: Tx, request: Request, person: Person) -> None:
+    async def _offered_or_holder(self, tx: Transaction, request: Request, person: Person) -> None:
         if request.holder_id == person.id:
             return
         if person.id in await tx.offered(request.id) and request.status in CLAIMABLE:

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from bot.domain import kpis
 from bot.domain.kpis import Digest, OverdueLine, UnreachableLine
-from bot.services.ports import Clock, UnitOfWork
+from bot.services.ports import Clock, Transaction, UnitOfWork
 from bot.services.sla import SlaPolicy
-
-if TYPE_CHECKING:
-    from bot.storage.repositories import Tx
 
 
 class DigestService:
@@ -37,7 +33,7 @@ class DigestService:
         async with self.db.read() as tx:
             return await self.build(tx, report_date or self.today(now), now)
 
-    async def build(self, tx: Tx, report_date: date, now: datetime) -> Digest:
+    async def build(self, tx: Transaction, report_date: date, now: datetime) -> Digest:
         tz = self.policy.tz
         day = report_date - timedelta(days=1)
         month = kpis.month_to_date(day, tz)
@@ -84,7 +80,7 @@ class DigestService:
             lines = kpis.timelines(await tx.report_events(now))
             return await self._named(tx, kpis.overdue_at(lines.values(), now))
 
-    async def _unreachable(self, tx: Tx) -> list[UnreachableLine]:
+    async def _unreachable(self, tx: Transaction) -> list[UnreachableLine]:
         """Who cannot be reached in the chat now (issue 7), longest first."""
         return [
             UnreachableLine(
@@ -96,7 +92,7 @@ class DigestService:
             for person, since in await tx.unreachable_people()
         ]
 
-    async def _named(self, tx: Tx, items: list[kpis.Overdue]) -> list[OverdueLine]:
+    async def _named(self, tx: Transaction, items: list[kpis.Overdue]) -> list[OverdueLine]:
         out: list[OverdueLine] = []
         for item in items:
             request = await tx.request(item.request_id)

@@ -48,16 +48,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from bot.domain.kinds import EventKind
 from bot.domain.models import Enterprise, Event, Person, Role
 from bot.domain.phones import normalise_phone
-from bot.services.ports import Clock, UnitOfWork
-
-if TYPE_CHECKING:
-    # The transaction's shape is the storage adapter's; services only use its methods.
-    from bot.storage.repositories import Tx
+from bot.services.ports import Clock, Transaction, UnitOfWork
 
 __all__ = ["COLUMNS", "ImportReport", "Problem", "RosterKind", "RowError", "import_roster"]
 
@@ -470,7 +466,7 @@ def _imported(kind: RosterKind, path: Path, tally: _Tally, sync: bool, now: date
 
 
 async def _commissioners_in_db(
-    tx: Tx, refs: Sequence[tuple[int, str]]
+    tx: Transaction, refs: Sequence[tuple[int, str]]
 ) -> tuple[dict[str, int], list[RowError]]:
     """The ids of the referenced commissioners, and an error for each one that is not."""
     ids: dict[str, int] = {}
@@ -505,7 +501,7 @@ def _person_change(
 
 
 async def _apply_people(
-    tx: Tx,
+    tx: Transaction,
     kind: RosterKind,
     rows: Sequence[_PersonRow],
     tally: _Tally,
@@ -523,7 +519,7 @@ async def _apply_people(
 
 
 async def _apply_enterprises(
-    tx: Tx,
+    tx: Transaction,
     rows: Sequence[_EnterpriseRow],
     commissioners: Mapping[str, int],
     tally: _Tally,
@@ -566,7 +562,9 @@ async def _apply_enterprises(
     await tx.upsert_enterprises(wanted)
 
 
-async def _deactivate_missing(tx: Tx, kind: RosterKind, parsed: _Parsed, tally: _Tally) -> None:
+async def _deactivate_missing(
+    tx: Transaction, kind: RosterKind, parsed: _Parsed, tally: _Tally
+) -> None:
     """--sync: whoever the file no longer lists is deactivated (never deleted)."""
     if kind is RosterKind.ENTERPRISES:
         rows = parsed.enterprises

@@ -1,28 +1,352 @@
-"""What the use cases need from the outside, as protocols."""
+"""What the use cases need from the outside, as protocols: the unit of work and its repositories.
+
+One Protocol per aggregate, with the methods the services (and the channels, which are handed
+the same unit of work) call; `Transaction` is all of them over one transaction. The SQLite
+implementation (bot/storage/sqlite/) is checked against these by mypy; a fake can be too.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Any, Protocol
 
 from bot.domain.clock import Clock
-from bot.domain.models import Urgency
+from bot.domain.kinds import EventKind
+from bot.domain.models import (
+    Attachment,
+    Enterprise,
+    Event,
+    Message,
+    Person,
+    Request,
+    RequestStatus,
+    Role,
+    Urgency,
+)
 
-if TYPE_CHECKING:
-    # The transaction's shape is the storage adapter's; services only use its methods.
-    from bot.storage.repositories import Tx
+__all__ = [
+    "ChatNoticeRepository",
+    "Clock",
+    "DeadLetterRepository",
+    "DeadlinePolicy",
+    "DeliveryRepository",
+    "DraftRepository",
+    "EnterpriseRepository",
+    "EventRepository",
+    "HealthRepository",
+    "InboxRepository",
+    "MessageRefRepository",
+    "OutboxRepository",
+    "OutboxRow",
+    "PeopleRepository",
+    "RequestRepository",
+    "Transaction",
+    "UnitOfWork",
+    "Wakeup",
+]
 
-__all__ = ["Clock", "DeadlinePolicy", "UnitOfWork", "Wakeup"]
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """A pending outgoing message as the sender sees it."""
+
+    id: int
+    chat_id: int
+    attempts: int
+    edit_key: str | None
+    urgent: bool
+    message: Message
+
+
+class PeopleRepository(Protocol):
+    """People, their roles and teams, their language, and whether they can be reached."""
+
+    async def person(self, person_id: int) -> Person | None: ...
+
+    async def person_by_telegram(self, telegram_id: int) -> Person | None: ...
+
+    async def person_by_phone(self, phone: str) -> Person | None: ...
+
+    async def people_with_role(self, role: Role) -> list[Person]: ...
+
+    async def bind_telegram(
+        self, person_id: int, telegram_id: int, language: str | None
+    ) -> None: ...
+
+    async def set_language(self, person_id: int, language: str) -> None: ...
+
+    async def set_away(self, person_id: int, away: bool) -> None: ...
+
+    async def upsert_person(
+        self, name: str, phone: str, role: Role, telegram_id: int | None, now: datetime
+    ) -> int: ...
+
+    async def set_teams(self, person_id: int, teams: Iterable[str]) -> None: ...
+
+    async def deactivate_role_except(self, role: Role, keep_phones: Iterable[str]) -> int: ...
+
+    async def owner_states(self, phones: Iterable[str]) -> dict[str, tuple[str, bool]]:
+        """(name, holds the owner role) of the people with these phones, by phone."""
+        ...
+
+    async def upsert_owners(self, people: Iterable[tuple[str, str]], now: datetime) -> None:
+        """Inserts or updates (by phone) many enterprise contacts, as active owners."""
+        ...
+
+    async def mark_unreachable(self, person_id: int, now: datetime) -> bool:
+        """Marks someone unreachable; false if they already were (so they are told of once)."""
+        ...
+
+    async def mark_reachable(self, person_id: int) -> bool:
+        """Clears the mark; false (and nothing written) if they were not marked."""
+        ...
+
+    async def mark_reachable_by_telegram(self, telegram_id: int) -> int | None:
+        """Clears the mark of the person with this Telegram account; their id if one was set."""
+        ...
+
+    async def is_unreachable(self, telegram_id: int) -> bool:
+        """Whether the person with this Telegram account is marked (false for strangers)."""
+        ...
+
+    async def unreachable_people(self) -> list[tuple[Person, datetime]]:
+        """Active people marked unreachable, with since when, longest first."""
+        ...
+
+
+class EnterpriseRepository(Protocol):
+    """Enterprises and their contacts, one at a time or a whole roster at once."""
+
+    async def enterprise(self, enterprise_id: int) -> Enterprise | None: ...
+
+    async def enterprises_of_contact(self, phone: str) -> list[Enterprise]: ...
+
+    async def upsert_enterprise(self, e: Enterprise) -> int: ...
+
+    async def enterprises_by_codes(self, codes: Iterable[str]) -> dict[str, Enterprise]:
+        """The enterprises with these credit codes (one query), by code."""
+        ...
+
+    async def upsert_enterprises(self, enterprises: Iterable[Enterprise]) -> None:
+        """Inserts or updates (by credit code) many enterprises at once, reactivating them."""
+        ...
+
+    async def deactivate_enterprises_except(self, keep_codes: Iterable[str]) -> int: ...
+
+
+class RequestRepository(Protocol):
+    """Requests (their conditional status changes and lists) and the offers of them."""
+
+    async def request(self, request_id: int) -> Request | None: ...
+
+    async def insert_request(
+        self,
+        enterprise_id: int,
+        owner_id: int,
+        category: str,
+        description: str,
+        urgency: Urgency,
+        attachments: Sequence[Attachment],
+        now: datetime,
+    ) -> int: ...
+
+    async def move(
+        self,
+        request_id: int,
+        sources: Iterable[RequestStatus],
+        target: RequestStatus,
+        **fields: str | int | None,
+    ) -> bool:
+        """Conditional status change: true only if the request was in one of `sources`."""
+        ...
+
+    async def claim(
+        self,
+        request_id: int,
+        person_id: int,
+        sources: Iterable[RequestStatus],
+        now: datetime,
+        due_at: datetime,
+    ) -> bool:
+        """Makes `person_id` the holder if the request is still claimable and offered to them."""
+        ...
+
+    async def requests_where(
+        self, column: str, person_id: int, statuses: Iterable[RequestStatus]
+    ) -> list[Request]: ...
+
+    async def requests_offered_to(
+        self, person_id: int, statuses: Iterable[RequestStatus]
+    ) -> list[Request]: ...
+
+    async def requests_with_status(self, statuses: Iterable[RequestStatus]) -> list[Request]: ...
+
+    async def requests_involving(
+        self, person_id: int, statuses: Iterable[RequestStatus]
+    ) -> list[Request]:
+        """Requests in `statuses` this person owns, holds, or has an active offer of."""
+        ...
+
+    async def set_due(
+        self, request_id: int, due_at: datetime, sources: Iterable[RequestStatus]
+    ) -> bool:
+        """Moves the deadline of a request still in one of `sources` (an approved extension)."""
+        ...
+
+    async def export_rows(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """Every request (submitted in [since, until) when given), with the names a sheet shows."""
+        ...
+
+    async def offer(
+        self, request_id: int, people: Iterable[int], tier: str, now: datetime
+    ) -> None: ...
+
+    async def offered(self, request_id: int, active_only: bool = True) -> list[int]: ...
+
+    async def withdraw_offers(self, request_id: int, person_id: int | None = None) -> None: ...
+
+
+class EventRepository(Protocol):
+    """The append-only event log and the reads reports and chasing need of it."""
+
+    async def append(self, event: Event) -> None: ...
+
+    async def events(self, request_id: int | None = None) -> list[Event]: ...
+
+    async def events_of_kind(self, kind: EventKind, since: datetime) -> list[Event]: ...
+
+    async def report_events(self, since: datetime) -> list[Event]:
+        """Every event of the requests a report from `since` on can involve, in log order."""
+        ...
+
+
+class OutboxRepository(Protocol):
+    """Messages queued in the transaction that decided them, and those that failed."""
+
+    async def enqueue(self, message: Message, chat_id: int, now: datetime) -> int: ...
+
+    async def mark_failed(self, outbox_id: int, error: str) -> None: ...
+
+
+class DeliveryRepository(Protocol):
+    """The sender's side of the outbox: what is due, and how each try went."""
+
+    async def due_messages(self, now: datetime, limit: int) -> list[OutboxRow]:
+        """The oldest pending message of each chat, where it is due: chats keep their order."""
+        ...
+
+    async def next_head_due_at(self) -> datetime | None:
+        """When the earliest first-in-line message of any chat is due."""
+        ...
+
+    async def mark_sent(self, outbox_id: int, now: datetime) -> None: ...
+
+    async def defer(self, outbox_id: int, not_before: datetime, error: str) -> None: ...
+
+
+class MessageRefRepository(Protocol):
+    """Which message shows what to whom, for later edits and replies."""
+
+    async def save_ref(
+        self, person_id: int, request_id: int, key: str, chat_id: int, message_id: int
+    ) -> None: ...
+
+    async def ref(self, person_id: int, request_id: int, key: str) -> tuple[int, int] | None: ...
+
+    async def delete_ref(self, person_id: int, request_id: int, key: str) -> None: ...
+
+    async def request_of_message(self, chat_id: int, message_id: int) -> int | None: ...
+
+
+class InboxRepository(Protocol):
+    """The durable inbox: updates stored on arrival, each marked once handled."""
+
+    async def store_updates(self, updates: Iterable[tuple[int, str]], now: datetime) -> list[int]:
+        """Stores updates not seen before; returns their ids (a redelivery is not among them)."""
+        ...
+
+    async def unprocessed_updates(self) -> list[tuple[int, str]]: ...
+
+    async def last_update_id(self) -> int | None: ...
+
+    async def mark_processed(self, update_id: int, now: datetime) -> bool:
+        """Marks an update handled; false if it already was (a redelivery)."""
+        ...
+
+    async def start_handling(self, update_id: int) -> int | None:
+        """Counts one more start of handling an update; None if it was handled already."""
+        ...
+
+
+class DeadLetterRepository(Protocol):
+    """Updates set aside for good after failing too often."""
+
+    async def add_dead_letter(
+        self, update_id: int, payload: str, reason: str, now: datetime
+    ) -> bool:
+        """Sets an update aside for good (and marks it handled); false if it already was."""
+        ...
+
+
+class DraftRepository(Protocol):
+    """A conversation's answers so far, saved at each step."""
+
+    async def draft(self, user_id: int, flow: str) -> tuple[str, dict[str, Any]] | None: ...
+
+    async def save_draft(
+        self, user_id: int, flow: str, step: str, data: dict[str, Any], now: datetime
+    ) -> None: ...
+
+    async def delete_draft(self, user_id: int, flow: str | None = None) -> None: ...
+
+    async def drafts(self, flow: str) -> list[tuple[int, str]]: ...
+
+
+class HealthRepository(Protocol):
+    """The watchdog's record of heartbeats and restarts."""
+
+    async def record_restart(self, component: str, error: str, now: datetime) -> None: ...
+
+    async def heartbeat(self, component: str, now: datetime) -> None: ...
+
+
+class ChatNoticeRepository(Protocol):
+    """When a group or channel was last told that the bot works in private chats."""
+
+    async def claim_chat_notice(self, chat_id: int, now: datetime, since: datetime) -> bool:
+        """Records a notice to a group or channel now, unless one was recorded after `since`."""
+        ...
+
+
+class Transaction(
+    PeopleRepository,
+    EnterpriseRepository,
+    RequestRepository,
+    EventRepository,
+    OutboxRepository,
+    DeliveryRepository,
+    MessageRefRepository,
+    InboxRepository,
+    DeadLetterRepository,
+    DraftRepository,
+    HealthRepository,
+    ChatNoticeRepository,
+    Protocol,
+):
+    """Every repository, over one transaction: a use case's state, events and outbox rows."""
 
 
 class UnitOfWork(Protocol):
-    def tx(self) -> AbstractAsyncContextManager[Tx]:
+    def tx(self) -> AbstractAsyncContextManager[Transaction]:
         """A read-write transaction: commits when the block ends, rolls back if it raises."""
         ...
 
-    def read(self) -> AbstractAsyncContextManager[Tx]:
+    def read(self) -> AbstractAsyncContextManager[Transaction]:
         """A read-only snapshot that does not wait for writers."""
         ...
 

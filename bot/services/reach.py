@@ -20,16 +20,13 @@ that gets through clears the mark (``person_reachable``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.lifecycle import OPEN_STATUSES
 from bot.domain.models import Message, Person, Request, RequestStatus, Role
 from bot.domain.routing import Tier
 from bot.services.desk import Desk
-
-if TYPE_CHECKING:
-    from bot.storage.repositories import Tx
+from bot.services.ports import Transaction
 
 # Event kinds (request_id NULL; payload: person, and why / how).
 PERSON_UNREACHABLE = EventKind.PERSON_UNREACHABLE
@@ -110,7 +107,9 @@ class Reachability:
 
     # ---- inside the transaction -----------------------------------------------------------
 
-    async def _mark(self, tx: Tx, person: Person, why: str, failed: Message | None) -> Marked:
+    async def _mark(
+        self, tx: Transaction, person: Person, why: str, failed: Message | None
+    ) -> Marked:
         desk = self.desk
         author = _author(failed)
         newly = await tx.mark_unreachable(person.id, desk.clock.now())
@@ -141,7 +140,7 @@ class Reachability:
 
     async def _tell_other_side(
         self,
-        tx: Tx,
+        tx: Transaction,
         person: Person,
         request: Request,
         failed: Message | None,
@@ -175,7 +174,7 @@ class Reachability:
             )
         return {p.id for p in others}
 
-    async def _pass_on(self, tx: Tx, person: Person, request: Request) -> None:
+    async def _pass_on(self, tx: Transaction, person: Person, request: Request) -> None:
         """A request offered to `person` at the commissioner's stage goes on to the team now,
         unless someone else reachable still has the offer."""
         if request.status != RequestStatus.DISPATCHED:
@@ -187,7 +186,7 @@ class Reachability:
             tx, request.id, None, request.status, start=Tier.TEAM, reason=UNREACHABLE
         )
 
-    async def _tell_supervisors(self, tx: Tx, person: Person, affected: list[int]) -> None:
+    async def _tell_supervisors(self, tx: Transaction, person: Person, affected: list[int]) -> None:
         staff = person.has(Role.COMMISSIONER) or person.has(Role.SUPERVISOR)
         if not affected and not staff:
             return  # an owner with nothing open: the digest lists them

@@ -33,7 +33,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from typing import TYPE_CHECKING
 
 from bot.domain.clock import to_text
 from bot.domain.kinds import EventKind, MessageKind
@@ -43,6 +42,7 @@ from bot.domain.models import Event, Message, Request
 from bot.domain.routing import Tier
 from bot.services.desk import Desk
 from bot.services.digest import DigestService
+from bot.services.ports import Transaction
 from bot.services.sla import (
     ACCEPT_TIMEOUT,
     DIGEST_SENT,
@@ -52,9 +52,6 @@ from bot.services.sla import (
     UNACCEPTED_REPORTED,
     SlaPolicy,
 )
-
-if TYPE_CHECKING:
-    from bot.storage.repositories import Tx
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +214,7 @@ class Sweep:
                     await self._overdue(tx, request, now)
                     report.overdue.append(request_id)
 
-    async def _remind_accept(self, tx: Tx, request: Request, step: Step) -> None:
+    async def _remind_accept(self, tx: Transaction, request: Request, step: Step) -> None:
         desk = self.desk
         offered = await desk.people_of(tx, await tx.offered(request.id))
         await desk.notify(tx, offered, MessageKind.REMIND_ACCEPT, request, waited=int(step.waited))
@@ -231,7 +228,7 @@ class Sweep:
             waited=int(step.waited),
         )
 
-    async def _escalate(self, tx: Tx, request: Request, step: Step) -> None:
+    async def _escalate(self, tx: Transaction, request: Request, step: Step) -> None:
         desk = self.desk
         before = set(await tx.offered(request.id))
         tier, recipients = await desk.dispatch(
@@ -250,7 +247,7 @@ class Sweep:
             limit=int(self.policy.accept_escalate_after.total_seconds()),
         )
 
-    async def _report_unaccepted(self, tx: Tx, request: Request, step: Step) -> None:
+    async def _report_unaccepted(self, tx: Transaction, request: Request, step: Step) -> None:
         desk = self.desk
         offered = set(await tx.offered(request.id))
         watchers = [s for s in await desk.supervisors_of(tx) if s.id not in offered]
@@ -259,7 +256,7 @@ class Sweep:
             tx, request.id, None, UNACCEPTED_REPORTED, round=step.round, waited=int(step.waited)
         )
 
-    async def _remind_due(self, tx: Tx, request: Request) -> None:
+    async def _remind_due(self, tx: Transaction, request: Request) -> None:
         desk = self.desk
         assert request.due_at is not None
         holder = await tx.person(request.holder_id) if request.holder_id else None
@@ -267,7 +264,7 @@ class Sweep:
         await desk.notify(tx, [holder], MessageKind.REMIND_DUE, request, due_at=due)
         await desk.record(tx, request.id, None, REMINDED_DUE, due_at=due)
 
-    async def _overdue(self, tx: Tx, request: Request, now: datetime) -> None:
+    async def _overdue(self, tx: Transaction, request: Request, now: datetime) -> None:
         desk = self.desk
         assert request.due_at is not None
         holder = await tx.person(request.holder_id) if request.holder_id else None
@@ -296,7 +293,7 @@ class Sweep:
 
     # ---- the daily digest ----------------------------------------------------------------
 
-    async def _digest_due(self, tx: Tx, now: datetime) -> bool:
+    async def _digest_due(self, tx: Transaction, now: datetime) -> bool:
         local = self.policy.local(now)
         if local.time() < self.policy.digest_time:
             return False

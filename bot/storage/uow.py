@@ -14,7 +14,7 @@ import aiosqlite
 
 from bot.storage.db import connect, migrate
 from bot.storage.files import create_private
-from bot.storage.repositories import Tx
+from bot.storage.sqlite.tx import SqliteTx
 
 
 class Database:
@@ -50,21 +50,21 @@ class Database:
         return cls(conn, str(path), reader)
 
     @asynccontextmanager
-    async def tx(self) -> AsyncIterator[Tx]:
+    async def tx(self) -> AsyncIterator[SqliteTx]:
         """A unit of work: commits when the block ends, rolls back if it raises."""
         async with self._lock:
             try:
                 # IMMEDIATE takes the write lock up front, so a concurrent CLI import waits
                 # (busy_timeout) instead of failing half-way through.
                 await self.conn.execute("BEGIN IMMEDIATE")
-                yield Tx(self.conn)
+                yield SqliteTx(self.conn)
             except BaseException:
                 await self._rollback()
                 raise
             await self.conn.execute("COMMIT")
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[Tx]:
+    async def read(self) -> AsyncIterator[SqliteTx]:
         """A read-only snapshot on the reader connection; never waits for the write lock."""
         if self.reader is None:
             async with self.tx() as tx:
@@ -73,7 +73,7 @@ class Database:
         async with self._read_lock:
             await self.reader.execute("BEGIN")
             try:
-                yield Tx(self.reader)
+                yield SqliteTx(self.reader)
             finally:
                 # Nothing to keep from a read: ending it lets the WAL be checkpointed.
                 with contextlib.suppress(sqlite3.OperationalError):

@@ -22,9 +22,8 @@ from bot.domain.lifecycle import CLAIMABLE
 from bot.domain.models import Catalog, Person
 from bot.i18n import pick_language
 from bot.services.desk import Desk, RequestView
-from bot.services.ports import UnitOfWork
+from bot.services.ports import OutboxRow, UnitOfWork
 from bot.services.reach import Reachability
-from bot.storage.repositories import OutboxRow
 
 log = logging.getLogger(__name__)
 

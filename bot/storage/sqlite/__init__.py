@@ -1,0 +1,1 @@
+"""The SQLite implementation of the services' ports: SQL per aggregate, one class each."""

@@ -1,0 +1,75 @@
+"""The durable inbox of updates and the dead letters set aside from it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from bot.domain.clock import to_text
+from bot.storage.sqlite.base import Statements
+
+
+class InboxSql(Statements):
+    """The inbox and dead_letters tables."""
+
+    async def store_updates(self, updates: Iterable[tuple[int, str]], now: datetime) -> list[int]:
+        """Stores updates not seen before; returns their ids (a redelivery is not among them)."""
+        stored: list[int] = []
+        for update_id, payload in updates:
+            if await self._run(
+                "INSERT OR IGNORE INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)",
+                (update_id, payload, to_text(now)),
+            ):
+                stored.append(update_id)
+        return stored
+
+    async def unprocessed_updates(self) -> list[tuple[int, str]]:
+        rows = await self._all(
+            "SELECT update_id, payload FROM inbox WHERE processed_at IS NULL ORDER BY update_id"
+        )
+        return [(int(r["update_id"]), r["payload"]) for r in rows]
+
+    async def last_update_id(self) -> int | None:
+        row = await self._one("SELECT MAX(update_id) AS m FROM inbox")
+        return int(row["m"]) if row and row["m"] is not None else None
+
+    async def is_processed(self, update_id: int) -> bool:
+        row = await self._one("SELECT processed_at FROM inbox WHERE update_id = ?", (update_id,))
+        return bool(row and row["processed_at"])
+
+    async def mark_processed(self, update_id: int, now: datetime) -> bool:
+        """Marks an update handled; false if it already was (a redelivery)."""
+        await self._run(
+            "INSERT OR IGNORE INTO inbox (update_id, payload, received_at) VALUES (?, '{}', ?)",
+            (update_id, to_text(now)),
+        )
+        changed = await self._run(
+            "UPDATE inbox SET processed_at = ? WHERE update_id = ? AND processed_at IS NULL",
+            (to_text(now), update_id),
+        )
+        return changed == 1
+
+    async def start_handling(self, update_id: int) -> int | None:
+        """Counts one more start of handling an update; None if it was handled already."""
+        await self._run(
+            "UPDATE inbox SET attempts = attempts + 1 WHERE update_id = ? AND processed_at IS NULL",
+            (update_id,),
+        )
+        row = await self._one(
+            "SELECT attempts, processed_at FROM inbox WHERE update_id = ?", (update_id,)
+        )
+        if row is None:
+            return 1  # not stored (a test feeding the application directly): a first try
+        return None if row["processed_at"] else int(row["attempts"])
+
+    async def add_dead_letter(
+        self, update_id: int, payload: str, reason: str, now: datetime
+    ) -> bool:
+        """Sets an update aside for good (and marks it handled); false if it already was."""
+        added = await self._run(
+            "INSERT OR IGNORE INTO dead_letters (update_id, payload, reason, at) "
+            "VALUES (?, ?, ?, ?)",
+            (update_id, payload, reason[:1000], to_text(now)),
+        )
+        await self.mark_processed(update_id, now)
+        return added == 1

@@ -1,0 +1,185 @@
+"""People: who they are, their roles and teams, and whether they can be reached."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.clock import from_text, to_text
+from bot.domain.models import Person, Role
+from bot.storage.sqlite.base import Statements, in_list
+
+
+class PeopleSql(Statements):
+    """The people, person_roles and team_members tables."""
+
+    async def _person(self, row: aiosqlite.Row | None) -> Person | None:
+        if row is None:
+            return None
+        roles = await self._all(
+            "SELECT role FROM person_roles WHERE person_id = ? AND active = 1", (row["id"],)
+        )
+        teams = await self._all("SELECT team FROM team_members WHERE person_id = ?", (row["id"],))
+        return Person(
+            id=row["id"],
+            name=row["name"],
+            phone=row["phone"],
+            telegram_id=row["telegram_id"],
+            language=row["language"],
+            roles=frozenset(Role(r["role"]) for r in roles),
+            teams=frozenset(t["team"] for t in teams),
+            active=bool(row["active"]),
+            away=bool(row["away"]),
+            unreachable=row["unreachable_at"] is not None,
+        )
+
+    async def person(self, person_id: int) -> Person | None:
+        return await self._person(
+            await self._one("SELECT * FROM people WHERE id = ?", (person_id,))
+        )
+
+    async def person_by_telegram(self, telegram_id: int) -> Person | None:
+        row = await self._one("SELECT * FROM people WHERE telegram_id = ?", (telegram_id,))
+        return await self._person(row)
+
+    async def person_by_phone(self, phone: str) -> Person | None:
+        return await self._person(await self._one("SELECT * FROM people WHERE phone = ?", (phone,)))
+
+    async def people_with_role(self, role: Role) -> list[Person]:
+        rows = await self._all(
+            "SELECT p.* FROM people p JOIN person_roles r ON r.person_id = p.id "
+            "WHERE r.role = ? AND r.active = 1 AND p.active = 1 ORDER BY p.id",
+            (role.value,),
+        )
+        return [p for p in [await self._person(r) for r in rows] if p is not None]
+
+    async def bind_telegram(self, person_id: int, telegram_id: int, language: str | None) -> None:
+        # A Telegram account belongs to one person: a re-bound account leaves its old row.
+        await self._run(
+            "UPDATE people SET telegram_id = NULL WHERE telegram_id = ? AND id != ?",
+            (telegram_id, person_id),
+        )
+        await self._run(
+            "UPDATE people SET telegram_id = ?, language = COALESCE(language, ?) WHERE id = ?",
+            (telegram_id, language, person_id),
+        )
+
+    async def set_language(self, person_id: int, language: str) -> None:
+        await self._run("UPDATE people SET language = ? WHERE id = ?", (language, person_id))
+
+    async def set_away(self, person_id: int, away: bool) -> None:
+        await self._run("UPDATE people SET away = ? WHERE id = ?", (int(away), person_id))
+
+    async def upsert_person(
+        self, name: str, phone: str, role: Role, telegram_id: int | None, now: datetime
+    ) -> int:
+        row = await self._one("SELECT id FROM people WHERE phone = ?", (phone,))
+        if row is None:
+            person_id = await self._insert(
+                "INSERT INTO people (name, phone, created_at) VALUES (?, ?, ?)",
+                (name, phone, to_text(now)),
+            )
+        else:
+            person_id = int(row["id"])
+            await self._run(
+                "UPDATE people SET name = ?, active = 1 WHERE id = ?", (name, person_id)
+            )
+        if telegram_id is not None:
+            await self.bind_telegram(person_id, telegram_id, None)
+        await self._run(
+            "INSERT INTO person_roles (person_id, role, active) VALUES (?, ?, 1) "
+            "ON CONFLICT (person_id, role) DO UPDATE SET active = 1",
+            (person_id, role.value),
+        )
+        return person_id
+
+    async def set_teams(self, person_id: int, teams: Iterable[str]) -> None:
+        await self._run("DELETE FROM team_members WHERE person_id = ?", (person_id,))
+        for team in sorted(set(teams)):
+            await self._run(
+                "INSERT INTO team_members (person_id, team) VALUES (?, ?)", (person_id, team)
+            )
+
+    async def deactivate_role_except(self, role: Role, keep_phones: Iterable[str]) -> int:
+        marks, phones = in_list(keep_phones)
+        return await self._run(
+            "UPDATE person_roles SET active = 0 WHERE role = ? AND active = 1 AND person_id IN "
+            f"(SELECT id FROM people WHERE phone NOT IN ({marks}))",
+            (role.value, *phones),
+        )
+
+    async def owner_states(self, phones: Iterable[str]) -> dict[str, tuple[str, bool]]:
+        """(name, holds the owner role) of the people with these phones, by phone."""
+        marks, wanted = in_list(set(phones))
+        if not wanted:
+            return {}
+        rows = await self._all(
+            "SELECT p.phone, p.name, EXISTS (SELECT 1 FROM person_roles r WHERE "
+            "r.person_id = p.id AND r.role = 'owner' AND r.active = 1) AS owner "
+            f"FROM people p WHERE p.phone IN ({marks})",
+            wanted,
+        )
+        return {r["phone"]: (r["name"], bool(r["owner"])) for r in rows}
+
+    async def upsert_owners(self, people: Iterable[tuple[str, str]], now: datetime) -> None:
+        """Inserts or updates (by phone) many enterprise contacts, as active owners."""
+        pairs = list(people)
+        await self.conn.executemany(
+            "INSERT INTO people (name, phone, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (phone) DO UPDATE SET name = excluded.name, active = 1",
+            [(name, phone, to_text(now)) for name, phone in pairs],
+        )
+        await self.conn.executemany(
+            "INSERT INTO person_roles (person_id, role, active) "
+            "SELECT id, 'owner', 1 FROM people WHERE phone = ? "
+            "ON CONFLICT (person_id, role) DO UPDATE SET active = 1",
+            [(phone,) for _name, phone in pairs],
+        )
+
+    async def mark_unreachable(self, person_id: int, now: datetime) -> bool:
+        """Marks someone unreachable; false if they already were (so they are told of once)."""
+        changed = await self._run(
+            "UPDATE people SET unreachable_at = ? WHERE id = ? AND unreachable_at IS NULL",
+            (to_text(now), person_id),
+        )
+        return changed == 1
+
+    async def mark_reachable(self, person_id: int) -> bool:
+        """Clears the mark; false (and nothing written) if they were not marked."""
+        changed = await self._run(
+            "UPDATE people SET unreachable_at = NULL WHERE id = ? AND unreachable_at IS NOT NULL",
+            (person_id,),
+        )
+        return changed == 1
+
+    async def mark_reachable_by_telegram(self, telegram_id: int) -> int | None:
+        """Clears the mark of the person with this Telegram account; their id if one was set."""
+        row = await self._one(
+            "UPDATE people SET unreachable_at = NULL "
+            "WHERE telegram_id = ? AND unreachable_at IS NOT NULL RETURNING id",
+            (telegram_id,),
+        )
+        return int(row["id"]) if row else None
+
+    async def is_unreachable(self, telegram_id: int) -> bool:
+        """Whether the person with this Telegram account is marked (false for strangers)."""
+        row = await self._one(
+            "SELECT 1 FROM people WHERE telegram_id = ? AND unreachable_at IS NOT NULL",
+            (telegram_id,),
+        )
+        return row is not None
+
+    async def unreachable_people(self) -> list[tuple[Person, datetime]]:
+        """Active people marked unreachable, with since when, longest first."""
+        rows = await self._all(
+            "SELECT * FROM people WHERE unreachable_at IS NOT NULL AND active = 1 "
+            "ORDER BY unreachable_at, id"
+        )
+        out: list[tuple[Person, datetime]] = []
+        for row in rows:
+            person = await self._person(row)
+            if person is not None:
+                out.append((person, from_text(row["unreachable_at"])))
+        return out

@@ -1,0 +1,227 @@
+"""Requests and the offers of them: the lifecycle's conditional writes and the lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.domain.clock import from_text, to_text
+from bot.domain.models import Attachment, Outcome, Request, RequestStatus, Urgency
+from bot.storage.sqlite.base import Statements, dt, in_list
+
+_MOVABLE = frozenset(
+    {
+        "holder_id",
+        "dispatched_at",
+        "accepted_at",
+        "resolved_at",
+        "closed_at",
+        "due_at",
+        "outcome",
+        "resolution",
+        "rating",
+    }
+)
+
+
+class RequestsSql(Statements):
+    """The requests, attachments and offers tables."""
+
+    async def _request(self, row: aiosqlite.Row | None) -> Request | None:
+        if row is None:
+            return None
+        files = await self._all(
+            "SELECT kind, file_id, file_name FROM attachments WHERE request_id = ? ORDER BY id",
+            (row["id"],),
+        )
+        return Request(
+            id=row["id"],
+            enterprise_id=row["enterprise_id"],
+            owner_id=row["owner_id"],
+            category=row["category"],
+            description=row["description"],
+            urgency=Urgency(row["urgency"]),
+            status=RequestStatus(row["status"]),
+            holder_id=row["holder_id"],
+            created_at=from_text(row["created_at"]),
+            accepted_at=dt(row["accepted_at"]),
+            resolved_at=dt(row["resolved_at"]),
+            due_at=dt(row["due_at"]),
+            outcome=Outcome(row["outcome"]) if row["outcome"] else None,
+            resolution=row["resolution"],
+            rating=row["rating"],
+            attachments=tuple(
+                Attachment(kind=f["kind"], file_id=f["file_id"], file_name=f["file_name"])
+                for f in files
+            ),
+        )
+
+    async def request(self, request_id: int) -> Request | None:
+        row = await self._one("SELECT * FROM requests WHERE id = ?", (request_id,))
+        return await self._request(row)
+
+    async def insert_request(
+        self,
+        enterprise_id: int,
+        owner_id: int,
+        category: str,
+        description: str,
+        urgency: Urgency,
+        attachments: Sequence[Attachment],
+        now: datetime,
+    ) -> int:
+        request_id = await self._insert(
+            "INSERT INTO requests (enterprise_id, owner_id, category, description, urgency, "
+            "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                enterprise_id,
+                owner_id,
+                category,
+                description,
+                urgency.value,
+                RequestStatus.SUBMITTED.value,
+                to_text(now),
+            ),
+        )
+        for a in attachments:
+            await self._run(
+                "INSERT INTO attachments (request_id, kind, file_id, file_name) "
+                "VALUES (?, ?, ?, ?)",
+                (request_id, a.kind, a.file_id, a.file_name),
+            )
+        return request_id
+
+    async def move(
+        self,
+        request_id: int,
+        sources: Iterable[RequestStatus],
+        target: RequestStatus,
+        **fields: str | int | None,
+    ) -> bool:
+        """Conditional status change: true only if the request was in one of `sources`."""
+        assert set(fields) <= _MOVABLE, f"not a request column: {set(fields) - _MOVABLE}"
+        marks, states = in_list(s.value for s in sources)
+        sets = "".join(f", {name} = ?" for name in fields)
+        changed = await self._run(
+            f"UPDATE requests SET status = ?{sets} WHERE id = ? AND status IN ({marks})",
+            (target.value, *fields.values(), request_id, *states),
+        )
+        return changed == 1
+
+    async def claim(
+        self,
+        request_id: int,
+        person_id: int,
+        sources: Iterable[RequestStatus],
+        now: datetime,
+        due_at: datetime,
+    ) -> bool:
+        """Makes `person_id` the holder if the request is still claimable and offered to them."""
+        marks, states = in_list(s.value for s in sources)
+        changed = await self._run(
+            "UPDATE requests SET status = 'accepted', holder_id = ?, accepted_at = ?, due_at = ? "
+            f"WHERE id = ? AND status IN ({marks}) AND EXISTS (SELECT 1 FROM offers o "
+            "WHERE o.request_id = requests.id AND o.person_id = ? AND o.active = 1)",
+            (person_id, to_text(now), to_text(due_at), request_id, *states, person_id),
+        )
+        return changed == 1
+
+    async def requests_where(
+        self, column: str, person_id: int, statuses: Iterable[RequestStatus]
+    ) -> list[Request]:
+        assert column in ("owner_id", "holder_id")
+        marks, states = in_list(s.value for s in statuses)
+        rows = await self._all(
+            f"SELECT * FROM requests WHERE {column} = ? AND status IN ({marks}) ORDER BY id",
+            (person_id, *states),
+        )
+        return [r for r in [await self._request(row) for row in rows] if r is not None]
+
+    async def requests_offered_to(
+        self, person_id: int, statuses: Iterable[RequestStatus]
+    ) -> list[Request]:
+        marks, states = in_list(s.value for s in statuses)
+        rows = await self._all(
+            "SELECT r.* FROM requests r JOIN offers o ON o.request_id = r.id "
+            f"WHERE o.person_id = ? AND o.active = 1 AND r.status IN ({marks}) ORDER BY r.id",
+            (person_id, *states),
+        )
+        return [r for r in [await self._request(row) for row in rows] if r is not None]
+
+    async def requests_with_status(self, statuses: Iterable[RequestStatus]) -> list[Request]:
+        marks, states = in_list(s.value for s in statuses)
+        rows = await self._all(
+            f"SELECT * FROM requests WHERE status IN ({marks}) ORDER BY id", states
+        )
+        return [r for r in [await self._request(row) for row in rows] if r is not None]
+
+    async def requests_involving(
+        self, person_id: int, statuses: Iterable[RequestStatus]
+    ) -> list[Request]:
+        """Requests in `statuses` this person owns, holds, or has an active offer of."""
+        marks, states = in_list(s.value for s in statuses)
+        rows = await self._all(
+            f"SELECT * FROM requests r WHERE r.status IN ({marks}) AND (r.owner_id = ? "
+            "OR r.holder_id = ? OR EXISTS (SELECT 1 FROM offers o WHERE o.request_id = r.id "
+            "AND o.person_id = ? AND o.active = 1)) ORDER BY r.id",
+            (*states, person_id, person_id, person_id),
+        )
+        return [r for r in [await self._request(row) for row in rows] if r is not None]
+
+    async def set_due(
+        self, request_id: int, due_at: datetime, sources: Iterable[RequestStatus]
+    ) -> bool:
+        """Moves the deadline of a request still in one of `sources` (an approved extension)."""
+        marks, states = in_list(s.value for s in sources)
+        changed = await self._run(
+            f"UPDATE requests SET due_at = ? WHERE id = ? AND status IN ({marks})",
+            (to_text(due_at), request_id, *states),
+        )
+        return changed == 1
+
+    async def export_rows(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """Every request (submitted in [since, until) when given) with the names a spreadsheet
+        shows, oldest first."""
+        rows = await self._all(
+            "SELECT r.*, e.name AS enterprise, e.credit_code, o.name AS owner, "
+            "h.name AS holder FROM requests r "
+            "JOIN enterprises e ON e.id = r.enterprise_id "
+            "JOIN people o ON o.id = r.owner_id "
+            "LEFT JOIN people h ON h.id = r.holder_id "
+            "WHERE (?1 IS NULL OR r.created_at >= ?1) AND (?2 IS NULL OR r.created_at < ?2) "
+            "ORDER BY r.id",
+            (to_text(since) if since else None, to_text(until) if until else None),
+        )
+        return [dict(r) for r in rows]
+
+    async def offer(self, request_id: int, people: Iterable[int], tier: str, now: datetime) -> None:
+        for person_id in people:
+            await self._run(
+                "INSERT INTO offers (request_id, person_id, tier, offered_at, active) "
+                "VALUES (?, ?, ?, ?, 1) ON CONFLICT (request_id, person_id) "
+                "DO UPDATE SET active = 1, tier = excluded.tier, offered_at = excluded.offered_at",
+                (request_id, person_id, tier, to_text(now)),
+            )
+
+    async def offered(self, request_id: int, active_only: bool = True) -> list[int]:
+        rows = await self._all(
+            "SELECT person_id FROM offers WHERE request_id = ?"
+            + (" AND active = 1" if active_only else "")
+            + " ORDER BY offered_at, person_id",
+            (request_id,),
+        )
+        return [int(r["person_id"]) for r in rows]
+
+    async def withdraw_offers(self, request_id: int, person_id: int | None = None) -> None:
+        if person_id is None:
+            await self._run("UPDATE offers SET active = 0 WHERE request_id = ?", (request_id,))
+        else:
+            await self._run(
+                "UPDATE offers SET active = 0 WHERE request_id = ? AND person_id = ?",
+                (request_id, person_id),
+            )
