@@ -41,8 +41,6 @@ KNOWN_IMPORTS: set[tuple[str, str]] = {
     ("services/ports.py", "bot.storage.repositories"),
     ("services/reach.py", "bot.storage.repositories"),
     ("services/sweep.py", "bot.storage.repositories"),
-    # issue 8, still to do (item 3, neutral drainer): the Telegram sender reads outbox rows.
-    ("channels/telegram/outbox.py", "bot.storage.repositories"),
 }
 
 # Identifiers naming Telegram in the core, per file.
