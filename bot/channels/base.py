@@ -1,0 +1,433 @@
+"""The channel seam: the Channel protocol and the channel-neutral outbox drainer.
+
+A Channel turns a queued message into something a person sees in one messenger (render,
+send, edit, answer) and says what went wrong in neutral terms (Transient, Permanent,
+EditImpossible). The OutboxDrainer holds everything that is not about any one messenger:
+draining the outbox, one message at a time per address and in order, pacing per address,
+retrying transient failures with capped backoff and jitter (never giving up), deferring on
+rate limits, giving up on permanent failures (marking the person unreachable when the channel
+says so), waking and concurrency slots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
+
+from bot.domain.lifecycle import CLAIMABLE
+from bot.domain.models import Message, Person
+from bot.services.desk import RequestView
+from bot.services.ports import Clock, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+# Transient failures (timeouts, network errors, 5xx) are retried for as long as they last, the
+# wait doubling from BACKOFF_FIRST up to BACKOFF_CAP between tries (less a little jitter, so
+# addresses that failed together do not all come back in the same second).
+BACKOFF_FIRST = 1.0
+BACKOFF_CAP = 300.0
+BACKOFF_JITTER = 0.15
+BATCH = 200
+# The message reference of a reminder whose Accept buttons come off once the offer has ended.
+REMINDER_REF = "reminder"
+# Today every outbox row goes to Telegram; a later step gives rows a `channel` column.
+DEFAULT_CHANNEL = "telegram"
+
+
+class Transient(Exception):
+    """Try again later: after `retry_after` seconds if the channel said so (a rate limit),
+    else after the drainer's own backoff."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class Permanent(Exception):
+    """This message can never be sent. `unreachable`: the channel says the person cannot be
+    reached there (blocked, deleted); otherwise the fault is ours and they stay reachable."""
+
+    def __init__(self, reason: str, *, unreachable: bool = False) -> None:
+        super().__init__(reason)
+        self.unreachable = unreachable
+
+
+class EditImpossible(Exception):
+    """The message to edit is gone or beyond editing: the drainer sends it anew."""
+
+
+@dataclass(frozen=True)
+class SentRef:
+    """Where a sent message lives in its channel, for later edits and replies."""
+
+    address: str
+    message_id: str
+
+
+class Rendered(Protocol):
+    """What the drainer needs to know of a channel's rendered message."""
+
+    @property
+    def ref_key(self) -> str | None: ...
+
+    @property
+    def edit_key(self) -> str | None: ...
+
+    @property
+    def silent(self) -> bool | None: ...
+
+
+class QueuedMessage(Protocol):
+    """An outbox row as the drainer sees it."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def chat_id(self) -> int: ...
+
+    @property
+    def attempts(self) -> int: ...
+
+    @property
+    def message(self) -> Message: ...
+
+
+R = TypeVar("R", bound=Rendered)
+
+
+class Reach(Protocol):
+    """Who can be reached (bot.services.reach.Reachability): told of final failures and of
+    messages that got through."""
+
+    async def undeliverable(self, outbox_id: int | None, message: Message, why: str) -> object:
+        """Gives the row up and marks the person unreachable, in one transaction."""
+        ...
+
+    async def delivered(self, person_id: int) -> bool: ...
+
+
+class Views(Protocol):
+    """Where the drainer reads the request a message is about."""
+
+    async def view(self, request_id: int) -> RequestView | None: ...
+
+
+class Channel(Protocol[R]):
+    """One messenger: renders a message for a reader and sends, edits or answers there."""
+
+    name: str
+    # Seconds between two messages to one address (a private chat, a user).
+    per_address_interval: float
+
+    def render(self, message: Message, reader: Person, view: RequestView | None) -> R:
+        """Renders the message in the reader's language; raises Permanent if it cannot."""
+        ...
+
+    async def send(self, address: str, out: R, *, silent: bool) -> SentRef | None:
+        """Sends a new message; raises Transient or Permanent."""
+        ...
+
+    async def edit(self, ref: SentRef, out: R) -> SentRef | None:
+        """Replaces a sent message (None: it already said this); raises EditImpossible,
+        Transient or Permanent."""
+        ...
+
+    async def clear_actions(self, ref: SentRef) -> None:
+        """Takes the buttons off a sent message, as far as possible (never raises)."""
+        ...
+
+    async def answer(self, query_id: str, text: str | None = None, *, alert: bool = False) -> None:
+        """Answers a person's tap on a button."""
+        ...
+
+
+def backoff(attempts: int) -> float:
+    """Seconds to wait before the next try of a message that failed `attempts` times so far."""
+    base = min(BACKOFF_FIRST * 2.0 ** min(attempts, 30), BACKOFF_CAP)
+    return base * (1.0 - BACKOFF_JITTER * random.random())
+
+
+class OutboxDrainer:
+    """Drains the outbox after every commit; a crash between commit and send loses nothing."""
+
+    def __init__(
+        self,
+        db: UnitOfWork,
+        views: Views,
+        clock: Clock,
+        channels: Mapping[str, Channel[Any]],
+        reach: Reach,
+        is_quiet: Callable[[datetime], bool] = lambda _now: False,
+        concurrency: int = 8,
+        per_chat_interval: float | None = None,
+        timer: Callable[[], float] | None = None,
+    ) -> None:
+        self.db = db
+        self.views = views
+        self.clock = clock
+        self.channels = dict(channels)
+        self.reach = reach
+        self.is_quiet = is_quiet
+        # Overrides every channel's own per-address interval when set (tests set 0).
+        self.per_chat_interval = per_chat_interval
+        # Pacing runs on a monotonic timer (the event loop's), not on the business clock.
+        self._timer = timer
+        self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._busy: set[int] = set()  # addresses with a send in flight (keeps their order)
+        self._next_ok: dict[int, float] = {}  # address → timer value its next message may go
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = False
+        self.sent = 0
+        self.failed = 0
+
+    @property
+    def busy(self) -> bool:
+        """Whether a send (and its bookkeeping) is in flight."""
+        return bool(self._busy)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _now_loop(self) -> float:
+        return self._timer() if self._timer is not None else asyncio.get_running_loop().time()
+
+    def channel_for(self, row: QueuedMessage) -> Channel[Any]:
+        """The channel a row goes out through (rows have no channel column yet)."""
+        return self.channels[DEFAULT_CHANNEL]
+
+    def _interval(self, channel: Channel[Any]) -> float:
+        if self.per_chat_interval is not None:
+            return self.per_chat_interval
+        return channel.per_address_interval
+
+    async def run(self) -> None:
+        """Sends until stopped; sleeps only while nothing is due."""
+        failures = 0
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                started = await self.drain_once()
+                if started:
+                    failures = 0
+                    continue
+                delay = await self._idle_delay(self._now_loop())
+                failures = 0
+            except Exception:
+                # A locked or failing database must not end the drainer: the rows wait there.
+                failures += 1
+                delay = min(2.0**failures, 60.0)
+                log.exception("outbox sender failed; retrying in %.0fs", delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=4)
+
+    async def _idle_delay(self, now_loop: float) -> float:
+        """How long nothing can be sent: until the next deferred row or paced address opens."""
+        async with self.db.read() as tx:
+            due = await tx.next_head_due_at()
+        candidates = [5.0]
+        wait = (due - self.clock.now()).total_seconds() if due is not None else 0.0
+        if wait > 0:
+            # (A row already due is waiting only for its address's send in flight, which wakes
+            # the loop when it ends, or for the address's pacing, counted below.)
+            candidates.append(wait)
+        candidates += [t - now_loop for t in self._next_ok.values() if t > now_loop]
+        return max(0.01, min(candidates))
+
+    async def drain_once(self) -> int:
+        """Starts sending the oldest due message of every address that may receive one now."""
+        now_loop = self._now_loop()
+        for chat in [c for c, t in self._next_ok.items() if t <= now_loop]:
+            del self._next_ok[chat]
+        async with self.db.tx() as tx:
+            rows = await tx.due_messages(self.clock.now(), BATCH)
+        started = 0
+        for row in rows:
+            if row.chat_id in self._busy or self._next_ok.get(row.chat_id, 0) > now_loop:
+                continue
+            self._busy.add(row.chat_id)
+            task = asyncio.create_task(self._send_row(row))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            started += 1
+        return started
+
+    async def settle(self) -> None:
+        """Waits until the sends in flight (and their bookkeeping) have ended."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    async def drain(self, timeout: float = 30) -> None:  # noqa: ASYNC109
+        """Sends everything due now, honouring the pacing; for tests and the demo."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            self._wake.clear()
+            await self.drain_once()
+            if self._tasks:
+                await asyncio.wait(set(self._tasks))
+                continue
+            async with self.db.tx() as tx:
+                if not await tx.due_messages(self.clock.now(), 1):
+                    return
+            # Only the per-address pacing holds the due messages back: wait for one to open.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._wake.wait(), timeout=await self._idle_delay(self._now_loop())
+                )
+        raise TimeoutError("outbox did not drain")
+
+    async def _send_row(self, row: QueuedMessage) -> None:
+        try:
+            async with self._slots:
+                await self._deliver(row)
+        except Transient as exc:
+            if exc.retry_after is not None:
+                # The row (and so its whole address, which keeps its order) waits in the
+                # database; nothing here loops on it.
+                await self._defer(row, exc.retry_after, f"429 retry after {exc.retry_after:.0f}s")
+            else:
+                # Not a final answer about this message: tried again later, never given up.
+                await self._defer(row, backoff(row.attempts), f"transient: {exc}")
+        except Permanent as exc:
+            if exc.unreachable:
+                await self._unreachable(row, str(exc))
+            else:
+                # Our own mistake (bad markup, a stale file): failed and logged; the person
+                # is not to blame and stays reachable.
+                await self._fail(row, str(exc))
+        except Exception as exc:  # a rendering bug must not stop the other messages
+            log.exception("outbox row %s could not be rendered or sent", row.id)
+            await self._fail(row, f"{type(exc).__name__}: {exc}")
+        finally:
+            self._busy.discard(row.chat_id)
+            self._wake.set()
+
+    async def _defer(self, row: QueuedMessage, seconds: float, why: str) -> None:
+        log.info("outbox row %s to chat %s deferred %.1fs: %s", row.id, row.chat_id, seconds, why)
+        async with self.db.tx() as tx:
+            await tx.defer(row.id, self.clock.now() + timedelta(seconds=seconds), why)
+
+    async def _unreachable(self, row: QueuedMessage, why: str) -> None:
+        """The channel's final answer that this person cannot be reached: the row is given up
+        and, in the same transaction, the person marked and the people who rely on them told."""
+        log.warning(
+            "outbox row %s (%s) to person %s undeliverable: %s",
+            row.id,
+            row.message.kind,
+            row.message.recipient_id,
+            why,
+        )
+        self.failed += 1
+        try:
+            await self.reach.undeliverable(row.id, row.message, why)
+        except Exception:
+            # The row stays pending and is tried again: the next answer comes back the same.
+            log.exception("could not record outbox row %s as undeliverable", row.id)
+            await self._defer(row, backoff(row.attempts), f"bookkeeping failed: {why}")
+
+    async def _fail(self, row: QueuedMessage, why: str) -> None:
+        # Logged once, here; the row is never picked up again.
+        log.warning(
+            "outbox row %s (%s) to chat %s failed: %s", row.id, row.message.kind, row.chat_id, why
+        )
+        self.failed += 1
+        async with self.db.tx() as tx:
+            await tx.mark_failed(row.id, why)
+
+    async def _deliver(self, row: QueuedMessage) -> None:
+        message = row.message
+        channel = self.channel_for(row)
+        address = str(row.chat_id)
+        async with self.db.tx() as tx:
+            reader = await tx.person(message.recipient_id)
+        if reader is None:
+            raise Permanent("Permanent: recipient no longer exists")
+        view = await self.views.view(message.request_id) if message.request_id else None
+        out = channel.render(message, reader, view)
+        silent = not message.urgent and self.is_quiet(self.clock.now())
+        if out.silent is not None:
+            silent = out.silent
+        sent: SentRef | None
+        if out.edit_key:
+            assert view is not None
+            sent = await self._send_or_edit(channel, address, reader, view, out, silent)
+        else:
+            sent = await channel.send(address, out, silent=silent)
+        self._next_ok[row.chat_id] = self._now_loop() + self._interval(channel)
+        async with self.db.tx() as tx:
+            if sent is not None and view is not None:
+                # Every message naming #N is remembered, so a reply to it relays to #N.
+                await tx.save_ref(
+                    reader.id,
+                    view.request.id,
+                    # An edit that went out as a new message moves its key to that message.
+                    out.ref_key or message.edit_key or f"m{sent.message_id}",
+                    # The refs table still holds integers (a later step gives it a channel).
+                    row.chat_id,
+                    int(sent.message_id),
+                )
+            await tx.mark_sent(row.id, self.clock.now())
+        self.sent += 1
+        if reader.unreachable:
+            # It got through: they have unblocked the bot, whether or not they wrote since.
+            try:
+                await self.reach.delivered(reader.id)
+            except Exception:  # the message is sent; the mark is cleared when they next write
+                log.exception("could not mark person %s reachable again", reader.id)
+        offered = view is not None and (
+            view.request.status in CLAIMABLE and reader.id in {p.id for p in view.offered}
+        )
+        if view is not None and not offered:
+            await self._clear_reminder(channel, reader, view)
+
+    async def _send_or_edit(
+        self,
+        channel: Channel[Any],
+        address: str,
+        reader: Person,
+        view: RequestView,
+        out: Rendered,
+        silent: bool,
+    ) -> SentRef | None:
+        assert out.edit_key is not None
+        async with self.db.tx() as tx:
+            ref = await tx.ref(reader.id, view.request.id, out.edit_key)
+        if ref is not None:
+            try:
+                return await channel.edit(SentRef(str(ref[0]), str(ref[1])), out)
+            except EditImpossible as exc:
+                # Deleted, too old or otherwise beyond editing: the person gets it as a new
+                # message, and the key moves to that one.
+                log.info(
+                    "message %s of #%s cannot be edited (%s); sending it anew",
+                    ref,
+                    view.request.id,
+                    exc,
+                )
+        return await channel.send(address, out, silent=silent)
+
+    async def _clear_reminder(
+        self, channel: Channel[Any], reader: Person, view: RequestView
+    ) -> None:
+        """Takes the Accept buttons off a reminder once the offer to this person has ended."""
+        async with self.db.tx() as tx:
+            ref = await tx.ref(reader.id, view.request.id, REMINDER_REF)
+            if ref is not None:
+                await tx.delete_ref(reader.id, view.request.id, REMINDER_REF)
+        if ref is None:
+            return
+        await channel.clear_actions(SentRef(str(ref[0]), str(ref[1])))
