@@ -38,15 +38,20 @@ class Presence:
         if chat is not None and chat.type != ChatType.PRIVATE:
             return  # a word in a group says nothing about their private chat with the bot
         try:
+            # A read (never waiting for the write lock) for nearly every update; only a person
+            # whose mark changes costs a write.
+            person = await self.reach.desk.whoami(user.id)
+            if person is None:
+                return
             member = update.my_chat_member
             if member is not None and member.new_chat_member.status in (
                 ChatMember.BANNED,
                 ChatMember.LEFT,
             ):
-                await self.reach.blocked(user.id, "blocked the bot (my_chat_member)")
+                await self.reach.blocked(person.id, "blocked the bot (my_chat_member)")
                 return
-            if await self.reach.wrote(user.id):
-                log.info("person with Telegram id %s can be reached again", user.id)
+            if person.unreachable and await self.reach.wrote(person.id):
+                log.info("person %s can be reached again", person.id)
         except Exception:
             # Never in the way of the update itself: the mark is fixed the next time.
             log.exception("could not update whether Telegram user %s can be reached", user.id)

@@ -104,14 +104,6 @@ class PeopleRepository(Protocol):
         """Clears the mark; false (and nothing written) if they were not marked."""
         ...
 
-    async def mark_reachable_by_telegram(self, telegram_id: int) -> int | None:
-        """Clears the mark of the person with this Telegram account; their id if one was set."""
-        ...
-
-    async def is_unreachable(self, telegram_id: int) -> bool:
-        """Whether the person with this Telegram account is marked (false for strangers)."""
-        ...
-
     async def unreachable_people(self) -> list[tuple[Person, datetime]]:
         """Active people marked unreachable, with since when, longest first."""
         ...

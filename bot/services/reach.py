@@ -71,26 +71,18 @@ class Reachability:
                 return None
             return await self._mark(tx, person, why, message)
 
-    async def blocked(self, telegram_id: int, why: str) -> Marked | None:
-        """Telegram said this person blocked the bot (before any message failed)."""
+    async def blocked(self, person_id: int, why: str) -> Marked | None:
+        """The channel said this person blocked the bot (before any message failed)."""
         async with self.desk.unit() as tx:
-            person = await tx.person_by_telegram(telegram_id)
+            person = await tx.person(person_id)
             if person is None:
                 return None
             return await self._mark(tx, person, why, None)
 
-    async def wrote(self, telegram_id: int) -> bool:
-        """This person just wrote to the bot: reachable again. Cheap for everyone else.
-
-        A read (which never waits for the write lock) answers for nearly every update; only a
-        person who is marked costs a write.
-        """
-        async with self.desk.db.read() as tx:
-            if not await tx.is_unreachable(telegram_id):
-                return False
+    async def wrote(self, person_id: int) -> bool:
+        """This person just wrote to the bot: reachable again; false if they were not marked."""
         async with self.desk.unit() as tx:
-            person_id = await tx.mark_reachable_by_telegram(telegram_id)
-            if person_id is None:
+            if not await tx.mark_reachable(person_id):
                 return False
             await self.desk.record(tx, None, None, PERSON_REACHABLE, person=person_id, how="wrote")
         return True

@@ -41,14 +41,12 @@ KNOWN_TELEGRAM_NAMES: dict[str, set[str]] = {
     "domain/routing.py": {"telegram_id"},
     "services/desk.py": {"telegram_id", "person_by_telegram", "bind_telegram"},
     "services/extensions.py": {"telegram_id"},
-    "services/reach.py": {"telegram_id", "person_by_telegram", "mark_reachable_by_telegram"},
     "services/sweep.py": {"telegram_id"},
     # The repository Protocols name the storage methods the services above call.
     "services/ports.py": {
         "telegram_id",
         "person_by_telegram",
         "bind_telegram",
-        "mark_reachable_by_telegram",
     },
     # The roster CSV's telegram_id column is fixed by interface.md; the rows carrying it
     # become an address with item 1.

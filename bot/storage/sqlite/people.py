@@ -154,23 +154,6 @@ class PeopleSql(Statements):
         )
         return changed == 1
 
-    async def mark_reachable_by_telegram(self, telegram_id: int) -> int | None:
-        """Clears the mark of the person with this Telegram account; their id if one was set."""
-        row = await self._one(
-            "UPDATE people SET unreachable_at = NULL "
-            "WHERE telegram_id = ? AND unreachable_at IS NOT NULL RETURNING id",
-            (telegram_id,),
-        )
-        return int(row["id"]) if row else None
-
-    async def is_unreachable(self, telegram_id: int) -> bool:
-        """Whether the person with this Telegram account is marked (false for strangers)."""
-        row = await self._one(
-            "SELECT 1 FROM people WHERE telegram_id = ? AND unreachable_at IS NOT NULL",
-            (telegram_id,),
-        )
-        return row is not None
-
     async def unreachable_people(self) -> list[tuple[Person, datetime]]:
         """Active people marked unreachable, with since when, longest first."""
         rows = await self._all(
