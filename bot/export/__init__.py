@@ -1,0 +1,1 @@
+"""Report outputs that know no channel: charts (and, later, spreadsheets)."""
