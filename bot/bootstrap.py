@@ -7,7 +7,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import BotCommand
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -34,12 +33,13 @@ from bot.handlers.dispatch import Dispatch
 from bot.handlers.gate import GROUP as GATE_GROUP
 from bot.handlers.gate import Gate
 from bot.handlers.intake import Intake
+from bot.handlers.menus import GROUP as MENU_GROUP
+from bot.handlers.menus import Menus, set_default_menus
 from bot.handlers.onboarding import Onboarding
 from bot.handlers.oversight import Oversight
 from bot.handlers.presence import GROUP as PRESENCE_GROUP
 from bot.handlers.presence import Presence
 from bot.handlers.supervisor import Supervision
-from bot.i18n import translator
 from bot.scheduler import SWEEP_JOB, start_sweeps, warn_unconfirmed_years
 from bot.services.chats import ChatNotices
 from bot.services.dead_letters import DeadLetters
@@ -92,6 +92,7 @@ class Runtime:
     inbox: Inbox
     watchdog: Watchdog
     sweep: Sweep | None = None
+    menus: Menus | None = None
     webhook: WebhookReceiver | None = None
 
     async def start(self, poll: bool = True, webhook: WebhookReceiver | None = None) -> None:
@@ -108,12 +109,12 @@ class Runtime:
         await self.inbox.replay()
         self.watchdog.supervise("sender", self.sender.run)
         if webhook is not None:
-            await set_commands(self.app)
+            await set_default_menus(self.app.bot)
             await webhook.start()
             self.webhook = webhook
         elif poll:
             await forget_webhook(self.app)
-            await set_commands(self.app)
+            await set_default_menus(self.app.bot)
             self.watchdog.supervise("poller", self.poller.run)
         self.watchdog.start()
 
@@ -197,7 +198,9 @@ async def build(
     senders.append(sender)
     deps = Deps(desk, catalog, settings.tz, settings.default_language)
     digests = DigestService(db, clock, policy)
-    register(app, deps, Supervision(deps, digests, Extensions(desk, policy)), settings.limits)
+    menus = register(
+        app, deps, Supervision(deps, digests, Extensions(desk, policy)), settings.limits
+    )
     inbox = Inbox(app, db, clock, dead)
     # Runs next to common.on_error (which answers the person): the update becomes a dead letter.
     app.add_error_handler(inbox.on_handler_error)
@@ -212,6 +215,7 @@ async def build(
         inbox,
         Watchdog(db, clock),
         sweep=Sweep(desk, policy, digests),
+        menus=menus,
     )
 
 
@@ -239,7 +243,7 @@ def register(
     deps: Deps,
     supervision: Supervision | None = None,
     limits: LimitsSettings | None = None,
-) -> None:
+) -> Menus:
     """Adds every handler, in the groups that decide who sees an update first."""
     common, onboarding, intake, dispatch = (
         Common(deps),
@@ -289,7 +293,11 @@ def register(
         MessageHandler(~filters.CONTACT & ~(filters.COMMAND & known) & private, common.on_fallback),
         3,
     )
+    # Group 50: after everything, each person's menu follows their roles and language.
+    menus = Menus(deps)
+    app.add_handler(menus.handler(), MENU_GROUP)
     app.add_error_handler(common.on_error)
+    return menus
 
 
 async def forget_webhook(app: TApp) -> None:
@@ -298,26 +306,6 @@ async def forget_webhook(app: TApp) -> None:
         await app.bot.delete_webhook()
     except TelegramError as exc:
         log.warning("could not delete the webhook: %s", exc)
-
-
-async def set_commands(app: TApp) -> None:
-    """The command menu, in both languages."""
-    for lang, code in (("zh", None), ("en", "en")):
-        _ = translator(lang)
-        commands = [
-            BotCommand("new", _("Report a difficulty")),
-            BotCommand("my", _("My requests")),
-            BotCommand("mine", _("Requests for me (commissioners)")),
-            BotCommand("help", _("Commands")),
-            BotCommand("lang", _("Language")),
-            BotCommand("cancel", _("Cancel")),
-        ]
-        try:
-            await app.bot.set_my_commands(commands, language_code=code)
-        except TelegramError as exc:
-            # The menu is a convenience: a Bot API server without it must not stop the bot.
-            log.warning("could not set the command menu (%s): %s", lang, exc)
-            return
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,7 @@ class BotProcess:
     async def start(self, *, wait_ready: bool = True) -> None:
         """Starts the process; by default waits until it has set its commands (it is up)."""
         assert not self.running, "the bot is already running"
-        commands_before = len(self.sim.calls_to("setMyCommands"))
+        commands_before = len(self._default_menus())
         self.starts += 1
         with self.stderr_path.open("ab") as log:
             log.write(f"===== start {self.starts} =====\n".encode())
@@ -147,13 +147,17 @@ class BotProcess:
                 stderr=log,
             )
         if wait_ready:
-            # set_commands runs after the stored updates were replayed and the sender started,
-            # right before the poller: two calls (zh and en) mean the bot is up.
+            # The default menus are set after the stored updates were replayed and the sender
+            # started, right before the poller: two calls (zh and en) mean the bot is up.
             await self.wait(
-                lambda: len(self.sim.calls_to("setMyCommands")) >= commands_before + 2,
+                lambda: len(self._default_menus()) >= commands_before + 2,
                 STARTUP,
                 "the bot to start (setMyCommands)",
             )
+
+    def _default_menus(self) -> list[RecordedCall]:
+        """setMyCommands calls for every chat (a person's own menu names a scope)."""
+        return [c for c in self.sim.calls_to("setMyCommands") if "scope" not in c.params]
 
     async def wait(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:  # noqa: ASYNC109
         """Waits for ``predicate``; fails at once, with the log, if the bot dies meanwhile."""
