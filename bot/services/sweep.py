@@ -379,7 +379,7 @@ class Sweep:
 
     async def _digest(self, now: datetime, report: SweepReport) -> None:
         desk = self.desk
-        async with desk.db.tx() as tx:
+        async with desk.db.read() as tx:  # checked off the write lock; again inside the unit
             if not await self._digest_due(tx, now):
                 return
         async with desk.unit() as tx:
