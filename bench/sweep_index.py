@@ -14,6 +14,7 @@ beside the anchor — the bare indexed `SELECT id FROM requests WHERE next_step_
 plain aiosqlite connection — and the query plan of the due query (no full scan).
 
     python bench/sweep_index.py [--open 100000] [--closed 1000000] [--due 100] [--runs 20]
+                                [--after-migration]
 
 The day's digest is recorded as sent, so the sweep's digest step is its one indexed check (the
 digest itself is measured elsewhere).
@@ -274,7 +275,9 @@ async def timed_sweep(sweep: Sweep) -> tuple[float, int, int]:
     return took, len(report.reminded_accept), len(report.escalated) + len(report.overdue)
 
 
-async def main(n_open: int, closed: int, due: int, runs: int, seed_value: int) -> None:
+async def main(
+    n_open: int, closed: int, due: int, runs: int, seed_value: int, after_migration: bool
+) -> None:
     logging.getLogger("bot.services.sweep").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "sweep.db"
@@ -333,6 +336,20 @@ async def main(n_open: int, closed: int, due: int, runs: int, seed_value: int) -
             ) as cur:
                 row = await cur.fetchone()
                 assert row is not None and row[0] == 0, "a re-planned request is still due"
+
+            if after_migration:
+                # What migration 0005's backfill leaves: every open request to be planned.
+                await db.conn.execute(
+                    "UPDATE requests SET next_step_at = ? WHERE status IN ('dispatched', "
+                    "'escalated', 'accepted', 'reopened')",
+                    (PLAN_AT_ONCE,),
+                )
+                took_all, reminded, other = await timed_sweep(sweep)
+                assert reminded == other == 0
+                print(
+                    f"first sweep after the migration ({n_open + due:,} open planned, one "
+                    f"transaction each): {took_all:.1f} s"
+                )
         finally:
             await db.close()
 
@@ -366,5 +383,12 @@ if __name__ == "__main__":
     parser.add_argument("--due", type=int, default=100, help="requests with a reminder due")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument(
+        "--after-migration",
+        action="store_true",
+        help="also time the first sweep after migration 0005 (every open request planned)",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.n_open, args.closed, args.due, args.runs, args.seed))
+    asyncio.run(
+        main(args.n_open, args.closed, args.due, args.runs, args.seed, args.after_migration)
+    )
