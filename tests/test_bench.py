@@ -46,3 +46,21 @@ def test_burst_answers_every_tap_within_the_limits() -> None:
     most = re.search(r"most messages in any one second: (\d+)", out)
     assert most is not None and int(most.group(1)) <= 30, out
     assert "ratio" in out
+
+
+def test_sweep_index_reads_only_what_is_due() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "sweep_index.py"),
+            *("--open", "40", "--closed", "400", "--due", "3", "--runs", "3"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "ratio sweep/anchor" in out, out
+    assert "USING COVERING INDEX requests_next_step" in out and "SCAN" not in out, out

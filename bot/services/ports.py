@@ -188,6 +188,18 @@ class RequestRepository(Protocol):
         """Moves the deadline of a request still in one of `sources` (an approved extension)."""
         ...
 
+    async def requests_due(self, now: datetime) -> list[int]:
+        """Ids of the requests whose next chase step is due at `now` (by index), in id order."""
+        ...
+
+    async def set_next_step(self, request_id: int, at: datetime | None) -> None:
+        """Stores when the request's next chase step falls due (None: nothing to chase).
+
+        Every other write that changes a request's status, holder, offers or deadline marks it
+        to be planned at the next sweep, in the same transaction.
+        """
+        ...
+
     async def export_rows(
         self, since: datetime | None = None, until: datetime | None = None
     ) -> list[dict[str, Any]]:

@@ -7,6 +7,28 @@ chase of 25 November, the digest of 25 November), so a step is never repeated �
 second run, not after a restart — and after downtime a run does each due step once, for now
 (no stale reminder per missed tick; an escalation that is due supersedes the reminder before it).
 
+Chasing by index: a run does not look at every open request. Each request row stores
+``next_step_at``, the instant its next chase step falls due, and a run reads (on the reader
+connection, through the partial index ``requests_next_step``) only the ids with
+``next_step_at <= now``, then plans each of them in its own short write transaction: plan at
+`now`, take the due steps, and store the exact time of the next step (`next_step_at()`, NULL
+when nothing is left to chase). A run's cost is that of what is due, not of what is open.
+
+How the stored time stays right: the plan depends only on the request row (status, deadline,
+acceptance) and its events, and the steps' own events are written by this module. Every storage
+write that changes a request's status, holder, offers or deadline (submit, dispatch, accept,
+decline, resolve, rate/close, reassign, reopen, cancel, an approved extension) sets
+``next_step_at`` to the epoch — "plan at once" — in the same statement, so in the same
+transaction as the change; the next run plans it and stores the exact time. This is chosen over
+computing the time in each use case because it cannot be forgotten by a new use case that goes
+through those storage methods, keeps the planning rules in one place (here), and costs one
+extra planning of the changed request, at most one interval later. Nothing is chased late:
+`next_step_at()` is the earliest instant at which `plan()` has a step (checked against `plan()`
+itself), so a step due at T is taken by the first run at or after T, exactly as when every
+open request was planned at every run. A run that fails on a request rolls back, leaving its
+time due, so the next run tries again. Changing ONCALL_SLA__* settings applies to a request's
+stored time when it is next planned (its next change or step).
+
 Steps for a request waiting to be accepted, per offer round (a round starts with each
 ``dispatched``/``escalated``/``reassigned`` event: each time it is offered to someone new):
 
@@ -32,7 +54,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from bot.domain.clock import to_text
 from bot.domain.kinds import EventKind, MessageKind
@@ -160,6 +182,52 @@ def _plan_resolve(
     return []
 
 
+# The smallest step of time an instant has (to_text keeps microseconds): "just after".
+_TICK = timedelta(microseconds=1)
+
+
+def next_step_at(
+    request: Request, events: list[Event], now: datetime, policy: SlaPolicy
+) -> datetime | None:
+    """When `plan()` next has a step for `request` as it stands, or None if it never will (pure).
+
+    `now` itself if a step is due now; otherwise the earliest candidate instant after `now` at
+    which `plan()` returns a step. The candidates are every instant at which a step can become
+    due while the request and its events stay as they are — an offer round's reminder and
+    escalation times, the due-day morning, just after the deadline, and each local morning
+    after it — and each is checked with `plan()` itself, so the two cannot disagree.
+    """
+    if plan(request, events, now, policy):
+        return now
+    later = sorted(t for t in _candidates(request, events, now, policy) if t > now)
+    return next((t for t in later if plan(request, events, t, policy)), None)
+
+
+def _candidates(
+    request: Request, events: list[Event], now: datetime, policy: SlaPolicy
+) -> list[datetime]:
+    if request.status in CLAIMABLE:
+        rounds = [e for e in events if e.kind in ROUND_KINDS]
+        if not rounds:
+            return []
+        start = rounds[-1].at
+        return [start + policy.accept_remind_after, start + policy.accept_escalate_after]
+    if request.status in WORKING and request.due_at is not None:
+        due = request.due_at
+        due_day = policy.local(due).date()
+        found = [policy.at_local(due_day, policy.due_reminder_time), due + _TICK]
+        # Overdue: once a local day, from the morning. A day already chased moves it to the next
+        # day's morning; the days chased are in the events, so this many mornings are enough.
+        first = max(policy.local(now).date(), due_day)
+        chased = sum(1 for e in events if e.kind == OVERDUE_CHASED)
+        found += [
+            policy.at_local(first + timedelta(days=d), policy.due_reminder_time)
+            for d in range(chased + 2)
+        ]
+        return found
+    return []
+
+
 class Sweep:
     """Runs every due chase step and the daily digest; each step is one transaction."""
 
@@ -172,11 +240,9 @@ class Sweep:
         """One sweep at `now` (normally the clock's now; events carry the clock's time)."""
         now = now or self.desk.clock.now()
         report = SweepReport()
-        async with self.desk.db.tx() as tx:
-            due: list[int] = []
-            for request in await tx.requests_with_status(CLAIMABLE | WORKING):
-                if plan(request, await tx.events(request.id), now, self.policy):
-                    due.append(request.id)
+        # Read off the write lock; each due request is then planned in its own transaction.
+        async with self.desk.db.read() as tx:
+            due = await tx.requests_due(now)
         for request_id in due:
             try:
                 await self._chase(request_id, now, report)
@@ -197,7 +263,9 @@ class Sweep:
             if request is None:
                 return
             # Planned again inside the transaction: a concurrent run or a tap may have won.
-            for step in plan(request, await tx.events(request_id), now, self.policy):
+            events = await tx.events(request_id)
+            steps = plan(request, events, now, self.policy)
+            for step in steps:
                 if step.kind == ESCALATE:
                     await self._escalate(tx, request, step)
                     report.escalated.append(request_id)
@@ -213,6 +281,13 @@ class Sweep:
                 elif step.kind == OVERDUE:
                     await self._overdue(tx, request, now)
                     report.overdue.append(request_id)
+            if steps:
+                # The steps changed the request (an escalation) or its events: plan what is next.
+                request = await tx.request(request_id)
+                if request is None:
+                    return
+                events = await tx.events(request_id)
+            await tx.set_next_step(request_id, next_step_at(request, events, now, self.policy))
 
     async def _remind_accept(self, tx: Transaction, request: Request, step: Step) -> None:
         desk = self.desk
@@ -304,7 +379,7 @@ class Sweep:
 
     async def _digest(self, now: datetime, report: SweepReport) -> None:
         desk = self.desk
-        async with desk.db.tx() as tx:
+        async with desk.db.read() as tx:  # checked off the write lock; again inside the unit
             if not await self._digest_due(tx, now):
                 return
         async with desk.unit() as tx:

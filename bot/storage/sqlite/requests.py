@@ -1,4 +1,9 @@
-"""Requests and the offers of them: the lifecycle's conditional writes and the lists."""
+"""Requests and the offers of them: the lifecycle's conditional writes and the lists.
+
+Every write here that changes a request's status, holder, offers or deadline also sets its
+`next_step_at` to PLAN_AT_ONCE in the same transaction, so the next sweep plans it again
+(services/sweep.py stores the exact time of its next chase step, or NULL).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,9 @@ import aiosqlite
 from bot.domain.clock import from_text, to_text
 from bot.domain.models import Attachment, Outcome, Request, RequestStatus, Urgency
 from bot.storage.sqlite.base import Statements, dt, in_list
+
+# "Plan this request at the next sweep": an instant before any `now` (the epoch).
+PLAN_AT_ONCE = "1970-01-01T00:00:00.000000Z"
 
 _MOVABLE = frozenset(
     {
@@ -75,7 +83,7 @@ class RequestsSql(Statements):
     ) -> int:
         request_id = await self._insert(
             "INSERT INTO requests (enterprise_id, owner_id, category, description, urgency, "
-            "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "status, created_at, next_step_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 enterprise_id,
                 owner_id,
@@ -84,6 +92,7 @@ class RequestsSql(Statements):
                 urgency.value,
                 RequestStatus.SUBMITTED.value,
                 to_text(now),
+                PLAN_AT_ONCE,
             ),
         )
         for a in attachments:
@@ -106,8 +115,9 @@ class RequestsSql(Statements):
         marks, states = in_list(s.value for s in sources)
         sets = "".join(f", {name} = ?" for name in fields)
         changed = await self._run(
-            f"UPDATE requests SET status = ?{sets} WHERE id = ? AND status IN ({marks})",
-            (target.value, *fields.values(), request_id, *states),
+            f"UPDATE requests SET status = ?, next_step_at = ?{sets} "
+            f"WHERE id = ? AND status IN ({marks})",
+            (target.value, PLAN_AT_ONCE, *fields.values(), request_id, *states),
         )
         return changed == 1
 
@@ -122,10 +132,18 @@ class RequestsSql(Statements):
         """Makes `person_id` the holder if the request is still claimable and offered to them."""
         marks, states = in_list(s.value for s in sources)
         changed = await self._run(
-            "UPDATE requests SET status = 'accepted', holder_id = ?, accepted_at = ?, due_at = ? "
-            f"WHERE id = ? AND status IN ({marks}) AND EXISTS (SELECT 1 FROM offers o "
-            "WHERE o.request_id = requests.id AND o.person_id = ? AND o.active = 1)",
-            (person_id, to_text(now), to_text(due_at), request_id, *states, person_id),
+            "UPDATE requests SET status = 'accepted', holder_id = ?, accepted_at = ?, due_at = ?, "
+            f"next_step_at = ? WHERE id = ? AND status IN ({marks}) AND EXISTS (SELECT 1 "
+            "FROM offers o WHERE o.request_id = requests.id AND o.person_id = ? AND o.active = 1)",
+            (
+                person_id,
+                to_text(now),
+                to_text(due_at),
+                PLAN_AT_ONCE,
+                request_id,
+                *states,
+                person_id,
+            ),
         )
         return changed == 1
 
@@ -177,10 +195,32 @@ class RequestsSql(Statements):
         """Moves the deadline of a request still in one of `sources` (an approved extension)."""
         marks, states = in_list(s.value for s in sources)
         changed = await self._run(
-            f"UPDATE requests SET due_at = ? WHERE id = ? AND status IN ({marks})",
-            (to_text(due_at), request_id, *states),
+            "UPDATE requests SET due_at = ?, next_step_at = ? "
+            f"WHERE id = ? AND status IN ({marks})",
+            (to_text(due_at), PLAN_AT_ONCE, request_id, *states),
         )
         return changed == 1
+
+    async def requests_due(self, now: datetime) -> list[int]:
+        """Ids of the requests whose next chase step is due at `now`, in id order.
+
+        One range read of the partial index requests_next_step: what is due, not what is open.
+        """
+        rows = await self._all("SELECT id FROM requests WHERE next_step_at <= ?", (to_text(now),))
+        # Sorted here, not by ORDER BY id, which could tempt the planner into a rowid scan.
+        return sorted(int(r["id"]) for r in rows)
+
+    async def set_next_step(self, request_id: int, at: datetime | None) -> None:
+        """Stores when the request's next chase step falls due (None: nothing to chase)."""
+        await self._run(
+            "UPDATE requests SET next_step_at = ? WHERE id = ?",
+            (to_text(at) if at is not None else None, request_id),
+        )
+
+    async def _plan_at_once(self, request_id: int) -> None:
+        await self._run(
+            "UPDATE requests SET next_step_at = ? WHERE id = ?", (PLAN_AT_ONCE, request_id)
+        )
 
     async def export_rows(
         self, since: datetime | None = None, until: datetime | None = None
@@ -207,6 +247,7 @@ class RequestsSql(Statements):
                 "DO UPDATE SET active = 1, tier = excluded.tier, offered_at = excluded.offered_at",
                 (request_id, person_id, tier, to_text(now)),
             )
+        await self._plan_at_once(request_id)
 
     async def offered(self, request_id: int, active_only: bool = True) -> list[int]:
         rows = await self._all(
@@ -225,3 +266,4 @@ class RequestsSql(Statements):
                 "UPDATE offers SET active = 0 WHERE request_id = ? AND person_id = ?",
                 (request_id, person_id),
             )
+        await self._plan_at_once(request_id)
