@@ -12,7 +12,9 @@ import pytest
 from bot.cli_texts import KINDS, PROBLEMS, error_line, import_summary, problem_text
 from bot.domain.clock import FakeClock
 from bot.domain.models import Enterprise, Event, Person, Role
+from bot.domain.roster import credit_code_check
 from bot.i18n import translator
+from bot.roster_files import read_roster
 from bot.services.importer import ImportReport, Problem, RosterKind, RowError, import_roster
 from bot.storage.uow import Database
 
@@ -38,9 +40,9 @@ COMMISSIONERS = """name,phone,teams,telegram_id
 王强,13800000003,,
 """
 ENTERPRISES = """name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone
-石柱冷水鱼养殖有限公司,91500240MA00000001,水产,冷水鱼,黄伟,13900000001,13800000001
-黄连中药材股份公司,91500240MA00000002,中药材,黄连,周丽,023-73331234,
-山城酒厂,91500240MA00000003,酒类,白酒,黄伟,13900000001,13800000002
+石柱冷水鱼养殖有限公司,91500240MA0000001K,水产,冷水鱼,黄伟,13900000001,13800000001
+黄连中药材股份公司,91500240MA0000002N,中药材,黄连,周丽,023-73331234,
+山城酒厂,91500240MA0000003R,酒类,白酒,黄伟,13900000001,13800000002
 """
 
 
@@ -59,11 +61,20 @@ def csv_file(tmp_path: Path, text: str, name: str = "roster.csv", encoding: str 
     return path
 
 
+def code(i: int) -> str:
+    """The i-th test enterprise's credit code (1 to 9), its check character right."""
+    head = f"91500240MA000000{i}"
+    check = credit_code_check(head)
+    assert check is not None
+    return head + check
+
+
 async def run(
     db: Database, kind: RosterKind, path: Path, *, sync: bool = False, dry_run: bool = False
 ) -> ImportReport:
-    """Imports with the ten teams and the test clock."""
-    return await import_roster(db, CLOCK, kind, path, TEAMS, sync=sync, dry_run=dry_run)
+    """Reads the file as the CLI does, imports with the ten teams and the test clock."""
+    table = read_roster(path)
+    return await import_roster(db, CLOCK, kind, table, TEAMS, sync=sync, dry_run=dry_run)
 
 
 async def person(db: Database, phone: str) -> Person | None:
@@ -207,12 +218,12 @@ async def test_teams_separators_and_case_tolerated(db: Database, tmp_path: Path)
 async def test_credit_code_lower_case_accepted(db: Database, tmp_path: Path) -> None:
     text = (
         "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
-        "某公司,91500240ma00000009,,,,,\n"
+        "某公司,91500240ma0000009c,,,,,\n"
     )
     report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, text))
 
     assert report.errors == ()
-    assert await enterprise(db, "91500240MA00000009") is not None
+    assert await enterprise(db, "91500240MA0000009C") is not None
 
 
 async def test_quoted_multiline_cell_keeps_physical_line_numbers(
@@ -232,7 +243,7 @@ async def test_reimport_is_idempotent(db: Database, tmp_path: Path) -> None:
     path = csv_file(tmp_path, ENTERPRISES)
     await run(db, RosterKind.ENTERPRISES, path)
     before = [await person(db, p) for p in ("13800000001", "13900000001", "02373331234")]
-    before_e = [await enterprise(db, f"91500240MA0000000{i}") for i in (1, 2, 3)]
+    before_e = [await enterprise(db, code(i)) for i in (1, 2, 3)]
 
     again_c = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, COMMISSIONERS, "c.csv"))
     again_e = await run(db, RosterKind.ENTERPRISES, path)
@@ -240,7 +251,7 @@ async def test_reimport_is_idempotent(db: Database, tmp_path: Path) -> None:
     assert (again_c.created, again_c.updated, again_c.unchanged) == (0, 0, 3)
     assert (again_e.created, again_e.updated, again_e.unchanged) == (0, 0, 3)
     assert [await person(db, p) for p in ("13800000001", "13900000001", "02373331234")] == before
-    assert [await enterprise(db, f"91500240MA0000000{i}") for i in (1, 2, 3)] == before_e
+    assert [await enterprise(db, code(i)) for i in (1, 2, 3)] == before_e
 
 
 async def test_changes_are_counted_as_updates(db: Database, tmp_path: Path) -> None:
@@ -267,7 +278,7 @@ async def test_enterprise_change_counted_as_update(db: Database, tmp_path: Path)
 
     assert (report.created, report.updated, report.unchanged) == (0, 1, 2)
     wang = await person(db, "13800000003")
-    moved_enterprise = await enterprise(db, "91500240MA00000002")
+    moved_enterprise = await enterprise(db, "91500240MA0000002N")
     assert wang is not None and moved_enterprise is not None
     assert moved_enterprise.commissioner_id == wang.id
 
@@ -369,17 +380,6 @@ async def test_empty_file(db: Database, tmp_path: Path) -> None:
     assert "the file is empty" in problem_text(report.errors[0], "en")
 
 
-async def test_gbk_file_refused_with_a_hint(db: Database, tmp_path: Path) -> None:
-    text = "name,phone,telegram_id\n督导甲,13700000001,\n"
-    report = await run(db, RosterKind.SUPERVISORS, csv_file(tmp_path, text, encoding="gbk"))
-
-    assert lines(report) == [2]
-    assert report.errors[0].problem is Problem.GBK
-    hint = problem_text(report.errors[0], "en")
-    assert "GBK" in hint and "CSV UTF-8" in hint
-    assert await person(db, "13700000001") is None
-
-
 async def test_missing_file_is_an_error_not_a_crash(db: Database, tmp_path: Path) -> None:
     report = await run(db, RosterKind.SUPERVISORS, tmp_path / "nope.csv")
 
@@ -392,27 +392,27 @@ async def test_enterprise_rows_validated(db: Database, tmp_path: Path) -> None:
     await load_commissioners(db, tmp_path)
     text = (
         "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"  # 1
-        "甲公司,91500240MA00000001,,,张,13900000001,\n"  # 2 good
+        "甲公司,91500240MA0000001K,,,张,13900000001,\n"  # 2 good
         "乙公司,91500240MA0000000I,,,,,\n"  # 3 I is not in the charset
-        "丙公司,91500240MA00000001,,,,,\n"  # 4 duplicate code
-        "丁公司,91500240MA00000004,,,,13900000004,\n"  # 5 phone without a name
-        "戊公司,91500240MA00000005,,,李,123,\n"  # 6 too short for any phone
-        "己公司,91500240MA00000006,,,王,13900000001,\n"  # 7 same contact, other name
-        ",91500240MA00000007,,,,,\n"  # 8 no name
+        "丙公司,91500240MA0000001K,,,,,\n"  # 4 duplicate code
+        "丁公司,91500240MA0000004W,,,,13900000004,\n"  # 5 phone without a name
+        "戊公司,91500240MA00000050,,,李,123,\n"  # 6 too short for any phone
+        "己公司,91500240MA00000063,,,王,13900000001,\n"  # 7 same contact, other name
+        ",91500240MA00000076,,,,,\n"  # 8 no name
         "庚公司,,,,,,\n"  # 9 no code
-        "辛公司,91500240MA00000009,,,赵,023-7333123,\n"  # 10 good: 7-digit landline
+        "辛公司,91500240MA0000009C,,,赵,023-7333123,\n"  # 10 good: 7-digit landline
     )
     report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, text))
 
     assert lines(report) == [3, 4, 5, 6, 7, 8, 9]
     assert "is not a Unified Social Credit Code" in reason(report, 3)
-    assert "duplicate credit_code 91500240MA00000001 (also on line 2)" in reason(report, 4)
+    assert "duplicate credit_code 91500240MA0000001K (also on line 2)" in reason(report, 4)
     assert "contact_name is required" in reason(report, 5)
     assert "contact_phone '123' is not a valid phone number" in reason(report, 6)
     assert "is '张' on line 2 but '王' here" in reason(report, 7)
     assert "name is required" in reason(report, 8)
     assert "credit_code is required" in reason(report, 9)
-    assert await enterprise(db, "91500240MA00000001") is None
+    assert await enterprise(db, "91500240MA0000001K") is None
     assert await person(db, "13900000001") is None
 
 
@@ -424,11 +424,11 @@ async def test_enterprise_needs_an_existing_active_commissioner(
     await run(db, RosterKind.SUPERVISORS, csv_file(tmp_path, supervisors, "s.csv"))
     text = (
         "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
-        "甲公司,91500240MA00000001,,,张,13900000001,13800000001\n"  # 2 good
-        "乙公司,91500240MA00000002,,,,,13899999999\n"  # 3 nobody
-        "丙公司,91500240MA00000003,,,,,13700000001\n"  # 4 a supervisor
+        "甲公司,91500240MA0000001K,,,张,13900000001,13800000001\n"  # 2 good
+        "乙公司,91500240MA0000002N,,,,,13899999999\n"  # 3 nobody
+        "丙公司,91500240MA0000003R,,,,,13700000001\n"  # 4 a supervisor
         "丁公司,91500240MA0000000O,,,,,13899999999\n"  # 5 two problems
-        "戊公司,91500240MA00000005,,,,,+86 138 0000 0002\n"  # 6 good, normalised
+        "戊公司,91500240MA00000050,,,,,+86 138 0000 0002\n"  # 6 good, normalised
     )
     report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, text))
 
@@ -437,14 +437,14 @@ async def test_enterprise_needs_an_existing_active_commissioner(
     assert "13700000001 is not an active commissioner" in reason(report, 4)
     assert "Unified Social Credit Code" in reason(report, 5)
     assert "13899999999 is not an active commissioner" in reason(report, 5)
-    assert await enterprise(db, "91500240MA00000001") is None
+    assert await enterprise(db, "91500240MA0000001K") is None
     assert len(await events(db)) == 2  # the two roster imports above, nothing more
 
 
 async def test_commissioner_phone_must_be_a_mobile(db: Database, tmp_path: Path) -> None:
     text = (
         "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
-        "甲公司,91500240MA00000001,,,,,023-73331234\n"
+        "甲公司,91500240MA0000001K,,,,,023-73331234\n"
     )
     report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, text))
 
@@ -502,7 +502,7 @@ async def test_sync_deactivates_enterprises_and_their_contacts(
     report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, fewer, "e2.csv"), sync=True)
 
     assert (report.unchanged, report.deactivated, report.contacts_deactivated) == (1, 2, 1)
-    distillery = await enterprise(db, "91500240MA00000003")
+    distillery = await enterprise(db, "91500240MA0000003R")
     assert distillery is not None and not distillery.active  # kept, only deactivated
     zhou = await person(db, "02373331234")
     assert zhou is not None and Role.OWNER not in zhou.roles
@@ -515,7 +515,7 @@ async def test_sync_deactivates_enterprises_and_their_contacts(
 
     again = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, ENTERPRISES), sync=True)
     assert (again.created, again.updated, again.unchanged) == (0, 2, 1)  # reactivated
-    distillery = await enterprise(db, "91500240MA00000003")
+    distillery = await enterprise(db, "91500240MA0000003R")
     assert distillery is not None and distillery.active
 
 
@@ -599,19 +599,21 @@ async def test_summary_lists_errors_by_line(db: Database, tmp_path: Path) -> Non
     report = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, text))
 
     en = import_summary(report, "en").splitlines()
-    assert en[1] == "1 error(s); nothing was written"
-    assert en[2].startswith("line 2: unknown team 'fiance' (known: finance, legal, ")
-    assert en[2].endswith("talent, tax); did you mean 'finance'?")
+    assert en[1] == "Read as: CSV, UTF-8"
+    assert en[2] == "1 error(s); nothing was written"
+    assert en[3].startswith("line 2: unknown team 'fiance' (known: finance, legal, ")
+    assert en[3].endswith("talent, tax); did you mean 'finance'?")
     _ = translator("zh")
     zh = import_summary(report, "zh").splitlines()
-    assert zh[1] == _("{n} error(s); nothing was written").format(n=1)
+    assert zh[1] == _("Read as: CSV, UTF-8")
+    assert zh[2] == _("{n} error(s); nothing was written").format(n=1)
     reason = _("unknown team '{team}' (known: {known}){hint}").format(
         team="fiance",
         known=", ".join(sorted(TEAMS)),
         hint=_("; did you mean '{match}'?").format(match="finance"),
     )
-    assert zh[2] == _("line {line}: {reason}").format(line=2, reason=reason)
-    assert zh[2] != en[2]
+    assert zh[3] == _("line {line}: {reason}").format(line=2, reason=reason)
+    assert zh[3] != en[3]
 
 
 def test_file_level_error_has_no_line_prefix() -> None:
