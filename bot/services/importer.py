@@ -543,11 +543,6 @@ async def _commissioners_in_db(
     return ids, errors
 
 
-def _same_name(a: str, b: str) -> bool:
-    """The same name as people type it: full-width folded, spaces ignored (黄 伟 is 黄伟)."""
-    return "".join(_fold(a).split()) == "".join(_fold(b).split())
-
-
 async def _other_people(tx: Transaction, kind: RosterKind, parsed: _Parsed) -> list[RowError]:
     """An error for each phone the database gives to someone else, in another role.
 
@@ -572,7 +567,8 @@ async def _other_people(tx: Transaction, kind: RosterKind, parsed: _Parsed) -> l
         known = await tx.names_and_roles(phones[start : start + IMPORT_CHUNK])
         for phone, (other_name, roles) in known.items():
             line, name = listed[phone]
-            if roles and role not in roles and not _same_name(name, other_name):
+            # Compared exactly: a near miss (黄 伟, 黄伟) would rename them silently.
+            if roles and role not in roles and name != other_name:
                 errors.append(
                     _error(
                         line,

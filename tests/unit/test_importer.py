@@ -12,11 +12,24 @@ import pytest
 from bot.cli_texts import KINDS, PROBLEMS, error_line, import_summary, problem_text
 from bot.domain.clock import FakeClock
 from bot.domain.models import Enterprise, Event, Person, Role
-from bot.domain.roster import credit_code_check
+from bot.domain.roster import (
+    ENTERPRISE_NAME_MAX,
+    LABEL_MAX,
+    PERSON_NAME_MAX,
+    credit_code_check,
+)
 from bot.i18n import translator
 from bot.roster_files import read_roster
-from bot.services.importer import ImportReport, Problem, RosterKind, RowError, import_roster
+from bot.services.importer import (
+    ImportReport,
+    Problem,
+    RosterKind,
+    RowError,
+    SourceFormat,
+    import_roster,
+)
 from bot.storage.uow import Database
+from tests.roster_support import ROSTERS, TROUT, VARIANTS, snapshot, write_roster
 
 TEAMS = frozenset(
     {
@@ -636,3 +649,214 @@ def test_every_problem_has_a_text_in_both_languages() -> None:
         error = RowError(1, problem, params)
         en, zh = problem_text(error, "en"), problem_text(error, "zh")
         assert en and zh != en, problem
+
+
+# ---- rosters as the center keeps them ---------------------------------------------------
+
+
+async def import_all(db: Database, folder: Path, variant: str) -> list[ImportReport]:
+    """The three sample rosters written in `variant` and imported in order."""
+    reports = []
+    for kind in ROSTERS:
+        report = await run(db, RosterKind(kind), write_roster(folder, kind, variant))
+        assert report.written, import_summary(report, "en")
+        reports.append(report)
+    return reports
+
+
+async def test_gbk_bom_utf8_and_xlsx_rosters_import_to_the_same_database(tmp_path: Path) -> None:
+    snapshots = {}
+    for variant in VARIANTS:
+        folder = tmp_path / variant
+        folder.mkdir()
+        database = await Database.open(folder / "oncall.db")
+        try:
+            reports = await import_all(database, folder, variant)
+        finally:
+            await database.close()
+        expected = {
+            "utf-8": SourceFormat.UTF8,
+            "utf-8-sig": SourceFormat.UTF8_BOM,
+            "gbk": SourceFormat.GB18030,
+            "xlsx": SourceFormat.XLSX,
+        }[variant]
+        assert [r.source for r in reports] == [expected] * 3
+        assert [(r.created, r.updated, r.unchanged) for r in reports] == [
+            (3, 0, 0),
+            (3, 0, 0),
+            (2, 0, 0),
+        ]
+        snapshots[variant] = snapshot(folder / "oncall.db")
+
+    reference = snapshots["utf-8"]
+    people = {(row[1], row[2]) for row in reference["people"]}  # (name, phone)
+    assert {("刘芳", "13800000002"), ("王强", "13800000003"), ("周丽", "02373331234")} <= people
+    assert len(reference["enterprises"]) == 3
+    for variant in VARIANTS[1:]:
+        assert snapshots[variant] == reference, variant
+
+
+async def test_xlsx_numbers_come_back_as_their_digits(db: Database, tmp_path: Path) -> None:
+    await import_all(db, tmp_path, "xlsx")
+
+    chen = await person(db, "13800000001")  # typed as a number into Excel
+    assert chen is not None and chen.name == "陈明" and chen.telegram_id == 1001
+    trout = await enterprise(db, TROUT)
+    assert trout is not None and trout.contact_phone == "13900000001"
+
+
+async def test_summary_says_what_the_file_was_read_as(db: Database, tmp_path: Path) -> None:
+    gbk = await run(db, RosterKind.SUPERVISORS, write_roster(tmp_path / "g", "supervisors", "gbk"))
+    xlsx = await run(
+        db, RosterKind.SUPERVISORS, write_roster(tmp_path / "x", "supervisors", "xlsx")
+    )
+
+    assert import_summary(gbk, "en").splitlines()[1] == "Read as: CSV, GB18030/GBK"
+    assert import_summary(xlsx, "en").splitlines()[1] == "Read as: Excel workbook, sheet '名册'"
+    _ = translator("zh")
+    assert import_summary(gbk, "zh").splitlines()[1] == _("Read as: CSV, GB18030/GBK")
+    assert _("Read as: CSV, GB18030/GBK") != "Read as: CSV, GB18030/GBK"
+
+
+async def test_credit_code_with_a_wrong_check_character_is_refused_with_its_line(
+    db: Database, tmp_path: Path
+) -> None:
+    wrong = code(2)[:-1] + ("0" if code(2)[-1] != "0" else "1")
+    text = (
+        "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
+        f"甲公司,{code(1)},,,,,\n"
+        f"乙公司,{wrong.lower()},,,,,\n"
+    )
+    report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, text))
+
+    assert lines(report) == [3]
+    assert report.errors[0].problem is Problem.BAD_CHECK_CHARACTER
+    assert error_line(report.errors[0], "en") == (
+        f"line 3: credit_code {wrong}: the check character is {wrong[-1]} but should be "
+        f"{code(2)[-1]} (GB 32100-2015); a character is mistyped"
+    )
+    assert "3" in error_line(report.errors[0], "zh") and code(2)[-1] in problem_text(
+        report.errors[0], "zh"
+    )
+    assert await enterprise(db, code(1)) is None  # all or nothing
+
+
+async def test_landline_contact_is_imported_with_a_warning(db: Database, tmp_path: Path) -> None:
+    await load_commissioners(db, tmp_path)
+    report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, ENTERPRISES))
+
+    assert report.written and report.errors == ()
+    assert [(w.line, w.problem) for w in report.warnings] == [(3, Problem.CONTACT_NOT_MOBILE)]
+    summary = import_summary(report, "en").splitlines()
+    assert summary[-2:] == [
+        "1 warning(s):",
+        "line 3: this owner cannot onboard by phone: contact_phone '023-73331234' of 周丽 "
+        "(黄连中药材股份公司) is not a mobile number, and only a mobile can be shared from "
+        "Telegram",
+    ]
+    _ = translator("zh")
+    assert import_summary(report, "zh").splitlines()[-2] == _("{n} warning(s):").format(n=1)
+    zhou = await person(db, "02373331234")
+    assert zhou is not None and zhou.has(Role.OWNER)  # imported all the same
+
+
+async def test_warnings_are_shown_beside_errors(db: Database, tmp_path: Path) -> None:
+    text = (
+        "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
+        f"甲公司,{code(1)},,,张,023-73331234,\n"
+        f",{code(2)},,,,,\n"
+    )
+    report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, text))
+
+    assert lines(report) == [3] and [w.line for w in report.warnings] == [2]
+    assert "1 warning(s):" in import_summary(report, "en").splitlines()
+
+
+async def test_a_phone_of_someone_else_is_refused_across_rosters(
+    db: Database, tmp_path: Path
+) -> None:
+    await load_commissioners(db, tmp_path)
+    await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, ENTERPRISES, "e.csv"))
+    # 黄伟 (13900000001) is an enterprise's contact; 陈明 (13800000001) a commissioner.
+    commissioners = "name,phone,teams,telegram_id\n赵六,13900000001,legal,\n"
+    supervisors = "name,phone,telegram_id\n督导,13700000001,\n钱七,13800000001,\n"
+    contacts = (
+        "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
+        f"某公司,{code(5)},,,孙八,138 0000 0002,\n"
+    )
+
+    c = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, commissioners, "c2.csv"))
+    s = await run(db, RosterKind.SUPERVISORS, csv_file(tmp_path, supervisors, "s.csv"))
+    e = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, contacts, "e2.csv"))
+
+    assert lines(c) == [2] and lines(s) == [3] and lines(e) == [2]
+    assert error_line(c.errors[0], "en") == (
+        "line 2: phone 13900000001 belongs to '黄伟' (owner) in the database, not '赵六'; "
+        "one phone is one person: correct the phone or the name"
+    )
+    assert "phone 13800000001 belongs to '陈明' (commissioner)" in reason(s, 3)
+    assert "contact_phone 13800000002 belongs to '刘芳' (commissioner)" in reason(e, 2)
+    _ = translator("zh")
+    assert _("owner") in problem_text(c.errors[0], "zh")
+    # Nothing renamed, no role added, no supervisor written either.
+    huang = await person(db, "13900000001")
+    assert huang is not None and huang.name == "黄伟" and huang.roles == {Role.OWNER}
+    assert await person(db, "13700000001") is None
+    assert await enterprise(db, code(5)) is None
+
+
+async def test_the_same_person_may_be_in_two_rosters(db: Database, tmp_path: Path) -> None:
+    await load_commissioners(db, tmp_path)
+    # 陈明, a commissioner, is also an enterprise's contact: same name, same phone.
+    text = (
+        "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
+        f"某公司,{code(5)},,,陈明,+86 13800000001,\n"
+    )
+    report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, text))
+
+    assert report.errors == () and report.written
+    chen = await person(db, "13800000001")
+    assert chen is not None and chen.roles == {Role.COMMISSIONER, Role.OWNER}
+    # Someone who no longer holds any role may be listed under a new name (a reused number).
+    await run(
+        db,
+        RosterKind.COMMISSIONERS,
+        csv_file(tmp_path, "name,phone,teams,telegram_id\n陈明,13800000001,,\n", "c2.csv"),
+        sync=True,
+    )
+    gone = "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
+    await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, gone, "e2.csv"))
+    liu = await person(db, "13800000002")
+    assert liu is not None and liu.roles == frozenset()
+    again = "name,phone,telegram_id\n新督导,13800000002,\n"
+    reused = await run(db, RosterKind.SUPERVISORS, csv_file(tmp_path, again, "s.csv"))
+    assert reused.errors == ()
+
+
+async def test_names_too_long_for_a_message_are_refused_with_the_line(
+    db: Database, tmp_path: Path
+) -> None:
+    people = (
+        "name,phone,teams,telegram_id\n"
+        f"{'陈' * PERSON_NAME_MAX},13800000001,,\n"  # 2 just fits
+        f"{'刘' * (PERSON_NAME_MAX + 1)},13800000002,,\n"  # 3
+    )
+    enterprises = (
+        "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
+        f"{'甲' * ENTERPRISE_NAME_MAX},{code(1)},{'农' * LABEL_MAX},,张,13900000001,\n"  # 2
+        f"{'乙' * (ENTERPRISE_NAME_MAX + 1)},{code(2)},,,,,\n"  # 3
+        f"丙公司,{code(3)},,{'链' * (LABEL_MAX + 1)},{'王' * (PERSON_NAME_MAX + 1)},13900000003,\n"
+    )
+    p = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, people, "c.csv"))
+    e = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, enterprises, "e.csv"))
+
+    assert lines(p) == [3]
+    assert reason(p, 3) == (
+        f"name is {PERSON_NAME_MAX + 1} characters long; at most {PERSON_NAME_MAX} fit the "
+        "bot's messages"
+    )
+    assert lines(e) == [3, 4, 4]
+    assert f"name is {ENTERPRISE_NAME_MAX + 1} characters long" in reason(e, 3)
+    assert f"chain is {LABEL_MAX + 1} characters long" in reason(e, 4)
+    assert f"contact_name is {PERSON_NAME_MAX + 1} characters long" in reason(e, 4)
+    assert await person(db, "13800000001") is None
