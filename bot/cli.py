@@ -61,14 +61,17 @@ async def _import(settings: Settings, kind: str, path: Path, sync: bool, dry_run
     from bot.cli_texts import import_summary
     from bot.config_files import load_catalog
     from bot.domain.clock import SystemClock
+    from bot.roster_files import read_roster
     from bot.services.importer import RosterKind, import_roster
     from bot.storage.uow import Database
 
+    # CSV (UTF-8 or GB18030/GBK) or .xlsx, read before the database is opened.
+    table = await asyncio.to_thread(read_roster, path)
     db = await Database.open(settings.db)
     try:
         teams = frozenset(t.key for t in load_catalog().teams)
         report = await import_roster(
-            db, SystemClock(), RosterKind(kind), path, teams, sync=sync, dry_run=dry_run
+            db, SystemClock(), RosterKind(kind), table, teams, sync=sync, dry_run=dry_run
         )
     finally:
         await db.close()
@@ -188,7 +191,7 @@ def parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="play the whole story on a local simulator (no token)")
     demo.add_argument("--lang", choices=["zh", "en"], default=None)
     demo.add_argument("--keep", type=Path, help="keep the demo database in this folder")
-    imp = sub.add_parser("import", help="import a roster CSV")
+    imp = sub.add_parser("import", help="import a roster (CSV in UTF-8 or GBK, or .xlsx)")
     imp.add_argument("kind", choices=["commissioners", "enterprises", "supervisors"])
     imp.add_argument("file", type=Path)
     imp.add_argument("--sync", action="store_true", help="deactivate whoever the file omits")

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.domain.models import Role
 from bot.i18n import translator
-from bot.services.importer import ImportReport, Problem, RosterKind, RowError
+from bot.services.importer import ImportReport, Problem, RosterKind, RowError, SourceFormat
 
 
 def N_(message: str) -> str:
@@ -25,13 +26,31 @@ KINDS: dict[RosterKind, str] = {
     RosterKind.SUPERVISORS: N_("supervisors"),
 }
 
+ROLES: dict[str, str] = {
+    Role.OWNER.value: N_("owner"),
+    Role.COMMISSIONER.value: N_("commissioner"),
+    Role.SUPERVISOR.value: N_("supervisor"),
+}
+
+# What the file was read as (the .xlsx text names its sheet).
+SOURCES: dict[SourceFormat, str] = {
+    SourceFormat.UTF8: N_("Read as: CSV, UTF-8"),
+    SourceFormat.UTF8_BOM: N_("Read as: CSV, UTF-8 with BOM"),
+    SourceFormat.GB18030: N_("Read as: CSV, GB18030/GBK"),
+    SourceFormat.XLSX: N_("Read as: Excel workbook, sheet '{sheet}'"),
+}
+
 # One text per Problem; the fields are the parameters the importer gives with it.
 PROBLEMS: dict[Problem, str] = {
     Problem.UNREADABLE: N_("cannot read the file: {error}"),
-    Problem.NOT_UTF8: N_("not UTF-8 text; save the file as 'CSV UTF-8'"),
-    Problem.GBK: N_(
-        "not UTF-8 text (it looks like GBK, Excel's plain 'CSV' on Chinese Windows); "
-        "save the file as 'CSV UTF-8'"
+    Problem.NOT_TEXT: N_(
+        "neither UTF-8 nor GB18030/GBK text; save the file as 'CSV UTF-8' or as an .xlsx workbook"
+    ),
+    Problem.XLS: N_("an old Excel .xls workbook; save it as an .xlsx workbook or as 'CSV UTF-8'"),
+    Problem.BAD_XLSX: N_("not a readable .xlsx workbook: {error}"),
+    Problem.LOST_DIGITS: N_(
+        "cell {cell} is the number {value}: Excel keeps only 15 digits of a number, so the "
+        "last ones are lost; format the column as Text and type the value again"
     ),
     Problem.MALFORMED: N_("malformed CSV: {error}"),
     Problem.EMPTY_FILE: N_("the file is empty; the first line must be the header: {expected}"),
@@ -56,6 +75,13 @@ PROBLEMS: dict[Problem, str] = {
         "credit_code '{value}' is not a Unified Social Credit Code "
         "(18 digits or capital letters other than I, O, S, V, Z)"
     ),
+    Problem.BAD_CHECK_CHARACTER: N_(
+        "credit_code {value}: the check character is {got} but should be {want} "
+        "(GB 32100-2015); a character is mistyped"
+    ),
+    Problem.TOO_LONG: N_(
+        "{column} is {length} characters long; at most {limit} fit the bot's messages"
+    ),
     Problem.UNKNOWN_TEAM: N_("unknown team '{team}' (known: {known}){hint}"),
     Problem.DUPLICATE: N_("duplicate {column} {value} (also on line {other})"),
     Problem.CONTACT_NAME_NEEDED: N_("contact_name is required when contact_phone is given"),
@@ -65,6 +91,14 @@ PROBLEMS: dict[Problem, str] = {
     Problem.NO_COMMISSIONER: N_(
         "commissioner_phone {phone} is not an active commissioner in the database "
         "(import the commissioners first)"
+    ),
+    Problem.OTHER_PERSON: N_(
+        "{column} {phone} belongs to '{other_name}' ({roles}) in the database, not '{name}'; "
+        "one phone is one person: correct the phone or the name"
+    ),
+    Problem.CONTACT_NOT_MOBILE: N_(
+        "this owner cannot onboard by phone: contact_phone '{value}' of {name} ({enterprise}) "
+        "is not a mobile number, and only a mobile can be shared from Telegram"
     ),
     Problem.SYNC_EMPTY: N_(
         "the file lists no {kind}; with --sync that would deactivate all of them, so nothing "
@@ -82,6 +116,9 @@ def problem_text(error: RowError, lang: str) -> str:
         params["hint"] = _("; did you mean '{match}'?").format(match=match) if match else ""
     elif error.problem is Problem.SYNC_EMPTY:
         params["kind"] = _(KINDS[RosterKind(str(params["kind"]))])
+    elif error.problem is Problem.OTHER_PERSON:
+        roles = str(params["roles"]).split(",")
+        params["roles"] = _(", ").join(_(ROLES[r]) if r in ROLES else r for r in roles)
     return _(PROBLEMS[error.problem]).format(**params)
 
 
@@ -98,9 +135,12 @@ def import_summary(report: ImportReport, lang: str) -> str:
     """One line per fact, for the CLI: the errors by line, or the counts and whether written."""
     _: Callable[[str], str] = translator(lang)
     lines = [_("Roster import: {kind}").format(kind=_(KINDS[report.kind]))]
+    if report.source is not None:
+        lines.append(_(SOURCES[report.source]).format(sheet=report.sheet))
     if report.errors:
         lines.append(_("{n} error(s); nothing was written").format(n=len(report.errors)))
         lines.extend(error_line(e, lang) for e in report.errors)
+        lines.extend(_warnings(report, lang))
         return "\n".join(lines)
     lines.append(_("Created: {n}").format(n=report.created))
     lines.append(_("Updated: {n}").format(n=report.updated))
@@ -113,4 +153,14 @@ def import_summary(report: ImportReport, lang: str) -> str:
             )
         )
     lines.append(_("Dry run: nothing was written") if report.dry_run else _("Written"))
+    lines.extend(_warnings(report, lang))
     return "\n".join(lines)
+
+
+def _warnings(report: ImportReport, lang: str) -> list[str]:
+    """The warnings under their count; imported all the same."""
+    if not report.warnings:
+        return []
+    _ = translator(lang)
+    heading = _("{n} warning(s):").format(n=len(report.warnings))
+    return [heading, *(error_line(w, lang) for w in report.warnings)]

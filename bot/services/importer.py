@@ -1,20 +1,29 @@
-"""Roster import: commissioners, enterprises and supervisors from CSV, every row or none.
+"""Roster import: commissioners, enterprises and supervisors, every row or none.
 
 The columns of each kind are fixed by interface.md ("CSV formats"); their order is free, and
-header names are matched without regard to case or surrounding spaces. The file is UTF-8,
-with or without a BOM. Blank lines (and rows of empty cells, as spreadsheets leave behind)
-are skipped; line numbers in errors are the file's physical lines, the header being line 1.
+header names are matched without regard to case or surrounding spaces. The file itself is read
+outside the services (bot/roster_files.py: CSV in UTF-8, with or without a BOM, or GB18030/GBK;
+or an .xlsx workbook's first sheet) and comes here as a RosterTable: its rows of text cells,
+each with its line (a sheet's row number), and what it was read as. Blank rows are skipped;
+the header is the first row that is not blank.
 
 Every row is checked before anything is written, and all problems are reported together:
 
-- ``name`` is required in every kind.
+- ``name`` is required in every kind, at most PERSON_NAME_MAX characters (an enterprise's:
+  ENTERPRISE_NAME_MAX; ``contact_name``: PERSON_NAME_MAX; ``industry`` and ``chain``:
+  LABEL_MAX), see bot.domain.roster: longer texts do not fit the messages they appear in.
 - ``phone`` (commissioners, supervisors) must be a mainland mobile number: after
   normalising (``bot.domain.phones.normalise_phone``: digits only, ``+86``/``86`` dropped
   from 13 digits) it is 11 digits starting with 1, since these people bind their Telegram
   account by sharing their own contact. It must be unique in the file.
 - ``contact_phone`` (enterprises) is optional but, when given, is 7 to 12 digits after
   normalising, because landlines such as ``023-7xxxxxxx`` are common for enterprises; a
-  contact phone then needs a ``contact_name``, and one phone cannot carry two names.
+  contact phone then needs a ``contact_name``, and one phone cannot carry two names. A contact
+  phone that is not a mobile is imported with a warning: that owner cannot onboard by phone.
+- One phone, one person: a phone that the database already gives to someone else (another
+  name, holding another role, e.g. an enterprise's contact imported as a commissioner under
+  another name) is an error; the same name and phone in two rosters is the same person, and
+  a new name for someone who already holds this roster's role is a rename.
 - Letters in a phone are an error (they are usually a typo, not formatting); full-width
   digits and punctuation are folded to ASCII first.
 - ``commissioner_phone`` (enterprises) is optional (no commissioner: requests go to the
@@ -23,8 +32,8 @@ Every row is checked before anything is written, and all problems are reported t
 - ``teams`` (commissioners) is a ``;``-separated list of known team keys, possibly empty.
 - ``telegram_id`` is optional; when given it is a positive integer, unique in the file.
 - ``credit_code`` is the 18-character Unified Social Credit Code (digits and capital letters
-  other than I, O, S, V and Z; lower case is accepted), unique in the file. Its check
-  character is not verified.
+  other than I, O, S, V and Z; lower case is accepted), unique in the file, and its last
+  character is the check character GB 32100-2015 calls for (bot.domain.roster).
 - The number of cells in a row must match the header (a missing or extra comma would shift
   every value after it into the wrong column).
 
@@ -38,24 +47,37 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import difflib
-import io
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Literal
 
 from bot.domain.kinds import EventKind
 from bot.domain.models import Enterprise, Event, Person, Role
 from bot.domain.phones import normalise_phone
+from bot.domain.roster import (
+    ENTERPRISE_NAME_MAX,
+    LABEL_MAX,
+    PERSON_NAME_MAX,
+    credit_code_check,
+    is_mobile,
+)
 from bot.services.ports import Clock, Transaction, UnitOfWork
 
-__all__ = ["COLUMNS", "ImportReport", "Problem", "RosterKind", "RowError", "import_roster"]
+__all__ = [
+    "COLUMNS",
+    "ImportReport",
+    "Problem",
+    "RosterKind",
+    "RosterTable",
+    "RowError",
+    "SourceFormat",
+    "import_roster",
+]
 
 
 class RosterKind(StrEnum):
@@ -90,8 +112,10 @@ class Problem(StrEnum):
     """What is wrong with a file or a row; the CLI words it (bot/cli_texts.py) from params."""
 
     UNREADABLE = "unreadable"  # error
-    NOT_UTF8 = "not_utf8"
-    GBK = "gbk"
+    NOT_TEXT = "not_text"  # neither UTF-8 nor GB18030
+    XLS = "xls"  # the old binary Excel format
+    BAD_XLSX = "bad_xlsx"  # error
+    LOST_DIGITS = "lost_digits"  # cell, value: a number Excel keeps to 15 digits
     MALFORMED = "malformed"  # error
     EMPTY_FILE = "empty_file"  # expected
     UNNAMED_COLUMN = "unnamed_column"  # n
@@ -104,12 +128,26 @@ class Problem(StrEnum):
     BAD_PHONE = "bad_phone"  # column, value
     BAD_TELEGRAM_ID = "bad_telegram_id"  # value
     BAD_CREDIT_CODE = "bad_credit_code"  # value
+    BAD_CHECK_CHARACTER = "bad_check_character"  # value, got, want
+    TOO_LONG = "too_long"  # column, length, limit
     UNKNOWN_TEAM = "unknown_team"  # team, known, match ("" when nothing is close)
     DUPLICATE = "duplicate"  # column, value, other
     CONTACT_NAME_NEEDED = "contact_name_needed"
     CONTACT_TWO_NAMES = "contact_two_names"  # phone, other, other_name, name
     NO_COMMISSIONER = "no_commissioner"  # phone
+    OTHER_PERSON = "other_person"  # column, phone, name, other_name, roles (Role values, ",")
     SYNC_EMPTY = "sync_empty"  # kind (a RosterKind value)
+    # Warnings: imported all the same.
+    CONTACT_NOT_MOBILE = "contact_not_mobile"  # value, name, enterprise
+
+
+class SourceFormat(StrEnum):
+    """What a roster file was read as; the summary says so."""
+
+    UTF8 = "utf-8"
+    UTF8_BOM = "utf-8-bom"
+    GB18030 = "gb18030"  # a superset of GBK, Excel's plain "CSV" on Chinese Windows
+    XLSX = "xlsx"
 
 
 @dataclass(frozen=True)
@@ -131,6 +169,21 @@ def _error(line: int, problem: Problem, **params: object) -> RowError:
 
 
 @dataclass(frozen=True)
+class RosterTable:
+    """A roster file's rows as text cells, each with its line; read by bot/roster_files.py.
+
+    `errors` are what reading found (an unreadable file, a cell Excel cut short); `source` is
+    None when the file could not be read at all.
+    """
+
+    name: str  # the file's name, for the audit log
+    source: SourceFormat | None
+    records: Sequence[tuple[int, Sequence[str]]] = ()
+    errors: tuple[RowError, ...] = ()
+    sheet: str = ""  # .xlsx: the sheet read
+
+
+@dataclass(frozen=True)
 class ImportReport:
     """What an import found and did; with errors, nothing was written."""
 
@@ -144,6 +197,10 @@ class ImportReport:
     written: bool
     # Enterprises with sync only: owners whose phone no longer appears as a contact.
     contacts_deactivated: int = 0
+    # Imported all the same, but someone should know (a contact who cannot onboard).
+    warnings: tuple[RowError, ...] = ()
+    source: SourceFormat | None = None
+    sheet: str = ""
 
     @property
     def ok(self) -> bool:
@@ -177,45 +234,11 @@ class _EnterpriseRow:
 @dataclass
 class _Parsed:
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
     people: list[_PersonRow] = field(default_factory=list)
     enterprises: list[_EnterpriseRow] = field(default_factory=list)
     # Enterprise rows whose commissioner_phone is well formed, for the database check.
     commissioner_refs: list[tuple[int, str]] = field(default_factory=list)
-
-
-class _Unreadable(Exception):
-    def __init__(self, error: RowError) -> None:
-        super().__init__(error.problem)
-        self.error = error
-
-
-def _decode(data: bytes) -> str:
-    """The file's text; a BOM is dropped, anything but UTF-8 is refused with a hint."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        try:
-            data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise _Unreadable(_error(line, Problem.NOT_UTF8)) from exc
-        raise _Unreadable(_error(line, Problem.GBK)) from exc
-
-
-def _records(text: str) -> list[tuple[int, list[str]]]:
-    """Every non-blank record with the physical line it starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[tuple[int, list[str]]] = []
-    start = 1
-    try:
-        for cells in reader:
-            if any(c.strip() for c in cells):
-                records.append((start, cells))
-            # A quoted cell may span lines, so the next record starts after the last one read.
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise _Unreadable(_error(reader.line_num, Problem.MALFORMED, error=exc)) from exc
-    return records
 
 
 def _header(kind: RosterKind, line: int, cells: Sequence[str]) -> tuple[list[str], list[RowError]]:
@@ -303,10 +326,24 @@ class _Unique:
             )
 
 
-def _parse(kind: RosterKind, text: str, teams: frozenset[str]) -> _Parsed:
+# The longest text each column may hold (bot.domain.roster says why).
+_LIMITS: Mapping[RosterKind, Mapping[str, int]] = {
+    RosterKind.COMMISSIONERS: {"name": PERSON_NAME_MAX},
+    RosterKind.SUPERVISORS: {"name": PERSON_NAME_MAX},
+    RosterKind.ENTERPRISES: {
+        "name": ENTERPRISE_NAME_MAX,
+        "contact_name": PERSON_NAME_MAX,
+        "industry": LABEL_MAX,
+        "chain": LABEL_MAX,
+    },
+}
+
+
+def _parse(
+    kind: RosterKind, records: Sequence[tuple[int, Sequence[str]]], teams: frozenset[str]
+) -> _Parsed:
     """Checks the header and every row without the database; keeps the rows that pass."""
     parsed = _Parsed()
-    records = _records(text)
     if not records:
         parsed.errors.append(_error(1, Problem.EMPTY_FILE, expected=",".join(COLUMNS[kind])))
         return parsed
@@ -328,6 +365,11 @@ def _parse(kind: RosterKind, text: str, teams: frozenset[str]) -> _Parsed:
         row = {name: cells[i].strip() for i, name in enumerate(names)}
         if not row["name"]:
             errors.append(_error(line, Problem.REQUIRED, column="name"))
+        errors.extend(
+            _error(line, Problem.TOO_LONG, column=column, length=len(row[column]), limit=limit)
+            for column, limit in _LIMITS[kind].items()
+            if len(row[column]) > limit
+        )
         if kind is RosterKind.ENTERPRISES:
             _enterprise_row(parsed, errors, line, row, codes, contacts)
         else:
@@ -378,6 +420,11 @@ def _enterprise_row(
         errors.append(_error(line, Problem.REQUIRED, column="credit_code"))
     elif not _CREDIT_CODE.fullmatch(code):
         errors.append(_error(line, Problem.BAD_CREDIT_CODE, value=row["credit_code"]))
+    elif (want := credit_code_check(code)) != code[-1]:
+        # Almost always a typo (or a code Excel stored as a number and cut short).
+        errors.append(
+            _error(line, Problem.BAD_CHECK_CHARACTER, value=code, got=code[-1], want=want)
+        )
     else:
         codes.check(errors, line, code)
     contact_phone = ""
@@ -385,6 +432,18 @@ def _enterprise_row(
         contact_phone = (
             _phone(errors, line, "contact_phone", row["contact_phone"], mobile=False) or ""
         )
+        if contact_phone and not is_mobile(contact_phone):
+            # Imported all the same (the enterprise is real), but the owner can never share
+            # this number from Telegram: whoever keeps the roster must know.
+            parsed.warnings.append(
+                _error(
+                    line,
+                    Problem.CONTACT_NOT_MOBILE,
+                    value=row["contact_phone"],
+                    name=row["contact_name"],
+                    enterprise=row["name"],
+                )
+            )
         if contact_phone and not row["contact_name"]:
             errors.append(_error(line, Problem.CONTACT_NAME_NEEDED))
         elif contact_phone:
@@ -447,14 +506,17 @@ class _Rollback(Exception):
     """Raised inside a chunk's transaction to undo it (a dry run)."""
 
 
-def _imported(kind: RosterKind, path: Path, tally: _Tally, sync: bool, now: datetime) -> Event:
+def _imported(
+    kind: RosterKind, table: RosterTable, tally: _Tally, sync: bool, now: datetime
+) -> Event:
     return Event(
         request_id=None,
         actor_id=None,
         kind=EventKind.ROSTER_IMPORTED,
         payload={
             "kind": kind.value,
-            "file": path.name,
+            "file": table.name,
+            "source": table.source.value if table.source else "",
             "created": tally.created,
             "updated": tally.updated,
             "unchanged": tally.unchanged,
@@ -479,6 +541,46 @@ async def _commissioners_in_db(
                 continue
             ids[phone] = person.id
     return ids, errors
+
+
+async def _other_people(tx: Transaction, kind: RosterKind, parsed: _Parsed) -> list[RowError]:
+    """An error for each phone the database gives to someone else, in another role.
+
+    Upserting by phone would otherwise rename that person and add this roster's role to
+    them. The same name in two rosters is one person (a commissioner who is also an
+    enterprise's contact); a new name for someone who already holds this roster's role is
+    a rename, done by the roster that lists them.
+    """
+    listed: dict[str, tuple[int, str]] = {}
+    if kind is RosterKind.ENTERPRISES:
+        role, column = Role.OWNER, "contact_phone"
+        for e in parsed.enterprises:
+            if e.contact_phone:
+                listed.setdefault(e.contact_phone, (e.line, e.contact_name))
+    else:
+        role = Role.COMMISSIONER if kind is RosterKind.COMMISSIONERS else Role.SUPERVISOR
+        column = "phone"
+        listed = {p.phone: (p.line, p.name) for p in parsed.people}
+    errors: list[RowError] = []
+    phones = list(listed)
+    for start in range(0, len(phones), IMPORT_CHUNK):
+        known = await tx.names_and_roles(phones[start : start + IMPORT_CHUNK])
+        for phone, (other_name, roles) in known.items():
+            line, name = listed[phone]
+            # Compared exactly: a near miss (黄 伟, 黄伟) would rename them silently.
+            if roles and role not in roles and name != other_name:
+                errors.append(
+                    _error(
+                        line,
+                        Problem.OTHER_PERSON,
+                        column=column,
+                        phone=phone,
+                        name=name,
+                        other_name=other_name,
+                        roles=",".join(sorted(r.value for r in roles)),
+                    )
+                )
+    return errors
 
 
 def _person_change(
@@ -578,43 +680,56 @@ async def _deactivate_missing(
         tally.deactivated = await tx.deactivate_role_except(role, [r.phone for r in parsed.people])
 
 
-def _failed(kind: RosterKind, errors: Sequence[RowError], dry_run: bool) -> ImportReport:
+def _failed(
+    kind: RosterKind,
+    errors: Sequence[RowError],
+    dry_run: bool,
+    table: RosterTable,
+    warnings: Sequence[RowError] = (),
+) -> ImportReport:
     ordered = tuple(sorted(errors, key=lambda e: e.line))  # stable: a line's errors keep order
-    return ImportReport(kind, 0, 0, 0, 0, ordered, dry_run=dry_run, written=False)
+    return ImportReport(
+        kind,
+        0,
+        0,
+        0,
+        0,
+        ordered,
+        dry_run=dry_run,
+        written=False,
+        warnings=tuple(warnings),
+        source=table.source,
+        sheet=table.sheet,
+    )
 
 
 async def import_roster(
     db: UnitOfWork,
     clock: Clock,
     kind: RosterKind,
-    path: Path,
+    table: RosterTable,
     teams: frozenset[str],
     *,
     sync: bool = False,
     dry_run: bool = False,
 ) -> ImportReport:
-    """Checks the whole file, then upserts every row (in short transactions), or writes nothing."""
-    try:
-        data = await asyncio.to_thread(path.read_bytes)
-    except OSError as exc:
-        return _failed(kind, [_error(0, Problem.UNREADABLE, error=exc.strerror or exc)], dry_run)
-    try:
-        parsed = _parse(kind, _decode(data), teams)
-    except _Unreadable as exc:
-        return _failed(kind, [exc.error], dry_run)
-    if parsed.errors and not parsed.commissioner_refs:
-        return _failed(kind, parsed.errors, dry_run)
-    errors = list(parsed.errors)
+    """Checks the whole table, then upserts every row (in short transactions), or writes nothing."""
+    if table.source is None:
+        return _failed(kind, table.errors, dry_run, table)
+    parsed = _parse(kind, table.records, teams)
+    errors = [*table.errors, *parsed.errors]
     rows = parsed.enterprises if kind is RosterKind.ENTERPRISES else parsed.people
     if sync and not rows and not errors:
-        return _failed(kind, [_error(0, Problem.SYNC_EMPTY, kind=kind.value)], dry_run)
+        errors.append(_error(0, Problem.SYNC_EMPTY, kind=kind.value))
+        return _failed(kind, errors, dry_run, table)
 
     # Everything is checked before anything is written: a bad file writes nothing.
     async with db.read() as tx:
         commissioners, missing = await _commissioners_in_db(tx, parsed.commissioner_refs)
-    errors.extend(missing)
+        errors.extend(missing)
+        errors.extend(await _other_people(tx, kind, parsed))
     if errors:
-        return _failed(kind, errors, dry_run)
+        return _failed(kind, errors, dry_run, table, parsed.warnings)
 
     tally = _Tally()
     now = clock.now()
@@ -643,7 +758,7 @@ async def import_roster(
                 if last:
                     if sync:
                         await _deactivate_missing(tx, kind, parsed, tally)
-                    await tx.append(_imported(kind, path, tally, sync, now))
+                    await tx.append(_imported(kind, table, tally, sync, now))
                 if dry_run:  # counted as if written, then undone
                     raise _Rollback
         if not last:
@@ -659,4 +774,7 @@ async def import_roster(
         dry_run=dry_run,
         written=not dry_run,
         contacts_deactivated=tally.contacts_deactivated,
+        warnings=tuple(parsed.warnings),
+        source=table.source,
+        sheet=table.sheet,
     )

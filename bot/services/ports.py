@@ -92,6 +92,12 @@ class PeopleRepository(Protocol):
         """(name, holds the owner role) of the people with these phones, by phone."""
         ...
 
+    async def names_and_roles(
+        self, phones: Iterable[str]
+    ) -> dict[str, tuple[str, frozenset[Role]]]:
+        """(name, active roles) of the people with these phones, by phone (one query)."""
+        ...
+
     async def upsert_owners(self, people: Iterable[tuple[str, str]], now: datetime) -> None:
         """Inserts or updates (by phone) many enterprise contacts, as active owners."""
         ...

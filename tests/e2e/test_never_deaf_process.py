@@ -7,6 +7,7 @@ import contextlib
 import sys
 from pathlib import Path
 
+from bot.domain.roster import credit_code_check
 from bot.sample import LI, SUPERVISOR, TROUT_OWNER
 from bot.simulator.driver import SimUser
 from bot.simulator.server import BotApiSimulator
@@ -54,8 +55,9 @@ async def test_a_large_roster_import_does_not_stop_the_bot_answering(
     roster = tmp_path / "enterprises.csv"
     lines = ["name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone"]
     lines += [
-        f"企业{i},91500{i:013d},农业,中药材,联系人{i},137{i:08d},{LI.phone}"
+        f"企业{i},{head}{credit_code_check(head)},农业,中药材,联系人{i},137{i:08d},{LI.phone}"
         for i in range(IMPORT_ROWS)
+        for head in [f"91500{i:012d}"]
     ]
     roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -48,7 +48,7 @@ async def test_full_loop_through_the_real_process(sim: BotApiSimulator, bot: Bot
         "王专员,13900000012,finance;promotion,\n",
         "enterprises": "name,credit_code,industry,chain,contact_name,contact_phone,"
         "commissioner_phone\n"
-        "清溪冷水鱼养殖场,91500230MA5UXR1T2K,水产养殖,冷水鱼,张老板,13800000001,13900000011\n",
+        "清溪冷水鱼养殖场,91500230MA5UXR1T2H,水产养殖,冷水鱼,张老板,13800000001,13900000011\n",
         "supervisors": "\ufeffname,phone,telegram_id\n周主任,13900000001,\n",
     }
     for kind, content in rosters.items():

@@ -43,7 +43,7 @@ def test_enterprises_import_then_backup(tmp_path: Path) -> None:
     write(
         tmp_path / "e.csv",
         "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
-        "清溪冷水鱼养殖场,91500230MA5UXR1T2K,水产养殖,冷水鱼,张老板,"
+        "清溪冷水鱼养殖场,91500230MA5UXR1T2H,水产养殖,冷水鱼,张老板,"
         "+86 138 0000 0001,13900000011\n",
     )
     done = cli(tmp_path, "import", "enterprises", str(tmp_path / "e.csv"))

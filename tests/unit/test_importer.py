@@ -12,9 +12,24 @@ import pytest
 from bot.cli_texts import KINDS, PROBLEMS, error_line, import_summary, problem_text
 from bot.domain.clock import FakeClock
 from bot.domain.models import Enterprise, Event, Person, Role
+from bot.domain.roster import (
+    ENTERPRISE_NAME_MAX,
+    LABEL_MAX,
+    PERSON_NAME_MAX,
+    credit_code_check,
+)
 from bot.i18n import translator
-from bot.services.importer import ImportReport, Problem, RosterKind, RowError, import_roster
+from bot.roster_files import read_roster
+from bot.services.importer import (
+    ImportReport,
+    Problem,
+    RosterKind,
+    RowError,
+    SourceFormat,
+    import_roster,
+)
 from bot.storage.uow import Database
+from tests.roster_support import ROSTERS, TROUT, VARIANTS, snapshot, write_roster
 
 TEAMS = frozenset(
     {
@@ -38,9 +53,9 @@ COMMISSIONERS = """name,phone,teams,telegram_id
 王强,13800000003,,
 """
 ENTERPRISES = """name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone
-石柱冷水鱼养殖有限公司,91500240MA00000001,水产,冷水鱼,黄伟,13900000001,13800000001
-黄连中药材股份公司,91500240MA00000002,中药材,黄连,周丽,023-73331234,
-山城酒厂,91500240MA00000003,酒类,白酒,黄伟,13900000001,13800000002
+石柱冷水鱼养殖有限公司,91500240MA0000001K,水产,冷水鱼,黄伟,13900000001,13800000001
+黄连中药材股份公司,91500240MA0000002N,中药材,黄连,周丽,023-73331234,
+山城酒厂,91500240MA0000003R,酒类,白酒,黄伟,13900000001,13800000002
 """
 
 
@@ -59,11 +74,20 @@ def csv_file(tmp_path: Path, text: str, name: str = "roster.csv", encoding: str 
     return path
 
 
+def code(i: int) -> str:
+    """The i-th test enterprise's credit code (1 to 9), its check character right."""
+    head = f"91500240MA000000{i}"
+    check = credit_code_check(head)
+    assert check is not None
+    return head + check
+
+
 async def run(
     db: Database, kind: RosterKind, path: Path, *, sync: bool = False, dry_run: bool = False
 ) -> ImportReport:
-    """Imports with the ten teams and the test clock."""
-    return await import_roster(db, CLOCK, kind, path, TEAMS, sync=sync, dry_run=dry_run)
+    """Reads the file as the CLI does, imports with the ten teams and the test clock."""
+    table = read_roster(path)
+    return await import_roster(db, CLOCK, kind, table, TEAMS, sync=sync, dry_run=dry_run)
 
 
 async def person(db: Database, phone: str) -> Person | None:
@@ -207,12 +231,12 @@ async def test_teams_separators_and_case_tolerated(db: Database, tmp_path: Path)
 async def test_credit_code_lower_case_accepted(db: Database, tmp_path: Path) -> None:
     text = (
         "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
-        "某公司,91500240ma00000009,,,,,\n"
+        "某公司,91500240ma0000009c,,,,,\n"
     )
     report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, text))
 
     assert report.errors == ()
-    assert await enterprise(db, "91500240MA00000009") is not None
+    assert await enterprise(db, "91500240MA0000009C") is not None
 
 
 async def test_quoted_multiline_cell_keeps_physical_line_numbers(
@@ -232,7 +256,7 @@ async def test_reimport_is_idempotent(db: Database, tmp_path: Path) -> None:
     path = csv_file(tmp_path, ENTERPRISES)
     await run(db, RosterKind.ENTERPRISES, path)
     before = [await person(db, p) for p in ("13800000001", "13900000001", "02373331234")]
-    before_e = [await enterprise(db, f"91500240MA0000000{i}") for i in (1, 2, 3)]
+    before_e = [await enterprise(db, code(i)) for i in (1, 2, 3)]
 
     again_c = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, COMMISSIONERS, "c.csv"))
     again_e = await run(db, RosterKind.ENTERPRISES, path)
@@ -240,7 +264,7 @@ async def test_reimport_is_idempotent(db: Database, tmp_path: Path) -> None:
     assert (again_c.created, again_c.updated, again_c.unchanged) == (0, 0, 3)
     assert (again_e.created, again_e.updated, again_e.unchanged) == (0, 0, 3)
     assert [await person(db, p) for p in ("13800000001", "13900000001", "02373331234")] == before
-    assert [await enterprise(db, f"91500240MA0000000{i}") for i in (1, 2, 3)] == before_e
+    assert [await enterprise(db, code(i)) for i in (1, 2, 3)] == before_e
 
 
 async def test_changes_are_counted_as_updates(db: Database, tmp_path: Path) -> None:
@@ -267,7 +291,7 @@ async def test_enterprise_change_counted_as_update(db: Database, tmp_path: Path)
 
     assert (report.created, report.updated, report.unchanged) == (0, 1, 2)
     wang = await person(db, "13800000003")
-    moved_enterprise = await enterprise(db, "91500240MA00000002")
+    moved_enterprise = await enterprise(db, "91500240MA0000002N")
     assert wang is not None and moved_enterprise is not None
     assert moved_enterprise.commissioner_id == wang.id
 
@@ -369,17 +393,6 @@ async def test_empty_file(db: Database, tmp_path: Path) -> None:
     assert "the file is empty" in problem_text(report.errors[0], "en")
 
 
-async def test_gbk_file_refused_with_a_hint(db: Database, tmp_path: Path) -> None:
-    text = "name,phone,telegram_id\n督导甲,13700000001,\n"
-    report = await run(db, RosterKind.SUPERVISORS, csv_file(tmp_path, text, encoding="gbk"))
-
-    assert lines(report) == [2]
-    assert report.errors[0].problem is Problem.GBK
-    hint = problem_text(report.errors[0], "en")
-    assert "GBK" in hint and "CSV UTF-8" in hint
-    assert await person(db, "13700000001") is None
-
-
 async def test_missing_file_is_an_error_not_a_crash(db: Database, tmp_path: Path) -> None:
     report = await run(db, RosterKind.SUPERVISORS, tmp_path / "nope.csv")
 
@@ -392,27 +405,27 @@ async def test_enterprise_rows_validated(db: Database, tmp_path: Path) -> None:
     await load_commissioners(db, tmp_path)
     text = (
         "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"  # 1
-        "甲公司,91500240MA00000001,,,张,13900000001,\n"  # 2 good
+        "甲公司,91500240MA0000001K,,,张,13900000001,\n"  # 2 good
         "乙公司,91500240MA0000000I,,,,,\n"  # 3 I is not in the charset
-        "丙公司,91500240MA00000001,,,,,\n"  # 4 duplicate code
-        "丁公司,91500240MA00000004,,,,13900000004,\n"  # 5 phone without a name
-        "戊公司,91500240MA00000005,,,李,123,\n"  # 6 too short for any phone
-        "己公司,91500240MA00000006,,,王,13900000001,\n"  # 7 same contact, other name
-        ",91500240MA00000007,,,,,\n"  # 8 no name
+        "丙公司,91500240MA0000001K,,,,,\n"  # 4 duplicate code
+        "丁公司,91500240MA0000004W,,,,13900000004,\n"  # 5 phone without a name
+        "戊公司,91500240MA00000050,,,李,123,\n"  # 6 too short for any phone
+        "己公司,91500240MA00000063,,,王,13900000001,\n"  # 7 same contact, other name
+        ",91500240MA00000076,,,,,\n"  # 8 no name
         "庚公司,,,,,,\n"  # 9 no code
-        "辛公司,91500240MA00000009,,,赵,023-7333123,\n"  # 10 good: 7-digit landline
+        "辛公司,91500240MA0000009C,,,赵,023-7333123,\n"  # 10 good: 7-digit landline
     )
     report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, text))
 
     assert lines(report) == [3, 4, 5, 6, 7, 8, 9]
     assert "is not a Unified Social Credit Code" in reason(report, 3)
-    assert "duplicate credit_code 91500240MA00000001 (also on line 2)" in reason(report, 4)
+    assert "duplicate credit_code 91500240MA0000001K (also on line 2)" in reason(report, 4)
     assert "contact_name is required" in reason(report, 5)
     assert "contact_phone '123' is not a valid phone number" in reason(report, 6)
     assert "is '张' on line 2 but '王' here" in reason(report, 7)
     assert "name is required" in reason(report, 8)
     assert "credit_code is required" in reason(report, 9)
-    assert await enterprise(db, "91500240MA00000001") is None
+    assert await enterprise(db, "91500240MA0000001K") is None
     assert await person(db, "13900000001") is None
 
 
@@ -424,11 +437,11 @@ async def test_enterprise_needs_an_existing_active_commissioner(
     await run(db, RosterKind.SUPERVISORS, csv_file(tmp_path, supervisors, "s.csv"))
     text = (
         "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
-        "甲公司,91500240MA00000001,,,张,13900000001,13800000001\n"  # 2 good
-        "乙公司,91500240MA00000002,,,,,13899999999\n"  # 3 nobody
-        "丙公司,91500240MA00000003,,,,,13700000001\n"  # 4 a supervisor
+        "甲公司,91500240MA0000001K,,,张,13900000001,13800000001\n"  # 2 good
+        "乙公司,91500240MA0000002N,,,,,13899999999\n"  # 3 nobody
+        "丙公司,91500240MA0000003R,,,,,13700000001\n"  # 4 a supervisor
         "丁公司,91500240MA0000000O,,,,,13899999999\n"  # 5 two problems
-        "戊公司,91500240MA00000005,,,,,+86 138 0000 0002\n"  # 6 good, normalised
+        "戊公司,91500240MA00000050,,,,,+86 138 0000 0002\n"  # 6 good, normalised
     )
     report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, text))
 
@@ -437,14 +450,14 @@ async def test_enterprise_needs_an_existing_active_commissioner(
     assert "13700000001 is not an active commissioner" in reason(report, 4)
     assert "Unified Social Credit Code" in reason(report, 5)
     assert "13899999999 is not an active commissioner" in reason(report, 5)
-    assert await enterprise(db, "91500240MA00000001") is None
+    assert await enterprise(db, "91500240MA0000001K") is None
     assert len(await events(db)) == 2  # the two roster imports above, nothing more
 
 
 async def test_commissioner_phone_must_be_a_mobile(db: Database, tmp_path: Path) -> None:
     text = (
         "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
-        "甲公司,91500240MA00000001,,,,,023-73331234\n"
+        "甲公司,91500240MA0000001K,,,,,023-73331234\n"
     )
     report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, text))
 
@@ -502,7 +515,7 @@ async def test_sync_deactivates_enterprises_and_their_contacts(
     report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, fewer, "e2.csv"), sync=True)
 
     assert (report.unchanged, report.deactivated, report.contacts_deactivated) == (1, 2, 1)
-    distillery = await enterprise(db, "91500240MA00000003")
+    distillery = await enterprise(db, "91500240MA0000003R")
     assert distillery is not None and not distillery.active  # kept, only deactivated
     zhou = await person(db, "02373331234")
     assert zhou is not None and Role.OWNER not in zhou.roles
@@ -515,7 +528,7 @@ async def test_sync_deactivates_enterprises_and_their_contacts(
 
     again = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, ENTERPRISES), sync=True)
     assert (again.created, again.updated, again.unchanged) == (0, 2, 1)  # reactivated
-    distillery = await enterprise(db, "91500240MA00000003")
+    distillery = await enterprise(db, "91500240MA0000003R")
     assert distillery is not None and distillery.active
 
 
@@ -599,19 +612,21 @@ async def test_summary_lists_errors_by_line(db: Database, tmp_path: Path) -> Non
     report = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, text))
 
     en = import_summary(report, "en").splitlines()
-    assert en[1] == "1 error(s); nothing was written"
-    assert en[2].startswith("line 2: unknown team 'fiance' (known: finance, legal, ")
-    assert en[2].endswith("talent, tax); did you mean 'finance'?")
+    assert en[1] == "Read as: CSV, UTF-8"
+    assert en[2] == "1 error(s); nothing was written"
+    assert en[3].startswith("line 2: unknown team 'fiance' (known: finance, legal, ")
+    assert en[3].endswith("talent, tax); did you mean 'finance'?")
     _ = translator("zh")
     zh = import_summary(report, "zh").splitlines()
-    assert zh[1] == _("{n} error(s); nothing was written").format(n=1)
+    assert zh[1] == _("Read as: CSV, UTF-8")
+    assert zh[2] == _("{n} error(s); nothing was written").format(n=1)
     reason = _("unknown team '{team}' (known: {known}){hint}").format(
         team="fiance",
         known=", ".join(sorted(TEAMS)),
         hint=_("; did you mean '{match}'?").format(match="finance"),
     )
-    assert zh[2] == _("line {line}: {reason}").format(line=2, reason=reason)
-    assert zh[2] != en[2]
+    assert zh[3] == _("line {line}: {reason}").format(line=2, reason=reason)
+    assert zh[3] != en[3]
 
 
 def test_file_level_error_has_no_line_prefix() -> None:
@@ -634,3 +649,214 @@ def test_every_problem_has_a_text_in_both_languages() -> None:
         error = RowError(1, problem, params)
         en, zh = problem_text(error, "en"), problem_text(error, "zh")
         assert en and zh != en, problem
+
+
+# ---- rosters as the center keeps them ---------------------------------------------------
+
+
+async def import_all(db: Database, folder: Path, variant: str) -> list[ImportReport]:
+    """The three sample rosters written in `variant` and imported in order."""
+    reports = []
+    for kind in ROSTERS:
+        report = await run(db, RosterKind(kind), write_roster(folder, kind, variant))
+        assert report.written, import_summary(report, "en")
+        reports.append(report)
+    return reports
+
+
+async def test_gbk_bom_utf8_and_xlsx_rosters_import_to_the_same_database(tmp_path: Path) -> None:
+    snapshots = {}
+    for variant in VARIANTS:
+        folder = tmp_path / variant
+        folder.mkdir()
+        database = await Database.open(folder / "oncall.db")
+        try:
+            reports = await import_all(database, folder, variant)
+        finally:
+            await database.close()
+        expected = {
+            "utf-8": SourceFormat.UTF8,
+            "utf-8-sig": SourceFormat.UTF8_BOM,
+            "gbk": SourceFormat.GB18030,
+            "xlsx": SourceFormat.XLSX,
+        }[variant]
+        assert [r.source for r in reports] == [expected] * 3
+        assert [(r.created, r.updated, r.unchanged) for r in reports] == [
+            (3, 0, 0),
+            (3, 0, 0),
+            (2, 0, 0),
+        ]
+        snapshots[variant] = snapshot(folder / "oncall.db")
+
+    reference = snapshots["utf-8"]
+    people = {(row[1], row[2]) for row in reference["people"]}  # (name, phone)
+    assert {("刘芳", "13800000002"), ("王强", "13800000003"), ("周丽", "02373331234")} <= people
+    assert len(reference["enterprises"]) == 3
+    for variant in VARIANTS[1:]:
+        assert snapshots[variant] == reference, variant
+
+
+async def test_xlsx_numbers_come_back_as_their_digits(db: Database, tmp_path: Path) -> None:
+    await import_all(db, tmp_path, "xlsx")
+
+    chen = await person(db, "13800000001")  # typed as a number into Excel
+    assert chen is not None and chen.name == "陈明" and chen.telegram_id == 1001
+    trout = await enterprise(db, TROUT)
+    assert trout is not None and trout.contact_phone == "13900000001"
+
+
+async def test_summary_says_what_the_file_was_read_as(db: Database, tmp_path: Path) -> None:
+    gbk = await run(db, RosterKind.SUPERVISORS, write_roster(tmp_path / "g", "supervisors", "gbk"))
+    xlsx = await run(
+        db, RosterKind.SUPERVISORS, write_roster(tmp_path / "x", "supervisors", "xlsx")
+    )
+
+    assert import_summary(gbk, "en").splitlines()[1] == "Read as: CSV, GB18030/GBK"
+    assert import_summary(xlsx, "en").splitlines()[1] == "Read as: Excel workbook, sheet '名册'"
+    _ = translator("zh")
+    assert import_summary(gbk, "zh").splitlines()[1] == _("Read as: CSV, GB18030/GBK")
+    assert _("Read as: CSV, GB18030/GBK") != "Read as: CSV, GB18030/GBK"
+
+
+async def test_credit_code_with_a_wrong_check_character_is_refused_with_its_line(
+    db: Database, tmp_path: Path
+) -> None:
+    wrong = code(2)[:-1] + ("0" if code(2)[-1] != "0" else "1")
+    text = (
+        "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
+        f"甲公司,{code(1)},,,,,\n"
+        f"乙公司,{wrong.lower()},,,,,\n"
+    )
+    report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, text))
+
+    assert lines(report) == [3]
+    assert report.errors[0].problem is Problem.BAD_CHECK_CHARACTER
+    assert error_line(report.errors[0], "en") == (
+        f"line 3: credit_code {wrong}: the check character is {wrong[-1]} but should be "
+        f"{code(2)[-1]} (GB 32100-2015); a character is mistyped"
+    )
+    assert "3" in error_line(report.errors[0], "zh") and code(2)[-1] in problem_text(
+        report.errors[0], "zh"
+    )
+    assert await enterprise(db, code(1)) is None  # all or nothing
+
+
+async def test_landline_contact_is_imported_with_a_warning(db: Database, tmp_path: Path) -> None:
+    await load_commissioners(db, tmp_path)
+    report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, ENTERPRISES))
+
+    assert report.written and report.errors == ()
+    assert [(w.line, w.problem) for w in report.warnings] == [(3, Problem.CONTACT_NOT_MOBILE)]
+    summary = import_summary(report, "en").splitlines()
+    assert summary[-2:] == [
+        "1 warning(s):",
+        "line 3: this owner cannot onboard by phone: contact_phone '023-73331234' of 周丽 "
+        "(黄连中药材股份公司) is not a mobile number, and only a mobile can be shared from "
+        "Telegram",
+    ]
+    _ = translator("zh")
+    assert import_summary(report, "zh").splitlines()[-2] == _("{n} warning(s):").format(n=1)
+    zhou = await person(db, "02373331234")
+    assert zhou is not None and zhou.has(Role.OWNER)  # imported all the same
+
+
+async def test_warnings_are_shown_beside_errors(db: Database, tmp_path: Path) -> None:
+    text = (
+        "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
+        f"甲公司,{code(1)},,,张,023-73331234,\n"
+        f",{code(2)},,,,,\n"
+    )
+    report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, text))
+
+    assert lines(report) == [3] and [w.line for w in report.warnings] == [2]
+    assert "1 warning(s):" in import_summary(report, "en").splitlines()
+
+
+async def test_a_phone_of_someone_else_is_refused_across_rosters(
+    db: Database, tmp_path: Path
+) -> None:
+    await load_commissioners(db, tmp_path)
+    await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, ENTERPRISES, "e.csv"))
+    # 黄伟 (13900000001) is an enterprise's contact; 陈明 (13800000001) a commissioner.
+    commissioners = "name,phone,teams,telegram_id\n赵六,13900000001,legal,\n"
+    supervisors = "name,phone,telegram_id\n督导,13700000001,\n钱七,13800000001,\n"
+    contacts = (
+        "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
+        f"某公司,{code(5)},,,孙八,138 0000 0002,\n"
+    )
+
+    c = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, commissioners, "c2.csv"))
+    s = await run(db, RosterKind.SUPERVISORS, csv_file(tmp_path, supervisors, "s.csv"))
+    e = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, contacts, "e2.csv"))
+
+    assert lines(c) == [2] and lines(s) == [3] and lines(e) == [2]
+    assert error_line(c.errors[0], "en") == (
+        "line 2: phone 13900000001 belongs to '黄伟' (owner) in the database, not '赵六'; "
+        "one phone is one person: correct the phone or the name"
+    )
+    assert "phone 13800000001 belongs to '陈明' (commissioner)" in reason(s, 3)
+    assert "contact_phone 13800000002 belongs to '刘芳' (commissioner)" in reason(e, 2)
+    _ = translator("zh")
+    assert _("owner") in problem_text(c.errors[0], "zh")
+    # Nothing renamed, no role added, no supervisor written either.
+    huang = await person(db, "13900000001")
+    assert huang is not None and huang.name == "黄伟" and huang.roles == {Role.OWNER}
+    assert await person(db, "13700000001") is None
+    assert await enterprise(db, code(5)) is None
+
+
+async def test_the_same_person_may_be_in_two_rosters(db: Database, tmp_path: Path) -> None:
+    await load_commissioners(db, tmp_path)
+    # 陈明, a commissioner, is also an enterprise's contact: same name, same phone.
+    text = (
+        "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
+        f"某公司,{code(5)},,,陈明,+86 13800000001,\n"
+    )
+    report = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, text))
+
+    assert report.errors == () and report.written
+    chen = await person(db, "13800000001")
+    assert chen is not None and chen.roles == {Role.COMMISSIONER, Role.OWNER}
+    # Someone who no longer holds any role may be listed under a new name (a reused number).
+    await run(
+        db,
+        RosterKind.COMMISSIONERS,
+        csv_file(tmp_path, "name,phone,teams,telegram_id\n陈明,13800000001,,\n", "c2.csv"),
+        sync=True,
+    )
+    gone = "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
+    await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, gone, "e2.csv"))
+    liu = await person(db, "13800000002")
+    assert liu is not None and liu.roles == frozenset()
+    again = "name,phone,telegram_id\n新督导,13800000002,\n"
+    reused = await run(db, RosterKind.SUPERVISORS, csv_file(tmp_path, again, "s.csv"))
+    assert reused.errors == ()
+
+
+async def test_names_too_long_for_a_message_are_refused_with_the_line(
+    db: Database, tmp_path: Path
+) -> None:
+    people = (
+        "name,phone,teams,telegram_id\n"
+        f"{'陈' * PERSON_NAME_MAX},13800000001,,\n"  # 2 just fits
+        f"{'刘' * (PERSON_NAME_MAX + 1)},13800000002,,\n"  # 3
+    )
+    enterprises = (
+        "name,credit_code,industry,chain,contact_name,contact_phone,commissioner_phone\n"
+        f"{'甲' * ENTERPRISE_NAME_MAX},{code(1)},{'农' * LABEL_MAX},,张,13900000001,\n"  # 2
+        f"{'乙' * (ENTERPRISE_NAME_MAX + 1)},{code(2)},,,,,\n"  # 3
+        f"丙公司,{code(3)},,{'链' * (LABEL_MAX + 1)},{'王' * (PERSON_NAME_MAX + 1)},13900000003,\n"
+    )
+    p = await run(db, RosterKind.COMMISSIONERS, csv_file(tmp_path, people, "c.csv"))
+    e = await run(db, RosterKind.ENTERPRISES, csv_file(tmp_path, enterprises, "e.csv"))
+
+    assert lines(p) == [3]
+    assert reason(p, 3) == (
+        f"name is {PERSON_NAME_MAX + 1} characters long; at most {PERSON_NAME_MAX} fit the "
+        "bot's messages"
+    )
+    assert lines(e) == [3, 4, 4]
+    assert f"name is {ENTERPRISE_NAME_MAX + 1} characters long" in reason(e, 3)
+    assert f"chain is {LABEL_MAX + 1} characters long" in reason(e, 4)
+    assert f"contact_name is {PERSON_NAME_MAX + 1} characters long" in reason(e, 4)
+    assert await person(db, "13800000001") is None

@@ -123,6 +123,26 @@ class PeopleSql(Statements):
         )
         return {r["phone"]: (r["name"], bool(r["owner"])) for r in rows}
 
+    async def names_and_roles(
+        self, phones: Iterable[str]
+    ) -> dict[str, tuple[str, frozenset[Role]]]:
+        """(name, active roles) of the people with these phones, by phone (one query)."""
+        marks, wanted = in_list(set(phones))
+        if not wanted:
+            return {}
+        rows = await self._all(
+            "SELECT p.phone, p.name, r.role FROM people p LEFT JOIN person_roles r "
+            "ON r.person_id = p.id AND r.active = 1 AND p.active = 1 "
+            f"WHERE p.phone IN ({marks})",
+            wanted,
+        )
+        found: dict[str, tuple[str, set[Role]]] = {}
+        for row in rows:
+            _name, roles = found.setdefault(row["phone"], (row["name"], set()))
+            if row["role"] is not None:
+                roles.add(Role(row["role"]))
+        return {phone: (name, frozenset(roles)) for phone, (name, roles) in found.items()}
+
     async def upsert_owners(self, people: Iterable[tuple[str, str]], now: datetime) -> None:
         """Inserts or updates (by phone) many enterprise contacts, as active owners."""
         pairs = list(people)
