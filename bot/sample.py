@@ -41,13 +41,13 @@ class SampleEnterprise:
 
 ENTERPRISES = (
     SampleEnterprise(
-        "清溪冷水鱼养殖场", "91500230MA5UXR1T2K", "水产养殖", "冷水鱼", TROUT_OWNER, LI
+        "清溪冷水鱼养殖场", "91500230MA5UXR1T2H", "水产养殖", "冷水鱼", TROUT_OWNER, LI
     ),
     SampleEnterprise(
-        "仙草堂中药材有限公司", "91500230MA5UYB2H3L", "中药材", "中药材", HERB_OWNER, WANG
+        "仙草堂中药材有限公司", "91500230MA5UYB2H3K", "中药材", "中药材", HERB_OWNER, WANG
     ),
     SampleEnterprise(
-        "老窖坊酒业有限公司", "91500230MA5UW83N4P", "白酒酿造", "酒类", DISTILLERY_OWNER, CHEN
+        "老窖坊酒业有限公司", "91500230MA5UW83N4C", "白酒酿造", "酒类", DISTILLERY_OWNER, CHEN
     ),
 )
 
