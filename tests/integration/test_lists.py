@@ -1,4 +1,4 @@
-"""Issue 11, items 1 and 2, over HTTP: /my, /mine, /open, cards, timelines, withdrawing a request."""
+"""Issue 11 items 1–2 over HTTP: /my, /mine, /open, cards, timelines, withdrawing a request."""
 
 from __future__ import annotations
 
