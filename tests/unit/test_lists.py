@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.channels.telegram import keyboards_lists as kb
+from bot.channels.telegram import texts_lists
 from bot.channels.telegram.callback_data import Callback, Op, decode
 from bot.config_files import load_catalog
 from bot.domain.clock import to_text
@@ -24,7 +25,9 @@ from bot.domain.listing import (
     age,
     clamp_page,
 )
-from bot.domain.models import Event, RequestStatus, Urgency
+from bot.domain.models import Event, RequestStatus, Urgency, text_length
+from bot.services.desk import RequestView
+from bot.services.queries import CardView, History, Step
 from bot.storage.db import connect, migrate
 from bot.storage.sqlite import lists as sql
 
@@ -152,3 +155,53 @@ def test_a_request_withdrawn_in_work_leaves_the_resolution_rate_unless_already_l
     # It was accepted, so it still counts for the response rate of its first offer.
     first = day_period(date(2026, 11, 2), CQ)
     assert rates(timelines(early).values(), first, within).response == Rate(hits=1, total=1)
+
+
+def _history(steps: int, staff: bool) -> History:
+    from bot.domain.models import Enterprise, Person, Request
+
+    owner = Person(id=3, name="张老板", phone="13800000001")
+    holder = Person(id=7, name="李专员", phone="13900000011")
+    request = Request(
+        id=BIG,
+        enterprise_id=1,
+        owner_id=3,
+        category="financing",
+        description="需" * 2000,
+        urgency=Urgency.URGENT,
+        status=RequestStatus.ACCEPTED,
+        holder_id=7,
+        created_at=NOW,
+        due_at=NOW + timedelta(days=5),
+    )
+    view = RequestView(
+        request, Enterprise(id=1, name="<养殖场>", credit_code="x"), owner, holder, ()
+    )
+    card = CardView(view, holder if staff else owner, not staff, staff, False, staff)
+    long_note = "进展" * 1000  # a note of 2,000 characters
+    events = [
+        _ev("noted", NOW + timedelta(minutes=i), None, None, text=long_note) for i in range(steps)
+    ]
+    names = {3: "张老板", 7: "李专员"}
+    return History(card, tuple(Step(e, "李专员", names) for e in events))
+
+
+def test_a_long_timeline_is_paged_within_telegrams_limit_and_the_card_fits() -> None:
+    catalog = load_catalog()
+    tz = ZoneInfo("Asia/Shanghai")
+    for lang in ("zh", "en"):
+        history = _history(25, staff=True)
+        pages = texts_lists.timeline_pages(history, catalog, lang, tz)
+        assert len(pages) >= 3  # at most 10 steps, and 3,000 characters, a page
+        assert sum(body.count("<b>2026-") for body in pages) == 25  # every step, once
+        for n, body in enumerate(pages):
+            text = texts_lists.timeline_text(history, body, n, len(pages), lang)
+            assert text_length(text) <= 4096 and f"{n + 1}/{len(pages)}" in text
+            markup = kb.timeline_markup(BIG, n, len(pages), ListKey(ListKind.MY, 12), lang)
+            for row in markup.inline_keyboard:
+                assert len(row) <= 8
+                assert all(len(str(b.callback_data).encode()) <= 64 for b in row)
+        for staff in (True, False):
+            card = _history(0, staff).card
+            assert text_length(texts_lists.card_text(card, catalog, lang, tz)) <= 4096
+        assert "&lt;养殖场&gt;" in texts_lists.card_text(card, catalog, lang, tz)
