@@ -272,3 +272,25 @@ async def test_withdrawing_after_acceptance_with_skip_clears_the_holders_buttons
     assert "撤销" in (listing.text or "") and "接单" in (listing.text or "")
     cancelled = [e for e in await events(world, 1) if e[0] == EventKind.CANCELLED]
     assert cancelled[0][2]["reason"] is None and json.dumps(cancelled[0][2])
+
+
+async def test_in_english_and_cancel_command_keeps_the_request(world: World) -> None:
+    owner = await onboard(world, TROUT_OWNER, lang="en")
+    await new_request(owner, category="Financing", description="We need a loan for a cold store")
+    await owner.command("my")
+    listing = await owner.wait_for_message("Your requests")
+    assert listing.buttons[0].startswith("#1 · ") and "min" in listing.buttons[0]
+    await owner.tap("#1 ", listing)
+    await owner.wait_for_edit(listing, "cold store")
+    assert listing.button("Timeline") is not None and listing.button("Back to the list")
+    await owner.tap("Cancel request", listing)
+    await owner.wait_for_edit(listing, "Withdraw request")
+    await owner.tap("Withdraw", listing)
+    await owner.wait_for_edit(listing, "Why are you withdrawing")
+    assert listing.button("Skip") is not None
+    await owner.command("cancel")
+    await owner.wait_for_message("is kept")
+    await owner.send("just chatting")  # no longer taken as a reason
+    await owner.wait_for_message("did not understand")
+    assert await status(world, 1) != RequestStatus.CANCELLED
+    assert EventKind.CANCELLED not in [k for k, *_ in await events(world, 1)]
