@@ -111,7 +111,7 @@ def welcome(person: Person, enterprises: Sequence[Enterprise], catalog: Catalog,
             ).format(teams=teams)
         )
     if Role.SUPERVISOR in person.roles:
-        lines.append(_("Supervisor: /digest, /overdue, /stats, /reassign, /export."))
+        lines.append(_("Supervisor: /open, /digest, /overdue, /stats, /reassign, /export."))
     lines.append(_("/help shows every command; /lang switches the language."))
     return "\n".join(lines)
 
