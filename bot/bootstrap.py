@@ -33,6 +33,7 @@ from bot.handlers.dispatch import Dispatch
 from bot.handlers.gate import GROUP as GATE_GROUP
 from bot.handlers.gate import Gate
 from bot.handlers.intake import Intake
+from bot.handlers.lists import Lists
 from bot.handlers.menus import GROUP as MENU_GROUP
 from bot.handlers.menus import Menus, set_default_menus
 from bot.handlers.onboarding import Onboarding
@@ -41,11 +42,13 @@ from bot.handlers.presence import GROUP as PRESENCE_GROUP
 from bot.handlers.presence import Presence
 from bot.handlers.supervisor import Supervision
 from bot.scheduler import SWEEP_JOB, start_sweeps, warn_unconfirmed_years
+from bot.services.cancel import Cancellation
 from bot.services.chats import ChatNotices
 from bot.services.dead_letters import DeadLetters
 from bot.services.desk import Desk
 from bot.services.digest import DigestService
 from bot.services.extensions import Extensions
+from bot.services.queries import Queries
 from bot.services.reach import Reachability
 from bot.services.sla import SlaPolicy
 from bot.services.sweep import Sweep
@@ -227,6 +230,7 @@ KNOWN_COMMANDS = (
     "new",
     "my",
     "mine",
+    "open",
     "away",
     "back",
     "digest",
@@ -252,6 +256,9 @@ def register(
         Dispatch(deps),
     )
     oversight = Oversight(deps)
+    lists = Lists(
+        deps, Queries(deps.desk.db, deps.desk.clock, deps.catalog), Cancellation(deps.desk)
+    )
     private = filters.ChatType.PRIVATE
     # Group -20: whoever writes can be reached again (never stops the update).
     app.add_handler(Presence(Reachability(deps.desk)).handler(), PRESENCE_GROUP)
@@ -267,8 +274,6 @@ def register(
     app.add_handler(CommandHandler("help", common.on_help))
     app.add_handler(CommandHandler("lang", common.on_lang))
     app.add_handler(CommandHandler("cancel", common.on_cancel))
-    app.add_handler(CommandHandler("my", dispatch.on_my))
-    app.add_handler(CommandHandler("mine", dispatch.on_mine))
     app.add_handler(CommandHandler("away", dispatch.on_away))
     app.add_handler(CommandHandler("back", dispatch.on_back))
     app.add_handler(CommandHandler("reassign", oversight.on_reassign))
@@ -282,6 +287,8 @@ def register(
     app.add_handler(CallbackQueryHandler(common.on_lang_choice, pattern(Op.LANG)))
     if supervision is not None:
         supervision.add_to(app)
+    # /my, /mine, /open, cards, timelines, withdrawing (and the withdrawal's reason text).
+    lists.add_to(app)
     app.add_handler(CallbackQueryHandler(common.on_stale_tap))
     # Group 1: the text a Decline / Resolve / Note tap asked for.
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, dispatch.on_pending_text), 1)

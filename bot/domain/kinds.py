@@ -26,6 +26,8 @@ class MessageKind(StrEnum):
     NOTE = "note"
     RELAY = "relay"
     ESCALATED = "escalated"
+    # The owner withdrew it (bot.services.cancel); to its holder or whoever had it on offer.
+    CANCELLED = "cancelled"  # params: owner, reason
     # Chasing (bot.services.sweep).
     REMIND_ACCEPT = "remind_accept"
     TAKEN_AWAY = "taken_away"

@@ -32,7 +32,8 @@ Rates for a period (shown as hits/total; no total gives no rate, shown as "—")
   before anyone accepted them), those first accepted no later than ACCEPT_REMIND_AFTER after
   their first offer. A request not accepted yet counts as not responded to.
 * **resolution rate** — of the requests whose deadline falls in the period, those resolved
-  at or before that deadline. An unresolved request counts as not resolved on time.
+  at or before that deadline. An unresolved request counts as not resolved on time; one its
+  owner withdrew before its deadline has no deadline any more (withdrawn late, it was late).
 * **satisfaction rate** — of the ratings given in the period (``rated`` events), those of
   4 or 5 stars.
 * **MTTA** (mean time to accept) — the mean of first acceptance − first offer over the
@@ -171,6 +172,11 @@ def timelines(events: Iterable[Event]) -> dict[int, Timeline]:
                 t.holders.append((ev.at, None))
             if ev.to_status == RequestStatus.CANCELLED and t.first_accept_at is None:
                 t.cancelled_before_accept = True
+            elif ev.to_status == RequestStatus.CANCELLED and t.resolved_at is None:
+                # Withdrawn by its owner while in work: no longer due, unless already late.
+                due = t.deadlines[-1][1] if t.deadlines else None
+                if due is not None and ev.at < due:
+                    t.deadlines.append((ev.at, None))
         if ev.kind == SUBMITTED and t.submitted_at is None:
             t.submitted_at = ev.at
         elif ev.kind in OFFER_KINDS:

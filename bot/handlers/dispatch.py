@@ -10,7 +10,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.channels.telegram import keyboards, texts, texts_reach
 from bot.channels.telegram.callback_data import Callback, decode
-from bot.domain.models import LengthProblem, Outcome, Role
+from bot.domain.models import LengthProblem, Outcome
 from bot.handlers.common import Context, HandlerBase, answer_refusal
 from bot.services.errors import Refusal, Refused
 
@@ -220,27 +220,6 @@ class Dispatch(HandlerBase):
         # "Passed on" only for whom it will reach; anyone who blocked the bot is named, to call.
         await self.reply(update, texts_reach.relayed(lang, recipients))
         raise ApplicationHandlerStop
-
-    async def on_my(self, update: Update, context: Context) -> None:
-        """The owner's open requests."""
-        person, lang = await self.who(update)
-        if person is None:
-            await self.reply(update, texts.not_registered(lang))
-            return
-        requests = await self.desk.owner_requests(person.telegram_id or 0)
-        await self.reply(update, texts.my_requests(requests, self.catalog, lang, self.deps.tz))
-
-    async def on_mine(self, update: Update, context: Context) -> None:
-        """The commissioner's held and waiting requests."""
-        person, lang = await self.who(update)
-        if person is None:
-            await self.reply(update, texts.not_registered(lang))
-            return
-        if not (person.has(Role.COMMISSIONER) or person.has(Role.SUPERVISOR)):
-            await answer_refusal(update, Refused(Refusal.NOT_ALLOWED), lang)
-            return
-        held, waiting = await self.desk.commissioner_requests(person.telegram_id or 0)
-        await self.reply(update, texts.mine(held, waiting, self.catalog, lang, self.deps.tz))
 
     async def _set_away(self, update: Update, away: bool) -> None:
         person, lang = await self.who(update)

@@ -42,6 +42,7 @@ DESCRIPTIONS: dict[str, str] = {
     "new": N_("Report a difficulty"),
     "my": N_("My requests"),
     "mine": N_("Requests for me"),
+    "open": N_("Open requests, by filter"),
     "extend": N_("Ask for a later deadline"),
     "away": N_("Away: no new requests for me"),
     "back": N_("Back: send me requests again"),
@@ -60,6 +61,7 @@ BY_ROLE: dict[Role, tuple[str, ...]] = {
     Role.OWNER: ("new", "my", "help", "lang", "cancel"),
     Role.COMMISSIONER: ("mine", "extend", "away", "back", "help", "lang", "cancel"),
     Role.SUPERVISOR: (
+        "open",
         "mine",
         "digest",
         "overdue",

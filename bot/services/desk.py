@@ -431,6 +431,8 @@ class Desk:
                     request_id=request_id,
                     holder=holder.name if holder else None,
                 )
+            if request.status == RequestStatus.CANCELLED:  # a stale Accept after a withdrawal
+                raise Refused(Refusal.CANCELLED, request_id=request_id)
             if person.id not in await tx.offered(request_id):
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
             due = self.deadlines.resolve_due(now, request.urgency)

@@ -16,6 +16,7 @@ class Refusal(StrEnum):
     NO_ENTERPRISE = "no_enterprise"
     BAD_INPUT = "bad_input"
     TOO_MANY_OPEN = "too_many_open"  # details: open, limit
+    CANCELLED = "cancelled"  # the owner withdrew the request; details: request_id
 
 
 class Refused(Exception):

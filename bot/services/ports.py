@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from bot.domain.clock import Clock
 from bot.domain.kinds import EventKind
+from bot.domain.listing import RequestLine
 from bot.domain.models import (
     Attachment,
     Enterprise,
@@ -38,6 +39,7 @@ __all__ = [
     "EventRepository",
     "HealthRepository",
     "InboxRepository",
+    "ListRepository",
     "MessageRefRepository",
     "OutboxRepository",
     "OutboxRow",
@@ -221,6 +223,32 @@ class RequestRepository(Protocol):
     async def withdraw_offers(self, request_id: int, person_id: int | None = None) -> None: ...
 
 
+class ListRepository(Protocol):
+    """Pages of requests for the lists people browse (bot.services.queries), newest first."""
+
+    async def owner_lines(
+        self, owner_id: int, limit: int, offset: int
+    ) -> tuple[list[RequestLine], int]: ...
+
+    async def staff_lines(
+        self,
+        person_id: int,
+        working: Iterable[RequestStatus],
+        claimable: Iterable[RequestStatus],
+        limit: int,
+        offset: int,
+    ) -> tuple[list[RequestLine], int]: ...
+
+    async def open_lines(
+        self,
+        statuses: Iterable[RequestStatus],
+        limit: int,
+        offset: int,
+        due_before: datetime | None = None,
+        categories: Sequence[str] | None = None,
+    ) -> tuple[list[RequestLine], int]: ...
+
+
 class EventRepository(Protocol):
     """The append-only event log and the reads reports and chasing need of it."""
 
@@ -337,6 +365,7 @@ class Transaction(
     PeopleRepository,
     EnterpriseRepository,
     RequestRepository,
+    ListRepository,
     EventRepository,
     OutboxRepository,
     DeliveryRepository,

@@ -71,4 +71,4 @@ async def test_updates_stored_but_not_handled_are_handled_after_a_restart(world:
     # While the bot is down the owner writes; the next start fetches, stores and handles it.
     await owner.command("my")
     world.runtime = await start_bot(world.sim, world.db_path, world.clock)
-    await owner.wait_for_message("没有未办结")
+    await owner.wait_for_message("还没有诉求")

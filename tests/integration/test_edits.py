@@ -77,7 +77,7 @@ async def test_other_edits_are_ignored_silently(world: World) -> None:
     chat = await owner.send("你好")
     await owner.wait_for_message()
     command = await owner.command("my")
-    await owner.wait_for_message("没有未办结")
+    await owner.wait_for_message("还没有诉求")
     await settled(world)
     before = snapshot(world)
     seen = len(owner.messages())

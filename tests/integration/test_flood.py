@@ -23,7 +23,7 @@ async def test_a_flood_gets_one_warning_then_a_minute_of_silence(world: World) -
     for i in range(30):
         await owner.send(f"在吗 {i}")
     await herb.command("my")  # someone else is answered as usual meanwhile
-    await herb.wait_for_message("没有未办结")
+    await herb.wait_for_message("还没有诉求")
     await settled(world)
 
     said = [m.text for m in owner.messages()[-21:]]
@@ -36,7 +36,7 @@ async def test_a_flood_gets_one_warning_then_a_minute_of_silence(world: World) -
 
     world.clock.advance(timedelta(seconds=1))
     await owner.command("my")
-    await owner.wait_for_message("没有未办结")
+    await owner.wait_for_message("还没有诉求")
     world.sim.assert_no_errors()
 
 

@@ -14,6 +14,11 @@ from tests.conftest import World
 WAIT = 10.0
 
 
+def _of(role: Role) -> list[str]:
+    """A role's commands in menu order."""
+    return [name for name in DESCRIPTIONS if name in BY_ROLE[role]]
+
+
 def _menu(world: World, chat_id: int | None, language_code: str = "") -> list[str] | None:
     """The command names the simulator holds for a chat (None: the default scope)."""
     scope = {"type": "default"} if chat_id is None else {"type": "chat", "chat_id": chat_id}
@@ -52,7 +57,7 @@ async def test_strangers_see_the_default_menu_in_both_languages(world: World) ->
 async def test_an_owner_gets_the_owners_menu_once_onboarded(world: World) -> None:
     owner = world.sim.user(TROUT_OWNER.telegram_id, "张", language_code="zh-hans")
     await _onboard(world, owner, TROUT_OWNER.phone)
-    await _menu_becomes(world, TROUT_OWNER.telegram_id, list(BY_ROLE[Role.OWNER]))
+    await _menu_becomes(world, TROUT_OWNER.telegram_id, _of(Role.OWNER))
     _ = translator("zh")
     assert _descriptions(world, TROUT_OWNER.telegram_id)[0] == _(DESCRIPTIONS["new"])
     assert "digest" not in (_menu(world, TROUT_OWNER.telegram_id) or [])
@@ -61,7 +66,7 @@ async def test_an_owner_gets_the_owners_menu_once_onboarded(world: World) -> Non
 async def test_the_menu_follows_the_language_chosen(world: World) -> None:
     owner = world.sim.user(TROUT_OWNER.telegram_id, "张", language_code="zh-hans")
     await _onboard(world, owner, TROUT_OWNER.phone)
-    await _menu_becomes(world, TROUT_OWNER.telegram_id, list(BY_ROLE[Role.OWNER]))
+    await _menu_becomes(world, TROUT_OWNER.telegram_id, _of(Role.OWNER))
     await owner.command("lang")
     await owner.tap("English", await owner.wait_for_message())
     english = DESCRIPTIONS["new"]
@@ -76,8 +81,8 @@ async def test_commissioners_and_supervisors_get_their_own_commands(world: World
     boss = world.sim.user(SUPERVISOR.telegram_id, "Zhou")
     await _onboard(world, li, LI.phone)
     await _onboard(world, boss, SUPERVISOR.phone)
-    await _menu_becomes(world, LI.telegram_id, list(BY_ROLE[Role.COMMISSIONER]))
-    await _menu_becomes(world, SUPERVISOR.telegram_id, list(BY_ROLE[Role.SUPERVISOR]))
+    await _menu_becomes(world, LI.telegram_id, _of(Role.COMMISSIONER))
+    await _menu_becomes(world, SUPERVISOR.telegram_id, _of(Role.SUPERVISOR))
     assert "new" not in (_menu(world, LI.telegram_id) or [])
     assert {"digest", "overdue", "stats", "export"} <= set(
         _menu(world, SUPERVISOR.telegram_id) or []
@@ -88,7 +93,7 @@ async def test_commissioners_and_supervisors_get_their_own_commands(world: World
 async def test_a_role_taken_away_takes_the_menu_with_it(world: World) -> None:
     owner = world.sim.user(TROUT_OWNER.telegram_id, "张")
     await _onboard(world, owner, TROUT_OWNER.phone)
-    await _menu_becomes(world, TROUT_OWNER.telegram_id, list(BY_ROLE[Role.OWNER]))
+    await _menu_becomes(world, TROUT_OWNER.telegram_id, _of(Role.OWNER))
     async with world.runtime.db.tx() as tx:  # as a roster import with --sync would
         await tx.deactivate_role_except(Role.OWNER, keep_phones=[])
     await owner.command("help")
@@ -100,7 +105,7 @@ async def test_a_role_taken_away_takes_the_menu_with_it(world: World) -> None:
 async def test_the_menu_is_set_once_while_nothing_changes(world: World) -> None:
     owner = world.sim.user(TROUT_OWNER.telegram_id, "张")
     await _onboard(world, owner, TROUT_OWNER.phone)
-    await _menu_becomes(world, TROUT_OWNER.telegram_id, list(BY_ROLE[Role.OWNER]))
+    await _menu_becomes(world, TROUT_OWNER.telegram_id, _of(Role.OWNER))
     for _ in range(3):
         await owner.command("help")
         await owner.wait_for_message()

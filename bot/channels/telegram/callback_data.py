@@ -24,6 +24,16 @@ class Op(StrEnum):
     CANCEL = "can"
     LANG = "lng"
     EXTENSION = "ext"  # a supervisor's decision on an extension (arg y<ask> / n<ask>)
+    # Lists, cards and timelines (bot.handlers.lists); arg: a list key (keyboards_lists).
+    LIST = "ls"  # a page of a list
+    TEAMS = "lt"  # the supervisors' team picker for /open
+    CARD = "cd"  # a request's card (arg: the list to go back to)
+    TIMELINE = "tl"  # a request's timeline (arg: <page>.<list key>)
+    # The owner withdraws a request: ask, confirm, then a reason or Skip (or keep it).
+    WITHDRAW = "wd"
+    WITHDRAW_YES = "wy"
+    WITHDRAW_SKIP = "ws"
+    WITHDRAW_KEEP = "wk"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
-from bot.channels.telegram import keyboards, texts, texts_reach, texts_sla
+from bot.channels.telegram import keyboards, texts, texts_lists, texts_reach, texts_sla
 from bot.domain.kinds import MessageKind
 from bot.domain.kpis import Digest
 from bot.domain.models import Catalog, Message, Person
@@ -163,6 +163,12 @@ def relay(c: Context) -> Outgoing:
     if relayed_file:
         return Outgoing(text, file_id=str(relayed_file), photo=params.get("file_kind") == "photo")
     return _reply(c, text)
+
+
+@renders(MessageKind.CANCELLED)
+def cancelled(c: Context) -> Outgoing:
+    """To the holder or whoever had it on offer: the owner withdrew #N (and why)."""
+    return _reply(c, texts_lists.cancelled_notice(c.about.request, c.params, c.lang))
 
 
 @renders(MessageKind.ESCALATED)

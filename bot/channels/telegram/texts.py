@@ -111,7 +111,7 @@ def welcome(person: Person, enterprises: Sequence[Enterprise], catalog: Catalog,
             ).format(teams=teams)
         )
     if Role.SUPERVISOR in person.roles:
-        lines.append(_("Supervisor: /digest, /overdue, /stats, /reassign, /export."))
+        lines.append(_("Supervisor: /open, /digest, /overdue, /stats, /reassign, /export."))
     lines.append(_("/help shows every command; /lang switches the language."))
     return "\n".join(lines)
 
@@ -125,7 +125,7 @@ def help_text(person: Person | None, lang: str) -> str:
         if Role.OWNER in person.roles:
             lines += [
                 _("/new — report a difficulty (a guided form)"),
-                _("/my — your open requests"),
+                _("/my — your requests: tap one for its card, its timeline, or to withdraw it"),
             ]
         if Role.COMMISSIONER in person.roles:
             lines += [
@@ -137,6 +137,7 @@ def help_text(person: Person | None, lang: str) -> str:
             lines += [
                 _("/digest — today's figures now"),
                 _("/overdue — overdue requests"),
+                _("/open — every open request, by filter or team"),
                 _("/stats — this month's rates"),
                 _("/reassign #N PHONE — give a request to someone else"),
                 _("/export — all requests as a spreadsheet"),
@@ -523,6 +524,8 @@ def refusal(reason: Refusal, details: Params, lang: str) -> str:
         return _("#{n} can no longer be accepted.").format(n=n)
     if reason == Refusal.NOT_WORKING:
         return _("#{n} is not open any more.").format(n=n)
+    if reason == Refusal.CANCELLED:
+        return _("#{n} was withdrawn by its owner.").format(n=n)
     if reason == Refusal.NOT_FOUND:
         return _("There is no request #{n}.").format(n=n) if n else _("Not found.")
     if reason == Refusal.NOT_REGISTERED:
@@ -542,46 +545,6 @@ def refusal(reason: Refusal, details: Params, lang: str) -> str:
 def stale_button(lang: str) -> str:
     _ = translator(lang)
     return _("This button is out of date.")
-
-
-# ---- lists -------------------------------------------------------------------------------
-
-
-def _line(r: Request, catalog: Catalog, lang: str, tz: ZoneInfo) -> str:
-    short = r.description if len(r.description) <= 40 else r.description[:39] + "…"
-    return (
-        f"<b>#{r.id}</b> · {e(category_label(catalog, r.category, lang))} · "
-        f"{status_label(r.status, lang)}\n    {e(short)}"
-    )
-
-
-def my_requests(requests: Sequence[Request], catalog: Catalog, lang: str, tz: ZoneInfo) -> str:
-    _ = translator(lang)
-    if not requests:
-        return _("You have no open requests. Send /new to report a difficulty.")
-    lines = [_("<b>Your requests</b>")] + [_line(r, catalog, lang, tz) for r in requests]
-    return "\n".join(lines)
-
-
-def mine(
-    held: Sequence[Request], waiting: Sequence[Request], catalog: Catalog, lang: str, tz: ZoneInfo
-) -> str:
-    _ = translator(lang)
-    if not held and not waiting:
-        return _("Nothing open for you right now.")
-    lines: list[str] = []
-    if waiting:
-        lines.append(_("<b>Waiting for your tap</b>"))
-        lines += [_line(r, catalog, lang, tz) for r in waiting]
-    if held:
-        lines.append(_("<b>In your hands</b>"))
-        for r in held:
-            lines.append(
-                _line(r, catalog, lang, tz)
-                + "\n    "
-                + _("due {due}").format(due=when(r.due_at, tz))
-            )
-    return "\n".join(lines)
 
 
 # ---- supervision ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from bot.storage.sqlite.enterprises import EnterprisesSql
 from bot.storage.sqlite.events import EventsSql
 from bot.storage.sqlite.health import HealthSql
 from bot.storage.sqlite.inbox import InboxSql
+from bot.storage.sqlite.lists import ListsSql
 from bot.storage.sqlite.outbox import OutboxSql
 from bot.storage.sqlite.people import PeopleSql
 from bot.storage.sqlite.requests import RequestsSql
@@ -17,6 +18,7 @@ class SqliteTx(
     PeopleSql,
     EnterprisesSql,
     RequestsSql,
+    ListsSql,
     EventsSql,
     OutboxSql,
     InboxSql,

@@ -1,0 +1,362 @@
+"""/my, /mine and /open as paged button lists; a request's card and timeline; the owner's withdraw.
+
+Every tap is authorised by bot.services.queries / bot.services.cancel from the person behind
+it (the button only names a page or a request); the list message is edited in place.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.channels.telegram import keyboards_lists as kb
+from bot.channels.telegram import texts, texts_lists, texts_sla
+from bot.channels.telegram.callback_data import Callback, Op, decode, pattern
+from bot.domain.listing import ListKey, ListKind, Page
+from bot.domain.models import LengthProblem, Person
+from bot.handlers.common import Context, Deps, HandlerBase, answer_query, answer_refusal, retrying
+from bot.services.cancel import Cancellation, PendingReason
+from bot.services.errors import Refusal, Refused
+from bot.services.queries import Queries
+
+log = logging.getLogger(__name__)
+
+# The group of the /cancel that drops a pending withdrawal (before everything else answers it).
+CANCEL_GROUP = -1
+NOT_MODIFIED = "message is not modified"
+
+
+class Lists(HandlerBase):
+    def __init__(self, deps: Deps, queries: Queries, cancellation: Cancellation) -> None:
+        super().__init__(deps)
+        self.queries = queries
+        self.cancellation = cancellation
+
+    def add_to(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Registers the commands and the buttons (group 0, before any catch-all handler)."""
+        app.add_handler(CommandHandler("my", self.on_my))
+        app.add_handler(CommandHandler("mine", self.on_mine))
+        app.add_handler(CommandHandler("open", self.on_open))
+        taps = {
+            Op.LIST: self.on_page,
+            Op.TEAMS: self.on_teams,
+            Op.CARD: self.on_card,
+            Op.TIMELINE: self.on_timeline,
+            Op.WITHDRAW: self.on_withdraw,
+            Op.WITHDRAW_YES: self.on_withdraw_yes,
+            Op.WITHDRAW_SKIP: self.on_withdraw_skip,
+            Op.WITHDRAW_KEEP: self.on_withdraw_keep,
+        }
+        for op, callback in taps.items():
+            app.add_handler(CallbackQueryHandler(callback, pattern(op)))
+        # The reason for a withdrawal: plain text while one is pending (else it goes on).
+        app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_reason))
+        app.add_handler(CommandHandler("cancel", self.on_cancel), CANCEL_GROUP)
+
+    # ---- shared -------------------------------------------------------------------------
+
+    async def _show(self, update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
+        """Shows `text` in the tapped message (a command gets a new message)."""
+        if update.callback_query is None:
+            await self.reply(update, text, reply_markup=markup)
+            return
+        try:
+            await self.edit(update, text, reply_markup=markup)
+        except BadRequest as exc:
+            if NOT_MODIFIED not in exc.message.lower():
+                raise
+
+    async def _tap(self, update: Update) -> tuple[Person | None, str, Callback | None]:
+        """The person and the decoded button; answers (alert) a stranger or a broken button."""
+        query = update.callback_query
+        assert query is not None
+        person, lang = await self.who(update)
+        cb = decode(query.data)
+        if person is None:
+            await answer_query(query, texts.not_registered(lang), True)
+            return None, lang, None
+        if cb is None:
+            await answer_query(query, texts.stale_button(lang), True)
+            return person, lang, None
+        return person, lang, cb
+
+    async def _refused(self, update: Update, refused: Refused, lang: str) -> None:
+        if refused.reason == Refusal.NOT_ALLOWED and refused.details.get("request_id"):
+            n = int(refused.details["request_id"] or 0)
+            await answer_query(_query(update), texts_lists.not_yours(lang, n), True)
+        elif refused.reason == Refusal.BAD_INPUT:
+            await answer_query(_query(update), texts.stale_button(lang), True)
+        else:
+            await answer_refusal(update, refused, lang)
+
+    async def _list(self, update: Update, key: ListKey) -> None:
+        person, lang = await self.who(update)
+        if person is None:
+            await answer_refusal(update, Refused(Refusal.NOT_REGISTERED), lang)
+            return
+        try:
+            page = await self.queries.page(person.id, key)
+        except Refused as refused:
+            if update.callback_query is not None:
+                await self._refused(update, refused, lang)
+            elif key.kind == ListKind.OPEN and refused.reason == Refusal.NOT_ALLOWED:
+                await self.reply(update, texts_sla.supervisors_only(lang, "open"))
+            else:
+                await answer_refusal(update, refused, lang)
+            return
+        await self.answer(update)
+        await self._show(update, *self._render(page, lang))
+
+    def _render(self, page: Page, lang: str) -> tuple[str, InlineKeyboardMarkup | None]:
+        now = self.desk.clock.now()
+        return texts_lists.list_text(page, self.catalog, lang), kb.list_markup(page, now, lang)
+
+    # ---- lists --------------------------------------------------------------------------
+
+    async def on_my(self, update: Update, context: Context) -> None:
+        """The owner's requests, newest first, as buttons."""
+        await self._list(update, ListKey(ListKind.MY))
+
+    async def on_mine(self, update: Update, context: Context) -> None:
+        """What the commissioner holds and what waits for their tap, as buttons."""
+        await self._list(update, ListKey(ListKind.MINE))
+
+    async def on_open(self, update: Update, context: Context) -> None:
+        """Every open request, with the supervisors' filters."""
+        await self._list(update, ListKey(ListKind.OPEN))
+
+    async def on_page(self, update: Update, context: Context) -> None:
+        """Another page or filter of a list, in the same message."""
+        person, lang, cb = await self._tap(update)
+        if person is None or cb is None:
+            return
+        key = kb.decode_key(cb.arg)
+        if key is None:
+            await answer_query(_query(update), texts.stale_button(lang), True)
+            return
+        await self._list(update, key)
+
+    async def on_teams(self, update: Update, context: Context) -> None:
+        """The team buttons of /open."""
+        person, lang, cb = await self._tap(update)
+        if person is None or cb is None:
+            return
+        try:
+            await self.queries.page(person.id, ListKey(ListKind.OPEN))  # supervisors only
+        except Refused as refused:
+            await self._refused(update, refused, lang)
+            return
+        await self.answer(update)
+        await self._show(update, texts_lists.pick_team(lang), kb.team_picker(self.catalog, lang))
+
+    # ---- one request --------------------------------------------------------------------
+
+    async def _card(
+        self,
+        update: Update,
+        person: Person,
+        lang: str,
+        request_id: int,
+        back: ListKey | None,
+        prefix: str = "",
+    ) -> None:
+        try:
+            card = await self.queries.card(person.id, request_id)
+        except Refused as refused:
+            await self._refused(update, refused, lang)
+            return
+        await self.answer(update)
+        text = texts_lists.card_text(card, self.catalog, lang, self.deps.tz)
+        await self._show(update, prefix + text, kb.card_markup(card, back, lang))
+
+    async def on_card(self, update: Update, context: Context) -> None:
+        """A request's card with the buttons this person may use on it now."""
+        person, lang, cb = await self._tap(update)
+        if person is None or cb is None or cb.request_id is None:
+            if person is not None and cb is not None:
+                await answer_query(_query(update), texts.stale_button(lang), True)
+            return
+        back = kb.decode_key(cb.arg)
+        await self._card(update, person, lang, cb.request_id, back)
+
+    async def on_timeline(self, update: Update, context: Context) -> None:
+        """Every step of the request in order, a page at a time."""
+        person, lang, cb = await self._tap(update)
+        if person is None or cb is None:
+            return
+        where = kb.decode_timeline(cb.arg)
+        if cb.request_id is None or where is None:
+            await answer_query(_query(update), texts.stale_button(lang), True)
+            return
+        page, back = where
+        try:
+            history = await self.queries.timeline(person.id, cb.request_id)
+        except Refused as refused:
+            await self._refused(update, refused, lang)
+            return
+        pages = texts_lists.timeline_pages(history, self.catalog, lang, self.deps.tz)
+        page = min(page, len(pages) - 1)
+        text = texts_lists.timeline_text(history, pages[page], page, len(pages), lang)
+        await self.answer(update)
+        markup = kb.timeline_markup(cb.request_id, page, len(pages), back, lang)
+        await self._show(update, text, markup)
+
+    # ---- withdrawing ----------------------------------------------------------------------
+
+    async def _withdraw_tap(
+        self, update: Update
+    ) -> tuple[Person | None, str, int | None, ListKey | None]:
+        person, lang, cb = await self._tap(update)
+        if person is None or cb is None:
+            return None, lang, None, None
+        if cb.request_id is None:
+            await answer_query(_query(update), texts.stale_button(lang), True)
+            return None, lang, None, None
+        return person, lang, cb.request_id, kb.decode_key(cb.arg)
+
+    async def on_withdraw(self, update: Update, context: Context) -> None:
+        """The owner's Cancel request: asks them to confirm."""
+        person, lang, request_id, back = await self._withdraw_tap(update)
+        if person is None or request_id is None:
+            return
+        try:
+            await self.cancellation.authorise(person.id, request_id)
+        except Refused as refused:
+            await self._refused(update, refused, lang)
+            return
+        await self.answer(update)
+        await self._show(
+            update,
+            texts_lists.confirm_withdraw(lang, request_id),
+            kb.confirm_withdraw(request_id, back, lang),
+        )
+
+    async def on_withdraw_yes(self, update: Update, context: Context) -> None:
+        """Confirmed: asks for the reason (or Skip)."""
+        person, lang, request_id, back = await self._withdraw_tap(update)
+        if person is None or request_id is None:
+            return
+        query = _query(update)
+        prompt = query.message.message_id if isinstance(query.message, Message) else None
+        try:
+            await self.cancellation.ask_reason(
+                person.id, request_id, prompt, kb.encode_key(back) if back else None
+            )
+        except Refused as refused:
+            await self._refused(update, refused, lang)
+            return
+        await self.answer(update)
+        await self._show(
+            update,
+            texts_lists.ask_withdraw_reason(lang, request_id),
+            kb.withdraw_reason(request_id, back, lang),
+        )
+
+    async def on_withdraw_skip(self, update: Update, context: Context) -> None:
+        """Withdraws the request without a reason."""
+        person, lang, request_id, back = await self._withdraw_tap(update)
+        if person is None or request_id is None:
+            return
+        try:
+            done = await self.cancellation.cancel(person.id, request_id, None, update.update_id)
+        except Refused as refused:
+            await self._refused(update, refused, lang)
+            return
+        prefix = texts_lists.withdrawn(lang, done.request, len(done.told)) + "\n\n"
+        await self._card(update, person, lang, request_id, back, prefix)
+
+    async def on_withdraw_keep(self, update: Update, context: Context) -> None:
+        """Keeps the request: forgets the pending withdrawal, shows the card again."""
+        person, lang, request_id, back = await self._withdraw_tap(update)
+        if person is None or request_id is None:
+            return
+        await self.cancellation.keep(person.id)
+        await self._card(update, person, lang, request_id, back)
+
+    async def on_reason(self, update: Update, context: Context) -> None:
+        """The text a confirmed withdrawal asked for: withdraws the request with it."""
+        message = update.effective_message
+        if message is None or message.text is None:
+            return
+        person, lang = await self.who(update)
+        if person is None:
+            return
+        pending = await self.cancellation.pending(person.id)
+        if pending is None:
+            return
+        replied = message.reply_to_message
+        if replied is not None and replied.message_id != pending.prompt:
+            return  # a reply to another message is meant for the relay
+        try:
+            done = await self.cancellation.cancel(
+                person.id, pending.request_id, message.text, update.update_id
+            )
+        except Refused as refused:
+            problem = refused.details.get("problem")
+            if refused.reason == Refusal.BAD_INPUT and problem == LengthProblem.TOO_LONG.value:
+                length, limit = refused.details.get("length"), refused.details.get("max")
+                await self.reply(update, texts.too_long(lang, int(length or 0), int(limit or 0)))
+            elif refused.reason == Refusal.BAD_INPUT:
+                await self.reply(update, texts.too_short(lang))
+            else:
+                await self.cancellation.keep(person.id)
+                await answer_refusal(update, refused, lang)
+            raise ApplicationHandlerStop from None
+        text = texts_lists.withdrawn(lang, done.request, len(done.told))
+        await self.reply(update, text)
+        if pending.prompt is not None:
+            # The question's Skip / Keep buttons are moot now: it becomes the card.
+            await self._edit_prompt(update, context, person, lang, pending)
+        raise ApplicationHandlerStop
+
+    async def _edit_prompt(
+        self,
+        update: Update,
+        context: Context,
+        person: Person,
+        lang: str,
+        pending: PendingReason,
+    ) -> None:
+        chat = update.effective_chat
+        if chat is None or pending.prompt is None:
+            return
+        card = await self.queries.card(person.id, pending.request_id)
+        text = texts_lists.card_text(card, self.catalog, lang, self.deps.tz)
+        markup = kb.card_markup(card, kb.decode_key(pending.context), lang)
+        prompt = pending.prompt
+        try:
+            await retrying(
+                lambda: context.bot.edit_message_text(
+                    text, chat.id, prompt, parse_mode=ParseMode.HTML, reply_markup=markup
+                )
+            )
+        except BadRequest as exc:
+            log.info("could not edit the withdrawal question: %s", exc.message)
+
+    async def on_cancel(self, update: Update, context: Context) -> None:
+        """/cancel while a withdrawal waits for its reason keeps the request."""
+        person, lang = await self.who(update)
+        if person is None:
+            return
+        pending = await self.cancellation.keep(person.id)
+        if pending is None:
+            return  # nothing of ours: /cancel goes on to whatever else it stops
+        await self.reply(update, texts_lists.kept(lang, pending.request_id))
+        raise ApplicationHandlerStop
+
+
+def _query(update: Update) -> CallbackQuery:
+    assert update.callback_query is not None
+    return update.callback_query

@@ -1,0 +1,296 @@
+"""Issue 11 items 1–2 over HTTP: /my, /mine, /open, cards, timelines, withdrawing a request."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from bot.domain.kinds import EventKind
+from bot.domain.models import RequestStatus, text_length
+from bot.sample import HERB_OWNER, LI, SUPERVISOR, TROUT_OWNER
+from bot.simulator.driver import SimUser
+from bot.simulator.models import SimMessage
+from tests.conftest import World
+from tests.integration.flows import accepted_request, new_request, onboard
+
+
+def assert_within_limits(message: SimMessage) -> None:
+    """Telegram's limits: text 1–4,096, callback_data 1–64 bytes, at most 8 buttons a row."""
+    assert 1 <= text_length(message.text or "") <= 4096
+    for row in message.inline_keyboard:
+        assert len(row) <= 8
+        for button in row:
+            data = str(button.get("callback_data", ""))
+            assert 1 <= len(data.encode()) <= 64, data
+
+
+def item_ids(message: SimMessage) -> list[int]:
+    """The #N of the list's item buttons, top to bottom."""
+    return [int(b.split(" · ")[0].split("#")[1]) for b in message.buttons if "#" in b and "·" in b]
+
+
+async def events(world: World, request_id: int) -> list[tuple[str, int | None, dict[str, object]]]:
+    async with world.runtime.db.read() as tx:
+        return [(e.kind, e.actor_id, dict(e.payload)) for e in await tx.events(request_id)]
+
+
+async def status(world: World, request_id: int) -> RequestStatus:
+    async with world.runtime.db.read() as tx:
+        request = await tx.request(request_id)
+    assert request is not None
+    return request.status
+
+
+async def owner_list(owner: SimUser) -> SimMessage:
+    await owner.command("my")
+    return await owner.wait_for_message("您的诉求")
+
+
+async def test_owner_pages_through_thirty_requests_and_opens_a_card_and_its_timeline(
+    world: World,
+) -> None:
+    world.runtime.desk.max_open_requests = 40
+    owner = await onboard(world, TROUT_OWNER)
+    for n in range(1, 31):
+        await new_request(owner, description=f"第{n}个诉求：冷库扩建需要贷款")
+        world.clock.advance(timedelta(hours=1))
+
+    before = len(owner.messages())
+    listing = await owner_list(owner)
+    assert_within_limits(listing)
+    assert item_ids(listing) == list(range(30, 22, -1))  # newest first, 8 a page
+    assert "30" in (listing.text or "") and "1/4" in (listing.text or "")
+    assert "#30 · " in listing.buttons[0] and "小时" in listing.buttons[0]
+    assert not any("上一页" in b for b in listing.buttons)
+
+    seen = item_ids(listing)
+    for page in (2, 3, 4):
+        await owner.tap("下一页", listing)
+        await owner.wait_for_edit(listing, f"{page}/4")
+        assert_within_limits(listing)
+        seen += item_ids(listing)
+    assert seen == list(range(30, 0, -1))
+    assert not any("下一页" in b for b in listing.buttons)  # the last page
+    assert len(owner.messages()) == before + 1  # one list message, edited in place
+
+    await owner.tap("上一页", listing)
+    await owner.wait_for_edit(listing, "3/4")
+    await owner.tap("#12 ", listing)
+    await owner.wait_for_edit(listing, "#12")
+    text = listing.text or ""
+    assert "第12个诉求" in text and "融资" in text
+    assert listing.button("撤销诉求") is not None and listing.button("时间线") is not None
+    assert listing.button("接单") is None and listing.button("办结") is None
+    assert_within_limits(listing)
+
+    await owner.tap("时间线", listing)
+    await owner.wait_for_edit(listing, "时间线")
+    timeline = listing.text or ""
+    assert "#12" in timeline and "提交" in timeline and "张老板" in timeline
+    assert "2026-11-25" in timeline  # local time
+    assert "上报给" not in timeline and "发送给" not in timeline  # internal steps stay internal
+    assert_within_limits(listing)
+
+    await owner.tap("返回诉求", listing)
+    await owner.wait_for_edit(listing, "第12个诉求")
+    await owner.tap("返回列表", listing)
+    await owner.wait_for_edit(listing, "3/4")
+    assert 12 in item_ids(listing)
+
+
+async def test_commissioner_mine_lists_offers_and_held_work_and_accepts_from_a_card(
+    world: World,
+) -> None:
+    owner = await onboard(world, TROUT_OWNER)
+    li = await onboard(world, LI)
+    await new_request(owner, category="政策咨询", description="鱼塘增氧设备需要补贴政策咨询")
+    await new_request(owner, category="政策咨询", description="冷库用电能否享受优惠电价")
+    await li.wait_for_message("#2")
+
+    await li.command("mine")
+    mine = await li.wait_for_message("您的工作")
+    assert item_ids(mine) == [2, 1]
+    assert all("待接单" in b for b in mine.buttons if "#" in b)
+    await li.tap("#1 ", mine)
+    await li.wait_for_edit(mine, "鱼塘增氧设备")
+    assert mine.button("接单") is not None and mine.button("时间线") is not None
+    assert mine.button("撤销诉求") is None  # only the owner withdraws
+    await li.tap("接单", mine)
+    await owner.wait_for_message("已接单")
+
+    await li.command("mine")
+    again = await li.wait_for_message("您的工作")
+    labels = dict(zip(item_ids(again), [b for b in again.buttons if "#" in b], strict=True))
+    assert "办理中" in labels[1] and "待接单" in labels[2]
+    await li.tap("#1 ", again)
+    await li.wait_for_edit(again, "#1")
+    assert again.button("办结") is not None and again.button("进展") is not None
+    await li.tap("时间线", again)
+    await li.wait_for_edit(again, "时间线")
+    staff_view = again.text or ""
+    assert "发送给" in staff_view and "李专员" in staff_view  # staff see every step
+
+    await owner.command("mine")
+    await owner.wait_for_message("这不是给您的")
+
+
+async def test_supervisor_open_filters_overdue_unaccepted_and_by_team(world: World) -> None:
+    owner = await onboard(world, TROUT_OWNER)
+    li = await onboard(world, LI)
+    boss = await onboard(world, SUPERVISOR)
+    await new_request(owner, category="政策咨询", description="鱼塘增氧设备需要补贴政策咨询")
+    card = await li.wait_for_message("#1")
+    await li.tap("接单", card)
+    await owner.wait_for_message("已接单")
+    await new_request(owner, category="融资", description="冷库扩建需要贷款两百万元")
+    world.clock.advance(timedelta(days=12))
+
+    await boss.command("open")
+    listing = await boss.wait_for_message("待办诉求")
+    assert item_ids(listing) == [2, 1]
+    assert_within_limits(listing)
+    await boss.tap("逾期", listing)
+    await boss.wait_for_edit(listing, "逾期")
+    assert item_ids(listing) == [1]
+    assert "⏰" in listing.buttons[0]
+    await boss.tap("未接单", listing)
+    await boss.wait_for_edit(listing, "未接单")
+    assert item_ids(listing) == [2]
+    await boss.tap("按服务团", listing)
+    await boss.wait_for_edit(listing, "选择服务团")
+    assert_within_limits(listing)
+    await boss.tap("金融顾问团", listing)
+    await boss.wait_for_edit(listing, "金融顾问团")
+    assert item_ids(listing) == [2]
+    await boss.tap("#2 ", listing)
+    await boss.wait_for_edit(listing, "冷库扩建")
+    assert listing.button("时间线") is not None and listing.button("撤销诉求") is None
+
+    await li.command("open")
+    await li.wait_for_message("督导")  # supervisors only
+
+
+async def test_a_stranger_tapping_anothers_card_or_timeline_is_refused(world: World) -> None:
+    owner = await onboard(world, TROUT_OWNER)
+    stranger = await onboard(world, HERB_OWNER)
+    await new_request(owner, description="冷库扩建需要贷款两百万元")
+    await stranger.command("my")
+    own_list = await stranger.wait_for_message("您的诉求")
+    assert "还没有诉求" in (own_list.text or "")
+    before, was = await events(world, 1), await status(world, 1)
+    for data in ("1:cd:1:my.0", "1:tl:1:0.my.0", "1:wd:1:my.0", "1:ws:1"):
+        tap = await stranger.tap_data(own_list, data)
+        answer = await stranger.wait_answer(tap)
+        assert answer.get("show_alert") is True, data
+        assert "#1" in str(answer.get("text")), answer
+    assert own_list.edits == []  # shown nothing
+    assert await events(world, 1) == before and await status(world, 1) == was
+
+    nobody = world.sim.user(7777, "Nobody")
+    await nobody.command("help")
+    helped = await nobody.wait_for_message("/start")
+    tap = await nobody.tap_data(helped, "1:cd:1:my.0")
+    answer = await nobody.wait_answer(tap)
+    assert answer.get("show_alert") is True and "/start" in str(answer.get("text"))
+
+
+async def test_withdrawing_before_acceptance_tells_the_offered_and_stops_the_chase(
+    world: World,
+) -> None:
+    owner = await onboard(world, TROUT_OWNER)
+    li = await onboard(world, LI)
+    await new_request(owner, category="政策咨询", description="鱼塘增氧设备需要补贴政策咨询")
+    card = await li.wait_for_message("#1")
+    assert card.button("接单") is not None
+
+    listing = await owner_list(owner)
+    await owner.tap("#1 ", listing)
+    await owner.wait_for_edit(listing, "鱼塘增氧设备")
+    await owner.tap("撤销诉求", listing)
+    await owner.wait_for_edit(listing, "确定撤销")
+    await owner.tap("确认撤销", listing)
+    await owner.wait_for_edit(listing, "原因")
+    await owner.send("问题已经自己解决了")
+    await owner.wait_for_message("已撤销")
+    await owner.wait_for_edit(listing, "已撤销")
+    assert listing.button("撤销诉求") is None and listing.button("时间线") is not None
+
+    notice = await li.wait_for_message("撤销")
+    assert "#1" in (notice.text or "") and "问题已经自己解决了" in (notice.text or "")
+    await li.wait_for(lambda: not card.buttons)  # Accept / Decline are gone
+    tap = await li.tap_data(card, "1:acc:1")
+    answer = await li.wait_answer(tap)
+    assert answer.get("show_alert") is True and "撤销" in str(answer.get("text"))
+
+    kinds = await events(world, 1)
+    cancelled = [e for e in kinds if e[0] == EventKind.CANCELLED]
+    assert len(cancelled) == 1 and cancelled[0][2]["reason"] == "问题已经自己解决了"
+    assert await status(world, 1) == RequestStatus.CANCELLED
+
+    li.mark()
+    world.clock.advance(timedelta(hours=3))
+    report = await world.runtime.sweep.run() if world.runtime.sweep else None
+    assert report is not None and not report.chased
+    assert [k for k, *_ in await events(world, 1)][-1] == EventKind.CANCELLED
+
+
+async def test_withdrawing_after_acceptance_with_skip_clears_the_holders_buttons(
+    world: World,
+) -> None:
+    owner, li, card, _taken = await accepted_request(world)
+    await li.wait_for(lambda: card.button("办结") is not None)
+
+    listing = await owner_list(owner)
+    await owner.tap("#1 ", listing)
+    await owner.wait_for_edit(listing, "李专员")
+    await owner.tap("撤销诉求", listing)
+    await owner.wait_for_edit(listing, "确定撤销")
+    await owner.tap("保留", listing)  # changes its mind first
+    await owner.wait_for_edit(listing, "办理中")
+    assert await status(world, 1) == RequestStatus.ACCEPTED
+    await owner.tap("撤销诉求", listing)
+    await owner.wait_for_edit(listing, "确定撤销")
+    await owner.tap("确认撤销", listing)
+    await owner.wait_for_edit(listing, "原因")
+    await owner.tap("跳过", listing)
+    await owner.wait_for_edit(listing, "已撤销")
+
+    notice = await li.wait_for_message("撤销")
+    assert "#1" in (notice.text or "") and "原因" not in (notice.text or "")
+    await li.wait_for(lambda: not card.buttons)  # Resolve / Note are gone
+    tap = await li.tap_data(card, "1:res:1")
+    answer = await li.wait_answer(tap)
+    assert answer.get("show_alert") is True
+    assert await status(world, 1) == RequestStatus.CANCELLED
+
+    world.clock.advance(timedelta(days=10))  # long past the deadline: nobody is chased
+    report = await world.runtime.sweep.run() if world.runtime.sweep else None
+    assert report is not None and not report.chased
+
+    await owner.tap("时间线", listing)
+    await owner.wait_for_edit(listing, "时间线")
+    assert "撤销" in (listing.text or "") and "接单" in (listing.text or "")
+    cancelled = [e for e in await events(world, 1) if e[0] == EventKind.CANCELLED]
+    assert cancelled[0][2]["reason"] is None and json.dumps(cancelled[0][2])
+
+
+async def test_in_english_and_cancel_command_keeps_the_request(world: World) -> None:
+    owner = await onboard(world, TROUT_OWNER, lang="en")
+    await new_request(owner, category="Financing", description="We need a loan for a cold store")
+    await owner.command("my")
+    listing = await owner.wait_for_message("Your requests")
+    assert listing.buttons[0].startswith("#1 · ") and "min" in listing.buttons[0]
+    await owner.tap("#1 ", listing)
+    await owner.wait_for_edit(listing, "cold store")
+    assert listing.button("Timeline") is not None and listing.button("Back to the list")
+    await owner.tap("Cancel request", listing)
+    await owner.wait_for_edit(listing, "Withdraw request")
+    await owner.tap("Withdraw", listing)
+    await owner.wait_for_edit(listing, "Why are you withdrawing")
+    assert listing.button("Skip") is not None
+    await owner.command("cancel")
+    await owner.wait_for_message("is kept")
+    await owner.send("just chatting")  # no longer taken as a reason
+    await owner.wait_for_message("did not understand")
+    assert await status(world, 1) != RequestStatus.CANCELLED
+    assert EventKind.CANCELLED not in [k for k, *_ in await events(world, 1)]
