@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.clock import to_text
+from bot.domain.identity import Address
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.lifecycle import CLAIMABLE, OPEN_STATUSES, WORKING, Action, sources, transition
 from bot.domain.models import (
@@ -115,7 +116,7 @@ class Desk:
     ) -> None:
         now = self.clock.now()
         for person in people:
-            if person is None or person.telegram_id is None:
+            if person is None or person.address is None:
                 continue
             message = Message(
                 recipient_id=person.id,
@@ -125,7 +126,7 @@ class Desk:
                 edit_key=edit_key,
                 urgent=bool(request and request.urgency == Urgency.URGENT),
             )
-            await tx.enqueue(message, person.telegram_id, now)
+            await tx.enqueue(message, person.address, now)
 
     async def record(
         self,
@@ -149,8 +150,9 @@ class Desk:
             )
         )
 
-    async def person_of(self, tx: Transaction, telegram_id: int) -> Person:
-        person = await tx.person_by_telegram(telegram_id)
+    async def person_of(self, tx: Transaction, person_id: int) -> Person:
+        """The person acting: refused as not registered if unknown or no longer active."""
+        person = await tx.person(person_id)
         if person is None or not person.active:
             raise Refused(Refusal.NOT_REGISTERED)
         return person
@@ -169,9 +171,10 @@ class Desk:
 
     # ---- reads ----------------------------------------------------------------------------
 
-    async def whoami(self, telegram_id: int) -> Person | None:
+    async def whoami(self, address: Address) -> Person | None:
+        """Whoever is bound to this address (a channel resolves its user once, here)."""
         async with self.db.read() as tx:
-            return await tx.person_by_telegram(telegram_id)
+            return await tx.person_at(address)
 
     async def view(self, request_id: int) -> RequestView | None:
         async with self.db.read() as tx:
@@ -193,50 +196,57 @@ class Desk:
         async with self.db.read() as tx:
             return await tx.events(request_id)
 
-    async def owner_requests(self, telegram_id: int) -> list[Request]:
+    async def owner_requests(self, person_id: int) -> list[Request]:
         async with self.db.read() as tx:
-            person = await self.person_of(tx, telegram_id)
+            person = await self.person_of(tx, person_id)
             statuses = [*OPEN_STATUSES, RequestStatus.RESOLVED]
             return await tx.requests_where("owner_id", person.id, statuses)
 
-    async def commissioner_requests(self, telegram_id: int) -> tuple[list[Request], list[Request]]:
+    async def commissioner_requests(self, person_id: int) -> tuple[list[Request], list[Request]]:
         """(held and open, offered and waiting for a tap)."""
         async with self.db.read() as tx:
-            person = await self.person_of(tx, telegram_id)
+            person = await self.person_of(tx, person_id)
             held = await tx.requests_where("holder_id", person.id, WORKING)
             waiting = await tx.requests_offered_to(person.id, CLAIMABLE)
             return held, waiting
 
-    async def enterprises_of(self, telegram_id: int) -> list[Enterprise]:
+    async def enterprises_of(self, person_id: int) -> list[Enterprise]:
         async with self.db.read() as tx:
-            person = await self.person_of(tx, telegram_id)
+            person = await self.person_of(tx, person_id)
             return await tx.enterprises_of_contact(person.phone)
 
     # ---- onboarding and preferences -------------------------------------------------------
 
     async def onboard(
-        self, telegram_id: int, phone: str, language: str | None, update_id: int | None = None
+        self, address: Address, phone: str, language: str | None, update_id: int | None = None
     ) -> Onboarded | None:
-        """Binds the Telegram account whose own contact carries a rostered phone; None if none."""
+        """Binds the address whose own contact carries a rostered phone; None if none."""
         normalised = normalise_phone(phone)
         async with self.unit(update_id) as tx:
             person = await tx.person_by_phone(normalised)
             if person is None or not person.active or not person.roles:
                 return None
-            await tx.bind_telegram(person.id, telegram_id, language)
-            await self.record(tx, None, person, EventKind.PERSON_BOUND, telegram_id=telegram_id)
+            await tx.bind_address(person.id, address, language)
+            await self.record(
+                tx,
+                None,
+                person,
+                EventKind.PERSON_BOUND,
+                channel=address.channel,
+                address=address.value,
+            )
             bound = await tx.person(person.id)
             assert bound is not None
             return Onboarded(bound, tuple(await tx.enterprises_of_contact(bound.phone)))
 
-    async def set_language(self, telegram_id: int, language: str) -> None:
+    async def set_language(self, person_id: int, language: str) -> None:
         async with self.unit() as tx:
-            person = await self.person_of(tx, telegram_id)
+            person = await self.person_of(tx, person_id)
             await tx.set_language(person.id, language)
 
-    async def set_away(self, telegram_id: int, away: bool) -> Person:
+    async def set_away(self, person_id: int, away: bool) -> Person:
         async with self.unit() as tx:
-            person = await self.person_of(tx, telegram_id)
+            person = await self.person_of(tx, person_id)
             if not person.has(Role.COMMISSIONER):
                 raise Refused(Refusal.NOT_ALLOWED)
             await tx.set_away(person.id, away)
@@ -247,23 +257,24 @@ class Desk:
 
     # ---- intake (the draft is saved at every step) -----------------------------------------
 
-    async def draft(self, telegram_id: int) -> Draft | None:
+    async def draft(self, at: Address) -> Draft | None:
+        """The intake draft of the conversation at this address."""
         async with self.db.read() as tx:
-            found = await tx.draft(telegram_id, INTAKE)
-        return Draft(user_id=telegram_id, step=found[0], **found[1]) if found else None
+            found = await tx.draft(at, INTAKE)
+        return Draft(at=at, step=found[0], **found[1]) if found else None
 
     async def save_draft(self, draft: Draft) -> None:
-        data: dict[str, Any] = draft.model_dump(mode="json", exclude={"user_id", "step"})
+        data: dict[str, Any] = draft.model_dump(mode="json", exclude={"at", "step"})
         async with self.unit() as tx:
-            await tx.save_draft(draft.user_id, INTAKE, draft.step, data, self.clock.now())
+            await tx.save_draft(draft.at, INTAKE, draft.step, data, self.clock.now())
 
-    async def drop_draft(self, telegram_id: int, flow: str = INTAKE) -> bool:
+    async def drop_draft(self, at: Address, flow: str = INTAKE) -> bool:
         async with self.unit() as tx:
-            existed = await tx.draft(telegram_id, flow) is not None
-            await tx.delete_draft(telegram_id, flow)
+            existed = await tx.draft(at, flow) is not None
+            await tx.delete_draft(at, flow)
             return existed
 
-    async def intake_steps(self) -> dict[int, str]:
+    async def intake_steps(self) -> dict[Address, str]:
         """Every owner's current intake step, for the conversation handler after a restart."""
         async with self.db.read() as tx:
             return dict(await tx.drafts(INTAKE))
@@ -272,25 +283,26 @@ class Desk:
     def check_description(text: str) -> str:
         return check_text(text, "description", DESCRIPTION_MIN, DESCRIPTION_MAX)
 
-    async def check_can_file(self, telegram_id: int) -> None:
+    async def check_can_file(self, person_id: int) -> None:
         """Refuses (TOO_MANY_OPEN) an owner who already has the most open requests allowed."""
         async with self.db.read() as tx:
-            await self._check_open_limit(tx, await self.person_of(tx, telegram_id))
+            await self._check_open_limit(tx, await self.person_of(tx, person_id))
 
     async def _check_open_limit(self, tx: Transaction, owner: Person) -> None:
         count = len(await tx.requests_where("owner_id", owner.id, OPEN_STATUSES))
         if count >= self.max_open_requests:
             raise Refused(Refusal.TOO_MANY_OPEN, open=count, limit=self.max_open_requests)
 
-    async def submit(self, telegram_id: int, update_id: int | None = None) -> Submitted:
-        """Turns the owner's finished draft into request #N and dispatches it."""
+    async def submit(self, person_id: int, at: Address, update_id: int | None = None) -> Submitted:
+        """Turns the owner's finished draft (in the conversation at `at`) into request #N and
+        dispatches it."""
         now = self.clock.now()
         async with self.unit(update_id) as tx:
-            owner = await self.person_of(tx, telegram_id)
-            found = await tx.draft(telegram_id, INTAKE)
+            owner = await self.person_of(tx, person_id)
+            found = await tx.draft(at, INTAKE)
             if found is None:
                 raise Refused(Refusal.NOT_FOUND)
-            draft = Draft(user_id=telegram_id, step=found[0], **found[1])
+            draft = Draft(at=at, step=found[0], **found[1])
             if draft.category is None or draft.description is None or draft.urgency is None:
                 raise Refused(Refusal.BAD_INPUT, field="draft")
             # Checked again here: other requests may have been filed since /new.
@@ -323,7 +335,7 @@ class Desk:
                 urgency=draft.urgency.value,
                 attachments=len(draft.attachments),
             )
-            await tx.delete_draft(telegram_id, INTAKE)
+            await tx.delete_draft(at, INTAKE)
             tier, recipients = await self.dispatch(tx, request_id, owner, RequestStatus.SUBMITTED)
             request = await self.request_of(tx, request_id)
             await self.notify(
@@ -397,7 +409,7 @@ class Desk:
                 recipients,
                 MessageKind.ATTACHMENT,
                 moved,
-                file_id=attachment.file_id,
+                file_id=attachment.ref,
                 file_kind=attachment.kind,
                 file_name=attachment.file_name,
             )
@@ -412,12 +424,12 @@ class Desk:
     # ---- commissioner actions -------------------------------------------------------------
 
     async def accept(
-        self, request_id: int, telegram_id: int, update_id: int | None = None
+        self, request_id: int, person_id: int, update_id: int | None = None
     ) -> Accepted:
         """One tap takes the request: a conditional UPDATE makes exactly one winner."""
         now = self.clock.now()
         async with self.unit(update_id) as tx:
-            person = await self.person_of(tx, telegram_id)
+            person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
             if request.holder_id == person.id and request.status in WORKING:
                 return Accepted(request, person, again=True)
@@ -464,12 +476,12 @@ class Desk:
         raise Refused(Refusal.NOT_ALLOWED, request_id=request.id)
 
     async def decline(
-        self, request_id: int, telegram_id: int, reason: str, update_id: int | None = None
+        self, request_id: int, person_id: int, reason: str, update_id: int | None = None
     ) -> tuple[Tier, list[Person]]:
         """The recipient gives it back with a reason; it goes on to the team, then supervisors."""
         reason = check_text(reason, "reason", REASON_MIN, NOTE_MAX)
         async with self.unit(update_id) as tx:
-            person = await self.person_of(tx, telegram_id)
+            person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
             if request.status not in CLAIMABLE:
                 holder = await tx.person(request.holder_id) if request.holder_id else None
@@ -491,7 +503,7 @@ class Desk:
                 reason=reason,
             )
             await tx.withdraw_offers(request_id, person.id)
-            await tx.delete_draft(telegram_id, "decline")
+            await tx.delete_drafts_of(person.id, "decline")
             await self.notify(tx, [person], MessageKind.CARD, request, edit_key="card")
             remaining = [p for p in offered if p != person.id]
             if remaining:
@@ -505,7 +517,7 @@ class Desk:
     async def resolve(
         self,
         request_id: int,
-        telegram_id: int,
+        person_id: int,
         outcome: Outcome,
         summary: str,
         update_id: int | None = None,
@@ -513,7 +525,7 @@ class Desk:
         summary = check_text(summary, "summary", REASON_MIN, NOTE_MAX)
         now = self.clock.now()
         async with self.unit(update_id) as tx:
-            person = await self.person_of(tx, telegram_id)
+            person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
             if request.holder_id != person.id:
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
@@ -537,7 +549,7 @@ class Desk:
                 outcome=outcome.value,
                 summary=summary,
             )
-            await tx.delete_draft(telegram_id, "resolve")
+            await tx.delete_drafts_of(person.id, "resolve")
             resolved = await self.request_of(tx, request_id)
             owner = await tx.person(resolved.owner_id)
             await self.notify(tx, [person], MessageKind.CARD, resolved, edit_key="card")
@@ -545,7 +557,7 @@ class Desk:
             return resolved
 
     async def note(
-        self, request_id: int, telegram_id: int, text: str, update_id: int | None = None
+        self, request_id: int, person_id: int, text: str, update_id: int | None = None
     ) -> Person | None:
         """A progress note from the holder, kept in the log and passed to the owner.
 
@@ -553,12 +565,12 @@ class Desk:
         """
         text = check_text(text, "note", 1, NOTE_MAX)
         async with self.unit(update_id) as tx:
-            person = await self.person_of(tx, telegram_id)
+            person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
             if request.holder_id != person.id or request.status not in WORKING:
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
             await self.record(tx, request_id, person, EventKind.NOTED, text=text)
-            await tx.delete_draft(telegram_id, "note")
+            await tx.delete_drafts_of(person.id, "note")
             owner = await tx.person(request.owner_id)
             if owner is not None and not owner.unreachable:
                 await self.notify(
@@ -573,13 +585,13 @@ class Desk:
             return owner
 
     async def rate(
-        self, request_id: int, telegram_id: int, stars: int, update_id: int | None = None
+        self, request_id: int, person_id: int, stars: int, update_id: int | None = None
     ) -> Request:
         if not 1 <= stars <= 5:
             raise Refused(Refusal.BAD_INPUT, field="rating")
         now = self.clock.now()
         async with self.unit(update_id) as tx:
-            person = await self.person_of(tx, telegram_id)
+            person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
             if request.owner_id != person.id:
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
@@ -599,18 +611,18 @@ class Desk:
     # ---- supervision ----------------------------------------------------------------------
 
     async def reassign(
-        self, request_id: int, telegram_id: int, phone: str, update_id: int | None = None
+        self, request_id: int, person_id: int, phone: str, update_id: int | None = None
     ) -> Person:
         """A supervisor gives #N to someone else; it waits for their one-tap Accept."""
         async with self.unit(update_id) as tx:
-            supervisor = await self.person_of(tx, telegram_id)
+            supervisor = await self.person_of(tx, person_id)
             if not supervisor.has(Role.SUPERVISOR):
                 raise Refused(Refusal.NOT_ALLOWED)
             request = await self.request_of(tx, request_id)
             target = await tx.person_by_phone(normalise_phone(phone))
             if (
                 target is None
-                or target.telegram_id is None
+                or not target.addresses
                 or not (target.has(Role.COMMISSIONER) or target.has(Role.SUPERVISOR))
             ):
                 raise Refused(Refusal.BAD_INPUT, field="phone", request_id=request_id)
@@ -651,17 +663,17 @@ class Desk:
                     [target],
                     MessageKind.ATTACHMENT,
                     moved,
-                    file_id=attachment.file_id,
+                    file_id=attachment.ref,
                     file_kind=attachment.kind,
                     file_name=attachment.file_name,
                 )
             return target
 
-    async def export_rows(self, telegram_id: int | None) -> list[dict[str, Any]]:
-        """Every request for the spreadsheet; over Telegram, for supervisors only."""
+    async def export_rows(self, person_id: int | None) -> list[dict[str, Any]]:
+        """Every request for the spreadsheet; asked for in a chat, for supervisors only."""
         async with self.db.read() as tx:
-            if telegram_id is not None:
-                person = await self.person_of(tx, telegram_id)
+            if person_id is not None:
+                person = await self.person_of(tx, person_id)
                 if not person.has(Role.SUPERVISOR):
                     raise Refused(Refusal.NOT_ALLOWED)
             return await tx.export_rows()
@@ -669,28 +681,29 @@ class Desk:
     # ---- pending inputs (a reason, a summary, a note: the next text the person sends) -------
 
     async def expect(
-        self, telegram_id: int, flow: str, request_id: int, **data: str | int | None
+        self, at: Address, flow: str, request_id: int, **data: str | int | None
     ) -> None:
+        """Remembers what the next text in the conversation at `at` answers."""
         async with self.unit() as tx:
             # One question at a time: a new prompt replaces any unanswered one.
             for other in PENDING_FLOWS:
-                await tx.delete_draft(telegram_id, other)
+                await tx.delete_draft(at, other)
             await tx.save_draft(
-                telegram_id, flow, "text", {"request_id": request_id, **data}, self.clock.now()
+                at, flow, "text", {"request_id": request_id, **data}, self.clock.now()
             )
 
-    async def expected(self, telegram_id: int) -> tuple[str, dict[str, Any]] | None:
-        """The input this person was last asked for (decline reason, resolve summary, note)."""
+    async def expected(self, at: Address) -> tuple[str, dict[str, Any]] | None:
+        """The input last asked for at this address (decline reason, resolve summary, note)."""
         async with self.db.read() as tx:
             for flow in PENDING_FLOWS:
-                found = await tx.draft(telegram_id, flow)
+                found = await tx.draft(at, flow)
                 if found:
                     return flow, found[1]
         return None
 
-    async def authorise_holder(self, request_id: int, telegram_id: int) -> Request:
+    async def authorise_holder(self, request_id: int, person_id: int) -> Request:
         async with self.db.read() as tx:
-            person = await self.person_of(tx, telegram_id)
+            person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
             if request.holder_id != person.id:
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
@@ -698,9 +711,9 @@ class Desk:
                 raise Refused(Refusal.NOT_WORKING, request_id=request_id)
             return request
 
-    async def authorise_offered(self, request_id: int, telegram_id: int) -> Request:
+    async def authorise_offered(self, request_id: int, person_id: int) -> Request:
         async with self.db.read() as tx:
-            person = await self.person_of(tx, telegram_id)
+            person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
             if request.status not in CLAIMABLE:
                 holder = await tx.person(request.holder_id) if request.holder_id else None
@@ -718,7 +731,7 @@ class Desk:
     async def relay(
         self,
         request_id: int,
-        telegram_id: int,
+        person_id: int,
         text: str | None,
         file_id: str | None = None,
         file_kind: str | None = None,
@@ -726,7 +739,7 @@ class Desk:
     ) -> list[Person]:
         """Passes a message about #N to the other side of it; returns who receives it."""
         async with self.unit(update_id) as tx:
-            person = await self.person_of(tx, telegram_id)
+            person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
             supervisors = await self.supervisors_of(tx)
             parties = {request.owner_id, request.holder_id} | {s.id for s in supervisors}
@@ -766,9 +779,10 @@ class Desk:
             )
             return recipients
 
-    async def request_for_message(self, chat_id: int, message_id: int) -> int | None:
+    async def request_for_message(self, at: Address, message_ref: str) -> int | None:
+        """The request the message `message_ref` at this address is about, if it is known."""
         async with self.db.read() as tx:
-            return await tx.request_of_message(chat_id, message_id)
+            return await tx.request_of_message(at, message_ref)
 
 
 def _text(when: datetime) -> str:

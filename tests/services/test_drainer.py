@@ -22,6 +22,7 @@ from bot.channels.base import (
     backoff,
 )
 from bot.channels.fake import RecordingChannel
+from bot.channels.telegram.identity import address
 from bot.domain.clock import FakeClock, from_text
 from bot.domain.kinds import MessageKind
 from bot.domain.models import Message, Urgency
@@ -79,7 +80,7 @@ class Setup:
     async def queue(self, chat: int, request_id: int | None = None, **kw: object) -> int:
         message = Message(recipient_id=self.people[chat], kind=KIND, request_id=request_id, **kw)  # type: ignore[arg-type]
         async with self.db.tx() as tx:
-            return await tx.enqueue(message, chat, self.clock.now())
+            return await tx.enqueue(message, address(chat), self.clock.now())
 
     async def step(self) -> int:
         started = await self.drainer.drain_once()
@@ -236,14 +237,14 @@ async def test_an_edit_that_cannot_be_applied_is_sent_as_a_new_message(setup: Se
         rid = await tx.insert_request(
             enterprise.id, setup.people[A], "x", "y", Urgency.NORMAL, (), NOW
         )
-        await tx.save_ref(setup.people[A], rid, "card", A, 555)
+        await tx.save_ref(setup.people[A], rid, "card", address(A), "555")
     await setup.queue(A, request_id=rid, edit_key="card", params={"n": 1})
     setup.channel.edits_impossible = True
     await setup.step()
     [delivery] = setup.channel.deliveries
     assert delivery.action == "send"
     async with setup.db.read() as tx:
-        assert await tx.ref(setup.people[A], rid, "card") == (A, int(delivery.ref.message_id))
+        assert await tx.ref(setup.people[A], rid, "card") == (address(A), delivery.ref.message_id)
     setup.channel.edits_impossible = False
     await setup.queue(A, request_id=rid, edit_key="card", params={"n": 2})
     await setup.step()

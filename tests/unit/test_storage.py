@@ -111,9 +111,9 @@ async def test_an_outbox_row_of_an_unknown_kind_is_failed_not_a_stall(tmp_path: 
         await load_sample(db, now, bind=True)
         async with db.tx() as tx:
             await tx._run(
-                "INSERT INTO outbox (recipient_id, chat_id, kind, params, not_before, created_at) "
-                "VALUES (1, 1001, 'from_a_newer_version', '{}', ?, ?), "
-                "(1, 1002, 'digest', '{}', ?, ?)",
+                "INSERT INTO outbox (recipient_id, channel, address, kind, params, not_before, "
+                "created_at) VALUES (1, 'telegram', '1001', 'from_a_newer_version', '{}', ?, ?), "
+                "(1, 'telegram', '1002', 'digest', '{}', ?, ?)",
                 (to_text(now),) * 4,
             )
         async with db.tx() as tx:

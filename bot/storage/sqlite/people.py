@@ -8,12 +8,13 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain.clock import from_text, to_text
+from bot.domain.identity import Address
 from bot.domain.models import Person, Role
 from bot.storage.sqlite.base import Statements, in_list
 
 
 class PeopleSql(Statements):
-    """The people, person_roles and team_members tables."""
+    """The people, person_addresses, person_roles and team_members tables."""
 
     async def _person(self, row: aiosqlite.Row | None) -> Person | None:
         if row is None:
@@ -22,11 +23,15 @@ class PeopleSql(Statements):
             "SELECT role FROM person_roles WHERE person_id = ? AND active = 1", (row["id"],)
         )
         teams = await self._all("SELECT team FROM team_members WHERE person_id = ?", (row["id"],))
+        addresses = await self._all(
+            "SELECT channel, address FROM person_addresses WHERE person_id = ? ORDER BY rowid",
+            (row["id"],),
+        )
         return Person(
             id=row["id"],
             name=row["name"],
             phone=row["phone"],
-            telegram_id=row["telegram_id"],
+            addresses=tuple(Address(a["channel"], a["address"]) for a in addresses),
             language=row["language"],
             roles=frozenset(Role(r["role"]) for r in roles),
             teams=frozenset(t["team"] for t in teams),
@@ -40,8 +45,12 @@ class PeopleSql(Statements):
             await self._one("SELECT * FROM people WHERE id = ?", (person_id,))
         )
 
-    async def person_by_telegram(self, telegram_id: int) -> Person | None:
-        row = await self._one("SELECT * FROM people WHERE telegram_id = ?", (telegram_id,))
+    async def person_at(self, address: Address) -> Person | None:
+        row = await self._one(
+            "SELECT p.* FROM people p JOIN person_addresses a ON a.person_id = p.id "
+            "WHERE a.channel = ? AND a.address = ?",
+            (address.channel, address.value),
+        )
         return await self._person(row)
 
     async def person_by_phone(self, phone: str) -> Person | None:
@@ -55,15 +64,21 @@ class PeopleSql(Statements):
         )
         return [p for p in [await self._person(r) for r in rows] if p is not None]
 
-    async def bind_telegram(self, person_id: int, telegram_id: int, language: str | None) -> None:
-        # A Telegram account belongs to one person: a re-bound account leaves its old row.
+    async def bind_address(self, person_id: int, address: Address, language: str | None) -> None:
+        # An address belongs to one person: a re-bound account leaves its old person; and a
+        # person has one address per channel: a new account replaces the old one.
         await self._run(
-            "UPDATE people SET telegram_id = NULL WHERE telegram_id = ? AND id != ?",
-            (telegram_id, person_id),
+            "DELETE FROM person_addresses WHERE (channel = ? AND address = ? AND person_id != ?) "
+            "OR (person_id = ? AND channel = ? AND address != ?)",
+            (address.channel, address.value, person_id, person_id, address.channel, address.value),
         )
         await self._run(
-            "UPDATE people SET telegram_id = ?, language = COALESCE(language, ?) WHERE id = ?",
-            (telegram_id, language, person_id),
+            "INSERT OR IGNORE INTO person_addresses (person_id, channel, address) VALUES (?, ?, ?)",
+            (person_id, address.channel, address.value),
+        )
+        await self._run(
+            "UPDATE people SET language = COALESCE(language, ?) WHERE id = ?",
+            (language, person_id),
         )
 
     async def set_language(self, person_id: int, language: str) -> None:
@@ -73,7 +88,7 @@ class PeopleSql(Statements):
         await self._run("UPDATE people SET away = ? WHERE id = ?", (int(away), person_id))
 
     async def upsert_person(
-        self, name: str, phone: str, role: Role, telegram_id: int | None, now: datetime
+        self, name: str, phone: str, role: Role, address: Address | None, now: datetime
     ) -> int:
         row = await self._one("SELECT id FROM people WHERE phone = ?", (phone,))
         if row is None:
@@ -86,8 +101,8 @@ class PeopleSql(Statements):
             await self._run(
                 "UPDATE people SET name = ?, active = 1 WHERE id = ?", (name, person_id)
             )
-        if telegram_id is not None:
-            await self.bind_telegram(person_id, telegram_id, None)
+        if address is not None:
+            await self.bind_address(person_id, address, None)
         await self._run(
             "INSERT INTO person_roles (person_id, role, active) VALUES (?, ?, 1) "
             "ON CONFLICT (person_id, role) DO UPDATE SET active = 1",
