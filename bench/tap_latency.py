@@ -79,7 +79,7 @@ async def main(backlog: int) -> None:
                                 request_id=1,
                                 params={"holder": "李专员", "text": "bench"},
                             ),
-                            reader.id,
+                            address(reader.id),
                             clock.now(),
                         )
                 started = time.monotonic()
