@@ -24,6 +24,7 @@ from bot.channels.base import (
 from bot.channels.fake import RecordingChannel
 from bot.channels.telegram.identity import address
 from bot.domain.clock import FakeClock, from_text
+from bot.domain.identity import Address
 from bot.domain.kinds import MessageKind
 from bot.domain.models import Message, Urgency
 from bot.sample import DISTILLERY_OWNER, HERB_OWNER, TROUT_OWNER, load_sample
@@ -249,3 +250,21 @@ async def test_an_edit_that_cannot_be_applied_is_sent_as_a_new_message(setup: Se
     await setup.queue(A, request_id=rid, edit_key="card", params={"n": 2})
     await setup.step()
     assert [d.action for d in setup.channel.deliveries] == ["send", "edit"]
+
+
+async def test_each_row_goes_out_through_the_channel_of_its_address(setup: Setup) -> None:
+    """Two channels side by side: a row addressed in one never reaches the other; a row for a
+    channel this process does not run fails without stalling anyone."""
+    other = RecordingChannel(name="wecom")
+    setup.drainer.channels["wecom"] = other
+    message = Message(recipient_id=setup.people[A], kind=KIND, params={"n": 1})
+    async with setup.db.tx() as tx:
+        await tx.enqueue(message, Address("wecom", "zhang.laoban"), setup.clock.now())
+        lost = await tx.enqueue(message, Address("sms", "13800000001"), setup.clock.now())
+    await setup.queue(A, params={"n": 2})
+    assert await setup.step() == 3
+    assert [(d.address, d.out.message.params["n"]) for d in other.sent] == [("zhang.laoban", 1)]
+    assert setup.sent_to(A) == [2]
+    async with setup.db.read() as tx:
+        [row] = await tx._all("SELECT status, last_error FROM outbox WHERE id = ?", (lost,))
+    assert row["status"] == "failed" and "no channel 'sms'" in row["last_error"]
