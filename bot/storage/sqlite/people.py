@@ -12,54 +12,64 @@ from bot.domain.identity import Address
 from bot.domain.models import Person, Role
 from bot.storage.sqlite.base import Statements, in_list
 
+# A person's row with their roles, teams and addresses, read in one statement (a person is
+# loaded for nearly every use case and every message sent). Addresses keep the order they were
+# bound in: the first is where messages go. ASCII unit and record separators join them.
+PERSON = (
+    "SELECT p.*, "
+    "(SELECT group_concat(role, ',') FROM person_roles r "
+    " WHERE r.person_id = p.id AND r.active = 1) AS role_list, "
+    "(SELECT group_concat(team, ',') FROM team_members t WHERE t.person_id = p.id) AS team_list, "
+    "(SELECT group_concat(channel || char(31) || address, char(30)) FROM "
+    " (SELECT channel, address FROM person_addresses a WHERE a.person_id = p.id ORDER BY rowid)"
+    ") AS address_list "
+    "FROM people p "
+)
+
+
+def _split(value: str | None, sep: str) -> list[str]:
+    return value.split(sep) if value else []
+
 
 class PeopleSql(Statements):
     """The people, person_addresses, person_roles and team_members tables."""
 
     async def _person(self, row: aiosqlite.Row | None) -> Person | None:
+        """The person of a row read with PERSON (async for the callers' sake)."""
         if row is None:
             return None
-        roles = await self._all(
-            "SELECT role FROM person_roles WHERE person_id = ? AND active = 1", (row["id"],)
-        )
-        teams = await self._all("SELECT team FROM team_members WHERE person_id = ?", (row["id"],))
-        addresses = await self._all(
-            "SELECT channel, address FROM person_addresses WHERE person_id = ? ORDER BY rowid",
-            (row["id"],),
-        )
+        addresses = [a.split("\x1f", 1) for a in _split(row["address_list"], "\x1e")]
         return Person(
             id=row["id"],
             name=row["name"],
             phone=row["phone"],
-            addresses=tuple(Address(a["channel"], a["address"]) for a in addresses),
+            addresses=tuple(Address(channel, value) for channel, value in addresses),
             language=row["language"],
-            roles=frozenset(Role(r["role"]) for r in roles),
-            teams=frozenset(t["team"] for t in teams),
+            roles=frozenset(Role(r) for r in _split(row["role_list"], ",")),
+            teams=frozenset(_split(row["team_list"], ",")),
             active=bool(row["active"]),
             away=bool(row["away"]),
             unreachable=row["unreachable_at"] is not None,
         )
 
     async def person(self, person_id: int) -> Person | None:
-        return await self._person(
-            await self._one("SELECT * FROM people WHERE id = ?", (person_id,))
-        )
+        return await self._person(await self._one(PERSON + "WHERE p.id = ?", (person_id,)))
 
     async def person_at(self, address: Address) -> Person | None:
         row = await self._one(
-            "SELECT p.* FROM people p JOIN person_addresses a ON a.person_id = p.id "
-            "WHERE a.channel = ? AND a.address = ?",
+            PERSON + "JOIN person_addresses b ON b.person_id = p.id "
+            "WHERE b.channel = ? AND b.address = ?",
             (address.channel, address.value),
         )
         return await self._person(row)
 
     async def person_by_phone(self, phone: str) -> Person | None:
-        return await self._person(await self._one("SELECT * FROM people WHERE phone = ?", (phone,)))
+        return await self._person(await self._one(PERSON + "WHERE p.phone = ?", (phone,)))
 
     async def people_with_role(self, role: Role) -> list[Person]:
         rows = await self._all(
-            "SELECT p.* FROM people p JOIN person_roles r ON r.person_id = p.id "
-            "WHERE r.role = ? AND r.active = 1 AND p.active = 1 ORDER BY p.id",
+            PERSON + "JOIN person_roles pr ON pr.person_id = p.id "
+            "WHERE pr.role = ? AND pr.active = 1 AND p.active = 1 ORDER BY p.id",
             (role.value,),
         )
         return [p for p in [await self._person(r) for r in rows] if p is not None]
@@ -172,8 +182,8 @@ class PeopleSql(Statements):
     async def unreachable_people(self) -> list[tuple[Person, datetime]]:
         """Active people marked unreachable, with since when, longest first."""
         rows = await self._all(
-            "SELECT * FROM people WHERE unreachable_at IS NOT NULL AND active = 1 "
-            "ORDER BY unreachable_at, id"
+            PERSON + "WHERE p.unreachable_at IS NOT NULL AND p.active = 1 "
+            "ORDER BY p.unreachable_at, p.id"
         )
         out: list[tuple[Person, datetime]] = []
         for row in rows:
