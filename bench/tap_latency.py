@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.bootstrap import build
+from bot.channels.telegram.identity import address
 from bot.domain.clock import FakeClock
 from bot.domain.models import Message, Role
 from bot.sample import LI, TROUT_OWNER, load_sample
@@ -69,7 +70,7 @@ async def main(backlog: int) -> None:
                 async with runtime.db.tx() as tx:
                     for i, reader in enumerate(readers):
                         pid = await tx.upsert_person(
-                            f"u{i}", f"1370000{i:04d}", Role.OWNER, reader.id, clock.now()
+                            f"u{i}", f"1370000{i:04d}", Role.OWNER, address(reader.id), clock.now()
                         )
                         await tx.enqueue(
                             Message(
@@ -78,7 +79,7 @@ async def main(backlog: int) -> None:
                                 request_id=1,
                                 params={"holder": "李专员", "text": "bench"},
                             ),
-                            reader.id,
+                            address(reader.id),
                             clock.now(),
                         )
                 started = time.monotonic()

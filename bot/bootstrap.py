@@ -42,13 +42,13 @@ from bot.handlers.presence import GROUP as PRESENCE_GROUP
 from bot.handlers.presence import Presence
 from bot.handlers.supervisor import Supervision
 from bot.scheduler import SWEEP_JOB, start_sweeps, warn_unconfirmed_years
+from bot.services.browse import Browse
 from bot.services.cancel import Cancellation
 from bot.services.chats import ChatNotices
 from bot.services.dead_letters import DeadLetters
 from bot.services.desk import Desk
 from bot.services.digest import DigestService
 from bot.services.extensions import Extensions
-from bot.services.queries import Queries
 from bot.services.reach import Reachability
 from bot.services.sla import SlaPolicy
 from bot.services.sweep import Sweep
@@ -257,7 +257,7 @@ def register(
     )
     oversight = Oversight(deps)
     lists = Lists(
-        deps, Queries(deps.desk.db, deps.desk.clock, deps.catalog), Cancellation(deps.desk)
+        deps, Browse(deps.desk.db, deps.desk.clock, deps.catalog), Cancellation(deps.desk)
     )
     private = filters.ChatType.PRIVATE
     # Group -20: whoever writes can be reached again (never stops the update).

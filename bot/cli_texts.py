@@ -70,7 +70,7 @@ PROBLEMS: dict[Problem, str] = {
     Problem.BAD_PHONE: N_(
         "{column} '{value}' is not a valid phone number (7 to 12 digits after normalising)"
     ),
-    Problem.BAD_TELEGRAM_ID: N_("telegram_id must be a positive integer, not '{value}'"),
+    Problem.BAD_ID: N_("{column} must be a positive integer, not '{value}'"),
     Problem.BAD_CREDIT_CODE: N_(
         "credit_code '{value}' is not a Unified Social Credit Code "
         "(18 digits or capital letters other than I, O, S, V, Z)"

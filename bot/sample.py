@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.identity import Address
 from bot.domain.models import Enterprise, Role
 from bot.services.ports import UnitOfWork
 
@@ -15,6 +16,11 @@ class SamplePerson:
     phone: str
     telegram_id: int
     teams: tuple[str, ...] = ()
+
+    @property
+    def address(self) -> Address:
+        """Their Telegram account as an address."""
+        return Address("telegram", str(self.telegram_id))
 
 
 SUPERVISOR = SamplePerson("周主任", "13900000001", 1001)
@@ -60,13 +66,13 @@ async def load_sample(db: UnitOfWork, now: datetime, bind: bool = False) -> None
             (SUPERVISOR, Role.SUPERVISOR),
             *((c, Role.COMMISSIONER) for c in COMMISSIONERS),
         ):
-            tg = person.telegram_id if bind else None
+            tg = person.address if bind else None
             ids[person.phone] = await tx.upsert_person(person.name, person.phone, role, tg, now)
             if person.teams:
                 await tx.set_teams(ids[person.phone], person.teams)
         for ent in ENTERPRISES:
             owner = ent.owner
-            tg = owner.telegram_id if bind else None
+            tg = owner.address if bind else None
             await tx.upsert_person(owner.name, owner.phone, Role.OWNER, tg, now)
             await tx.upsert_enterprise(
                 Enterprise(

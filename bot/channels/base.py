@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
+from bot.domain.identity import Address
 from bot.domain.lifecycle import CLAIMABLE
 from bot.domain.models import Message, Person
 from bot.services.desk import RequestView
@@ -36,8 +37,6 @@ BACKOFF_JITTER = 0.15
 BATCH = 200
 # The message reference of a reminder whose Accept buttons come off once the offer has ended.
 REMINDER_REF = "reminder"
-# Today every outbox row goes to Telegram; a later step gives rows a `channel` column.
-DEFAULT_CHANNEL = "telegram"
 
 
 class Transient(Exception):
@@ -90,7 +89,7 @@ class QueuedMessage(Protocol):
     def id(self) -> int: ...
 
     @property
-    def chat_id(self) -> int: ...
+    def address(self) -> Address: ...
 
     @property
     def attempts(self) -> int: ...
@@ -181,8 +180,8 @@ class OutboxDrainer:
         self._timer = timer
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(concurrency)
-        self._busy: set[int] = set()  # addresses with a send in flight (keeps their order)
-        self._next_ok: dict[int, float] = {}  # address → timer value its next message may go
+        self._busy: set[Address] = set()  # addresses with a send in flight (keep their order)
+        self._next_ok: dict[Address, float] = {}  # address → timer value its next may go
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
         self.sent = 0
@@ -200,8 +199,11 @@ class OutboxDrainer:
         return self._timer() if self._timer is not None else asyncio.get_running_loop().time()
 
     def channel_for(self, row: QueuedMessage) -> Channel[Any]:
-        """The channel a row goes out through (rows have no channel column yet)."""
-        return self.channels[DEFAULT_CHANNEL]
+        """The channel a row goes out through: the one its address is in."""
+        channel = self.channels.get(row.address.channel)
+        if channel is None:
+            raise Permanent(f"Permanent: no channel {row.address.channel!r} to send through")
+        return channel
 
     def _interval(self, channel: Channel[Any]) -> float:
         if self.per_chat_interval is not None:
@@ -250,15 +252,15 @@ class OutboxDrainer:
     async def drain_once(self) -> int:
         """Starts sending the oldest due message of every address that may receive one now."""
         now_loop = self._now_loop()
-        for chat in [c for c, t in self._next_ok.items() if t <= now_loop]:
-            del self._next_ok[chat]
+        for address in [a for a, t in self._next_ok.items() if t <= now_loop]:
+            del self._next_ok[address]
         async with self.db.tx() as tx:
             rows = await tx.due_messages(self.clock.now(), BATCH)
         started = 0
         for row in rows:
-            if row.chat_id in self._busy or self._next_ok.get(row.chat_id, 0) > now_loop:
+            if row.address in self._busy or self._next_ok.get(row.address, 0) > now_loop:
                 continue
-            self._busy.add(row.chat_id)
+            self._busy.add(row.address)
             task = asyncio.create_task(self._send_row(row))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -313,11 +315,11 @@ class OutboxDrainer:
             log.exception("outbox row %s could not be rendered or sent", row.id)
             await self._fail(row, f"{type(exc).__name__}: {exc}")
         finally:
-            self._busy.discard(row.chat_id)
+            self._busy.discard(row.address)
             self._wake.set()
 
     async def _defer(self, row: QueuedMessage, seconds: float, why: str) -> None:
-        log.info("outbox row %s to chat %s deferred %.1fs: %s", row.id, row.chat_id, seconds, why)
+        log.info("outbox row %s to %s deferred %.1fs: %s", row.id, row.address, seconds, why)
         async with self.db.tx() as tx:
             await tx.defer(row.id, self.clock.now() + timedelta(seconds=seconds), why)
 
@@ -342,7 +344,7 @@ class OutboxDrainer:
     async def _fail(self, row: QueuedMessage, why: str) -> None:
         # Logged once, here; the row is never picked up again.
         log.warning(
-            "outbox row %s (%s) to chat %s failed: %s", row.id, row.message.kind, row.chat_id, why
+            "outbox row %s (%s) to %s failed: %s", row.id, row.message.kind, row.address, why
         )
         self.failed += 1
         async with self.db.tx() as tx:
@@ -351,7 +353,7 @@ class OutboxDrainer:
     async def _deliver(self, row: QueuedMessage) -> None:
         message = row.message
         channel = self.channel_for(row)
-        address = str(row.chat_id)
+        address = row.address.value
         async with self.db.tx() as tx:
             reader = await tx.person(message.recipient_id)
         if reader is None:
@@ -367,7 +369,7 @@ class OutboxDrainer:
             sent = await self._send_or_edit(channel, address, reader, view, out, silent)
         else:
             sent = await channel.send(address, out, silent=silent)
-        self._next_ok[row.chat_id] = self._now_loop() + self._interval(channel)
+        self._next_ok[row.address] = self._now_loop() + self._interval(channel)
         async with self.db.tx() as tx:
             if sent is not None and view is not None:
                 # Every message naming #N is remembered, so a reply to it relays to #N.
@@ -376,9 +378,8 @@ class OutboxDrainer:
                     view.request.id,
                     # An edit that went out as a new message moves its key to that message.
                     out.ref_key or message.edit_key or f"m{sent.message_id}",
-                    # The refs table still holds integers (a later step gives it a channel).
-                    row.chat_id,
-                    int(sent.message_id),
+                    Address(row.address.channel, sent.address),
+                    sent.message_id,
                 )
             await tx.mark_sent(row.id, self.clock.now())
         self.sent += 1
@@ -406,9 +407,9 @@ class OutboxDrainer:
         assert out.edit_key is not None
         async with self.db.tx() as tx:
             ref = await tx.ref(reader.id, view.request.id, out.edit_key)
-        if ref is not None:
+        if ref is not None and ref[0].channel == channel.name:
             try:
-                return await channel.edit(SentRef(str(ref[0]), str(ref[1])), out)
+                return await channel.edit(SentRef(ref[0].value, ref[1]), out)
             except EditImpossible as exc:
                 # Deleted, too old or otherwise beyond editing: the person gets it as a new
                 # message, and the key moves to that one.
@@ -428,6 +429,6 @@ class OutboxDrainer:
             ref = await tx.ref(reader.id, view.request.id, REMINDER_REF)
             if ref is not None:
                 await tx.delete_ref(reader.id, view.request.id, REMINDER_REF)
-        if ref is None:
+        if ref is None or ref[0].channel != channel.name:
             return
-        await channel.clear_actions(SentRef(str(ref[0]), str(ref[1])))
+        await channel.clear_actions(SentRef(ref[0].value, ref[1]))

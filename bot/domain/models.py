@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.domain.identity import Address
 from bot.domain.kinds import EventKind, MessageKind
 
 
@@ -136,7 +137,8 @@ class Person(Frozen):
     id: int
     name: str
     phone: str
-    telegram_id: int | None = None
+    # Where they can be reached, first the one messages go to (none: not bound to any channel).
+    addresses: tuple[Address, ...] = ()
     language: str | None = None
     roles: frozenset[Role] = frozenset()
     teams: frozenset[str] = frozenset()
@@ -147,6 +149,14 @@ class Person(Frozen):
 
     def has(self, role: Role) -> bool:
         return self.active and role in self.roles
+
+    @property
+    def address(self) -> Address | None:
+        """Where messages to this person go; None if they have bound no channel yet."""
+        return self.addresses[0] if self.addresses else None
+
+    def address_in(self, channel: str) -> Address | None:
+        return next((a for a in self.addresses if a.channel == channel), None)
 
 
 class Enterprise(Frozen):
@@ -162,8 +172,11 @@ class Enterprise(Frozen):
 
 
 class Attachment(Frozen):
+    """A file someone sent: `ref` is how its channel finds it again (Telegram's file_id)."""
+
     kind: str  # "photo" | "document"
-    file_id: str
+    channel: str
+    ref: str
     file_name: str | None = None
 
 
@@ -187,9 +200,10 @@ class Request(Frozen):
 
 
 class Draft(Frozen):
-    """An owner's request in the making, saved at every intake step."""
+    """An owner's request in the making, saved at every intake step, in the conversation at
+    `at` (the address the owner writes from)."""
 
-    user_id: int
+    at: Address
     step: str
     enterprise_id: int | None = None
     category: str | None = None

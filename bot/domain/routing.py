@@ -15,14 +15,9 @@ class Tier(StrEnum):
 
 
 def reachable(person: Person) -> bool:
-    """Someone a dispatch can go to now: active, not away, bound to Telegram, and not known to
+    """Someone a dispatch can go to now: active, not away, with an address, and not known to
     have blocked the bot (an unreachable commissioner is passed over as if away)."""
-    return (
-        person.active
-        and not person.away
-        and not person.unreachable
-        and person.telegram_id is not None
-    )
+    return person.active and not person.away and not person.unreachable and bool(person.addresses)
 
 
 def team_members(people: Sequence[Person], team: str, exclude: frozenset[int]) -> list[Person]:
@@ -34,8 +29,8 @@ def team_members(people: Sequence[Person], team: str, exclude: frozenset[int]) -
 
 
 def supervisors(people: Sequence[Person]) -> list[Person]:
-    """The supervisors on Telegram; those known to be unreachable only if nobody else is."""
-    bound = [p for p in people if p.has(Role.SUPERVISOR) and p.telegram_id is not None]
+    """The supervisors with an address; those known to be unreachable only if nobody else is."""
+    bound = [p for p in people if p.has(Role.SUPERVISOR) and p.addresses]
     return [p for p in bound if not p.unreachable] or bound
 
 

@@ -17,10 +17,11 @@ from telegram.ext import CallbackContext, ExtBot
 
 from bot.channels.telegram import keyboards, texts
 from bot.channels.telegram.callback_data import decode
+from bot.channels.telegram.identity import address
 from bot.domain.models import Catalog, Person
 from bot.i18n import pick_language
 from bot.services.desk import PENDING_FLOWS, Desk
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,11 +48,17 @@ class HandlerBase:
         user = update.effective_user
         if user is None:
             return None, self.deps.default_language
-        person = await self.desk.whoami(user.id)
+        person = await self.desk.whoami(address(user.id))
         lang = pick_language(
             person.language if person else None, user.language_code, self.deps.default_language
         )
         return person, lang
+
+    async def acting(self, update: Update) -> int:
+        """The id of the person behind an update; Refused(NOT_REGISTERED) if nobody is bound
+        to the Telegram account."""
+        user = update.effective_user
+        return person_id(await self.desk.whoami(address(user.id)) if user else None)
 
     @staticmethod
     async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
@@ -105,7 +112,7 @@ class Common(HandlerBase):
         if person is None:
             await query.answer(texts.not_registered(choice), show_alert=True)
             return
-        await self.desk.set_language(query.from_user.id, choice)
+        await self.desk.set_language(person.id, choice)
         await query.answer()
         await query.edit_message_text(texts.lang_set(choice), parse_mode=ParseMode.HTML)
 
@@ -116,7 +123,7 @@ class Common(HandlerBase):
         assert user is not None
         anything = False
         for flow in PENDING_FLOWS:
-            anything = await self.desk.drop_draft(user.id, flow) or anything
+            anything = await self.desk.drop_draft(address(user.id), flow) or anything
         await self.reply(update, texts.cancelled(lang, anything))
 
     async def on_fallback(self, update: Update, context: Context) -> None:
@@ -147,6 +154,13 @@ class Common(HandlerBase):
                 await self.reply(update, texts.error(lang))
         except Exception:
             log.warning("could not tell the person about the failure", exc_info=True)
+
+
+def person_id(person: Person | None) -> int:
+    """The id use cases take; Refused(NOT_REGISTERED) for an account bound to nobody."""
+    if person is None:
+        raise Refused(Refusal.NOT_REGISTERED)
+    return person.id
 
 
 async def answer_refusal(update: Update, refused: Refused, lang: str) -> None:

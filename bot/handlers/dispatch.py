@@ -10,8 +10,9 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.channels.telegram import keyboards, texts, texts_reach
 from bot.channels.telegram.callback_data import Callback, decode
-from bot.domain.models import LengthProblem, Outcome
-from bot.handlers.common import Context, HandlerBase, answer_refusal
+from bot.channels.telegram.identity import address
+from bot.domain.models import LengthProblem, Outcome, Person
+from bot.handlers.common import Context, HandlerBase, answer_refusal, person_id
 from bot.services.errors import Refusal, Refused
 
 TICKET = re.compile(r"#(\d{1,12})\b")
@@ -19,32 +20,32 @@ TOO_LONG = LengthProblem.TOO_LONG.value
 
 
 class Dispatch(HandlerBase):
-    async def _tap(self, update: Update) -> tuple[Callback | None, str]:
+    async def _tap(self, update: Update) -> tuple[Callback | None, Person | None, str]:
         query = update.callback_query
         assert query is not None
-        _person, lang = await self.who(update)
+        person, lang = await self.who(update)
         cb = decode(query.data)
         if cb is None or cb.request_id is None:
             await query.answer(texts.stale_button(lang), show_alert=True)
-            return None, lang
-        return cb, lang
+            return None, person, lang
+        return cb, person, lang
 
     async def _expect(
         self, user_id: int, flow: str, request_id: int, prompt: Message | None, **data: str
     ) -> None:
         """Remembers what the next text answers, and which message asked for it."""
         await self.desk.expect(
-            user_id, flow, request_id, prompt=prompt.message_id if prompt else None, **data
+            address(user_id), flow, request_id, prompt=prompt.message_id if prompt else None, **data
         )
 
     async def on_accept(self, update: Update, context: Context) -> None:
         """One tap takes the request; anyone it was not offered to is told so."""
-        cb, lang = await self._tap(update)
+        cb, person, lang = await self._tap(update)
         query = update.callback_query
         if cb is None or query is None or cb.request_id is None:
             return
         try:
-            result = await self.desk.accept(cb.request_id, query.from_user.id, update.update_id)
+            result = await self.desk.accept(cb.request_id, person_id(person), update.update_id)
         except Refused as refused:
             await answer_refusal(update, refused, lang)
             return
@@ -52,12 +53,12 @@ class Dispatch(HandlerBase):
 
     async def on_decline(self, update: Update, context: Context) -> None:
         """Asks for the reason before passing the request on."""
-        cb, lang = await self._tap(update)
+        cb, person, lang = await self._tap(update)
         query = update.callback_query
         if cb is None or query is None or cb.request_id is None:
             return
         try:
-            await self.desk.authorise_offered(cb.request_id, query.from_user.id)
+            await self.desk.authorise_offered(cb.request_id, person_id(person))
         except Refused as refused:
             await answer_refusal(update, refused, lang)
             return
@@ -71,12 +72,12 @@ class Dispatch(HandlerBase):
 
     async def on_resolve(self, update: Update, context: Context) -> None:
         """Asks how the request ended."""
-        cb, lang = await self._tap(update)
+        cb, person, lang = await self._tap(update)
         query = update.callback_query
         if cb is None or query is None or cb.request_id is None:
             return
         try:
-            await self.desk.authorise_holder(cb.request_id, query.from_user.id)
+            await self.desk.authorise_holder(cb.request_id, person_id(person))
         except Refused as refused:
             await answer_refusal(update, refused, lang)
             return
@@ -89,13 +90,13 @@ class Dispatch(HandlerBase):
 
     async def on_outcome(self, update: Update, context: Context) -> None:
         """Stores the chosen outcome and asks for the summary."""
-        cb, lang = await self._tap(update)
+        cb, person, lang = await self._tap(update)
         query = update.callback_query
         if cb is None or query is None or cb.request_id is None:
             return
         try:
             outcome = Outcome(cb.arg or "")
-            await self.desk.authorise_holder(cb.request_id, query.from_user.id)
+            await self.desk.authorise_holder(cb.request_id, person_id(person))
         except ValueError:
             await query.answer(texts.stale_button(lang), show_alert=True)
             return
@@ -113,12 +114,12 @@ class Dispatch(HandlerBase):
 
     async def on_note(self, update: Update, context: Context) -> None:
         """Asks for the progress note."""
-        cb, lang = await self._tap(update)
+        cb, person, lang = await self._tap(update)
         query = update.callback_query
         if cb is None or query is None or cb.request_id is None:
             return
         try:
-            await self.desk.authorise_holder(cb.request_id, query.from_user.id)
+            await self.desk.authorise_holder(cb.request_id, person_id(person))
         except Refused as refused:
             await answer_refusal(update, refused, lang)
             return
@@ -130,7 +131,7 @@ class Dispatch(HandlerBase):
 
     async def on_rate(self, update: Update, context: Context) -> None:
         """The owner's 1–5 rating closes the request."""
-        cb, lang = await self._tap(update)
+        cb, person, lang = await self._tap(update)
         query = update.callback_query
         if cb is None or query is None or cb.request_id is None:
             return
@@ -139,7 +140,7 @@ class Dispatch(HandlerBase):
             return
         try:
             await self.desk.rate(
-                cb.request_id, query.from_user.id, int(cb.arg or 0), update.update_id
+                cb.request_id, person_id(person), int(cb.arg or 0), update.update_id
             )
         except Refused as refused:
             await answer_refusal(update, refused, lang)
@@ -152,25 +153,27 @@ class Dispatch(HandlerBase):
         user = update.effective_user
         if message is None or user is None or message.text is None:
             return
-        expected = await self.desk.expected(user.id)
+        at = address(user.id)
+        expected = await self.desk.expected(at)
         if expected is None:
             return
         flow, data = expected
         replied = message.reply_to_message
         if replied is not None and data.get("prompt") not in (None, replied.message_id):
             return  # a reply to another message is meant for the relay, not as the answer
-        _person, lang = await self.who(update)
+        person, lang = await self.who(update)
         request_id = int(data["request_id"])
         try:
+            who = person_id(person)
             if flow == "decline":
-                await self.desk.decline(request_id, user.id, message.text, update.update_id)
+                await self.desk.decline(request_id, who, message.text, update.update_id)
                 await self.reply(update, texts.declined(lang, request_id))
             elif flow == "resolve":
                 await self.desk.resolve(
-                    request_id, user.id, Outcome(data["outcome"]), message.text, update.update_id
+                    request_id, who, Outcome(data["outcome"]), message.text, update.update_id
                 )
             else:
-                owner = await self.desk.note(request_id, user.id, message.text, update.update_id)
+                owner = await self.desk.note(request_id, who, message.text, update.update_id)
                 await self.reply(update, texts_reach.noted(lang, request_id, owner))
         except Refused as refused:
             if refused.reason == Refusal.BAD_INPUT and refused.details.get("problem") == TOO_LONG:
@@ -179,7 +182,7 @@ class Dispatch(HandlerBase):
             elif refused.reason == Refusal.BAD_INPUT:
                 await self.reply(update, texts.too_short(lang))
             else:
-                await self.desk.drop_draft(user.id, flow)
+                await self.desk.drop_draft(at, flow)
                 await answer_refusal(update, refused, lang)
         raise ApplicationHandlerStop
 
@@ -196,11 +199,13 @@ class Dispatch(HandlerBase):
         request_id = (
             int(found.group(1))
             if found
-            else await self.desk.request_for_message(replied.chat.id, replied.message_id)
+            else await self.desk.request_for_message(
+                address(replied.chat.id), str(replied.message_id)
+            )
         )
         if request_id is None:
             return
-        _person, lang = await self.who(update)
+        person, lang = await self.who(update)
         file_id: str | None = None
         file_kind: str | None = None
         if message.photo:
@@ -212,7 +217,7 @@ class Dispatch(HandlerBase):
             return
         try:
             recipients = await self.desk.relay(
-                request_id, user.id, text, file_id, file_kind, update.update_id
+                request_id, person_id(person), text, file_id, file_kind, update.update_id
             )
         except Refused as refused:
             await answer_refusal(update, refused, lang)
@@ -227,7 +232,7 @@ class Dispatch(HandlerBase):
             await self.reply(update, texts.not_registered(lang))
             return
         try:
-            await self.desk.set_away(person.telegram_id or 0, away)
+            await self.desk.set_away(person.id, away)
         except Refused as refused:
             await answer_refusal(update, refused, lang)
             return

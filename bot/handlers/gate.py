@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.channels.telegram import keyboards, texts_guard
+from bot.channels.telegram.identity import address
 from bot.domain.flood import FloodGuard, Verdict
 from bot.handlers.common import Context, Deps, HandlerBase, answer_query
 from bot.handlers.dispatch import TICKET
@@ -118,16 +119,17 @@ class Gate(HandlerBase):
             await self.reply(update, texts_guard.edit_not_applied(lang), do_quote=True)
 
     async def _in_a_flow(self, user_id: int, message: Message, context: Context) -> bool:
-        if await self.desk.draft(user_id) is not None:
+        if await self.desk.draft(address(user_id)) is not None:
             return True  # the /new form
-        if await self.desk.expected(user_id) is not None:
+        if await self.desk.expected(address(user_id)) is not None:
             return True  # a Decline reason, a Resolve summary, a Note, asked for by a tap
         replied = message.reply_to_message
         if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
             return False
         if TICKET.search(replied.text or replied.caption or ""):
             return True  # a reply to a message about #N: the relay
-        return await self.desk.request_for_message(replied.chat.id, replied.message_id) is not None
+        at = address(replied.chat.id)
+        return await self.desk.request_for_message(at, str(replied.message_id)) is not None
 
 
 def _bot_added(member: ChatMemberUpdated) -> bool:

@@ -26,8 +26,9 @@ from telegram.warnings import PTBUserWarning
 
 from bot.channels.telegram import keyboards, texts
 from bot.channels.telegram.callback_data import Op, decode, pattern
+from bot.channels.telegram.identity import CHANNEL, address
 from bot.domain.models import Attachment, Draft, Role, Urgency
-from bot.handlers.common import Context, HandlerBase, answer_refusal
+from bot.handlers.common import Context, HandlerBase, answer_refusal, person_id
 from bot.services.desk import MAX_ATTACHMENTS
 from bot.services.errors import Refusal, Refused
 
@@ -66,7 +67,7 @@ def step(handler: Step) -> Step:
 class Intake(HandlerBase):
     async def _draft(self, update: Update) -> Draft | None:
         user = update.effective_user
-        return await self.desk.draft(user.id) if user else None
+        return await self.desk.draft(address(user.id)) if user else None
 
     async def _save(self, update: Update, draft: Draft, state: str, **changes: object) -> Draft:
         updated = draft.model_copy(
@@ -79,7 +80,7 @@ class Intake(HandlerBase):
         """Sends the question of the draft's step (with its buttons); returns that step."""
         state = draft.step
         if state == ENTERPRISE:
-            enterprises = await self.desk.enterprises_of(draft.user_id)
+            enterprises = await self.desk.enterprises_of(await self.acting(update))
             await self.reply(
                 update,
                 texts.ask_enterprise(lang),
@@ -103,7 +104,7 @@ class Intake(HandlerBase):
         elif state == URGENCY:
             await self.reply(update, texts.ask_urgency(lang), reply_markup=keyboards.urgency(lang))
         else:
-            enterprises = await self.desk.enterprises_of(draft.user_id)
+            enterprises = await self.desk.enterprises_of(await self.acting(update))
             enterprise = next((x for x in enterprises if x.id == draft.enterprise_id), None)
             await self.reply(
                 update,
@@ -129,19 +130,19 @@ class Intake(HandlerBase):
         if person is None or not person.has(Role.OWNER):
             await self.reply(update, texts.not_owner(lang))
             return END
-        enterprises = await self.desk.enterprises_of(user.id)
+        enterprises = await self.desk.enterprises_of(person.id)
         if not enterprises:
             await answer_refusal(update, Refused(Refusal.NO_ENTERPRISE), lang)
             return END
         try:
-            await self.desk.check_can_file(user.id)
+            await self.desk.check_can_file(person.id)
         except Refused as refused:
-            await self.desk.drop_draft(user.id)
+            await self.desk.drop_draft(address(user.id))
             await answer_refusal(update, refused, lang)
             return END
         first = ENTERPRISE if len(enterprises) > 1 else CATEGORY
         draft = await self._save(
-            update, Draft(user_id=user.id, step=first), first, enterprise_id=enterprises[0].id
+            update, Draft(at=address(user.id), step=first), first, enterprise_id=enterprises[0].id
         )
         return await self.ask(update, draft, lang)
 
@@ -155,7 +156,7 @@ class Intake(HandlerBase):
         draft = await self._draft(update)
         if draft is None:
             return await self._lost(update, lang)
-        enterprises = await self.desk.enterprises_of(query.from_user.id)
+        enterprises = await self.desk.enterprises_of(await self.acting(update))
         chosen = next((x for x in enterprises if cb and cb.arg == str(x.id)), None)
         if chosen is None:
             await self.answer(update, texts.stale_button(lang), alert=True)
@@ -225,12 +226,13 @@ class Intake(HandlerBase):
             )
             return ATTACHMENTS
         if message.photo:
-            item = Attachment(kind="photo", file_id=message.photo[-1].file_id)
+            item = Attachment(kind="photo", channel=CHANNEL, ref=message.photo[-1].file_id)
         else:
             assert message.document is not None
             item = Attachment(
                 kind="document",
-                file_id=message.document.file_id,
+                channel=CHANNEL,
+                ref=message.document.file_id,
                 file_name=message.document.file_name,
             )
         updated = await self._save(
@@ -286,9 +288,11 @@ class Intake(HandlerBase):
         """Turns the draft into request #N; the confirmation comes through the outbox."""
         query = update.callback_query
         assert query is not None
-        _person, lang = await self.who(update)
+        person, lang = await self.who(update)
         try:
-            submitted = await self.desk.submit(query.from_user.id, update_id=update.update_id)
+            submitted = await self.desk.submit(
+                person_id(person), address(query.from_user.id), update_id=update.update_id
+            )
         except Refused as refused:
             if refused.reason == Refusal.NOT_FOUND:
                 return await self._lost(update, lang)
@@ -306,7 +310,7 @@ class Intake(HandlerBase):
         _person, lang = await self.who(update)
         user = update.effective_user
         assert user is not None
-        existed = await self.desk.drop_draft(user.id)
+        existed = await self.desk.drop_draft(address(user.id))
         if update.callback_query is not None:
             await self.answer(update)
             await self.edit(update, None)

@@ -1,6 +1,6 @@
 """/my, /mine and /open as paged button lists; a request's card and timeline; the owner's withdraw.
 
-Every tap is authorised by bot.services.queries / bot.services.cancel from the person behind
+Every tap is authorised by bot.services.browse / bot.services.cancel from the person behind
 it (the button only names a page or a request); the list message is edited in place.
 """
 
@@ -24,12 +24,14 @@ from telegram.ext import (
 from bot.channels.telegram import keyboards_lists as kb
 from bot.channels.telegram import texts, texts_lists, texts_sla
 from bot.channels.telegram.callback_data import Callback, Op, decode, pattern
+from bot.channels.telegram.identity import address
+from bot.domain.identity import Address
 from bot.domain.listing import ListKey, ListKind, Page
 from bot.domain.models import LengthProblem, Person
 from bot.handlers.common import Context, Deps, HandlerBase, answer_query, answer_refusal, retrying
+from bot.services.browse import Browse
 from bot.services.cancel import Cancellation, PendingReason
 from bot.services.errors import Refusal, Refused
-from bot.services.queries import Queries
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,7 @@ NOT_MODIFIED = "message is not modified"
 
 
 class Lists(HandlerBase):
-    def __init__(self, deps: Deps, queries: Queries, cancellation: Cancellation) -> None:
+    def __init__(self, deps: Deps, queries: Browse, cancellation: Cancellation) -> None:
         super().__init__(deps)
         self.queries = queries
         self.cancellation = cancellation
@@ -252,7 +254,7 @@ class Lists(HandlerBase):
         prompt = query.message.message_id if isinstance(query.message, Message) else None
         try:
             await self.cancellation.ask_reason(
-                person.id, request_id, prompt, kb.encode_key(back) if back else None
+                person.id, _at(update), request_id, prompt, kb.encode_key(back) if back else None
             )
         except Refused as refused:
             await self._refused(update, refused, lang)
@@ -270,7 +272,9 @@ class Lists(HandlerBase):
         if person is None or request_id is None:
             return
         try:
-            done = await self.cancellation.cancel(person.id, request_id, None, update.update_id)
+            done = await self.cancellation.cancel(
+                person.id, request_id, None, update.update_id, _at(update)
+            )
         except Refused as refused:
             await self._refused(update, refused, lang)
             return
@@ -282,7 +286,7 @@ class Lists(HandlerBase):
         person, lang, request_id, back = await self._withdraw_tap(update)
         if person is None or request_id is None:
             return
-        await self.cancellation.keep(person.id)
+        await self.cancellation.keep(_at(update))
         await self._card(update, person, lang, request_id, back)
 
     async def on_reason(self, update: Update, context: Context) -> None:
@@ -293,7 +297,7 @@ class Lists(HandlerBase):
         person, lang = await self.who(update)
         if person is None:
             return
-        pending = await self.cancellation.pending(person.id)
+        pending = await self.cancellation.pending(_at(update))
         if pending is None:
             return
         replied = message.reply_to_message
@@ -301,7 +305,7 @@ class Lists(HandlerBase):
             return  # a reply to another message is meant for the relay
         try:
             done = await self.cancellation.cancel(
-                person.id, pending.request_id, message.text, update.update_id
+                person.id, pending.request_id, message.text, update.update_id, _at(update)
             )
         except Refused as refused:
             problem = refused.details.get("problem")
@@ -311,7 +315,7 @@ class Lists(HandlerBase):
             elif refused.reason == Refusal.BAD_INPUT:
                 await self.reply(update, texts.too_short(lang))
             else:
-                await self.cancellation.keep(person.id)
+                await self.cancellation.keep(_at(update))
                 await answer_refusal(update, refused, lang)
             raise ApplicationHandlerStop from None
         text = texts_lists.withdrawn(lang, done.request, len(done.told))
@@ -350,11 +354,18 @@ class Lists(HandlerBase):
         person, lang = await self.who(update)
         if person is None:
             return
-        pending = await self.cancellation.keep(person.id)
+        pending = await self.cancellation.keep(_at(update))
         if pending is None:
             return  # nothing of ours: /cancel goes on to whatever else it stops
         await self.reply(update, texts_lists.kept(lang, pending.request_id))
         raise ApplicationHandlerStop
+
+
+def _at(update: Update) -> Address:
+    """The conversation an update comes from (a private chat: the user's own address)."""
+    user = update.effective_user
+    assert user is not None, "handled only for updates from a user"
+    return address(user.id)
 
 
 def _query(update: Update) -> CallbackQuery:

@@ -23,6 +23,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import TypeHandler
 
+from bot.channels.telegram.identity import address
 from bot.domain.models import Person, Role
 from bot.handlers.common import Context, Deps
 from bot.i18n import pick_language, translator
@@ -117,7 +118,7 @@ class Menus:
         if user is None or user.is_bot or chat is None or chat.type != ChatType.PRIVATE:
             return
         try:
-            person = await self.deps.desk.whoami(user.id)
+            person = await self.deps.desk.whoami(address(user.id))
         except Exception:
             log.exception("could not read the person behind update %s", update.update_id)
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import ReplyKeyboardRemove, Update
 
 from bot.channels.telegram import keyboards, texts
+from bot.channels.telegram.identity import address
 from bot.handlers.common import Context, HandlerBase
 from bot.i18n import pick_language
 
@@ -14,7 +15,7 @@ class Onboarding(HandlerBase):
         """Greets a known person, or asks for their phone number."""
         person, lang = await self.who(update)
         if person is not None:
-            enterprises = await self.desk.enterprises_of(person.telegram_id or 0)
+            enterprises = await self.desk.enterprises_of(person.id)
             await self.reply(update, texts.welcome(person, enterprises, self.catalog, lang))
             return
         await self.reply(
@@ -34,7 +35,7 @@ class Onboarding(HandlerBase):
             )
             return
         done = await self.desk.onboard(
-            user.id, contact.phone_number, user.language_code, update_id=update.update_id
+            address(user.id), contact.phone_number, user.language_code, update_id=update.update_id
         )
         if done is None:
             await self.reply(

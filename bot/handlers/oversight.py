@@ -8,7 +8,7 @@ from telegram import InputFile, Update
 
 from bot.channels import spreadsheet
 from bot.channels.telegram import texts
-from bot.handlers.common import Context, HandlerBase, answer_refusal
+from bot.handlers.common import Context, HandlerBase, answer_refusal, person_id
 from bot.services.errors import Refusal, Refused
 
 REASSIGN = re.compile(r"^#?(\d{1,12})\s+(\+?[\d\s-]{7,20})$")
@@ -29,7 +29,9 @@ class Oversight(HandlerBase):
             return
         request_id = int(found.group(1))
         try:
-            target = await self.desk.reassign(request_id, user.id, found.group(2), update.update_id)
+            target = await self.desk.reassign(
+                request_id, person.id, found.group(2), update.update_id
+            )
         except Refused as refused:
             if refused.reason == Refusal.BAD_INPUT:
                 await self.reply(update, texts.reassign_unknown(lang, found.group(2)))
@@ -40,12 +42,12 @@ class Oversight(HandlerBase):
 
     async def on_export(self, update: Update, context: Context) -> None:
         """Every request as a spreadsheet, for supervisors."""
-        _person, lang = await self.who(update)
+        person, lang = await self.who(update)
         user = update.effective_user
         message = update.effective_message
         assert user is not None and message is not None
         try:
-            rows = await self.desk.export_rows(user.id)
+            rows = await self.desk.export_rows(person_id(person))
         except Refused as refused:
             await answer_refusal(update, refused, lang)
             return

@@ -14,6 +14,7 @@ from telegram import ChatMember, Update
 from telegram.constants import ChatType
 from telegram.ext import TypeHandler
 
+from bot.channels.telegram.identity import address
 from bot.handlers.common import Context
 from bot.services.reach import Reachability
 
@@ -40,7 +41,7 @@ class Presence:
         try:
             # A read (never waiting for the write lock) for nearly every update; only a person
             # whose mark changes costs a write.
-            person = await self.reach.desk.whoami(user.id)
+            person = await self.reach.desk.whoami(address(user.id))
             if person is None:
                 return
             member = update.my_chat_member

@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.channels.telegram import texts, texts_sla
 from bot.channels.telegram.callback_data import Op, decode, pattern
 from bot.domain.models import Person, Role
-from bot.handlers.common import Context, Deps, HandlerBase, answer_refusal
+from bot.handlers.common import Context, Deps, HandlerBase, answer_refusal, person_id
 from bot.services.digest import DigestService
 from bot.services.errors import Refusal, Refused
 from bot.services.extensions import Extensions
@@ -86,7 +86,7 @@ class Supervision(HandlerBase):
             return
         request_id, days, reason = int(found.group(1)), int(found.group(2)), found.group(3)
         try:
-            asked = await self.extensions.ask(request_id, user.id, days, reason, update.update_id)
+            asked = await self.extensions.ask(request_id, person.id, days, reason, update.update_id)
         except Refused as refused:
             if refused.reason == Refusal.BAD_INPUT:
                 await self.reply(
@@ -107,7 +107,7 @@ class Supervision(HandlerBase):
         """A supervisor's Approve/Refuse tap on an extension request; the first tap decides."""
         query = update.callback_query
         assert query is not None
-        _person, lang = await self.who(update)
+        person, lang = await self.who(update)
         cb = decode(query.data)
         found = DECISION.match(cb.arg or "") if cb else None
         if cb is None or cb.request_id is None or found is None:
@@ -116,7 +116,7 @@ class Supervision(HandlerBase):
         approve, ask = found.group(1) == "y", int(found.group(2))
         try:
             decided = await self.extensions.decide(
-                cb.request_id, query.from_user.id, ask, approve, update.update_id
+                cb.request_id, person_id(person), ask, approve, update.update_id
             )
         except Refused as refused:
             if refused.reason == Refusal.DUPLICATE and "by" in refused.details:

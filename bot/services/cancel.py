@@ -7,13 +7,14 @@ Accept / Resolve buttons go away. The chase (bot.services.sweep) reads only requ
 to be accepted or in work, so nothing chases a cancelled request.
 
 Between the confirmation and the reason, the question is remembered in a draft (flow
-``withdraw``, keyed by the person's id) so that the next text the owner sends answers it.
+``withdraw``, keyed by the Address of the conversation) so that the owner's next text answers it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.identity import Address
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.lifecycle import Action, IllegalTransition, transition
 from bot.domain.models import Person, Request, RequestStatus
@@ -51,18 +52,23 @@ class Cancellation:
             return await _cancellable(tx, person, request_id)
 
     async def ask_reason(
-        self, person_id: int, request_id: int, prompt: int | None, context: str | None = None
+        self,
+        person_id: int,
+        at: Address,
+        request_id: int,
+        prompt: int | None,
+        context: str | None = None,
     ) -> None:
-        """Remembers that this person's next text is the reason for withdrawing #N."""
+        """Remembers that the next text at `at` is this person's reason for withdrawing #N."""
         async with self.desk.unit() as tx:
             person = await _person(tx, person_id)
             await _cancellable(tx, person, request_id)
             data = {"request_id": request_id, "prompt": prompt, "context": context}
-            await tx.save_draft(person.id, WITHDRAW, "reason", data, self.desk.clock.now())
+            await tx.save_draft(at, WITHDRAW, "reason", data, self.desk.clock.now())
 
-    async def pending(self, person_id: int) -> PendingReason | None:
+    async def pending(self, at: Address) -> PendingReason | None:
         async with self.desk.db.read() as tx:
-            found = await tx.draft(person_id, WITHDRAW)
+            found = await tx.draft(at, WITHDRAW)
         if found is None:
             return None
         data = found[1]
@@ -71,12 +77,12 @@ class Cancellation:
             int(data["request_id"]), int(prompt) if prompt else None, str(context or "") or None
         )
 
-    async def keep(self, person_id: int) -> PendingReason | None:
+    async def keep(self, at: Address) -> PendingReason | None:
         """Forgets a pending withdrawal (the owner kept the request); returns what it was."""
-        pending = await self.pending(person_id)
+        pending = await self.pending(at)
         if pending is not None:
             async with self.desk.unit() as tx:
-                await tx.delete_draft(person_id, WITHDRAW)
+                await tx.delete_draft(at, WITHDRAW)
         return pending
 
     async def cancel(
@@ -85,6 +91,7 @@ class Cancellation:
         request_id: int,
         reason: str | None,
         update_id: int | None = None,
+        at: Address | None = None,
     ) -> Cancelled:
         """Withdraws #N; tells its holder or whoever has it on offer, and clears their buttons."""
         if reason is not None:
@@ -99,7 +106,8 @@ class Cancellation:
             if not await tx.move(request_id, [request.status], after):
                 raise Refused(Refusal.NOT_WORKING, request_id=request_id)
             await tx.withdraw_offers(request_id)
-            await tx.delete_draft(person.id, WITHDRAW)
+            if at is not None:
+                await tx.delete_draft(at, WITHDRAW)
             await desk.record(
                 tx,
                 request_id,

@@ -71,7 +71,7 @@ class Extensions:
     async def ask(
         self,
         request_id: int,
-        telegram_id: int,
+        person_id: int,
         days: int,
         reason: str,
         update_id: int | None = None,
@@ -83,7 +83,7 @@ class Extensions:
         reason = check_text(reason, "reason", REASON_MIN, NOTE_MAX)
         now = desk.clock.now()
         async with desk.unit(update_id) as tx:
-            person = await desk.person_of(tx, telegram_id)
+            person = await desk.person_of(tx, person_id)
             request = await desk.request_of(tx, request_id)
             if request.holder_id != person.id:
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
@@ -121,13 +121,13 @@ class Extensions:
                 new_due_at=to_text(new_due),
                 working_days=self.policy.working_days,
             )
-            reachable = sum(1 for s in supervisors if s.telegram_id is not None)
+            reachable = sum(1 for s in supervisors if s.address is not None)
             return ExtensionAsked(request, number, days, new_due, reachable)
 
     async def decide(
         self,
         request_id: int,
-        telegram_id: int,
+        person_id: int,
         ask: int,
         approve: bool,
         update_id: int | None = None,
@@ -135,7 +135,7 @@ class Extensions:
         """A supervisor approves or refuses an ask with one tap; the first tap decides."""
         desk = self.desk
         async with desk.unit(update_id) as tx:
-            person = await desk.person_of(tx, telegram_id)
+            person = await desk.person_of(tx, person_id)
             if not person.has(Role.SUPERVISOR):
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
             request = await desk.request_of(tx, request_id)

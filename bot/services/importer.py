@@ -14,7 +14,7 @@ Every row is checked before anything is written, and all problems are reported t
   LABEL_MAX), see bot.domain.roster: longer texts do not fit the messages they appear in.
 - ``phone`` (commissioners, supervisors) must be a mainland mobile number: after
   normalising (``bot.domain.phones.normalise_phone``: digits only, ``+86``/``86`` dropped
-  from 13 digits) it is 11 digits starting with 1, since these people bind their Telegram
+  from 13 digits) it is 11 digits starting with 1, since these people bind their chat
   account by sharing their own contact. It must be unique in the file.
 - ``contact_phone`` (enterprises) is optional but, when given, is 7 to 12 digits after
   normalising, because landlines such as ``023-7xxxxxxx`` are common for enterprises; a
@@ -30,7 +30,9 @@ Every row is checked before anything is written, and all problems are reported t
   category's team); when given it is a mobile number of an active commissioner already in
   the database, so commissioners are imported before enterprises.
 - ``teams`` (commissioners) is a ``;``-separated list of known team keys, possibly empty.
-- ``telegram_id`` is optional; when given it is a positive integer, unique in the file.
+- a ``<channel>_id`` column (interface.md has ``telegram_id``) is optional; when given it is
+  a positive integer, unique in the file, and binds the person to that address in the
+  channel the column is named after.
 - ``credit_code`` is the 18-character Unified Social Credit Code (digits and capital letters
   other than I, O, S, V and Z; lower case is accepted), unique in the file, and its last
   character is the check character GB 32100-2015 calls for (bot.domain.roster).
@@ -56,6 +58,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
+from bot.domain.identity import Address
 from bot.domain.kinds import EventKind
 from bot.domain.models import Enterprise, Event, Person, Role
 from bot.domain.phones import normalise_phone
@@ -105,7 +108,9 @@ _ANY_PHONE = re.compile(r"[0-9]{7,12}")
 # What a phone cell may hold besides digits: the ways people format numbers, nothing else.
 _PHONE_CHARS = re.compile(r"[0-9+\-\s().]*")
 _CREDIT_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
-_TELEGRAM_ID_MAX = 2**63 - 1  # SQLite's INTEGER
+# A column `<channel>_id` holds people's ids in that channel: each becomes an Address there.
+ID_SUFFIX = "_id"
+_ID_MAX = 2**63 - 1  # the largest 64-bit id a channel hands out
 
 
 class Problem(StrEnum):
@@ -126,7 +131,7 @@ class Problem(StrEnum):
     REQUIRED = "required"  # column
     BAD_MOBILE = "bad_mobile"  # column, value
     BAD_PHONE = "bad_phone"  # column, value
-    BAD_TELEGRAM_ID = "bad_telegram_id"  # value
+    BAD_ID = "bad_id"  # column, value
     BAD_CREDIT_CODE = "bad_credit_code"  # value
     BAD_CHECK_CHARACTER = "bad_check_character"  # value, got, want
     TOO_LONG = "too_long"  # column, length, limit
@@ -215,7 +220,7 @@ class _PersonRow:
     line: int
     name: str
     phone: str
-    telegram_id: int | None
+    addresses: tuple[Address, ...]
     teams: frozenset[str]
 
 
@@ -283,12 +288,16 @@ def _phone(errors: list[RowError], line: int, column: str, raw: str, *, mobile: 
     return None
 
 
-def _telegram_id(errors: list[RowError], line: int, raw: str) -> int | None:
+def _channel_id(errors: list[RowError], line: int, column: str, raw: str) -> int | None:
     folded = _fold(raw)
-    if re.fullmatch(r"[0-9]+", folded) and 0 < int(folded) <= _TELEGRAM_ID_MAX:
+    if re.fullmatch(r"[0-9]+", folded) and 0 < int(folded) <= _ID_MAX:
         return int(folded)
-    errors.append(_error(line, Problem.BAD_TELEGRAM_ID, value=raw))
+    errors.append(_error(line, Problem.BAD_ID, column=column, value=raw))
     return None
+
+
+def _id_columns(kind: RosterKind) -> list[str]:
+    return [c for c in COLUMNS[kind] if c.endswith(ID_SUFFIX)]
 
 
 def _teams(errors: list[RowError], line: int, raw: str, known: frozenset[str]) -> frozenset[str]:
@@ -351,7 +360,8 @@ def _parse(
     names, parsed.errors = _header(kind, header_line, header_cells)
     if parsed.errors:
         return parsed  # without the right columns no row can be read
-    phones, telegram_ids = _Unique("phone"), _Unique("telegram_id")
+    phones = _Unique("phone")
+    ids = {column: _Unique(column) for column in _id_columns(kind)}
     codes = _Unique("credit_code")
     contacts: dict[str, tuple[int, str]] = {}
     for line, cells in records[1:]:
@@ -373,7 +383,7 @@ def _parse(
         if kind is RosterKind.ENTERPRISES:
             _enterprise_row(parsed, errors, line, row, codes, contacts)
         else:
-            _person_row(parsed, errors, line, row, kind, teams, phones, telegram_ids)
+            _person_row(parsed, errors, line, row, kind, teams, phones, ids)
         parsed.errors.extend(errors)
     return parsed
 
@@ -386,7 +396,7 @@ def _person_row(
     kind: RosterKind,
     known_teams: frozenset[str],
     phones: _Unique,
-    telegram_ids: _Unique,
+    ids: Mapping[str, _Unique],
 ) -> None:
     phone: str | None = None
     if not row["phone"]:
@@ -395,16 +405,19 @@ def _person_row(
         phone = _phone(errors, line, "phone", row["phone"], mobile=True)
         if phone is not None:
             phones.check(errors, line, phone)
-    telegram_id: int | None = None
-    if row["telegram_id"]:
-        telegram_id = _telegram_id(errors, line, row["telegram_id"])
-        if telegram_id is not None:
-            telegram_ids.check(errors, line, telegram_id)
+    addresses: list[Address] = []
+    for column, unique in ids.items():
+        if not row[column]:
+            continue
+        value = _channel_id(errors, line, column, row[column])
+        if value is not None:
+            unique.check(errors, line, value)
+            addresses.append(Address(column.removesuffix(ID_SUFFIX), str(value)))
     teams: frozenset[str] = frozenset()
     if kind is RosterKind.COMMISSIONERS:
         teams = _teams(errors, line, row["teams"], known_teams)
     if not errors and phone is not None:
-        parsed.people.append(_PersonRow(line, row["name"], phone, telegram_id, teams))
+        parsed.people.append(_PersonRow(line, row["name"], phone, tuple(addresses), teams))
 
 
 def _enterprise_row(
@@ -587,7 +600,7 @@ def _person_change(
     before: Person | None,
     role: Role,
     name: str,
-    telegram_id: int | None,
+    addresses: Sequence[Address],
     teams: frozenset[str] | None,
 ) -> _Change:
     # Someone who did not hold the role (or held it inactive) is new to this roster.
@@ -595,7 +608,7 @@ def _person_change(
         return "created"
     if (
         before.name != name
-        or (telegram_id is not None and before.telegram_id != telegram_id)
+        or any(a not in before.addresses for a in addresses)
         or (teams is not None and before.teams != teams)
     ):
         return "updated"
@@ -614,8 +627,11 @@ async def _apply_people(
     for row in rows:
         before = await tx.person_by_phone(row.phone)
         teams = row.teams if with_teams else None
-        tally.count(_person_change(before, role, row.name, row.telegram_id, teams))
-        person_id = await tx.upsert_person(row.name, row.phone, role, row.telegram_id, now)
+        tally.count(_person_change(before, role, row.name, row.addresses, teams))
+        first = row.addresses[0] if row.addresses else None
+        person_id = await tx.upsert_person(row.name, row.phone, role, first, now)
+        for address in row.addresses[1:]:
+            await tx.bind_address(person_id, address, None)
         if teams is not None:
             await tx.set_teams(person_id, teams)
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.domain.clock import Clock
+from bot.domain.identity import Address
 from bot.domain.kinds import EventKind
 from bot.domain.listing import RequestLine
 from bot.domain.models import (
@@ -56,7 +57,7 @@ class OutboxRow:
     """A pending outgoing message as the sender sees it."""
 
     id: int
-    chat_id: int
+    address: Address
     attempts: int
     edit_key: str | None
     urgent: bool
@@ -68,22 +69,25 @@ class PeopleRepository(Protocol):
 
     async def person(self, person_id: int) -> Person | None: ...
 
-    async def person_by_telegram(self, telegram_id: int) -> Person | None: ...
+    async def person_at(self, address: Address) -> Person | None:
+        """Whoever is reached at this address (bound to it), if anyone."""
+        ...
 
     async def person_by_phone(self, phone: str) -> Person | None: ...
 
     async def people_with_role(self, role: Role) -> list[Person]: ...
 
-    async def bind_telegram(
-        self, person_id: int, telegram_id: int, language: str | None
-    ) -> None: ...
+    async def bind_address(self, person_id: int, address: Address, language: str | None) -> None:
+        """Binds the address to the person (replacing their address in that channel); an
+        address belongs to one person, so it leaves anyone it was bound to before."""
+        ...
 
     async def set_language(self, person_id: int, language: str) -> None: ...
 
     async def set_away(self, person_id: int, away: bool) -> None: ...
 
     async def upsert_person(
-        self, name: str, phone: str, role: Role, telegram_id: int | None, now: datetime
+        self, name: str, phone: str, role: Role, address: Address | None, now: datetime
     ) -> int: ...
 
     async def set_teams(self, person_id: int, teams: Iterable[str]) -> None: ...
@@ -224,7 +228,7 @@ class RequestRepository(Protocol):
 
 
 class ListRepository(Protocol):
-    """Pages of requests for the lists people browse (bot.services.queries), newest first."""
+    """Pages of requests for the lists people browse (bot.services.browse), newest first."""
 
     async def owner_lines(
         self, owner_id: int, limit: int, offset: int
@@ -266,7 +270,7 @@ class EventRepository(Protocol):
 class OutboxRepository(Protocol):
     """Messages queued in the transaction that decided them, and those that failed."""
 
-    async def enqueue(self, message: Message, chat_id: int, now: datetime) -> int: ...
+    async def enqueue(self, message: Message, to: Address, now: datetime) -> int: ...
 
     async def mark_failed(self, outbox_id: int, error: str) -> None: ...
 
@@ -275,11 +279,11 @@ class DeliveryRepository(Protocol):
     """The sender's side of the outbox: what is due, and how each try went."""
 
     async def due_messages(self, now: datetime, limit: int) -> list[OutboxRow]:
-        """The oldest pending message of each chat, where it is due: chats keep their order."""
+        """The oldest pending message of each address, where it is due: each keeps its order."""
         ...
 
     async def next_head_due_at(self) -> datetime | None:
-        """When the earliest first-in-line message of any chat is due."""
+        """When the earliest first-in-line message of any address is due."""
         ...
 
     async def mark_sent(self, outbox_id: int, now: datetime) -> None: ...
@@ -291,14 +295,18 @@ class MessageRefRepository(Protocol):
     """Which message shows what to whom, for later edits and replies."""
 
     async def save_ref(
-        self, person_id: int, request_id: int, key: str, chat_id: int, message_id: int
-    ) -> None: ...
+        self, person_id: int, request_id: int, key: str, at: Address, message_ref: str
+    ) -> None:
+        """Remembers that message `message_ref` at address `at` shows `key` of the request."""
+        ...
 
-    async def ref(self, person_id: int, request_id: int, key: str) -> tuple[int, int] | None: ...
+    async def ref(self, person_id: int, request_id: int, key: str) -> tuple[Address, str] | None:
+        """(address, message reference) of what this person was shown under `key`."""
+        ...
 
     async def delete_ref(self, person_id: int, request_id: int, key: str) -> None: ...
 
-    async def request_of_message(self, chat_id: int, message_id: int) -> int | None: ...
+    async def request_of_message(self, at: Address, message_ref: str) -> int | None: ...
 
 
 class InboxRepository(Protocol):
@@ -334,15 +342,19 @@ class DeadLetterRepository(Protocol):
 class DraftRepository(Protocol):
     """A conversation's answers so far, saved at each step."""
 
-    async def draft(self, user_id: int, flow: str) -> tuple[str, dict[str, Any]] | None: ...
+    async def draft(self, at: Address, flow: str) -> tuple[str, dict[str, Any]] | None: ...
 
     async def save_draft(
-        self, user_id: int, flow: str, step: str, data: dict[str, Any], now: datetime
+        self, at: Address, flow: str, step: str, data: dict[str, Any], now: datetime
     ) -> None: ...
 
-    async def delete_draft(self, user_id: int, flow: str | None = None) -> None: ...
+    async def delete_draft(self, at: Address, flow: str | None = None) -> None: ...
 
-    async def drafts(self, flow: str) -> list[tuple[int, str]]: ...
+    async def delete_drafts_of(self, person_id: int, flow: str) -> None:
+        """Drops this flow's drafts at every address of the person."""
+        ...
+
+    async def drafts(self, flow: str) -> list[tuple[Address, str]]: ...
 
 
 class HealthRepository(Protocol):

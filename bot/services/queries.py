@@ -1,217 +1,81 @@
-"""What people browse: paged lists of requests, a request's card and its timeline.
-
-Read-only use cases, each on one read snapshot. They take person ids and decide on every call
-who may see what (a list button or a card button carries a key, never a permission):
-
-* a list: ``my`` — anyone registered, their own requests; ``mine`` — commissioners and
-  supervisors, what they hold and what is on offer to them; ``open`` — supervisors only;
-* a card and its timeline: the request's owner, its holder, whoever it is on offer to now,
-  the enterprise's commissioner and the supervisors. The owner (unless also one of the staff)
-  sees only the owner-facing steps of the timeline (bot.domain.listing.OWNER_STEPS).
-"""
+"""Reads: who an address is, a request with its names, a person's lists, what a message is about."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.domain.identity import Address
 from bot.domain.lifecycle import CLAIMABLE, OPEN_STATUSES, WORKING
-from bot.domain.listing import (
-    CANCELLABLE,
-    OWNER_STEPS,
-    PAGE_SIZE,
-    UNACCEPTED,
-    ListKey,
-    ListKind,
-    OpenFilter,
-    Page,
-    RequestLine,
-    clamp_page,
+from bot.domain.models import (
+    Enterprise,
+    Event,
+    Person,
+    Request,
+    RequestStatus,
 )
-from bot.domain.models import Catalog, Event, Person, RequestStatus, Role
-from bot.services.desk import RequestView
-from bot.services.errors import Refusal, Refused
-from bot.services.ports import Clock, Transaction, UnitOfWork
-
-# Payload fields of events that name people by id ("3" or "3,5").
-PEOPLE_FIELDS = ("to", "previous", "holder", "offered")
+from bot.services.context import ServiceContext
+from bot.services.ports import Transaction
 
 
 @dataclass(frozen=True)
-class CardView:
-    """A request as one reader may see it now, with what they may do to it."""
+class RequestView:
+    """A request with the names a renderer needs."""
 
-    view: RequestView
-    reader: Person
-    owner: bool
-    holder: bool
-    offered: bool
-    staff: bool  # sees the internal steps: holder, offered, commissioner or supervisor
-
-    @property
-    def status(self) -> RequestStatus:
-        return self.view.request.status
-
-    @property
-    def can_accept(self) -> bool:
-        return self.offered and self.status in CLAIMABLE
-
-    @property
-    def can_work(self) -> bool:
-        return self.holder and self.status in WORKING
-
-    @property
-    def can_rate(self) -> bool:
-        return (
-            self.owner
-            and self.status == RequestStatus.RESOLVED
-            and self.view.request.rating is None
-        )
-
-    @property
-    def can_cancel(self) -> bool:
-        return self.owner and self.status in CANCELLABLE
+    request: Request
+    enterprise: Enterprise
+    owner: Person
+    holder: Person | None
+    offered: tuple[Person, ...]
 
 
-@dataclass(frozen=True)
-class Step:
-    """One step of a request's history, with the names of the people it mentions."""
+class Queries(ServiceContext):
+    """Read-only use cases; each reads one snapshot that never waits for writers."""
 
-    event: Event
-    actor: str | None
-    names: dict[int, str]
-
-    def people(self, field: str) -> list[str]:
-        """The names behind a payload field of ids ("3,5")."""
-        raw = self.event.payload.get(field)
-        ids = [int(x) for x in str(raw or "").split(",") if x.strip().isdigit()]
-        return [self.names.get(i, "—") for i in ids]
-
-
-@dataclass(frozen=True)
-class History:
-    card: CardView
-    steps: tuple[Step, ...]
-
-
-class Queries:
-    """Lists, cards and timelines, authorised on the server at every call."""
-
-    def __init__(
-        self, db: UnitOfWork, clock: Clock, catalog: Catalog, page_size: int = PAGE_SIZE
-    ) -> None:
-        self.db = db
-        self.clock = clock
-        self.catalog = catalog
-        self.page_size = page_size
-
-    # ---- lists --------------------------------------------------------------------------
-
-    async def page(self, person_id: int, key: ListKey) -> Page:
-        """One page of one list; a page past the end becomes the last one."""
+    async def whoami(self, address: Address) -> Person | None:
+        """Whoever is bound to this address (a channel resolves its user once, here)."""
         async with self.db.read() as tx:
-            person = await _person(tx, person_id)
-            for _ in range(2):
-                offset = key.page * self.page_size
-                lines, total = await self._lines(tx, person, key, offset)
-                page = clamp_page(key.page, total, self.page_size)
-                if page == key.page:
-                    return Page(key, tuple(lines), total, self.page_size)
-                key = key.at(page)  # the list shrank since the tap: show its last page
-            return Page(key, tuple(lines), total, self.page_size)
+            return await tx.person_at(address)
 
-    async def _lines(
-        self, tx: Transaction, person: Person, key: ListKey, offset: int
-    ) -> tuple[list[RequestLine], int]:
-        size = self.page_size
-        if key.kind == ListKind.MY:
-            return await tx.owner_lines(person.id, size, offset)
-        if key.kind == ListKind.MINE:
-            if not (person.has(Role.COMMISSIONER) or person.has(Role.SUPERVISOR)):
-                raise Refused(Refusal.NOT_ALLOWED)
-            return await tx.staff_lines(person.id, WORKING, CLAIMABLE, size, offset)
-        if not person.has(Role.SUPERVISOR):
-            raise Refused(Refusal.NOT_ALLOWED)
-        if key.filter == OpenFilter.OVERDUE:
-            return await tx.open_lines(WORKING, size, offset, due_before=self.clock.now())
-        if key.filter == OpenFilter.UNACCEPTED:
-            return await tx.open_lines(UNACCEPTED, size, offset)
-        if key.filter == OpenFilter.TEAM:
-            if key.team is None or self.catalog.team(key.team) is None:
-                raise Refused(Refusal.BAD_INPUT, field="team")
-            categories = [c.key for c in self.catalog.categories if c.team == key.team]
-            return await tx.open_lines(OPEN_STATUSES, size, offset, categories=categories)
-        return await tx.open_lines(OPEN_STATUSES, size, offset)
-
-    # ---- one request --------------------------------------------------------------------
-
-    async def card(self, person_id: int, request_id: int) -> CardView:
-        """The request as this person may see it; Refused(NOT_ALLOWED) if they may not."""
+    async def view(self, request_id: int) -> RequestView | None:
         async with self.db.read() as tx:
-            return await self._card(tx, person_id, request_id)
+            return await self._view(tx, request_id)
 
-    async def timeline(self, person_id: int, request_id: int) -> History:
-        """Every step of the request in order (the owner: only the owner-facing ones)."""
-        async with self.db.read() as tx:
-            card = await self._card(tx, person_id, request_id)
-            events = [e for e in await tx.events(request_id) if card.staff or e.kind in OWNER_STEPS]
-            ids = {e.actor_id for e in events if e.actor_id is not None}
-            for e in events:
-                ids.update(_ids(e, PEOPLE_FIELDS))
-            names = await _names(tx, ids)
-            steps = tuple(
-                Step(e, names.get(e.actor_id) if e.actor_id is not None else None, names)
-                for e in events
-            )
-            return History(card, steps)
-
-    async def _card(self, tx: Transaction, person_id: int, request_id: int) -> CardView:
-        person = await _person(tx, person_id)
+    async def _view(self, tx: Transaction, request_id: int) -> RequestView | None:
         request = await tx.request(request_id)
         if request is None:
-            raise Refused(Refusal.NOT_FOUND, request_id=request_id)
+            return None
         enterprise = await tx.enterprise(request.enterprise_id)
         owner = await tx.person(request.owner_id)
         assert enterprise is not None and owner is not None
         holder = await tx.person(request.holder_id) if request.holder_id else None
-        offered_ids = await tx.offered(request_id) if request.status in CLAIMABLE else []
-        offered = [p for p in [await tx.person(i) for i in offered_ids] if p is not None]
-        is_owner = request.owner_id == person.id
-        is_holder = request.holder_id == person.id
-        is_offered = person.id in offered_ids
-        staff = (
-            is_holder
-            or is_offered
-            or enterprise.commissioner_id == person.id
-            or person.has(Role.SUPERVISOR)
-        )
-        if not (is_owner or staff):
-            raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
-        view = RequestView(request, enterprise, owner, holder, tuple(offered))
-        return CardView(view, person, is_owner, is_holder, is_offered, staff)
+        offered = await self.people_of(tx, await tx.offered(request_id))
+        return RequestView(request, enterprise, owner, holder, tuple(offered))
 
+    async def events(self, request_id: int) -> list[Event]:
+        """The audit log of one request, oldest first."""
+        async with self.db.read() as tx:
+            return await tx.events(request_id)
 
-async def _person(tx: Transaction, person_id: int) -> Person:
-    person = await tx.person(person_id)
-    if person is None or not person.active:
-        raise Refused(Refusal.NOT_REGISTERED)
-    return person
+    async def owner_requests(self, person_id: int) -> list[Request]:
+        async with self.db.read() as tx:
+            person = await self.person_of(tx, person_id)
+            statuses = [*OPEN_STATUSES, RequestStatus.RESOLVED]
+            return await tx.requests_where("owner_id", person.id, statuses)
 
+    async def commissioner_requests(self, person_id: int) -> tuple[list[Request], list[Request]]:
+        """(held and open, offered and waiting for a tap)."""
+        async with self.db.read() as tx:
+            person = await self.person_of(tx, person_id)
+            held = await tx.requests_where("holder_id", person.id, WORKING)
+            waiting = await tx.requests_offered_to(person.id, CLAIMABLE)
+            return held, waiting
 
-def _ids(event: Event, fields: Iterable[str]) -> set[int]:
-    found: set[int] = set()
-    for field in fields:
-        raw = event.payload.get(field)
-        if isinstance(raw, bool) or raw is None:
-            continue
-        found.update(int(x) for x in str(raw).split(",") if x.strip().isdigit())
-    return found
+    async def enterprises_of(self, person_id: int) -> list[Enterprise]:
+        async with self.db.read() as tx:
+            person = await self.person_of(tx, person_id)
+            return await tx.enterprises_of_contact(person.phone)
 
-
-async def _names(tx: Transaction, ids: Iterable[int]) -> dict[int, str]:
-    names: dict[int, str] = {}
-    for i in ids:
-        person = await tx.person(i)
-        if person is not None:
-            names[i] = person.name
-    return names
+    async def request_for_message(self, at: Address, message_ref: str) -> int | None:
+        """The request the message `message_ref` at this address is about, if it is known."""
+        async with self.db.read() as tx:
+            return await tx.request_of_message(at, message_ref)

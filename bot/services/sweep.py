@@ -385,20 +385,20 @@ class Sweep:
         async with desk.unit() as tx:
             if not await self._digest_due(tx, now):
                 return
-            supervisors = [s for s in await desk.supervisors_of(tx) if s.telegram_id is not None]
+            supervisors = [s for s in await desk.supervisors_of(tx) if s.address is not None]
             if not supervisors:
-                # Nobody to read it yet: it goes out once a supervisor is on Telegram.
+                # Nobody to read it yet: it goes out once a supervisor has an address.
                 return
             today = self.policy.local(now).date()
             digest = await self.digests.build(tx, today, now)
             for person in supervisors:
-                assert person.telegram_id is not None
+                assert person.address is not None
                 message = Message(
                     recipient_id=person.id,
                     kind=MessageKind.DIGEST,
                     params={"digest": digest.model_dump_json()},
                 )
-                await tx.enqueue(message, person.telegram_id, desk.clock.now())
+                await tx.enqueue(message, person.address, desk.clock.now())
             await desk.record(
                 tx, None, None, DIGEST_SENT, date=today.isoformat(), recipients=len(supervisors)
             )

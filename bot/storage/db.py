@@ -11,6 +11,9 @@ import aiosqlite
 from bot.storage.files import secure_database
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+# A migration that rebuilds a table others refer to says so; it runs with foreign keys off
+# (SQLite's documented way to change a table's shape) and is checked before it commits.
+FOREIGN_KEYS_OFF = "-- pragma: foreign_keys=off"
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -49,25 +52,38 @@ async def schema_version(conn: aiosqlite.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-async def migrate(conn: aiosqlite.Connection) -> int:
-    """Applies the migrations newer than the database's user_version; returns the new version."""
+async def migrate(conn: aiosqlite.Connection, upto: int | None = None) -> int:
+    """Applies the migrations newer than the database's user_version (up to version `upto`,
+    when given: tests build yesterday's databases); returns the new version."""
     current = await schema_version(conn)
     available = migrations()
     if current > len(available):
         raise RuntimeError(
             f"database schema version {current} is newer than this program ({len(available)})"
         )
-    for version, _name, sql in available[current:]:
+    for version, name, sql in available[current:upto]:
+        keys_off = FOREIGN_KEYS_OFF in sql
+        if keys_off:
+            # Only outside a transaction does this pragma take effect.
+            await conn.execute("PRAGMA foreign_keys=OFF")
         # One transaction per migration, version bump included, so a crash leaves no half schema.
         await conn.execute("BEGIN IMMEDIATE")
         try:
             for statement in split_sql(sql):
                 await conn.execute(statement)
+            if keys_off:
+                async with conn.execute("PRAGMA foreign_key_check") as cur:
+                    broken = list(await cur.fetchall())
+                if broken:
+                    raise RuntimeError(f"migration {name} breaks foreign keys: {broken[:5]}")
             await conn.execute(f"PRAGMA user_version={version}")
             await conn.execute("COMMIT")
         except BaseException:
             await conn.execute("ROLLBACK")
             raise
+        finally:
+            if keys_off:
+                await conn.execute("PRAGMA foreign_keys=ON")
     return await schema_version(conn)
 
 

@@ -408,8 +408,9 @@ async def test_a_blocked_user_is_tried_once_and_holds_nobody_up(
     assert code == 0
     rows = query(
         bot.db_path,
-        "SELECT status, last_error FROM outbox WHERE chat_id = ? AND status != 'sent'",
-        owner.id,
+        "SELECT status, last_error FROM outbox "
+        "WHERE channel = 'telegram' AND address = ? AND status != 'sent'",
+        str(owner.id),
     )
     assert [r["status"] for r in rows] == ["failed"], [tuple(r) for r in rows]
     assert all("Forbidden" in (r["last_error"] or "") for r in rows)

@@ -107,14 +107,20 @@ class Services:
         description: str = "需要贷款200万元用于灌装线改造",
     ) -> Request:
         draft = Draft(
-            user_id=owner.telegram_id,
+            at=owner.address,
             step="confirm",
             category=category,
             description=description,
             urgency=Urgency.URGENT if urgent else Urgency.NORMAL,
         )
         await self.desk.save_draft(draft)
-        return (await self.desk.submit(owner.telegram_id)).request
+        return (await self.desk.submit(await self.pid(owner), owner.address)).request
+
+    async def pid(self, person: SamplePerson) -> int:
+        """The person id of a sample person (bound to their Telegram account)."""
+        found = await self.desk.whoami(person.address)
+        assert found is not None, person.name
+        return found.id
 
     async def request(self, request_id: int) -> Request:
         view = await self.desk.view(request_id)
@@ -128,7 +134,7 @@ class Services:
             rows = await cur.fetchall()
         out = [
             Row(
-                r["chat_id"],
+                int(r["address"]),
                 r["kind"],
                 r["request_id"],
                 json.loads(r["params"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.channels.telegram.identity import address
 from bot.domain.models import Enterprise, Role
 from bot.sample import LI
 from bot.simulator.driver import SimUser
@@ -20,7 +21,7 @@ async def owners_at_the_category_question(world: World, count: int) -> list[SimU
         assert li is not None
         for i in range(count):
             phone = f"137{i:08d}"
-            await tx.upsert_person(f"老板{i}", phone, Role.OWNER, 50_000 + i, now)
+            await tx.upsert_person(f"老板{i}", phone, Role.OWNER, address(50_000 + i), now)
             await tx.upsert_enterprise(
                 Enterprise(
                     id=0,

@@ -109,34 +109,34 @@ async def test_every_change_replans_in_its_own_transaction(svc: Services) -> Non
 
     # Accept: re-planned in the accept's transaction, then planned for the due morning.
     await svc.at(T0 + minutes(5))
-    accepted = await svc.desk.accept(n, LI.telegram_id)
+    accepted = await svc.desk.accept(n, await svc.pid(LI))
     assert await next_step(svc, n) == PLAN_AT_ONCE
     assert accepted.request.due_at == cq(2026, 12, 2, 10, 5)
     await sweep_at(svc, T0 + minutes(6))
     assert await next_step(svc, n) == to_text(cq(2026, 12, 2, 8, 0))
 
     # An approved extension moves the deadline and the next step with it.
-    await svc.extensions.ask(n, LI.telegram_id, 3, "等待银行审批结果")
+    await svc.extensions.ask(n, await svc.pid(LI), 3, "等待银行审批结果")
     assert await next_step(svc, n) == to_text(cq(2026, 12, 2, 8, 0))  # an ask changes nothing
-    await svc.extensions.decide(n, SUPERVISOR.telegram_id, 1, True)
+    await svc.extensions.decide(n, await svc.pid(SUPERVISOR), 1, True)
     assert await next_step(svc, n) == PLAN_AT_ONCE
     await sweep_at(svc, T0 + minutes(7))
     assert await next_step(svc, n) == to_text(cq(2026, 12, 7, 8, 0))
 
     # A reassignment starts a new offer round.
     await svc.at(T0 + timedelta(hours=1))
-    await svc.desk.reassign(n, SUPERVISOR.telegram_id, WANG.phone)
+    await svc.desk.reassign(n, await svc.pid(SUPERVISOR), WANG.phone)
     assert await next_step(svc, n) == PLAN_AT_ONCE
     await sweep_at(svc, T0 + timedelta(hours=1, minutes=1))
     assert await next_step(svc, n) == to_text(T0 + timedelta(hours=1, minutes=30))
 
     # Accepted and resolved: nothing left to chase; closed by the rating: still nothing.
-    await svc.desk.accept(n, WANG.telegram_id)
-    await svc.desk.resolve(n, WANG.telegram_id, Outcome.SOLVED, "已协调银行放款")
+    await svc.desk.accept(n, await svc.pid(WANG))
+    await svc.desk.resolve(n, await svc.pid(WANG), Outcome.SOLVED, "已协调银行放款")
     assert await next_step(svc, n) == PLAN_AT_ONCE
     await sweep_at(svc, T0 + timedelta(hours=1, minutes=2))
     assert await next_step(svc, n) is None
-    await svc.desk.rate(n, TROUT_OWNER.telegram_id, 5)
+    await svc.desk.rate(n, await svc.pid(TROUT_OWNER), 5)
     assert (await svc.request(n)).status == RequestStatus.CLOSED
     await sweep_at(svc, T0 + timedelta(hours=1, minutes=3))
     assert await next_step(svc, n) is None
@@ -145,7 +145,7 @@ async def test_every_change_replans_in_its_own_transaction(svc: Services) -> Non
     other = await svc.submit(HERB_OWNER, category="labor")  # → 王专员
     await sweep_at(svc, T0 + timedelta(hours=1, minutes=4))
     planned = await next_step(svc, other.id)
-    await svc.desk.decline(other.id, WANG.telegram_id, "不属于我的联系企业")
+    await svc.desk.decline(other.id, await svc.pid(WANG), "不属于我的联系企业")
     assert await next_step(svc, other.id) == PLAN_AT_ONCE != planned
     await sweep_at(svc, T0 + timedelta(hours=1, minutes=5))
     assert await next_step(svc, other.id) == to_text(T0 + timedelta(hours=1, minutes=34))
@@ -186,7 +186,7 @@ async def test_open_requests_from_before_the_migration_are_planned_by_the_first_
 ) -> None:
     waiting = await svc.submit(TROUT_OWNER)
     working = await svc.submit(HERB_OWNER)
-    await svc.desk.accept(working.id, WANG.telegram_id)
+    await svc.desk.accept(working.id, await svc.pid(WANG))
     path = svc.path
     await svc.close()
     # The database as schema version 4 left it: no next_step_at at all.
@@ -213,8 +213,8 @@ async def accept_any(svc: Services, request_id: int) -> None:
     """The first person it is offered to accepts it."""
     async with svc.db.read() as tx:
         person = await tx.person((await tx.offered(request_id))[0])
-    assert person is not None and person.telegram_id is not None
-    await svc.desk.accept(request_id, person.telegram_id)
+    assert person is not None
+    await svc.desk.accept(request_id, person.id)
 
 
 async def test_the_index_chases_exactly_as_planning_every_open_request(tmp_path: Path) -> None:
@@ -252,7 +252,7 @@ async def test_the_index_chases_exactly_as_planning_every_open_request(tmp_path:
                 elif action == "accept 3":
                     await accept_any(svc, 3)
                 elif action == "reassign 1":
-                    await svc.desk.reassign(1, SUPERVISOR.telegram_id, WANG.phone)
+                    await svc.desk.reassign(1, await svc.pid(SUPERVISOR), WANG.phone)
                 if svc is everything:
                     await svc.db.conn.execute(
                         "UPDATE requests SET next_step_at = ? WHERE status IN "

@@ -57,11 +57,12 @@ async def outbox_row(
     conn: aiosqlite.Connection, phone: str, status: str, due: datetime, error: str | None = None
 ) -> None:
     await conn.execute(
-        "INSERT INTO outbox (recipient_id, chat_id, kind, request_id, params, status, "
-        "not_before, created_at, last_error) VALUES (?, ?, 'card', NULL, '{}', ?, ?, ?, ?)",
+        "INSERT INTO outbox (recipient_id, channel, address, kind, request_id, params, status, "
+        "not_before, created_at, last_error) "
+        "VALUES (?, 'telegram', ?, 'card', NULL, '{}', ?, ?, ?, ?)",
         (
             await person_id(conn, phone),
-            42,
+            "42",
             status,
             to_text(due),
             to_text(due - timedelta(minutes=1)),

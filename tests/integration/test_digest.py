@@ -37,7 +37,7 @@ DIGEST_AT = cq(2026, 11, 25, 8, 30)
 
 
 async def resolve(svc: Services, n: int, holder: SamplePerson) -> None:
-    await svc.desk.resolve(n, holder.telegram_id, Outcome.SOLVED, "已办结")
+    await svc.desk.resolve(n, await svc.pid(holder), Outcome.SOLVED, "已办结")
 
 
 async def build_history(svc: Services) -> None:
@@ -51,46 +51,46 @@ async def build_history(svc: Services) -> None:
     await svc.at(cq(2026, 10, 30, 10, 0))
     await svc.submit(TROUT_OWNER)
     await svc.at(cq(2026, 10, 30, 10, 10))
-    await d.accept(1, LI.telegram_id)
+    await d.accept(1, await svc.pid(LI))
     await svc.at(cq(2026, 11, 5, 11, 0))
     await resolve(svc, 1, LI)
     await svc.at(cq(2026, 11, 5, 12, 0))
-    await d.rate(1, TROUT_OWNER.telegram_id, 5)
+    await d.rate(1, await svc.pid(TROUT_OWNER), 5)
     # #2 trout farm: accepted after 20 min → due Tue 17 Nov 10:20; resolved 16 Nov, rated 5.
     await svc.at(cq(2026, 11, 10, 10, 0))
     await svc.submit(TROUT_OWNER)
     await svc.at(cq(2026, 11, 10, 10, 20))
-    await d.accept(2, LI.telegram_id)
+    await d.accept(2, await svc.pid(LI))
     # #3 distillery (陈专员), labour: accepted after 10 min → due Thu 19 Nov 09:10.
     await svc.at(cq(2026, 11, 12, 9, 0))
     await svc.submit(DISTILLERY_OWNER, category="labor")
     await svc.at(cq(2026, 11, 12, 9, 10))
-    await d.accept(3, CHEN.telegram_id)
+    await d.accept(3, await svc.pid(CHEN))
     # #4 herb company (王专员), policy: accepted after 20 min → due Fri 20 Nov 14:20.
     await svc.at(cq(2026, 11, 13, 14, 0))
     await svc.submit(HERB_OWNER, category="policy")
     await svc.at(cq(2026, 11, 13, 14, 20))
-    await d.accept(4, WANG.telegram_id)
+    await d.accept(4, await svc.pid(WANG))
     await svc.at(cq(2026, 11, 16, 15, 0))
     await resolve(svc, 2, LI)
     await svc.at(cq(2026, 11, 16, 16, 0))
-    await d.rate(2, TROUT_OWNER.telegram_id, 5)
+    await d.rate(2, await svc.pid(TROUT_OWNER), 5)
     # #3: two more working days approved (19 Nov → Fri 20, Mon 23 Nov 09:10), resolved on
     # Fri 20 Nov: late against the first deadline, on time against the approved one.
     await svc.at(cq(2026, 11, 18, 10, 0))
-    await svc.extensions.ask(3, CHEN.telegram_id, 2, "等待社保部门回复")
+    await svc.extensions.ask(3, await svc.pid(CHEN), 2, "等待社保部门回复")
     await svc.at(cq(2026, 11, 18, 10, 30))
-    await svc.extensions.decide(3, SUPERVISOR.telegram_id, 1, True)
+    await svc.extensions.decide(3, await svc.pid(SUPERVISOR), 1, True)
     await svc.at(cq(2026, 11, 20, 11, 0))
     await resolve(svc, 3, CHEN)
     await svc.at(cq(2026, 11, 20, 12, 0))
-    await d.rate(3, DISTILLERY_OWNER.telegram_id, 3)
+    await d.rate(3, await svc.pid(DISTILLERY_OWNER), 3)
     # #5 herb company, urgent: accepted after 5 min on Mon 23 Nov → P1D due Tue 24 Nov 16:05;
     # never resolved.
     await svc.at(cq(2026, 11, 23, 16, 0))
     await svc.submit(HERB_OWNER, category="policy", urgent=True)
     await svc.at(cq(2026, 11, 23, 16, 5))
-    await d.accept(5, WANG.telegram_id)
+    await d.accept(5, await svc.pid(WANG))
     # Tuesday 24 November ("yesterday").
     # #6 herb company: reminded at 09:30, accepted at 09:45 (45 min).
     await svc.at(cq(2026, 11, 24, 9, 0))
@@ -98,7 +98,7 @@ async def build_history(svc: Services) -> None:
     await svc.at(cq(2026, 11, 24, 9, 30))
     await svc.sweep.run()
     await svc.at(cq(2026, 11, 24, 9, 45))
-    await d.accept(6, WANG.telegram_id)
+    await d.accept(6, await svc.pid(WANG))
     # #7 trout farm: nobody accepts; the sweep escalates it to the financing team at 12:00
     # and 陈专员 accepts at 12:10 (130 min after the first offer).
     await svc.at(cq(2026, 11, 24, 10, 0))
@@ -108,23 +108,23 @@ async def build_history(svc: Services) -> None:
     await svc.at(cq(2026, 11, 24, 10, 30))
     await svc.sweep.run()
     await svc.at(cq(2026, 11, 24, 11, 0))
-    await d.rate(4, HERB_OWNER.telegram_id, 4)
+    await d.rate(4, await svc.pid(HERB_OWNER), 4)
     await svc.at(cq(2026, 11, 24, 12, 0))
     assert (await svc.sweep.run()).escalated == [7]
     await svc.at(cq(2026, 11, 24, 12, 10))
-    await d.accept(7, CHEN.telegram_id)
+    await d.accept(7, await svc.pid(CHEN))
     # #8 trout farm: 李专员 declines after 10 min, 王专员 (team) accepts 20 min after the offer.
     await svc.at(cq(2026, 11, 24, 15, 0))
     await svc.submit(TROUT_OWNER)
     await svc.at(cq(2026, 11, 24, 15, 10))
-    await d.decline(8, LI.telegram_id, "本周外出培训")
+    await d.decline(8, await svc.pid(LI), "本周外出培训")
     await svc.at(cq(2026, 11, 24, 15, 20))
-    await d.accept(8, WANG.telegram_id)
+    await d.accept(8, await svc.pid(WANG))
     # #9 distillery: submitted 23:50, accepted 00:10 on the report day (20 min).
     await svc.at(cq(2026, 11, 24, 23, 50))
     await svc.submit(DISTILLERY_OWNER, category="labor")
     await svc.at(cq(2026, 11, 25, 0, 10))
-    await d.accept(9, CHEN.telegram_id)
+    await d.accept(9, await svc.pid(CHEN))
 
 
 # The digest of Wed 25 Nov 2026 at 08:30, computed by hand from the history above.
@@ -253,7 +253,7 @@ async def test_digest_waits_for_a_supervisor_on_telegram(tmp_path: Path) -> None
     try:
         assert not (await svc.sweep.run()).digest_sent
         assert await svc.events("digest_sent") == []
-        await svc.desk.onboard(SUPERVISOR.telegram_id, SUPERVISOR.phone, "zh")
+        await svc.desk.onboard(SUPERVISOR.address, SUPERVISOR.phone, "zh")
         assert (await svc.sweep.run()).digest_sent
     finally:
         await svc.close()

@@ -49,7 +49,7 @@ async def test_an_update_handled_before_a_crash_is_not_handled_again(world: Worl
     await onboard(world, LI)
     await new_request(owner)
     async with world.runtime.db.tx() as tx:
-        rows = await tx._all("SELECT update_id, payload FROM inbox ORDER BY update_id")
+        rows = await tx._all("SELECT seq AS update_id, payload FROM inbox ORDER BY seq")
     submit = next(r for r in rows if '"1:sub"' in r["payload"])
 
     # Telegram redelivers the Submit tap (as after a crash before the offset was confirmed).

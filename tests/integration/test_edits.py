@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.channels.telegram import texts, texts_guard
+from bot.channels.telegram.identity import address
 from bot.domain.models import RequestStatus
 from bot.sample import LI, TROUT_OWNER
 from tests.conftest import World
@@ -29,7 +30,7 @@ async def test_an_edit_in_the_new_form_is_not_applied_and_the_owner_is_told(
     assert answer.text == NOT_APPLIED and answer.reply_to is description
     await settled(world)
     assert snapshot(world) == before
-    draft = await world.runtime.desk.draft(owner.id)
+    draft = await world.runtime.desk.draft(address(owner.id))
     assert draft is not None and draft.step == "attachments"
     assert draft.description == "需要贷款200万元用于灌装线改造"
 
@@ -53,7 +54,9 @@ async def test_an_edit_while_a_decline_reason_is_asked_for_is_not_taken_as_the_r
     assert snapshot(world) == before
     view = await world.runtime.desk.view(1)
     assert view is not None and view.request.status == RequestStatus.DISPATCHED
-    assert await world.runtime.desk.expected(li.id) is not None  # the reason is still awaited
+    assert (
+        await world.runtime.desk.expected(address(li.id)) is not None
+    )  # the reason is still awaited
 
 
 async def test_an_edited_relay_reply_is_not_relayed_again(world: World) -> None:
@@ -87,7 +90,7 @@ async def test_other_edits_are_ignored_silently(world: World) -> None:
     await settled(world)
     assert len(owner.messages()) == seen
     assert snapshot(world) == before
-    assert await world.runtime.desk.draft(owner.id) is None
+    assert await world.runtime.desk.draft(address(owner.id)) is None
 
 
 async def test_the_answer_is_in_the_senders_language(world: World) -> None:

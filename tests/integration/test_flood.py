@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.channels.telegram import texts, texts_guard
+from bot.channels.telegram.identity import address
 from bot.domain.models import Urgency
 from bot.sample import HERB_OWNER, LI, TROUT_OWNER
 from bot.services.errors import Refusal
@@ -73,7 +74,7 @@ async def test_taps_while_muted_are_answered_and_do_nothing(world: World) -> Non
     }
     await settled(world)
     assert snapshot(world) == before  # no note was asked for, the language stays
-    assert (await world.runtime.desk.whoami(li.id)).language != "en"  # type: ignore[union-attr]
+    assert (await world.runtime.desk.whoami(address(li.id))).language != "en"  # type: ignore[union-attr]
 
 
 async def test_the_warning_is_in_the_senders_language_and_the_limits_are_settings(
@@ -113,7 +114,7 @@ async def test_new_refuses_an_owner_at_the_open_request_limit(world: World) -> N
     refused = await owner.wait_for_message("上限")
     assert refused.text == TOO_MANY
     assert not refused.buttons
-    assert await world.runtime.desk.draft(owner.id) is None
+    assert await world.runtime.desk.draft(address(owner.id)) is None
     world.sim.assert_no_errors()
 
 
@@ -125,7 +126,7 @@ async def test_submit_refuses_when_others_were_filed_meanwhile(world: World) -> 
     await new_request(owner, description="申请冷水鱼品牌推广支持", submit=False)
     # Meanwhile one more of theirs opens (as a resolved request reopened would).
     desk = world.runtime.desk
-    person = await desk.whoami(owner.id)
+    person = await desk.whoami(address(owner.id))
     assert person is not None
     async with world.runtime.db.tx() as tx:
         enterprise = (await tx.enterprises_of_contact(person.phone))[0]
@@ -137,5 +138,5 @@ async def test_submit_refuses_when_others_were_filed_meanwhile(world: World) -> 
     answer = await owner.wait_answer(submit)
     assert answer == {"text": TOO_MANY, "show_alert": True}
     assert await desk.view(3) is None
-    draft = await desk.draft(owner.id)
+    draft = await desk.draft(address(owner.id))
     assert draft is not None and draft.step == "confirm"  # kept, to submit once one closes

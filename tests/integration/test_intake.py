@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.channels.telegram.identity import address
 from bot.domain.models import RequestStatus
 from bot.sample import LI, TROUT_OWNER
 from bot.services.desk import DESCRIPTION_MAX
@@ -17,7 +18,7 @@ async def test_every_bad_input_gets_a_clear_answer_and_the_question_again(world:
 
     await owner.send("贷款")  # typed instead of tapping a category
     await owner.wait_for_message("按钮")
-    assert (await world.runtime.desk.draft(owner.id)).step == "category"  # type: ignore[union-attr]
+    assert (await world.runtime.desk.draft(address(owner.id))).step == "category"  # type: ignore[union-attr]
 
     await owner.tap("融资")
     await owner.wait_for_message("2/4")
@@ -28,7 +29,7 @@ async def test_every_bad_input_gets_a_clear_answer_and_the_question_again(world:
     await owner.wait_for_message("太长")
     await owner.send_sticker()
     await owner.wait_for_message("文字")
-    draft = await world.runtime.desk.draft(owner.id)
+    draft = await world.runtime.desk.draft(address(owner.id))
     assert draft is not None and draft.step == "description" and draft.description is None
 
     await owner.send("  养殖场扩建需要贷款80万元  ")
@@ -66,7 +67,7 @@ async def test_cancel_sends_nothing(world: World) -> None:
     await owner.wait_for_message("2/4")
     await owner.command("cancel")
     await owner.wait_for_message("已取消")
-    assert await world.runtime.desk.draft(owner.id) is None
+    assert await world.runtime.desk.draft(address(owner.id)) is None
     assert await world.runtime.desk.view(1) is None
     # The form is over: old buttons answer that they are stale, text gets the general help.
     await owner.send("还在吗")

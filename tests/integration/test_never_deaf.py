@@ -98,7 +98,7 @@ async def test_an_update_whose_handling_never_finished_three_times_is_set_aside(
     async with world.runtime.db.tx() as tx:
         await tx.store_updates([(stored, json.dumps(payload))], world.clock.now())
         await tx._run(
-            "UPDATE inbox SET attempts = ? WHERE update_id = ?", (MAX_HANDLING_ATTEMPTS, stored)
+            "UPDATE inbox SET attempts = ? WHERE seq = ?", (MAX_HANDLING_ATTEMPTS, stored)
         )
     answers_before = len(owner.messages())
 
@@ -195,9 +195,7 @@ async def test_reads_do_not_wait_for_a_writer_in_another_process(world: World) -
     await onboard(world, TROUT_OWNER)
     async with aiosqlite.connect(world.db_path, timeout=5) as other:
         await other.execute("BEGIN IMMEDIATE")  # e.g. an import holding the write lock
-        person = await asyncio.wait_for(
-            world.runtime.desk.whoami(TROUT_OWNER.telegram_id), timeout=2
-        )
+        person = await asyncio.wait_for(world.runtime.desk.whoami(TROUT_OWNER.address), timeout=2)
         assert person is not None and person.name == TROUT_OWNER.name
         await other.rollback()
 

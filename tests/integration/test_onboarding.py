@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.channels.telegram.identity import address
 from bot.domain.models import Role
 from bot.sample import LI, TROUT_OWNER
 from tests.conftest import World
@@ -16,7 +17,7 @@ async def test_own_contact_binds_the_owner(world: World) -> None:
     await user.share_contact("+86 138-0000-0001")  # formatted as phones send it
     welcome = await user.wait_for_message("张老板")
     assert "清溪冷水鱼养殖场" in (welcome.text or "") and "/new" in (welcome.text or "")
-    person = await world.runtime.desk.whoami(TROUT_OWNER.telegram_id)
+    person = await world.runtime.desk.whoami(TROUT_OWNER.address)
     assert person is not None and Role.OWNER in person.roles
 
 
@@ -36,15 +37,15 @@ async def test_someone_elses_contact_is_refused_and_binds_nothing(world: World) 
     await user.share_contact(TROUT_OWNER.phone, user_id=TROUT_OWNER.telegram_id)
     refusal = await user.wait_for_message("别人的联系人")
     assert refusal.keyboard is not None  # the share button is offered again
-    assert await world.runtime.desk.whoami(7001) is None
-    assert await world.runtime.desk.whoami(TROUT_OWNER.telegram_id) is None
+    assert await world.runtime.desk.whoami(address(7001)) is None
+    assert await world.runtime.desk.whoami(TROUT_OWNER.address) is None
 
 
 async def test_a_contact_without_user_id_is_refused(world: World) -> None:
     user = world.sim.user(7002, "Typed")
     await user.share_contact(TROUT_OWNER.phone, include_user_id=False)
     await user.wait_for_message("别人的联系人")
-    assert await world.runtime.desk.whoami(7002) is None
+    assert await world.runtime.desk.whoami(address(7002)) is None
 
 
 async def test_unknown_number_is_told_whom_to_contact(world: World) -> None:
@@ -54,7 +55,7 @@ async def test_unknown_number_is_told_whom_to_contact(world: World) -> None:
     text = refusal.text or ""
     assert "13712345678" in text
     assert "service center" in text and "023-00000000" in text
-    assert await world.runtime.desk.whoami(7003) is None
+    assert await world.runtime.desk.whoami(address(7003)) is None
     world.sim.assert_no_errors()
 
 
@@ -62,4 +63,4 @@ async def test_unregistered_people_cannot_use_new(world: World) -> None:
     user = world.sim.user(7004, "Nobody")
     await user.command("new")
     await user.wait_for_message("/start")
-    assert await world.runtime.desk.draft(7004) is None
+    assert await world.runtime.desk.draft(address(7004)) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
+from bot.channels.telegram.identity import address
 from bot.domain.models import Message, Role
 from bot.sample import LI, TROUT_OWNER
 from bot.simulator.driver import SimUser
@@ -24,7 +25,7 @@ async def extra_people(world: World, count: int, first_id: int = 9000) -> list[S
     async with world.runtime.db.tx() as tx:
         for i, user in enumerate(users):
             await tx.upsert_person(
-                f"Owner{i}", f"1370000{i:04d}", Role.OWNER, user.id, world.clock.now()
+                f"Owner{i}", f"1370000{i:04d}", Role.OWNER, address(user.id), world.clock.now()
             )
     return users
 
@@ -33,7 +34,7 @@ async def queue_notes(world: World, users: list[SimUser], per_user: int = 1) -> 
     """Commits progress notes about #1 for each user, as a use case would."""
     async with world.runtime.db.tx() as tx:
         for user in users:
-            person = await tx.person_by_telegram(user.id)
+            person = await tx.person_at(address(user.id))
             assert person is not None
             for n in range(per_user):
                 message = Message(
@@ -42,7 +43,7 @@ async def queue_notes(world: World, users: list[SimUser], per_user: int = 1) -> 
                     request_id=1,
                     params={"holder": "李专员", "text": f"进展 {n + 1}"},
                 )
-                await tx.enqueue(message, user.id, world.clock.now())
+                await tx.enqueue(message, address(user.id), world.clock.now())
     world.runtime.sender.wake()
 
 

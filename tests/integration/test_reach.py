@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from telegram import Update
 
 from bot.channels.telegram import texts, texts_reach, texts_sla
+from bot.channels.telegram.identity import address
 from bot.domain.models import Message, Person, RequestStatus
 from bot.i18n import translator
 from bot.sample import CHEN, HERB_OWNER, LI, SUPERVISOR, TROUT_OWNER, WANG, SamplePerson
@@ -49,11 +50,12 @@ async def tick(world: World, step: timedelta = timedelta(seconds=30), sweep: boo
 async def outbox(world: World) -> list[dict[str, object]]:
     async with world.runtime.db.read() as tx:
         rows = await tx._all("SELECT * FROM outbox ORDER BY id")
-    return [dict(r) for r in rows]
+    # The Telegram chat each row goes to, as the rows named it before they had addresses.
+    return [{**dict(r), "chat_id": int(r["address"])} for r in rows]
 
 
 async def person(world: World, who: SamplePerson) -> Person:
-    found = await world.runtime.desk.whoami(who.telegram_id)
+    found = await world.runtime.desk.whoami(who.address)
     assert found is not None
     return found
 
@@ -101,7 +103,9 @@ async def test_a_sixty_minute_outage_loses_nothing_and_repeats_nothing(world: Wo
     world.clock.set(start + minutes(70))
     world.sim.set_outage(502)
     calls_before = len(world.sim.calls)
-    await world.runtime.desk.relay(1, TROUT_OWNER.telegram_id, "请问贷款需要哪些材料？")
+    await world.runtime.desk.relay(
+        1, (await person(world, TROUT_OWNER)).id, "请问贷款需要哪些材料？"
+    )
     while world.clock.now() < start + minutes(130):
         await tick(world)
     during = world.sim.calls[calls_before:]
@@ -159,7 +163,7 @@ async def test_retries_during_an_outage_back_off_to_five_minutes_and_never_give_
     await li.wait_for_message("#1")
     await world.runtime.sender.drain()
     world.sim.set_outage(502)
-    await world.runtime.desk.relay(1, TROUT_OWNER.telegram_id, "现场情况如下")
+    await world.runtime.desk.relay(1, (await person(world, TROUT_OWNER)).id, "现场情况如下")
     step = timedelta(seconds=10)
     tried_at: list[datetime] = []
     before = len(attempts(world, li.id))
@@ -168,7 +172,7 @@ async def test_retries_during_an_outage_back_off_to_five_minutes_and_never_give_
         tried_at.append(world.clock.now())
     # A second message waits behind the deferred first (order): the sender sleeps until the
     # first is due again instead of looking every few milliseconds.
-    await world.runtime.desk.relay(1, TROUT_OWNER.telegram_id, "补充一句")
+    await world.runtime.desk.relay(1, (await person(world, TROUT_OWNER)).id, "补充一句")
     await world.runtime.sender.drain()
     idle = await world.runtime.sender._idle_delay(asyncio.get_running_loop().time())
     assert idle >= 0.5
@@ -238,7 +242,7 @@ async def test_an_edit_that_can_no_longer_be_applied_is_sent_as_a_new_message(
     li_id = (await person(world, LI)).id
     async with world.runtime.db.read() as tx:
         ref = await tx.ref(li_id, 1, "card")
-    assert ref == (li.id, moved.message_id)
+    assert ref == (address(li.id), str(moved.message_id))
     # Telegram refusing the edit outright ("can't be edited") does the same.
     world.sim.fail_next("editMessageText", 400, "Bad Request: message can't be edited")
     await enqueue(world, LI, Message(recipient_id=0, kind="card", request_id=1, edit_key="card"))
@@ -255,11 +259,11 @@ async def test_an_edit_that_can_no_longer_be_applied_is_sent_as_a_new_message(
 async def enqueue(world: World, who: SamplePerson, message: Message) -> None:
     """Commits one outbox row for `who`, as a use case would."""
     async with world.runtime.db.tx() as tx:
-        found = await tx.person_by_telegram(who.telegram_id)
+        found = await tx.person_at(who.address)
         assert found is not None
         await tx.enqueue(
             message.model_copy(update={"recipient_id": found.id}),
-            who.telegram_id,
+            who.address,
             world.clock.now(),
         )
     world.runtime.sender.wake()
@@ -461,8 +465,8 @@ async def test_whoever_relayed_something_that_did_not_arrive_is_told(world: Worl
     boss = await onboard(world, SUPERVISOR)
     # Both replies were queued before anyone knew: 李专员's, then the supervisor's.
     owner.block()
-    await world.runtime.desk.relay(1, LI.telegram_id, "第一条")
-    await world.runtime.desk.relay(1, SUPERVISOR.telegram_id, "第二条")
+    await world.runtime.desk.relay(1, (await person(world, LI)).id, "第一条")
+    await world.runtime.desk.relay(1, (await person(world, SUPERVISOR)).id, "第二条")
     await li.wait_for_message(TROUT_OWNER.phone)
     await world.runtime.sender.drain()
     rows = await outbox(world)

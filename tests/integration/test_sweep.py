@@ -137,7 +137,7 @@ async def test_a_tap_between_plan_and_act_wins_over_the_escalation(svc: Services
     request = await svc.submit(TROUT_OWNER)
     await svc.at(T0 + timedelta(hours=2))
     # 李专员 accepts at the same moment the sweep runs: the sweep re-checks in its transaction.
-    await asyncio.gather(svc.desk.accept(request.id, LI.telegram_id), svc.sweep.run())
+    await asyncio.gather(svc.desk.accept(request.id, await svc.pid(LI)), svc.sweep.run())
     assert (await svc.request(request.id)).status == RequestStatus.ACCEPTED
     assert (await svc.request(request.id)).holder_id is not None
 
@@ -145,7 +145,7 @@ async def test_a_tap_between_plan_and_act_wins_over_the_escalation(svc: Services
 async def test_away_commissioner_request_waiting_at_the_team_is_reported_once(
     svc: Services,
 ) -> None:
-    await svc.desk.set_away(WANG.telegram_id, True)
+    await svc.desk.set_away(await svc.pid(WANG), True)
     request = await svc.submit(HERB_OWNER, category="labor")  # 王专员 away → talent team (陈专员)
     assert (await svc.request(request.id)).status == RequestStatus.ESCALATED
     await svc.at(T0 + timedelta(hours=3))
@@ -159,9 +159,9 @@ async def test_away_commissioner_request_waiting_at_the_team_is_reported_once(
 
 async def test_a_reassignment_starts_a_new_round(svc: Services) -> None:
     request = await svc.submit(TROUT_OWNER)
-    await svc.desk.accept(request.id, LI.telegram_id)
+    await svc.desk.accept(request.id, await svc.pid(LI))
     await svc.at(T0 + timedelta(days=2))
-    await svc.desk.reassign(request.id, SUPERVISOR.telegram_id, WANG.phone)
+    await svc.desk.reassign(request.id, await svc.pid(SUPERVISOR), WANG.phone)
     # Two days after the first dispatch, but the offer to 王专员 is new: nothing is due yet.
     assert not (await svc.sweep.run()).chased
     await svc.at(T0 + timedelta(days=2, minutes=30))
@@ -178,7 +178,7 @@ async def test_a_reassignment_starts_a_new_round(svc: Services) -> None:
 async def accept_at(svc: Services, when: datetime, urgent: bool = False) -> datetime:
     await svc.at(when)
     request = await svc.submit(TROUT_OWNER, urgent=urgent)
-    accepted = await svc.desk.accept(request.id, LI.telegram_id)
+    accepted = await svc.desk.accept(request.id, await svc.pid(LI))
     assert accepted.request.due_at is not None
     [event] = [e for e in await svc.events("accepted") if e.request_id == request.id]
     assert event.payload["due_at"] == to_text(accepted.request.due_at)
@@ -284,19 +284,19 @@ async def test_no_due_morning_reminder_for_a_request_accepted_that_morning(
 async def test_extension_asked_before_due_and_approved_moves_the_deadline(svc: Services) -> None:
     due = await accept_at(svc, T0)  # due Wed 2 Dec 10:00
     await svc.at(cq(2026, 12, 1, 16, 0))
-    asked = await svc.extensions.ask(1, LI.telegram_id, 3, "等待银行审批结果")
+    asked = await svc.extensions.ask(1, await svc.pid(LI), 3, "等待银行审批结果")
     # Three working days after Wed 2 Dec 10:00: Thu 3, Fri 4, Mon 7 Dec.
     assert asked.new_due == cq(2026, 12, 7, 10, 0) and asked.supervisors == 1
     [ask] = await svc.outbox("extension_asked")
     assert ask.chat_id == SUPERVISOR.telegram_id and ask.params["reason"] == "等待银行审批结果"
     with pytest.raises(Refused) as pending:
-        await svc.extensions.ask(1, LI.telegram_id, 1, "再等一天")
+        await svc.extensions.ask(1, await svc.pid(LI), 1, "再等一天")
     assert pending.value.details["field"] == "pending"
     with pytest.raises(Refused) as stranger:
-        await svc.extensions.decide(1, LI.telegram_id, 1, True)
+        await svc.extensions.decide(1, await svc.pid(LI), 1, True)
     assert stranger.value.reason == Refusal.NOT_ALLOWED
 
-    decided = await svc.extensions.decide(1, SUPERVISOR.telegram_id, 1, True)
+    decided = await svc.extensions.decide(1, await svc.pid(SUPERVISOR), 1, True)
     assert decided.approved and decided.due == cq(2026, 12, 7, 10, 0)
     assert (await svc.request(1)).due_at == cq(2026, 12, 7, 10, 0)
     [approved] = await svc.events("extension_approved")
@@ -308,7 +308,7 @@ async def test_extension_asked_before_due_and_approved_moves_the_deadline(svc: S
     assert [r.chat_id for r in await svc.outbox("deadline_extended")] == [TROUT_OWNER.telegram_id]
     # A second tap (another supervisor, or the same one again) changes nothing.
     with pytest.raises(Refused) as again:
-        await svc.extensions.decide(1, SUPERVISOR.telegram_id, 1, False)
+        await svc.extensions.decide(1, await svc.pid(SUPERVISOR), 1, False)
     assert again.value.reason == Refusal.DUPLICATE and again.value.details["by"] == SUPERVISOR.name
     # The old deadline passing no longer makes it overdue; the new one does.
     await svc.at(cq(2026, 12, 2, 11, 0))
@@ -319,20 +319,20 @@ async def test_extension_asked_before_due_and_approved_moves_the_deadline(svc: S
 
 async def test_extension_refused_and_asked_too_late(svc: Services) -> None:
     await accept_at(svc, T0)
-    await svc.extensions.ask(1, LI.telegram_id, 2, "企业资料未齐")
-    decided = await svc.extensions.decide(1, SUPERVISOR.telegram_id, 1, False)
+    await svc.extensions.ask(1, await svc.pid(LI), 2, "企业资料未齐")
+    decided = await svc.extensions.decide(1, await svc.pid(SUPERVISOR), 1, False)
     assert not decided.approved
     assert (await svc.request(1)).due_at == cq(2026, 12, 2, 10, 0)
     assert len(await svc.events("extension_refused")) == 1
     # After a refusal a new ask is allowed; after the deadline it is not.
-    await svc.extensions.ask(1, LI.telegram_id, 1, "补充材料中")
+    await svc.extensions.ask(1, await svc.pid(LI), 1, "补充材料中")
     await svc.at(cq(2026, 12, 2, 10, 0))
-    await svc.extensions.decide(1, SUPERVISOR.telegram_id, 2, False)
+    await svc.extensions.decide(1, await svc.pid(SUPERVISOR), 2, False)
     with pytest.raises(Refused) as late:
-        await svc.extensions.ask(1, LI.telegram_id, 1, "还需要时间")
+        await svc.extensions.ask(1, await svc.pid(LI), 1, "还需要时间")
     assert late.value.details["field"] == "past_due"
     with pytest.raises(Refused) as not_holder:
-        await svc.extensions.ask(1, WANG.telegram_id, 1, "不是我的")
+        await svc.extensions.ask(1, await svc.pid(WANG), 1, "不是我的")
     assert not_holder.value.reason == Refusal.NOT_ALLOWED
 
 
@@ -355,7 +355,7 @@ async def test_machine_clock_in_utc_county_in_shanghai(tmp_path: Path) -> None:
     svc = await open_services(tmp_path, datetime(2026, 11, 25, 16, 30, tzinfo=UTC))
     try:
         request = await svc.submit(TROUT_OWNER)
-        accepted = await svc.desk.accept(request.id, LI.telegram_id)
+        accepted = await svc.desk.accept(request.id, await svc.pid(LI))
         # P5D counted on the county's calendar: Thu 26 Nov 00:30 → Thu 3 Dec 00:30 local.
         assert accepted.request.due_at == cq(2026, 12, 3, 0, 30)
         # The due-day reminder is at 08:00 local = 00:00 UTC — after the deadline here, so

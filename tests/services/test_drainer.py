@@ -22,7 +22,9 @@ from bot.channels.base import (
     backoff,
 )
 from bot.channels.fake import RecordingChannel
+from bot.channels.telegram.identity import address
 from bot.domain.clock import FakeClock, from_text
+from bot.domain.identity import Address
 from bot.domain.kinds import MessageKind
 from bot.domain.models import Message, Urgency
 from bot.sample import DISTILLERY_OWNER, HERB_OWNER, TROUT_OWNER, load_sample
@@ -79,7 +81,7 @@ class Setup:
     async def queue(self, chat: int, request_id: int | None = None, **kw: object) -> int:
         message = Message(recipient_id=self.people[chat], kind=KIND, request_id=request_id, **kw)  # type: ignore[arg-type]
         async with self.db.tx() as tx:
-            return await tx.enqueue(message, chat, self.clock.now())
+            return await tx.enqueue(message, address(chat), self.clock.now())
 
     async def step(self) -> int:
         started = await self.drainer.drain_once()
@@ -236,15 +238,33 @@ async def test_an_edit_that_cannot_be_applied_is_sent_as_a_new_message(setup: Se
         rid = await tx.insert_request(
             enterprise.id, setup.people[A], "x", "y", Urgency.NORMAL, (), NOW
         )
-        await tx.save_ref(setup.people[A], rid, "card", A, 555)
+        await tx.save_ref(setup.people[A], rid, "card", address(A), "555")
     await setup.queue(A, request_id=rid, edit_key="card", params={"n": 1})
     setup.channel.edits_impossible = True
     await setup.step()
     [delivery] = setup.channel.deliveries
     assert delivery.action == "send"
     async with setup.db.read() as tx:
-        assert await tx.ref(setup.people[A], rid, "card") == (A, int(delivery.ref.message_id))
+        assert await tx.ref(setup.people[A], rid, "card") == (address(A), delivery.ref.message_id)
     setup.channel.edits_impossible = False
     await setup.queue(A, request_id=rid, edit_key="card", params={"n": 2})
     await setup.step()
     assert [d.action for d in setup.channel.deliveries] == ["send", "edit"]
+
+
+async def test_each_row_goes_out_through_the_channel_of_its_address(setup: Setup) -> None:
+    """Two channels side by side: a row addressed in one never reaches the other; a row for a
+    channel this process does not run fails without stalling anyone."""
+    other = RecordingChannel(name="wecom")
+    setup.drainer.channels["wecom"] = other
+    message = Message(recipient_id=setup.people[A], kind=KIND, params={"n": 1})
+    async with setup.db.tx() as tx:
+        await tx.enqueue(message, Address("wecom", "zhang.laoban"), setup.clock.now())
+        lost = await tx.enqueue(message, Address("sms", "13800000001"), setup.clock.now())
+    await setup.queue(A, params={"n": 2})
+    assert await setup.step() == 3
+    assert [(d.address, d.out.message.params["n"]) for d in other.sent] == [("zhang.laoban", 1)]
+    assert setup.sent_to(A) == [2]
+    async with setup.db.read() as tx:
+        [row] = await tx._all("SELECT status, last_error FROM outbox WHERE id = ?", (lost,))
+    assert row["status"] == "failed" and "no channel 'sms'" in row["last_error"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.channels.telegram.callback_data import MAX_BYTES, Callback, Op, decode
+from bot.domain.identity import Address
 from bot.domain.lifecycle import TRANSITIONS, Action, IllegalTransition, transition
 from bot.domain.models import Person, RequestStatus, Role
 from bot.domain.phones import normalise_phone
@@ -44,7 +45,7 @@ def person(pid: int, roles: set[Role], teams: frozenset[str] = frozenset(), **kw
         id=pid,
         name=f"p{pid}",
         phone=f"1390000{pid:04d}",
-        telegram_id=pid,
+        addresses=(Address("telegram", str(pid)),),
         roles=frozenset(roles),
         teams=frozenset(teams),
         **kw,  # type: ignore[arg-type]

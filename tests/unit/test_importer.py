@@ -11,6 +11,7 @@ import pytest
 
 from bot.cli_texts import KINDS, PROBLEMS, error_line, import_summary, problem_text
 from bot.domain.clock import FakeClock
+from bot.domain.identity import Address
 from bot.domain.models import Enterprise, Event, Person, Role
 from bot.domain.roster import (
     ENTERPRISE_NAME_MAX,
@@ -138,9 +139,9 @@ async def test_commissioners_clean_import(db: Database, tmp_path: Path) -> None:
     assert chen.name == "陈明"
     assert chen.roles == {Role.COMMISSIONER}
     assert chen.teams == {"finance", "tax"}
-    assert chen.telegram_id == 1001
+    assert chen.address == Address("telegram", "1001")
     wang = await person(db, "13800000003")
-    assert wang is not None and wang.teams == frozenset() and wang.telegram_id is None
+    assert wang is not None and wang.teams == frozenset() and wang.address is None
 
 
 async def test_supervisors_clean_import(db: Database, tmp_path: Path) -> None:
@@ -151,7 +152,7 @@ async def test_supervisors_clean_import(db: Database, tmp_path: Path) -> None:
     first = await person(db, "13700000001")
     assert first is not None
     assert first.roles == {Role.SUPERVISOR}
-    assert first.telegram_id == 2001
+    assert first.address == Address("telegram", "2001")
     async with db.tx() as tx:
         assert [p.phone for p in await tx.people_with_role(Role.SUPERVISOR)] == [
             "13700000001",
@@ -280,7 +281,7 @@ async def test_changes_are_counted_as_updates(db: Database, tmp_path: Path) -> N
     wang = await person(db, "13800000003")
     assert chen is not None and chen.teams == {"finance"}
     assert liu is not None and liu.name == "刘芳芳"
-    assert wang is not None and wang.telegram_id == 3003
+    assert wang is not None and wang.address == Address("telegram", "3003")
 
 
 async def test_enterprise_change_counted_as_update(db: Database, tmp_path: Path) -> None:

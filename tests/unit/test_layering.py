@@ -35,29 +35,7 @@ DOMAIN_LIBRARIES = {
 KNOWN_IMPORTS: set[tuple[str, str]] = set()
 
 # Identifiers naming Telegram in the core, per file.
-KNOWN_TELEGRAM_NAMES: dict[str, set[str]] = {
-    # issue 8, still to do (item 1, identity): Person.telegram_id becomes an address.
-    "domain/models.py": {"telegram_id"},
-    "domain/routing.py": {"telegram_id"},
-    "services/desk.py": {"telegram_id", "person_by_telegram", "bind_telegram"},
-    "services/extensions.py": {"telegram_id"},
-    "services/sweep.py": {"telegram_id"},
-    # The repository Protocols name the storage methods the services above call.
-    "services/ports.py": {
-        "telegram_id",
-        "person_by_telegram",
-        "bind_telegram",
-    },
-    # The roster CSV's telegram_id column is fixed by interface.md; the rows carrying it
-    # become an address with item 1.
-    "services/importer.py": {
-        "telegram_id",
-        "telegram_ids",
-        "_telegram_id",
-        "_TELEGRAM_ID_MAX",
-        "BAD_TELEGRAM_ID",
-    },
-}
+KNOWN_TELEGRAM_NAMES: dict[str, set[str]] = {}
 
 # Who may import bot.storage besides bot/storage itself.
 STORAGE_USERS = {

@@ -26,8 +26,8 @@ from bot.domain.listing import (
     clamp_page,
 )
 from bot.domain.models import Event, RequestStatus, Urgency, text_length
+from bot.services.browse import CardView, History, Step
 from bot.services.desk import RequestView
-from bot.services.queries import CardView, History, Step
 from bot.storage.db import connect, migrate
 from bot.storage.sqlite import lists as sql
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.domain.clock import to_text
 from bot.domain.kinds import MessageKind
-from bot.domain.models import Event, Role
+from bot.domain.models import Event, Message, Role
 from bot.sample import load_sample
 from bot.storage.db import connect, migrate, migrations, schema_version
 from bot.storage.uow import Database
@@ -111,9 +111,9 @@ async def test_an_outbox_row_of_an_unknown_kind_is_failed_not_a_stall(tmp_path: 
         await load_sample(db, now, bind=True)
         async with db.tx() as tx:
             await tx._run(
-                "INSERT INTO outbox (recipient_id, chat_id, kind, params, not_before, created_at) "
-                "VALUES (1, 1001, 'from_a_newer_version', '{}', ?, ?), "
-                "(1, 1002, 'digest', '{}', ?, ?)",
+                "INSERT INTO outbox (recipient_id, channel, address, kind, params, not_before, "
+                "created_at) VALUES (1, 'telegram', '1001', 'from_a_newer_version', '{}', ?, ?), "
+                "(1, 'telegram', '1002', 'digest', '{}', ?, ?)",
                 (to_text(now),) * 4,
             )
         async with db.tx() as tx:
@@ -124,3 +124,69 @@ async def test_an_outbox_row_of_an_unknown_kind_is_failed_not_a_stall(tmp_path: 
         assert rows[0]["status"] == "failed" and "unreadable" in rows[0]["last_error"]
     finally:
         await db.close()
+
+
+async def test_the_identity_migration_keeps_ids_unused_and_leaves_other_drafts_alone(
+    tmp_path: Path,
+) -> None:
+    """0004 on a schema-3 file: an outbox whose rows were all pruned still never hands an old
+    id out again; a draft without files is copied as it was; someone never bound has no
+    address; a broken foreign key stops the migration instead of being committed."""
+    path = tmp_path / "v3.db"
+    conn = await connect(path)
+    try:
+        assert await migrate(conn, upto=3) == 3
+        t = to_text(NOW)
+        await conn.execute(
+            "INSERT INTO people (id, name, phone, telegram_id, created_at) "
+            "VALUES (1, 'a', '13900000001', 77, ?), (2, 'b', '13900000002', NULL, ?)",
+            (t, t),
+        )
+        for _ in range(3):
+            await conn.execute(
+                "INSERT INTO outbox (recipient_id, chat_id, kind, not_before, created_at) "
+                "VALUES (1, 77, 'note', ?, ?)",
+                (t, t),
+            )
+        await conn.execute("DELETE FROM outbox")  # pruned
+        data = '{"category": "tax", "attachments": [], "last_update": 5}'
+        await conn.execute(
+            "INSERT INTO drafts VALUES (77, 'intake', 'description', ?, ?)", (data, t)
+        )
+    finally:
+        await conn.close()
+    db = await Database.open(path)
+    try:
+        async with db.tx() as tx:
+            a, b = await tx.person(1), await tx.person(2)
+            assert a is not None and [(x.channel, x.value) for x in a.addresses] == [
+                ("telegram", "77")
+            ]
+            assert b is not None and b.addresses == ()
+            new = await tx.enqueue(a_message(), a.addresses[0], NOW)
+            [draft] = await tx._all("SELECT channel, address, data FROM drafts")
+        assert new == 4
+        assert tuple(draft) == ("telegram", "77", data)
+    finally:
+        await db.close()
+
+    broken = tmp_path / "broken.db"
+    conn = await connect(broken)
+    try:
+        await migrate(conn, upto=3)
+        await conn.execute("PRAGMA foreign_keys=OFF")
+        await conn.execute(
+            "INSERT INTO outbox (recipient_id, chat_id, kind, not_before, created_at) "
+            "VALUES (99, 1, 'note', ?, ?)",
+            (to_text(NOW), to_text(NOW)),
+        )
+        await conn.execute("PRAGMA foreign_keys=ON")
+        with pytest.raises(RuntimeError, match="foreign keys"):
+            await migrate(conn)
+        assert await schema_version(conn) == 3  # nothing of 0004 was kept
+    finally:
+        await conn.close()
+
+
+def a_message() -> Message:
+    return Message(recipient_id=1, kind=MessageKind.NOTE, params={})

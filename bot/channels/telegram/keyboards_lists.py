@@ -2,7 +2,7 @@
 
 A list key travels in callback data as text: ``my.3``, ``mine.0``, ``open.all.0``,
 ``open.late.1``, ``open.new.0``, ``open.team.finance.2`` (kind, filter, team, page). It names a
-page, never a permission: the handler asks bot.services.queries, which checks who is asking.
+page, never a permission: the handler asks bot.services.browse, which checks who is asking.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from bot.channels.telegram.texts_lists import filter_label, item_label
 from bot.domain.listing import ListKey, ListKind, OpenFilter, Page
 from bot.domain.models import Catalog
 from bot.i18n import translator
-from bot.services.queries import CardView
+from bot.services.browse import CardView
 
 MAX_PAGE = 99_999
 _KEY = re.compile(

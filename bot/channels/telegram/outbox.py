@@ -25,6 +25,7 @@ from bot.channels.base import (
     Transient,
     backoff,
 )
+from bot.channels.telegram.identity import CHANNEL
 from bot.channels.telegram.renderers import RENDERERS, Context, Outgoing
 from bot.domain.clock import Clock
 from bot.domain.models import Catalog, Message, Person
@@ -68,7 +69,7 @@ def neutral(exc: TelegramError) -> Exception:
 class TelegramChannel:
     """Telegram as a Channel: HTML text, inline keyboards, files by file_id, edits."""
 
-    name = "telegram"
+    name = CHANNEL
 
     def __init__(
         self,

@@ -12,7 +12,10 @@ from typing import Any
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
-StepsLoader = Callable[[], Awaitable[dict[int, str]]]
+from bot.channels.telegram.identity import CHANNEL, chat_id
+from bot.domain.identity import Address
+
+StepsLoader = Callable[[], Awaitable[dict[Address, str]]]
 
 
 class DraftPersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -31,7 +34,7 @@ class DraftPersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any,
         steps = await self._load_steps()
         # Private chats: the chat id is the user id, and the handler is per chat and user.
         conversations: dict[ConversationKey, object] = {
-            (user_id, user_id): step for user_id, step in steps.items()
+            (chat_id(at), chat_id(at)): step for at, step in steps.items() if at.channel == CHANNEL
         }
         return conversations
 

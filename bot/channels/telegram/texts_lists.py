@@ -21,7 +21,7 @@ from bot.domain.listing import AgeUnit, ListKind, OpenFilter, Page, RequestLine,
 from bot.domain.models import Catalog, Outcome, Request, RequestStatus, Urgency
 from bot.domain.models import text_length as tg_length
 from bot.i18n import translator
-from bot.services.queries import CardView, History, Step
+from bot.services.browse import CardView, History, Step
 
 # A timeline page stays well inside Telegram's 4,096 characters (header and HTML included),
 # and one step's free text (a note, a summary, a reason) is cut to keep a page readable.

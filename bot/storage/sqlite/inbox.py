@@ -1,4 +1,8 @@
-"""The durable inbox of updates and the dead letters set aside from it."""
+"""The durable inbox of updates and the dead letters set aside from it.
+
+Inbox rows carry their channel and the channel's reference to the update (text), with `seq`
+for the channel's order. Only Telegram has an inbox so far, whose update ids are both.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ from datetime import datetime
 
 from bot.domain.clock import to_text
 from bot.storage.sqlite.base import Statements
+
+# The channel whose updates the integer ids of the methods below are.
+UPDATES_CHANNEL = "telegram"
 
 
 class InboxSql(Statements):
@@ -17,46 +24,58 @@ class InboxSql(Statements):
         stored: list[int] = []
         for update_id, payload in updates:
             if await self._run(
-                "INSERT OR IGNORE INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)",
-                (update_id, payload, to_text(now)),
+                "INSERT OR IGNORE INTO inbox (channel, ref, seq, payload, received_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (UPDATES_CHANNEL, str(update_id), update_id, payload, to_text(now)),
             ):
                 stored.append(update_id)
         return stored
 
     async def unprocessed_updates(self) -> list[tuple[int, str]]:
         rows = await self._all(
-            "SELECT update_id, payload FROM inbox WHERE processed_at IS NULL ORDER BY update_id"
+            "SELECT seq, payload FROM inbox WHERE processed_at IS NULL AND channel = ? "
+            "ORDER BY seq",
+            (UPDATES_CHANNEL,),
         )
-        return [(int(r["update_id"]), r["payload"]) for r in rows]
+        return [(int(r["seq"]), r["payload"]) for r in rows]
 
     async def last_update_id(self) -> int | None:
-        row = await self._one("SELECT MAX(update_id) AS m FROM inbox")
+        row = await self._one(
+            "SELECT MAX(seq) AS m FROM inbox WHERE channel = ?", (UPDATES_CHANNEL,)
+        )
         return int(row["m"]) if row and row["m"] is not None else None
 
     async def is_processed(self, update_id: int) -> bool:
-        row = await self._one("SELECT processed_at FROM inbox WHERE update_id = ?", (update_id,))
+        row = await self._one(
+            "SELECT processed_at FROM inbox WHERE channel = ? AND ref = ?",
+            (UPDATES_CHANNEL, str(update_id)),
+        )
         return bool(row and row["processed_at"])
 
     async def mark_processed(self, update_id: int, now: datetime) -> bool:
         """Marks an update handled; false if it already was (a redelivery)."""
         await self._run(
-            "INSERT OR IGNORE INTO inbox (update_id, payload, received_at) VALUES (?, '{}', ?)",
-            (update_id, to_text(now)),
+            "INSERT OR IGNORE INTO inbox (channel, ref, seq, payload, received_at) "
+            "VALUES (?, ?, ?, '{}', ?)",
+            (UPDATES_CHANNEL, str(update_id), update_id, to_text(now)),
         )
         changed = await self._run(
-            "UPDATE inbox SET processed_at = ? WHERE update_id = ? AND processed_at IS NULL",
-            (to_text(now), update_id),
+            "UPDATE inbox SET processed_at = ? WHERE channel = ? AND ref = ? "
+            "AND processed_at IS NULL",
+            (to_text(now), UPDATES_CHANNEL, str(update_id)),
         )
         return changed == 1
 
     async def start_handling(self, update_id: int) -> int | None:
         """Counts one more start of handling an update; None if it was handled already."""
         await self._run(
-            "UPDATE inbox SET attempts = attempts + 1 WHERE update_id = ? AND processed_at IS NULL",
-            (update_id,),
+            "UPDATE inbox SET attempts = attempts + 1 WHERE channel = ? AND ref = ? "
+            "AND processed_at IS NULL",
+            (UPDATES_CHANNEL, str(update_id)),
         )
         row = await self._one(
-            "SELECT attempts, processed_at FROM inbox WHERE update_id = ?", (update_id,)
+            "SELECT attempts, processed_at FROM inbox WHERE channel = ? AND ref = ?",
+            (UPDATES_CHANNEL, str(update_id)),
         )
         if row is None:
             return 1  # not stored (a test feeding the application directly): a first try

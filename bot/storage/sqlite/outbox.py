@@ -8,6 +8,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain.clock import to_text
+from bot.domain.identity import Address
 from bot.domain.kinds import MessageKind
 from bot.domain.models import Message
 from bot.services.ports import OutboxRow
@@ -18,7 +19,7 @@ def _outbox_row(row: aiosqlite.Row) -> OutboxRow:
     """The sender's view of a row; ValueError if it cannot be read (an unknown kind)."""
     return OutboxRow(
         id=row["id"],
-        chat_id=row["chat_id"],
+        address=Address(row["channel"], row["address"]),
         attempts=row["attempts"],
         edit_key=row["edit_key"],
         urgent=bool(row["urgent"]),
@@ -36,13 +37,14 @@ def _outbox_row(row: aiosqlite.Row) -> OutboxRow:
 class OutboxSql(Statements):
     """The outbox and message_refs tables."""
 
-    async def enqueue(self, message: Message, chat_id: int, now: datetime) -> int:
+    async def enqueue(self, message: Message, to: Address, now: datetime) -> int:
         return await self._insert(
-            "INSERT INTO outbox (recipient_id, chat_id, kind, request_id, params, edit_key, "
-            "urgent, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (recipient_id, channel, address, kind, request_id, params, "
+            "edit_key, urgent, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 message.recipient_id,
-                chat_id,
+                to.channel,
+                to.value,
                 message.kind.value,
                 message.request_id,
                 json.dumps(message.params, ensure_ascii=False, sort_keys=True),
@@ -54,11 +56,11 @@ class OutboxSql(Statements):
         )
 
     async def due_messages(self, now: datetime, limit: int) -> list[OutboxRow]:
-        """The oldest pending message of each chat, where it is due: chats keep their order."""
+        """The oldest pending message of each address, where it is due: each keeps its order."""
         rows = await self._all(
             "SELECT o.* FROM outbox o WHERE o.status = 'pending' AND o.not_before <= ? "
-            "AND o.id = (SELECT MIN(h.id) FROM outbox h "
-            "            WHERE h.chat_id = o.chat_id AND h.status = 'pending') "
+            "AND o.id = (SELECT MIN(h.id) FROM outbox h WHERE h.channel = o.channel "
+            "            AND h.address = o.address AND h.status = 'pending') "
             "ORDER BY o.id LIMIT ?",
             (to_text(now), limit),
         )
@@ -81,14 +83,14 @@ class OutboxSql(Statements):
         return dt(row["t"]) if row and row["t"] else None
 
     async def next_head_due_at(self) -> datetime | None:
-        """When the earliest first-in-line message of any chat is due.
+        """When the earliest first-in-line message of any address is due.
 
-        Messages behind a deferred one wait for it (chats keep their order), so their own,
+        Messages behind a deferred one wait for it (addresses keep their order), so their own,
         older not_before must not make the sender look again at once.
         """
         row = await self._one(
             "SELECT MIN(o.not_before) AS t FROM outbox o JOIN (SELECT MIN(id) AS id "
-            "FROM outbox WHERE status = 'pending' GROUP BY chat_id) h ON h.id = o.id"
+            "FROM outbox WHERE status = 'pending' GROUP BY channel, address) h ON h.id = o.id"
         )
         return dt(row["t"]) if row and row["t"] else None
 
@@ -117,22 +119,23 @@ class OutboxSql(Statements):
         return {r["status"]: int(r["n"]) for r in rows}
 
     async def save_ref(
-        self, person_id: int, request_id: int, key: str, chat_id: int, message_id: int
+        self, person_id: int, request_id: int, key: str, at: Address, message_ref: str
     ) -> None:
         await self._run(
-            "INSERT INTO message_refs (person_id, request_id, key, chat_id, message_id) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (person_id, request_id, key) "
-            "DO UPDATE SET chat_id = excluded.chat_id, message_id = excluded.message_id",
-            (person_id, request_id, key, chat_id, message_id),
+            "INSERT INTO message_refs (person_id, request_id, key, channel, address, "
+            "message_ref) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (person_id, request_id, key) "
+            "DO UPDATE SET channel = excluded.channel, address = excluded.address, "
+            "message_ref = excluded.message_ref",
+            (person_id, request_id, key, at.channel, at.value, message_ref),
         )
 
-    async def ref(self, person_id: int, request_id: int, key: str) -> tuple[int, int] | None:
+    async def ref(self, person_id: int, request_id: int, key: str) -> tuple[Address, str] | None:
         row = await self._one(
-            "SELECT chat_id, message_id FROM message_refs "
+            "SELECT channel, address, message_ref FROM message_refs "
             "WHERE person_id = ? AND request_id = ? AND key = ?",
             (person_id, request_id, key),
         )
-        return (int(row["chat_id"]), int(row["message_id"])) if row else None
+        return (Address(row["channel"], row["address"]), row["message_ref"]) if row else None
 
     async def delete_ref(self, person_id: int, request_id: int, key: str) -> None:
         await self._run(
@@ -140,9 +143,10 @@ class OutboxSql(Statements):
             (person_id, request_id, key),
         )
 
-    async def request_of_message(self, chat_id: int, message_id: int) -> int | None:
+    async def request_of_message(self, at: Address, message_ref: str) -> int | None:
         row = await self._one(
-            "SELECT request_id FROM message_refs WHERE chat_id = ? AND message_id = ?",
-            (chat_id, message_id),
+            "SELECT request_id FROM message_refs "
+            "WHERE channel = ? AND address = ? AND message_ref = ?",
+            (at.channel, at.value, message_ref),
         )
         return int(row["request_id"]) if row else None

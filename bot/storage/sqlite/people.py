@@ -8,62 +8,87 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain.clock import from_text, to_text
+from bot.domain.identity import Address
 from bot.domain.models import Person, Role
 from bot.storage.sqlite.base import Statements, in_list
 
+# A person's row with their roles, teams and addresses, read in one statement (a person is
+# loaded for nearly every use case and every message sent). Addresses keep the order they were
+# bound in: the first is where messages go. ASCII unit and record separators join them.
+PERSON = (
+    "SELECT p.*, "
+    "(SELECT group_concat(role, ',') FROM person_roles r "
+    " WHERE r.person_id = p.id AND r.active = 1) AS role_list, "
+    "(SELECT group_concat(team, ',') FROM team_members t WHERE t.person_id = p.id) AS team_list, "
+    "(SELECT group_concat(channel || char(31) || address, char(30)) FROM "
+    " (SELECT channel, address FROM person_addresses a WHERE a.person_id = p.id ORDER BY rowid)"
+    ") AS address_list "
+    "FROM people p "
+)
+
+
+def _split(value: str | None, sep: str) -> list[str]:
+    return value.split(sep) if value else []
+
 
 class PeopleSql(Statements):
-    """The people, person_roles and team_members tables."""
+    """The people, person_addresses, person_roles and team_members tables."""
 
     async def _person(self, row: aiosqlite.Row | None) -> Person | None:
+        """The person of a row read with PERSON (async for the callers' sake)."""
         if row is None:
             return None
-        roles = await self._all(
-            "SELECT role FROM person_roles WHERE person_id = ? AND active = 1", (row["id"],)
-        )
-        teams = await self._all("SELECT team FROM team_members WHERE person_id = ?", (row["id"],))
+        addresses = [a.split("\x1f", 1) for a in _split(row["address_list"], "\x1e")]
         return Person(
             id=row["id"],
             name=row["name"],
             phone=row["phone"],
-            telegram_id=row["telegram_id"],
+            addresses=tuple(Address(channel, value) for channel, value in addresses),
             language=row["language"],
-            roles=frozenset(Role(r["role"]) for r in roles),
-            teams=frozenset(t["team"] for t in teams),
+            roles=frozenset(Role(r) for r in _split(row["role_list"], ",")),
+            teams=frozenset(_split(row["team_list"], ",")),
             active=bool(row["active"]),
             away=bool(row["away"]),
             unreachable=row["unreachable_at"] is not None,
         )
 
     async def person(self, person_id: int) -> Person | None:
-        return await self._person(
-            await self._one("SELECT * FROM people WHERE id = ?", (person_id,))
-        )
+        return await self._person(await self._one(PERSON + "WHERE p.id = ?", (person_id,)))
 
-    async def person_by_telegram(self, telegram_id: int) -> Person | None:
-        row = await self._one("SELECT * FROM people WHERE telegram_id = ?", (telegram_id,))
+    async def person_at(self, address: Address) -> Person | None:
+        row = await self._one(
+            PERSON + "JOIN person_addresses b ON b.person_id = p.id "
+            "WHERE b.channel = ? AND b.address = ?",
+            (address.channel, address.value),
+        )
         return await self._person(row)
 
     async def person_by_phone(self, phone: str) -> Person | None:
-        return await self._person(await self._one("SELECT * FROM people WHERE phone = ?", (phone,)))
+        return await self._person(await self._one(PERSON + "WHERE p.phone = ?", (phone,)))
 
     async def people_with_role(self, role: Role) -> list[Person]:
         rows = await self._all(
-            "SELECT p.* FROM people p JOIN person_roles r ON r.person_id = p.id "
-            "WHERE r.role = ? AND r.active = 1 AND p.active = 1 ORDER BY p.id",
+            PERSON + "JOIN person_roles pr ON pr.person_id = p.id "
+            "WHERE pr.role = ? AND pr.active = 1 AND p.active = 1 ORDER BY p.id",
             (role.value,),
         )
         return [p for p in [await self._person(r) for r in rows] if p is not None]
 
-    async def bind_telegram(self, person_id: int, telegram_id: int, language: str | None) -> None:
-        # A Telegram account belongs to one person: a re-bound account leaves its old row.
+    async def bind_address(self, person_id: int, address: Address, language: str | None) -> None:
+        # An address belongs to one person: a re-bound account leaves its old person; and a
+        # person has one address per channel: a new account replaces the old one.
         await self._run(
-            "UPDATE people SET telegram_id = NULL WHERE telegram_id = ? AND id != ?",
-            (telegram_id, person_id),
+            "DELETE FROM person_addresses WHERE (channel = ? AND address = ? AND person_id != ?) "
+            "OR (person_id = ? AND channel = ? AND address != ?)",
+            (address.channel, address.value, person_id, person_id, address.channel, address.value),
         )
         await self._run(
-            "UPDATE people SET telegram_id = ?, language = COALESCE(language, ?) WHERE id = ?",
-            (telegram_id, language, person_id),
+            "INSERT OR IGNORE INTO person_addresses (person_id, channel, address) VALUES (?, ?, ?)",
+            (person_id, address.channel, address.value),
+        )
+        await self._run(
+            "UPDATE people SET language = COALESCE(language, ?) WHERE id = ?",
+            (language, person_id),
         )
 
     async def set_language(self, person_id: int, language: str) -> None:
@@ -73,7 +98,7 @@ class PeopleSql(Statements):
         await self._run("UPDATE people SET away = ? WHERE id = ?", (int(away), person_id))
 
     async def upsert_person(
-        self, name: str, phone: str, role: Role, telegram_id: int | None, now: datetime
+        self, name: str, phone: str, role: Role, address: Address | None, now: datetime
     ) -> int:
         row = await self._one("SELECT id FROM people WHERE phone = ?", (phone,))
         if row is None:
@@ -86,8 +111,8 @@ class PeopleSql(Statements):
             await self._run(
                 "UPDATE people SET name = ?, active = 1 WHERE id = ?", (name, person_id)
             )
-        if telegram_id is not None:
-            await self.bind_telegram(person_id, telegram_id, None)
+        if address is not None:
+            await self.bind_address(person_id, address, None)
         await self._run(
             "INSERT INTO person_roles (person_id, role, active) VALUES (?, ?, 1) "
             "ON CONFLICT (person_id, role) DO UPDATE SET active = 1",
@@ -177,8 +202,8 @@ class PeopleSql(Statements):
     async def unreachable_people(self) -> list[tuple[Person, datetime]]:
         """Active people marked unreachable, with since when, longest first."""
         rows = await self._all(
-            "SELECT * FROM people WHERE unreachable_at IS NOT NULL AND active = 1 "
-            "ORDER BY unreachable_at, id"
+            PERSON + "WHERE p.unreachable_at IS NOT NULL AND p.active = 1 "
+            "ORDER BY p.unreachable_at, p.id"
         )
         out: list[tuple[Person, datetime]] = []
         for row in rows:

@@ -42,7 +42,8 @@ class RequestsSql(Statements):
         if row is None:
             return None
         files = await self._all(
-            "SELECT kind, file_id, file_name FROM attachments WHERE request_id = ? ORDER BY id",
+            "SELECT kind, channel, ref, file_name FROM attachments "
+            "WHERE request_id = ? ORDER BY id",
             (row["id"],),
         )
         return Request(
@@ -62,7 +63,9 @@ class RequestsSql(Statements):
             resolution=row["resolution"],
             rating=row["rating"],
             attachments=tuple(
-                Attachment(kind=f["kind"], file_id=f["file_id"], file_name=f["file_name"])
+                Attachment(
+                    kind=f["kind"], channel=f["channel"], ref=f["ref"], file_name=f["file_name"]
+                )
                 for f in files
             ),
         )
@@ -97,9 +100,9 @@ class RequestsSql(Statements):
         )
         for a in attachments:
             await self._run(
-                "INSERT INTO attachments (request_id, kind, file_id, file_name) "
-                "VALUES (?, ?, ?, ?)",
-                (request_id, a.kind, a.file_id, a.file_name),
+                "INSERT INTO attachments (request_id, kind, channel, ref, file_name) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (request_id, a.kind, a.channel, a.ref, a.file_name),
             )
         return request_id
 

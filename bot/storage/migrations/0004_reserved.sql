@@ -1,3 +1,0 @@
--- 0004: reserved for another branch's migration (issue 9 work is split across branches).
--- This placeholder only keeps 0005 in sequence on branch wt-sweep: delete it when the real
--- 0004 is merged.
