@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.domain.clock import Clock
 from bot.domain.kinds import EventKind
+from bot.domain.kpis import Counts, Cut, Durations, OverdueLine, Period, Rates
 from bot.domain.models import (
     Attachment,
     Enterprise,
@@ -42,7 +43,9 @@ __all__ = [
     "OutboxRepository",
     "OutboxRow",
     "PeopleRepository",
+    "ReportRepository",
     "RequestRepository",
+    "RetentionRepository",
     "Transaction",
     "UnitOfWork",
     "Wakeup",
@@ -217,6 +220,45 @@ class EventRepository(Protocol):
         ...
 
 
+class ReportRepository(Protocol):
+    """Report figures computed by indexed queries (definitions: bot.domain.kpis).
+
+    Each groups by a cut (the county total is the one group ""); run them in `read()`.
+    """
+
+    async def report_counts(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Counts]:
+        """Received, accepted, resolved, escalated in `period`; overdue at its last instant."""
+        ...
+
+    async def report_rates(
+        self, period: Period, accept_within: timedelta, by: Cut = Cut.COUNTY
+    ) -> dict[str, Rates]:
+        """Response, resolution and satisfaction rates and MTTA/MTTR over `period`."""
+        ...
+
+    async def report_durations(
+        self, period: Period, by: Cut = Cut.COUNTY
+    ) -> dict[str, Durations]:
+        """Median and p90 of time to accept and to resolve over `period`."""
+        ...
+
+    async def report_overdue(self, when: datetime) -> list[OverdueLine]:
+        """Requests being worked on past their deadline at `when`, most late first, named."""
+        ...
+
+
+class RetentionRepository(Protocol):
+    """Pruning what is only kept for a while: handled updates, sent and failed messages."""
+
+    async def prune_inbox(self, before: datetime, limit: int) -> int:
+        """Deletes up to `limit` updates handled before `before` (never the newest one)."""
+        ...
+
+    async def prune_outbox(self, before: datetime, limit: int) -> int:
+        """Deletes up to `limit` sent or failed messages queued and settled before `before`."""
+        ...
+
+
 class OutboxRepository(Protocol):
     """Messages queued in the transaction that decided them, and those that failed."""
 
@@ -320,10 +362,12 @@ class Transaction(
     EnterpriseRepository,
     RequestRepository,
     EventRepository,
+    ReportRepository,
     OutboxRepository,
     DeliveryRepository,
     MessageRefRepository,
     InboxRepository,
+    RetentionRepository,
     DeadLetterRepository,
     DraftRepository,
     HealthRepository,

@@ -12,9 +12,24 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.storage.db import connect, migrate
+from bot.storage.db import connect, migrate, schema_version
 from bot.storage.files import create_private
 from bot.storage.sqlite.tx import SqliteTx
+
+# The migration that introduced request_facts (bot/storage/sqlite/reports.py).
+REPORT_FACTS_VERSION = 6
+
+
+async def rebuild_report_facts(conn: aiosqlite.Connection) -> int:
+    """Recomputes the report facts from the event log in one transaction; returns the count."""
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        done = await SqliteTx(conn).rebuild_report_facts()
+    except BaseException:
+        await conn.execute("ROLLBACK")
+        raise
+    await conn.execute("COMMIT")
+    return done
 
 
 class Database:
@@ -39,7 +54,11 @@ class Database:
         """Opens (creating if needed) and migrates the database."""
         conn = await connect(path)
         try:
+            before = await schema_version(conn)
             await migrate(conn)
+            if before < REPORT_FACTS_VERSION:
+                # The report facts start empty: fold them from the event log once.
+                await rebuild_report_facts(conn)
         except BaseException:
             await conn.close()
             raise
