@@ -59,13 +59,20 @@ class Request:
     events: list[EventRow] = field(default_factory=list)
 
 
-def _minutes(rng: random.Random, low: float, high: float) -> timedelta:
-    # Whole seconds, so that many events share an instant with another request's.
-    return timedelta(seconds=int(rng.uniform(low, high) * 60))
+def _minutes(rng: random.Random, low: float, high: float, grain: int = 1) -> timedelta:
+    # Whole multiples of `grain` seconds, so that events share instants with others'.
+    return timedelta(seconds=max(grain, int(rng.uniform(low, high) * 60) // grain * grain))
 
 
-def lifecycle(n: int, rng: random.Random, start: datetime, now: datetime) -> Request:
-    """One request's events from `start` (stops at `now`, leaving it open)."""
+def lifecycle(
+    n: int, rng: random.Random, start: datetime, now: datetime, grain: int = 1
+) -> Request:
+    """One request's events from `start` (stops at `now`, leaving it open).
+
+    Instants are whole multiples of `grain` seconds: a coarse grain makes many events (and
+    deadlines, and period boundaries) share one.
+    """
+    start -= timedelta(seconds=int(start.timestamp()) % grain, microseconds=start.microsecond)
     enterprise = rng.randrange(ENTERPRISES) + 1
     req = Request(
         n, enterprise, 1000 + enterprise, rng.choice(CATEGORIES), "submitted", to_text(start)
@@ -102,83 +109,105 @@ def lifecycle(n: int, rng: random.Random, start: datetime, now: datetime) -> Req
     while True:
         rounds += 1
         if rng.random() < 0.04:  # withdrawn before anyone accepts
-            t += _minutes(rng, 1, 300)
+            t += _minutes(rng, 1, 300, grain)
             add("cancelled", "cancelled", req.owner_id)
             break
         if rng.random() < 0.15:  # declined, or not accepted in time: to the team
-            t += _minutes(rng, 5, 150)
+            t += _minutes(rng, 5, 150, grain)
             add("declined", None, commissioner)
             if not add("escalated", "escalated", None, tier="team"):
                 break
-        t += _minutes(rng, 1, 200)
+        t += _minutes(rng, 1, 200, grain)
         holder = rng.randrange(COMMISSIONERS) + 1
         due = t + timedelta(days=5 if rng.random() < 0.9 else 1)
         if not add("accepted", "accepted", holder, due_at=to_text(due)):
             break
         req.holder_id, req.due_at = holder, to_text(due)
         if rng.random() < 0.1:
-            t += _minutes(rng, 60, 3000)
+            t += _minutes(rng, 60, 3000, grain)
             due += timedelta(days=2)
             if not add("extension_approved", None, 1, due_at=to_text(due)):
                 break
             req.due_at = to_text(due)
         if rng.random() < 0.05 and rounds < 3:  # handed back: offered again
-            t += _minutes(rng, 60, 2000)
+            t += _minutes(rng, 60, 2000, grain)
             if not add("reassigned", "dispatched", 1):
                 break
             req.holder_id = req.due_at = None
             continue
         if rng.random() < 0.003:  # never resolved: stays overdue
             break
-        t += _minutes(rng, 30, 11000)
+        t += _minutes(rng, 30, 11000, grain)
         if not add("resolved", "resolved", holder, outcome="solved"):
             break
         if rng.random() < 0.75:
-            t += _minutes(rng, 10, 3000)
+            t += _minutes(rng, 10, 3000, grain)
             if rng.random() < 0.05 and rounds < 3:
                 # A poor rating that sends it back to work (as a reopening would).
                 if not add("rated", "reopened", req.owner_id, stars=rng.choice((1, 2))):
                     break
-                t += _minutes(rng, 30, 4000)
+                t += _minutes(rng, 30, 4000, grain)
                 if not add("resolved", "resolved", holder, outcome="solved"):
                     break
-                t += _minutes(rng, 10, 600)
+                t += _minutes(rng, 10, 600, grain)
             add("rated", "closed", req.owner_id, stars=rng.choice((1, 3, 4, 5, 5, 5)))
         break
     req.status = status
     return req
 
 
-def history(requests: int, days: int, seed: int, now: datetime = NOW) -> Iterator[Request]:
+def history(
+    requests: int, days: int, seed: int, now: datetime = NOW, grain: int = 1
+) -> Iterator[Request]:
     """`requests` requests submitted evenly at random over the `days` days before `now`."""
     rng = random.Random(seed)
     span = days * 86400
     for n in range(1, requests + 1):
         start = now - timedelta(seconds=span * (1 - n / (requests + 1)) + rng.uniform(0, 600))
-        yield lifecycle(n, rng, start.replace(microsecond=0), now)
+        yield lifecycle(n, rng, start.replace(microsecond=0), now, grain)
 
 
-def setup_rows(conn: sqlite3.Connection, now: datetime) -> None:
-    """People (a supervisor, commissioners, one owner per enterprise) and enterprises."""
+PEOPLE_SQL = "INSERT INTO people (id, name, phone, created_at) VALUES (?, ?, ?, ?)"
+ENTERPRISES_SQL = (
+    "INSERT INTO enterprises (id, name, credit_code, industry, chain, commissioner_id) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+REQUESTS_SQL = (
+    "INSERT INTO requests (id, enterprise_id, owner_id, category, description, urgency, "
+    "status, holder_id, created_at, due_at) VALUES (?, ?, ?, ?, '…', 'normal', ?, ?, ?, ?)"
+)
+EVENTS_SQL = (
+    "INSERT INTO events (request_id, actor_id, kind, from_status, to_status, payload, at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def people_rows(now: datetime) -> list[tuple[object, ...]]:
+    """A supervisor, the commissioners, one owner per enterprise."""
     at = to_text(now)
-    people = [(1, "督导", "13900000001", at)]
-    people += [(i, f"专员{i}", f"1390000{i:04d}", at) for i in range(2, COMMISSIONERS + 1)]
-    people += [(1000 + e, f"负责人{e}", f"1380000{e:04d}", at) for e in range(1, ENTERPRISES + 1)]
-    conn.executemany("INSERT INTO people (id, name, phone, created_at) VALUES (?, ?, ?, ?)", people)
-    conn.executemany(
-        "INSERT INTO enterprises (id, name, credit_code, industry, chain, commissioner_id) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (
-                e,
-                f"企业{e}",
-                f"91500000{e:010d}",
-                INDUSTRIES[e % 4],
-                CHAINS[e % 4],
-                e % COMMISSIONERS + 1,
-            )
-            for e in range(1, ENTERPRISES + 1)
-        ],
+    rows: list[tuple[object, ...]] = [(1, "督导", "13900000001", at)]
+    rows += [(i, f"专员{i}", f"1390000{i:04d}", at) for i in range(2, COMMISSIONERS + 1)]
+    rows += [(1000 + e, f"负责人{e}", f"1380000{e:04d}", at) for e in range(1, ENTERPRISES + 1)]
+    return rows
+
+
+def enterprise_rows() -> list[tuple[object, ...]]:
+    return [
+        (e, f"企业{e}", f"915{e:015d}", INDUSTRIES[e % 4], CHAINS[e % 4], e % COMMISSIONERS + 1)
+        for e in range(1, ENTERPRISES + 1)
+    ]
+
+
+def request_row(req: Request) -> tuple[object, ...]:
+    return (
+        req.id,
+        req.enterprise_id,
+        req.owner_id,
+        req.category,
+        req.status,
+        req.holder_id,
+        req.created_at,
+        req.due_at,
     )
 
 
@@ -187,38 +216,20 @@ def bulk_insert(path: Path, requests: int, days: int, seed: int) -> tuple[int, i
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA synchronous=OFF")
     conn.execute("BEGIN")
-    setup_rows(conn, NOW)
+    conn.executemany(PEOPLE_SQL, people_rows(NOW))
+    conn.executemany(ENTERPRISES_SQL, enterprise_rows())
     n_events = 0
     req_rows: list[tuple[object, ...]] = []
     ev_rows: list[EventRow] = []
 
     def flush() -> None:
-        conn.executemany(
-            "INSERT INTO requests (id, enterprise_id, owner_id, category, description, urgency, "
-            "status, holder_id, created_at, due_at) VALUES (?, ?, ?, ?, '…', 'normal', ?, ?, ?, ?)",
-            req_rows,
-        )
-        conn.executemany(
-            "INSERT INTO events (request_id, actor_id, kind, from_status, to_status, payload, at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            ev_rows,
-        )
+        conn.executemany(REQUESTS_SQL, req_rows)
+        conn.executemany(EVENTS_SQL, ev_rows)
         req_rows.clear()
         ev_rows.clear()
 
     for req in history(requests, days, seed):
-        req_rows.append(
-            (
-                req.id,
-                req.enterprise_id,
-                req.owner_id,
-                req.category,
-                req.status,
-                req.holder_id,
-                req.created_at,
-                req.due_at,
-            )
-        )
+        req_rows.append(request_row(req))
         ev_rows.extend(req.events)
         n_events += len(req.events)
         if len(req_rows) >= 20000:
