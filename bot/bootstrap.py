@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from telegram import BotCommand
@@ -40,13 +41,14 @@ from bot.handlers.presence import GROUP as PRESENCE_GROUP
 from bot.handlers.presence import Presence
 from bot.handlers.supervisor import Supervision
 from bot.i18n import translator
-from bot.scheduler import SWEEP_JOB, start_sweeps, warn_unconfirmed_years
+from bot.scheduler import SWEEP_JOB, start_retention, start_sweeps, warn_unconfirmed_years
 from bot.services.chats import ChatNotices
 from bot.services.dead_letters import DeadLetters
 from bot.services.desk import Desk
 from bot.services.digest import DigestService
 from bot.services.extensions import Extensions
 from bot.services.reach import Reachability
+from bot.services.retention import Retention
 from bot.services.sla import SlaPolicy
 from bot.services.sweep import Sweep
 from bot.settings import LimitsSettings, Settings
@@ -93,6 +95,7 @@ class Runtime:
     watchdog: Watchdog
     sweep: Sweep | None = None
     webhook: WebhookReceiver | None = None
+    retention: Retention | None = None
 
     async def start(self, poll: bool = True, webhook: WebhookReceiver | None = None) -> None:
         """Initialises the application, replays stored updates and starts sending and receiving.
@@ -105,6 +108,9 @@ class Runtime:
             warn_unconfirmed_years(self.sweep.policy.calendar, self.clock.now())
             self._start_sweeps()
             self.watchdog.probe("scheduler", self._sweeping, self._revive_scheduler)
+        if self.retention is not None:
+            at = parse_hhmm(self.settings.retention.time).replace(tzinfo=self.settings.tz)
+            start_retention(self.app, self.retention.run, self.clock, at)
         await self.inbox.replay()
         self.watchdog.supervise("sender", self.sender.run)
         if webhook is not None:
@@ -212,6 +218,9 @@ async def build(
         inbox,
         Watchdog(db, clock),
         sweep=Sweep(desk, policy, digests),
+        retention=Retention(
+            db, clock, timedelta(days=settings.retention.days), settings.retention.batch
+        ),
     )
 
 

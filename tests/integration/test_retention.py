@@ -1,0 +1,113 @@
+"""Retention: old handled updates and sent messages go, in small batches; nothing else does."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.domain.clock import FakeClock, to_text
+from bot.domain.kinds import EventKind, MessageKind
+from bot.domain.models import Event, Message
+from bot.sample import LI, load_sample
+from bot.services.retention import Pruned, Retention
+from bot.settings import load_settings
+from bot.storage.uow import Database
+from tests.conftest import START, World
+from tests.integration.flows import accepted_request
+from tests.integration.guard_support import settled
+
+KEEP = timedelta(days=30)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "oncall.db")
+    await load_sample(database, START, bind=True)
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+async def column(db: Database, sql: str) -> list[object]:
+    async with db.conn.execute(sql) as cur:
+        return [r[0] for r in await cur.fetchall()]
+
+
+async def test_prunes_old_handled_updates_and_settled_messages_in_batches(db: Database) -> None:
+    clock = FakeClock(START)
+    async with db.tx() as tx:
+        await tx.store_updates([(n, "{}") for n in range(1, 7)], clock.now())
+        for n in range(1, 6):
+            await tx.mark_processed(n, clock.now())  # 6 is never handled
+        person = (await tx.person_by_telegram(LI.telegram_id)).id  # type: ignore[union-attr]
+        ids = [
+            await tx.enqueue(Message(recipient_id=person, kind=MessageKind.RECEIVED), 1, clock.now())
+            for _ in range(5)
+        ]
+        for outbox_id in ids[:3]:
+            await tx.mark_sent(outbox_id, clock.now())
+        await tx.mark_failed(ids[3], "Forbidden: bot was blocked by the user")  # ids[4] pending
+        await tx.append(Event(request_id=None, actor_id=person, kind=EventKind.AWAY_SET, at=START))
+    events = await column(db, "SELECT id FROM events")
+    retention = Retention(db, clock, KEEP, batch=2)
+
+    clock.advance(KEEP - timedelta(days=1))
+    assert await retention.run() == Pruned(0, 0, 2)
+    async with db.tx() as tx:
+        await tx.store_updates([(7, "{}")], clock.now())
+        await tx.mark_processed(7, clock.now())
+
+    clock.advance(timedelta(days=2))
+    # Five handled updates in three transactions of at most two, four settled messages in three.
+    assert await retention.run() == Pruned(inbox=5, outbox=4, transactions=6)
+    assert await column(db, "SELECT update_id FROM inbox ORDER BY update_id") == [6, 7]
+    assert await column(db, "SELECT id FROM outbox") == [ids[4]]  # pending stays, however old
+    assert await column(db, "SELECT id FROM events") == events
+    async with db.tx() as tx:
+        # Within the window a redelivered update is still recognised.
+        assert await tx.store_updates([(7, "{}")], clock.now()) == []
+        assert not await tx.mark_processed(7, clock.now())
+
+    # Long after: the newest update stays, so polling resumes after it.
+    clock.advance(KEEP * 3)
+    assert await retention.run() == Pruned(0, 0, 2)
+    async with db.read() as tx:
+        assert await tx.last_update_id() == 7
+
+
+async def test_later_edits_and_replies_still_work_after_pruning(world: World) -> None:
+    owner, li, card, taken = await accepted_request(world)
+    await li.wait_for_edit(card, lambda m: m.button("办结") is not None)
+    await settled(world)
+    world.clock.advance(timedelta(days=40))
+    assert world.runtime.retention is not None
+    pruned = await world.runtime.retention.run()
+    assert pruned.inbox > 5 and pruned.outbox > 0
+    # Every message of those days is gone (a sweep may have queued new ones since).
+    old = to_text(START + timedelta(days=1))
+    assert await column(world.runtime.db, f"SELECT id FROM outbox WHERE created_at < '{old}'") == []
+    assert await column(world.runtime.db, "SELECT COUNT(*) FROM message_refs") != [0]
+
+    # A reply to a message whose outbox row is gone still reaches the other side …
+    await owner.reply(taken, "资料已备齐")
+    await li.wait_for_message("资料已备齐")
+    # … and the card shown 40 days ago is still edited in place when the request moves on.
+    await li.tap("办结", card)
+    outcomes = await li.wait_for_message(lambda m: m.button("已解决") is not None)
+    await li.tap("已解决", outcomes)
+    await li.wait_for_edit(outcomes, "说明")
+    await li.send("已对接县农商行，贷款已发放")
+    await owner.wait_for_message("办结")
+    await li.wait_for_edit(card, lambda m: m.button("办结") is None)
+    world.sim.assert_no_errors()
+
+
+def test_retention_settings_have_a_floor_of_one_day() -> None:
+    assert load_settings(None).retention.days == 30
+    assert load_settings(None, retention={"days": 7}).retention.days == 7
+    with pytest.raises(Exception, match="ONCALL_RETENTION__DAYS"):
+        load_settings(None, retention={"days": 0})
