@@ -45,7 +45,7 @@ async def test_prunes_old_handled_updates_and_settled_messages_in_batches(db: Da
             await tx.mark_processed(n, clock.now())  # 6 is never handled
         person = (await tx.person_by_telegram(LI.telegram_id)).id  # type: ignore[union-attr]
         ids = [
-            await tx.enqueue(Message(recipient_id=person, kind=MessageKind.RECEIVED), 1, clock.now())
+            await tx.enqueue(Message(recipient_id=person, kind=MessageKind.RECEIVED), 1, START)
             for _ in range(5)
         ]
         for outbox_id in ids[:3]:
