@@ -28,6 +28,14 @@ CREATE INDEX facts_work_due ON request_facts(work_due_us, last_event_us)
 CREATE INDEX facts_last_event ON request_facts(last_event_us);
 -- "Requests with an accepted (resolved, escalated) event in the day" from the index alone.
 CREATE INDEX events_kind_at_request ON events(kind, at, request_id);
+-- Every rating (a `rated` event with integer stars), kept with the event like the facts: the
+-- satisfaction rate of a period from one covering index.
+CREATE TABLE ratings (
+    request_id INTEGER NOT NULL REFERENCES requests(id),
+    at_us      INTEGER NOT NULL,
+    stars      INTEGER NOT NULL
+);
+CREATE INDEX ratings_at ON ratings(at_us, stars, request_id);
 -- events_kind_at is a prefix of the index above.
 DROP INDEX events_kind_at;
 -- Retention: handled inbox rows by when they were handled; sent/failed outbox rows by age.

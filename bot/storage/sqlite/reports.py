@@ -20,7 +20,8 @@ Figures (definitions in kpis and README.md):
   log's ``(kind, at, request_id)`` index;
 * response, resolution and MTTA/MTTR (and their median and p90) — one covering-index range
   of ``request_facts`` each;
-* satisfaction — the ``rated`` events of the period (``(kind, at)`` index);
+* satisfaction — the ratings of the period: table ``ratings``, one row per ``rated`` event
+  with integer stars, kept with the event like the facts (covering index ``ratings_at``);
 * overdue at an instant — requests whose facts say "being worked on, deadline passed" and
   that have no event after the instant (``facts_work_due``), plus the few requests with events
   after it, whose state at that instant is folded from their events (for "now" there are
@@ -71,6 +72,8 @@ _UPSERT = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
+_RATING = "INSERT INTO ratings (request_id, at_us, stars) VALUES (?, ?, ?)"
+
 # The group key of each cut, over `r` (requests) and `e` (enterprises).
 _KEYS: dict[Cut, str] = {
     Cut.COUNTY: "''",
@@ -109,6 +112,16 @@ def fact_of(request_id: int, events: Sequence[Event]) -> FactRow:
     )
 
 
+def rating_of(event: Event) -> tuple[int, int, int] | None:
+    """(request, instant, stars) of a rating, as kpis.timelines reads one; None otherwise."""
+    stars = event.payload.get("stars")
+    if event.kind != EventKind.RATED or event.request_id is None:
+        return None
+    if not isinstance(stars, int) or isinstance(stars, bool):
+        return None
+    return event.request_id, (event.at - EPOCH) // _US, stars
+
+
 def _counts_sql(kind: EventKind, key: str) -> str:
     return (
         f"SELECT {key} AS k, COUNT(DISTINCT ev.request_id) AS n FROM events ev "
@@ -125,12 +138,16 @@ class ReportsSql(EventsSql):
         if event.request_id is not None:
             # Same transaction as the event: the facts never lag the log.
             await self._run(_UPSERT, fact_of(event.request_id, await self.events(event.request_id)))
+            if (rating := rating_of(event)) is not None:
+                await self._run(_RATING, rating)
 
     async def rebuild_report_facts(self) -> int:
         """Recomputes every request's facts from the event log; returns how many requests."""
         await self._run("DELETE FROM request_facts")
+        await self._run("DELETE FROM ratings")
         done = 0
         batch: list[FactRow] = []
+        ratings: list[tuple[int, int, int]] = []
         current: int | None = None
         events: list[Event] = []
         async with self.conn.execute(
@@ -142,29 +159,37 @@ class ReportsSql(EventsSql):
                         if current is not None:
                             batch.append(fact_of(current, events))
                         current, events = row["request_id"], []
-                    events.append(self._event_of(row))
+                    events.append(event := self._event_of(row))
+                    if (rating := rating_of(event)) is not None:
+                        ratings.append(rating)
                 if len(batch) >= _BATCH:
                     await self.conn.executemany(_UPSERT, batch)
+                    await self.conn.executemany(_RATING, ratings)
                     done += len(batch)
-                    batch = []
+                    batch, ratings = [], []
         if current is not None:
             batch.append(fact_of(current, events))
         await self.conn.executemany(_UPSERT, batch)
+        await self.conn.executemany(_RATING, ratings)
         return done + len(batch)
 
     async def report_facts(self) -> list[tuple[Any, ...]]:
-        """Every row of request_facts, by request (to compare a rebuild with what was kept)."""
+        """Every row of request_facts and of ratings (to compare a rebuild with what was kept)."""
         rows = await self._all(f"SELECT {FACT_COLUMNS} FROM request_facts ORDER BY request_id")
+        rows += await self._all(
+            "SELECT request_id, at_us, stars FROM ratings ORDER BY request_id, at_us, stars"
+        )
         return [tuple(r) for r in rows]
 
     # ---- figures ------------------------------------------------------------------------
 
     @staticmethod
-    def _facts_from(by: Cut) -> str:
+    def _facts_from(by: Cut, table: str = "request_facts") -> str:
+        """`table` as f (any table keyed by request_id), joined to what the cut's key reads."""
         if by is Cut.COUNTY:
-            return "request_facts f"
+            return f"{table} f"
         return (
-            "request_facts f JOIN requests r ON r.id = f.request_id "
+            f"{table} f JOIN requests r ON r.id = f.request_id "
             "LEFT JOIN enterprises e ON e.id = r.enterprise_id"
         )
 
@@ -248,19 +273,11 @@ class ReportsSql(EventsSql):
             (lo, hi),
             by,
         )
-        joins = (
-            ""
-            if by is Cut.COUNTY
-            else "JOIN requests r ON r.id = ev.request_id "
-            "LEFT JOIN enterprises e ON e.id = r.enterprise_id "
-        )
         satisfaction = await self._grouped(
-            f"SELECT {key} AS k, COUNT(*), "
-            "COALESCE(SUM(json_extract(ev.payload, '$.stars') >= 4), 0) "
-            f"FROM events ev {joins}"
-            "WHERE ev.kind = ? AND ev.at >= ? AND ev.at < ? AND ev.request_id IS NOT NULL "
-            "AND json_type(ev.payload, '$.stars') = 'integer'",
-            (EventKind.RATED.value, to_text(period.start), to_text(period.end)),
+            f"SELECT {key} AS k, COUNT(*), COALESCE(SUM(f.stars >= 4), 0) "
+            f"FROM {self._facts_from(by, 'ratings')} "
+            "WHERE f.at_us >= ? AND f.at_us < ?",
+            (lo, hi),
             by,
         )
         keys = {""} if by is Cut.COUNTY else set()
