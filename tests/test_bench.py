@@ -46,3 +46,19 @@ def test_burst_answers_every_tap_within_the_limits() -> None:
     most = re.search(r"most messages in any one second: (\d+)", out)
     assert most is not None and int(most.group(1)) <= 30, out
     assert "ratio" in out
+
+
+def test_reports_benchmark_runs_without_full_scans() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "reports.py"), "--requests", "300", "--days", "40"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    for figure in ("digest", "stats", "overdue"):
+        assert re.search(rf"^{figure}: \d+ ms; ratio to target", out, re.M), out
+    assert "SEARCH f USING COVERING INDEX facts_offer" in out, out
+    assert "full scans on the hot paths: none" in out, out
