@@ -12,6 +12,7 @@ from bot.domain.clock import FakeClock, to_text
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.models import Event, Message
 from bot.sample import LI, load_sample
+from bot.scheduler import RETENTION_JOB
 from bot.services.retention import Pruned, Retention
 from bot.settings import load_settings
 from bot.storage.uow import Database
@@ -111,3 +112,13 @@ def test_retention_settings_have_a_floor_of_one_day() -> None:
     assert load_settings(None, retention={"days": 7}).retention.days == 7
     with pytest.raises(Exception, match="ONCALL_RETENTION__DAYS"):
         load_settings(None, retention={"days": 0})
+
+
+async def test_the_bot_schedules_pruning_once_a_day_at_the_set_local_time(world: World) -> None:
+    jobs = world.runtime.app.job_queue
+    assert jobs is not None
+    [job] = jobs.get_jobs_by_name(RETENTION_JOB)
+    nxt = job.next_t
+    assert nxt is not None
+    local = nxt.astimezone(world.runtime.settings.tz)
+    assert (local.hour, local.minute) == (4, 0)
