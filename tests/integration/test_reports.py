@@ -208,6 +208,9 @@ async def test_overdue_at_any_instant_equals_kpis(history: History) -> None:
             ]
             assert got == want, when
             seen += len(want)
+            # The day's count of overdue requests takes the period's last instant.
+            ending = Period(when - timedelta(days=1), when + timedelta(microseconds=1))
+            assert (await tx.report_counts(ending))[""].overdue == len(want), when
     assert seen > 100
 
 

@@ -223,9 +223,7 @@ class ReportsSql(EventsSql):
             else:
                 rows = await self._all(_counts_sql(kind, key), span)
                 per_kind[kind] = {str(r["k"] or ""): int(r["n"]) for r in rows}
-        overdue: dict[str, int] = {}
-        for _line, group in await self._overdue_keyed(period.end - _US, by):
-            overdue[group] = overdue.get(group, 0) + 1
+        overdue = await self._overdue_counts(period.end - _US, by)
         keys = {""} if by is Cut.COUNTY else set(received)
         keys |= {k for d in per_kind.values() for k in d} | set(overdue)
         return {
@@ -355,20 +353,40 @@ class ReportsSql(EventsSql):
             "WHERE f.work_due_us < ? AND f.last_event_us <= ?",
             (at, at),
         )
-        found = [
-            (
-                OverdueLine(
-                    request_id=r["request_id"],
-                    enterprise=r["enterprise"],
-                    holder=r["holder"],
-                    due_at=from_us(r["work_due_us"]),
-                    days_late=kpis.days_late(from_us(r["work_due_us"]), when),
-                ),
-                str(r["k"] or ""),
+        found: list[tuple[OverdueLine, str]] = []
+        for r in rows:
+            due = from_us(r["work_due_us"])
+            # Typed by the query already: built without validation (thousands at a time).
+            line = OverdueLine.model_construct(
+                request_id=int(r["request_id"]),
+                enterprise=str(r["enterprise"]),
+                holder=str(r["holder"]),
+                due_at=due,
+                days_late=kpis.days_late(due, when),
             )
-            for r in rows
-        ]
-        # Changed since: fold their events up to then (none when `when` is now).
+            found.append((line, str(r["k"] or "")))
+        found += await self._changed_overdue(when, by)
+        found.sort(key=lambda pair: (pair[0].due_at, pair[0].request_id))
+        return found
+
+    async def _overdue_counts(self, when: datetime, by: Cut) -> dict[str, int]:
+        """How many requests were overdue at `when`, by group (no names, no list)."""
+        at = us(when)
+        steady = await self._grouped(
+            f"SELECT {_KEYS[by]} AS k, COUNT(*) FROM {self._facts_from(by)} "
+            "WHERE f.work_due_us < ? AND f.last_event_us <= ?",
+            (at, at),
+            by,
+        )
+        counted = {k: int(n) for k, (n,) in steady.items() if n}
+        for _line, k in await self._changed_overdue(when, by):
+            counted[k] = counted.get(k, 0) + 1
+        return counted
+
+    async def _changed_overdue(self, when: datetime, by: Cut) -> list[tuple[OverdueLine, str]]:
+        """Overdue at `when` among the requests with events after it, folded from their events."""
+        at = us(when)
+        found: list[tuple[OverdueLine, str]] = []
         changed = [
             int(r[0])
             for r in await self._all(
@@ -403,7 +421,6 @@ class ReportsSql(EventsSql):
                         k,
                     )
                 )
-        found.sort(key=lambda pair: (pair[0].due_at, pair[0].request_id))
         return found
 
     async def _names(
