@@ -405,7 +405,7 @@ class ReportsSql(EventsSql):
             if not late:
                 continue
             ids = [o.request_id for o in late]
-            holders = [o.holder_id for o in late if o.holder_id is not None]
+            holders = sorted({o.holder_id for o in late if o.holder_id is not None})
             names = await self._names(ids, holders, by)
             for o in late:
                 enterprise, k = names[0].get(o.request_id, ("—", ""))
