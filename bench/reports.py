@@ -137,6 +137,10 @@ def lifecycle(
             continue
         if rng.random() < 0.003:  # never resolved: stays overdue
             break
+        if rng.random() < 0.02:  # withdrawn by its owner while in work
+            t += _minutes(rng, 60, 9000, grain)
+            add("cancelled", "cancelled", req.owner_id)
+            break
         t += _minutes(rng, 30, 11000, grain)
         if not add("resolved", "resolved", holder, outcome="solved"):
             break

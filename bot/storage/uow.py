@@ -12,12 +12,14 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.storage.db import connect, migrate, schema_version
+from bot.storage.db import connect, migrate, migrations, schema_version
 from bot.storage.files import create_private
 from bot.storage.sqlite.tx import SqliteTx
 
-# The migration that introduced request_facts (bot/storage/sqlite/reports.py).
-REPORT_FACTS_VERSION = 6
+
+def report_facts_version() -> int:
+    """The schema version that introduced request_facts (the migration named *_reports.sql)."""
+    return next(v for v, name, _ in migrations() if name.endswith("_reports.sql"))
 
 
 async def rebuild_report_facts(conn: aiosqlite.Connection) -> int:
@@ -56,7 +58,7 @@ class Database:
         try:
             before = await schema_version(conn)
             await migrate(conn)
-            if before < REPORT_FACTS_VERSION:
+            if before < report_facts_version():
                 # The report facts start empty: fold them from the event log once.
                 await rebuild_report_facts(conn)
         except BaseException:

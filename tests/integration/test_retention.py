@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.domain.clock import FakeClock, to_text
-from bot.domain.kinds import EventKind, MessageKind
-from bot.domain.models import Event, Message
-from bot.sample import LI, load_sample
+from bot.domain.clock import to_text
+from bot.sample import DISTILLERY_OWNER, HERB_OWNER, TROUT_OWNER
 from bot.scheduler import RETENTION_JOB
 from bot.services.retention import Pruned, Retention
 from bot.settings import load_settings
@@ -19,18 +16,9 @@ from bot.storage.uow import Database
 from tests.conftest import START, World
 from tests.integration.flows import accepted_request
 from tests.integration.guard_support import settled
+from tests.integration.sla_support import open_services
 
 KEEP = timedelta(days=30)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "oncall.db")
-    await load_sample(database, START, bind=True)
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 async def column(db: Database, sql: str) -> list[object]:
@@ -38,46 +26,70 @@ async def column(db: Database, sql: str) -> list[object]:
         return [r[0] for r in await cur.fetchall()]
 
 
-async def test_prunes_old_handled_updates_and_settled_messages_in_batches(db: Database) -> None:
-    clock = FakeClock(START)
-    async with db.tx() as tx:
-        await tx.store_updates([(n, "{}") for n in range(1, 7)], clock.now())
-        for n in range(1, 6):
-            await tx.mark_processed(n, clock.now())  # 6 is never handled
-        person = (await tx.person_by_telegram(LI.telegram_id)).id  # type: ignore[union-attr]
-        ids = [
-            await tx.enqueue(Message(recipient_id=person, kind=MessageKind.RECEIVED), 1, START)
-            for _ in range(5)
-        ]
-        for outbox_id in ids[:3]:
-            await tx.mark_sent(outbox_id, clock.now())
-        await tx.mark_failed(ids[3], "Forbidden: bot was blocked by the user")  # ids[4] pending
-        await tx.append(Event(request_id=None, actor_id=person, kind=EventKind.AWAY_SET, at=START))
-    events = await column(db, "SELECT id FROM events")
-    retention = Retention(db, clock, KEEP, batch=2)
+async def settle_outbox(db: Database, now: datetime) -> int:
+    """Sends every queued message (the first one fails for good); returns how many settled."""
+    settled_rows = 0
+    while True:
+        async with db.tx() as tx:
+            due = await tx.due_messages(now, 100)
+            for row in due:
+                if settled_rows == 0:
+                    await tx.mark_failed(row.id, "Forbidden: bot was blocked by the user")
+                else:
+                    await tx.mark_sent(row.id, now)
+                settled_rows += 1
+        if not due:
+            return settled_rows
 
-    clock.advance(KEEP - timedelta(days=1))
-    assert await retention.run() == Pruned(0, 0, 2)
-    async with db.tx() as tx:
-        await tx.store_updates([(7, "{}")], clock.now())
-        await tx.mark_processed(7, clock.now())
 
-    clock.advance(timedelta(days=2))
-    # Five handled updates in three transactions of at most two, four settled messages in three.
-    assert await retention.run() == Pruned(inbox=5, outbox=4, transactions=6)
-    assert await column(db, "SELECT update_id FROM inbox ORDER BY update_id") == [6, 7]
-    assert await column(db, "SELECT id FROM outbox") == [ids[4]]  # pending stays, however old
-    assert await column(db, "SELECT id FROM events") == events
-    async with db.tx() as tx:
-        # Within the window a redelivered update is still recognised.
-        assert await tx.store_updates([(7, "{}")], clock.now()) == []
-        assert not await tx.mark_processed(7, clock.now())
+async def test_prunes_old_handled_updates_and_settled_messages_in_batches(
+    tmp_path: Path,
+) -> None:
+    svc = await open_services(tmp_path, START)
+    db, clock = svc.db, svc.clock
+    try:
+        async with db.tx() as tx:
+            await tx.store_updates([(n, "{}") for n in range(1, 7)], clock.now())
+            for n in range(1, 6):
+                await tx.mark_processed(n, clock.now())  # 6 is never handled
+        await svc.submit(TROUT_OWNER)
+        await svc.submit(HERB_OWNER, category="policy")
+        settled_rows = await settle_outbox(db, clock.now())
+        await svc.submit(DISTILLERY_OWNER, category="labor")  # its messages stay pending
+        pending = await column(db, "SELECT id FROM outbox WHERE status = 'pending'")
+        assert settled_rows >= 4 and pending
+        events = await column(db, "SELECT id FROM events")
+        retention = Retention(db, clock, KEEP, batch=2)
 
-    # Long after: the newest update stays, so polling resumes after it.
-    clock.advance(KEEP * 3)
-    assert await retention.run() == Pruned(0, 0, 2)
-    async with db.read() as tx:
-        assert await tx.last_update_id() == 7
+        clock.advance(KEEP - timedelta(days=1))
+        assert await retention.run() == Pruned(0, 0, 2)
+        async with db.tx() as tx:
+            await tx.store_updates([(7, "{}")], clock.now())
+            await tx.mark_processed(7, clock.now())
+
+        clock.advance(timedelta(days=2))
+        # At most two rows a transaction: five handled updates in three, the messages in
+        # one more than half their number.
+        assert await retention.run() == Pruned(
+            inbox=5, outbox=settled_rows, transactions=3 + settled_rows // 2 + 1
+        )
+        assert await column(db, "SELECT COUNT(*) FROM inbox") == [2]
+        async with db.tx() as tx:
+            assert await tx.unprocessed_updates() == [(6, "{}")]
+            # Within the window a redelivered update is still recognised.
+            assert await tx.store_updates([(7, "{}")], clock.now()) == []
+            assert not await tx.mark_processed(7, clock.now())
+        # Pending messages stay however old; the event log is untouched.
+        assert await column(db, "SELECT id FROM outbox") == pending
+        assert await column(db, "SELECT id FROM events") == events
+
+        # Long after: the newest update stays, so polling resumes after it.
+        clock.advance(KEEP * 3)
+        assert await retention.run() == Pruned(0, 0, 2)
+        async with db.read() as tx:
+            assert await tx.last_update_id() == 7
+    finally:
+        await svc.close()
 
 
 async def test_later_edits_and_replies_still_work_after_pruning(world: World) -> None:

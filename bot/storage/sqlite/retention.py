@@ -19,10 +19,11 @@ class RetentionSql(Statements):
         """Deletes up to `limit` updates handled before `before` (never the newest one).
 
         The newest stays so that polling resumes after it even when everything else is gone.
+        Rows are named by rowid, so this reads no column but `processed_at`.
         """
         return await self._run(
-            "DELETE FROM inbox WHERE update_id IN (SELECT update_id FROM inbox "
-            "WHERE processed_at < ? AND update_id < (SELECT MAX(update_id) FROM inbox) "
+            "DELETE FROM inbox WHERE rowid IN (SELECT rowid FROM inbox "
+            "WHERE processed_at < ? AND rowid < (SELECT MAX(rowid) FROM inbox) "
             "ORDER BY processed_at LIMIT ?)",
             (to_text(before), limit),
         )
