@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from telegram.error import TelegramError
@@ -41,7 +42,7 @@ from bot.handlers.oversight import Oversight
 from bot.handlers.presence import GROUP as PRESENCE_GROUP
 from bot.handlers.presence import Presence
 from bot.handlers.supervisor import Supervision
-from bot.scheduler import SWEEP_JOB, start_sweeps, warn_unconfirmed_years
+from bot.scheduler import SWEEP_JOB, start_retention, start_sweeps, warn_unconfirmed_years
 from bot.services.browse import Browse
 from bot.services.cancel import Cancellation
 from bot.services.chats import ChatNotices
@@ -50,6 +51,7 @@ from bot.services.desk import Desk
 from bot.services.digest import DigestService
 from bot.services.extensions import Extensions
 from bot.services.reach import Reachability
+from bot.services.retention import Retention
 from bot.services.sla import SlaPolicy
 from bot.services.sweep import Sweep
 from bot.settings import LimitsSettings, Settings
@@ -97,6 +99,7 @@ class Runtime:
     sweep: Sweep | None = None
     menus: Menus | None = None
     webhook: WebhookReceiver | None = None
+    retention: Retention | None = None
 
     async def start(self, poll: bool = True, webhook: WebhookReceiver | None = None) -> None:
         """Initialises the application, replays stored updates and starts sending and receiving.
@@ -109,6 +112,9 @@ class Runtime:
             warn_unconfirmed_years(self.sweep.policy.calendar, self.clock.now())
             self._start_sweeps()
             self.watchdog.probe("scheduler", self._sweeping, self._revive_scheduler)
+        if self.retention is not None:
+            at = parse_hhmm(self.settings.retention.time).replace(tzinfo=self.settings.tz)
+            start_retention(self.app, self.retention.run, self.clock, at)
         await self.inbox.replay()
         self.watchdog.supervise("sender", self.sender.run)
         if webhook is not None:
@@ -219,6 +225,9 @@ async def build(
         Watchdog(db, clock),
         sweep=Sweep(desk, policy, digests),
         menus=menus,
+        retention=Retention(
+            db, clock, timedelta(days=settings.retention.days), settings.retention.batch
+        ),
     )
 
 

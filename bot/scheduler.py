@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, Job
@@ -24,6 +24,7 @@ from bot.domain.kpis import calendar_years
 log = logging.getLogger(__name__)
 
 SWEEP_JOB = "oncall-sweep"
+RETENTION_JOB = "oncall-retention"
 
 SweepFn = Callable[[datetime], Awaitable[object]]
 
@@ -59,6 +60,32 @@ def start_sweeps(
             # is already past when APScheduler's interval trigger computes the first run.
             "next_run_time": datetime.now(UTC),
         },
+    )
+
+
+def start_retention(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    prune: SweepFn,
+    clock: Clock,
+    at: time,
+) -> Job[Any]:
+    """Runs `prune(clock.now())` once a day at `at` (an aware local time)."""
+    if app.job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
+        raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
+    for job in app.job_queue.get_jobs_by_name(RETENTION_JOB):
+        job.schedule_removal()
+
+    async def tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
+        try:
+            await prune(clock.now())
+        except Exception:  # tomorrow's run picks up where this one stopped
+            log.exception("retention failed")
+
+    return app.job_queue.run_daily(
+        tick,
+        time=at,
+        name=RETENTION_JOB,
+        job_kwargs={"misfire_grace_time": None, "max_instances": 1, "coalesce": True},
     )
 
 

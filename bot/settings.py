@@ -72,6 +72,23 @@ class LimitsSettings(BaseModel):
     max_open_requests: int = Field(default=20, ge=1)
 
 
+class RetentionSettings(BaseModel):
+    """How long handled updates and sent messages are kept (ONCALL_RETENTION__*)."""
+
+    # Telegram redelivers an update for up to 24 hours: keep handled ones at least a day, so
+    # the duplicate check still recognises any redelivery.
+    days: int = Field(default=30, ge=1)
+    # The daily pruning job, local time; it deletes `batch` rows per short transaction.
+    time: str = "04:00"
+    batch: int = Field(default=500, ge=1)
+
+    @field_validator("time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        parse_hhmm(value)
+        return value
+
+
 class Settings(BaseSettings):
     """Everything an operator can set; see config/settings.example.toml."""
 
@@ -89,6 +106,7 @@ class Settings(BaseSettings):
     sla: SlaSettings = SlaSettings()
     digest: DigestSettings = DigestSettings()
     limits: LimitsSettings = LimitsSettings()
+    retention: RetentionSettings = RetentionSettings()
 
     @field_validator("timezone")
     @classmethod

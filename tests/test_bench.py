@@ -64,3 +64,19 @@ def test_sweep_index_reads_only_what_is_due() -> None:
     out = done.stdout
     assert "ratio sweep/anchor" in out, out
     assert "USING COVERING INDEX requests_next_step" in out and "SCAN" not in out, out
+
+
+def test_reports_benchmark_runs_without_full_scans() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "reports.py"), "--requests", "300", "--days", "40"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    for figure in ("digest", "stats", "overdue"):
+        assert re.search(rf"^{figure}: \d+ ms; ratio to target", out, re.M), out
+    assert "SEARCH f USING COVERING INDEX facts_offer" in out, out
+    assert "full scans on the hot paths: none" in out, out

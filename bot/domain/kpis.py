@@ -40,6 +40,12 @@ Rates for a period (shown as hits/total; no total gives no rate, shown as "—")
   requests first accepted in the period.
 * **MTTR** (mean time to resolve) — the mean of resolution − submission over the requests
   resolved in the period.
+* **Median and 90th percentile** of the same two durations over the same requests, by linear
+  interpolation between the closest ranks (``statistics.quantiles(method="inclusive")``; the
+  median of an even count is the mean of the middle two).
+
+A **cut** groups the figures by one key of the request (its category, its enterprise's
+industry or chain); the county total is the cut with the single key ``""``.
 
 **Days late** of an overdue request at an instant: the number of started 24-hour periods
 since its deadline (1 for anything up to a day late).
@@ -51,6 +57,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
@@ -359,6 +366,55 @@ class Digest(Frozen):
     calendar_file: str = ""
     # People the bot cannot reach in the chat (issue 7), longest first.
     unreachable: tuple[UnreachableLine, ...] = ()
+
+
+class Cut(StrEnum):
+    """What report figures are grouped by (the county total: one group, keyed "")."""
+
+    COUNTY = "county"
+    CATEGORY = "category"
+    INDUSTRY = "industry"
+    CHAIN = "chain"
+
+
+class Durations(Frozen):
+    """Median and 90th percentile of time to accept and to resolve, in seconds."""
+
+    accept_median_seconds: float | None = None
+    accept_p90_seconds: float | None = None
+    resolve_median_seconds: float | None = None
+    resolve_p90_seconds: float | None = None
+
+
+def quantile(values: Sequence[float], q: float) -> float | None:
+    """The q-quantile of sorted `values`, interpolating between the closest ranks."""
+    if not values:
+        return None
+    pos = (len(values) - 1) * q
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (pos - lo)
+
+
+def durations(lines: Iterable[Timeline], period: Period) -> Durations:
+    """Median and p90 over the requests MTTA and MTTR are taken over (see the module docstring)."""
+    lines = list(lines)
+    accepts = sorted(
+        (t.first_accept_at - t.first_offer_at).total_seconds()
+        for t in lines
+        if t.first_accept_at in period and t.first_accept_at and t.first_offer_at
+    )
+    resolves = sorted(
+        (t.resolved_at - t.submitted_at).total_seconds()
+        for t in lines
+        if t.resolved_at in period and t.resolved_at and t.submitted_at
+    )
+    return Durations(
+        accept_median_seconds=quantile(accepts, 0.5),
+        accept_p90_seconds=quantile(accepts, 0.9),
+        resolve_median_seconds=quantile(resolves, 0.5),
+        resolve_p90_seconds=quantile(resolves, 0.9),
+    )
 
 
 def calendar_years(today: date) -> list[int]:

@@ -1,4 +1,4 @@
-"""The supervisors' daily digest and overdue list, computed from the event log (bot.domain.kpis)."""
+"""The supervisors' daily digest, /stats and /overdue: figures from the report queries (ports)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from bot.domain import kpis
 from bot.domain.kpis import Digest, OverdueLine, UnreachableLine
 from bot.services.ports import Clock, Transaction, UnitOfWork
 from bot.services.sla import SlaPolicy
+
+# The county total's group in every report figure.
+COUNTY = ""
 
 
 class DigestService:
@@ -36,10 +39,10 @@ class DigestService:
     async def build(self, tx: Transaction, report_date: date, now: datetime) -> Digest:
         tz = self.policy.tz
         day = report_date - timedelta(days=1)
+        yesterday = kpis.day_period(day, tz)
         month = kpis.month_to_date(day, tz)
         as_of = self.as_of(report_date, now)
-        lines = kpis.timelines(await tx.report_events(min(month.start, as_of)))
-        overdue = await self._named(tx, kpis.overdue_at(lines.values(), as_of))
+        within = self.policy.accept_remind_after
         calendar = self.policy.calendar
         years = calendar.unconfirmed_years(kpis.calendar_years(report_date))
         return Digest(
@@ -47,13 +50,11 @@ class DigestService:
             day=day,
             month_start=day.replace(day=1),
             as_of=as_of,
-            accept_within_seconds=self.policy.accept_remind_after.total_seconds(),
-            counts=kpis.counts(lines.values(), kpis.day_period(day, tz)),
-            day_rates=kpis.rates(
-                lines.values(), kpis.day_period(day, tz), self.policy.accept_remind_after
-            ),
-            month_rates=kpis.rates(lines.values(), month, self.policy.accept_remind_after),
-            overdue=tuple(overdue),
+            accept_within_seconds=within.total_seconds(),
+            counts=(await tx.report_counts(yesterday))[COUNTY],
+            day_rates=(await tx.report_rates(yesterday, within))[COUNTY],
+            month_rates=(await tx.report_rates(month, within))[COUNTY],
+            overdue=tuple(await tx.report_overdue(as_of)),
             unconfirmed_years=tuple(years),
             calendar_file=calendar.calendar_file if years else "",
             unreachable=tuple(await self._unreachable(tx)),
@@ -66,19 +67,15 @@ class DigestService:
         # Periods are half-open; what happened at this very instant belongs to "so far".
         period = kpis.Period(month.start, now + timedelta(microseconds=1))
         async with self.db.read() as tx:
-            lines = kpis.timelines(await tx.report_events(month.start))
-        return (
-            period,
-            kpis.counts(lines.values(), period),
-            kpis.rates(lines.values(), period, self.policy.accept_remind_after),
-        )
+            counts = (await tx.report_counts(period))[COUNTY]
+            rates = (await tx.report_rates(period, self.policy.accept_remind_after))[COUNTY]
+        return period, counts, rates
 
     async def overdue_now(self) -> list[OverdueLine]:
         """Requests being worked on past their deadline right now, most late first."""
         now = self.clock.now()
         async with self.db.read() as tx:
-            lines = kpis.timelines(await tx.report_events(now))
-            return await self._named(tx, kpis.overdue_at(lines.values(), now))
+            return await tx.report_overdue(now)
 
     async def _unreachable(self, tx: Transaction) -> list[UnreachableLine]:
         """Who cannot be reached in the chat now (issue 7), longest first."""
@@ -91,20 +88,3 @@ class DigestService:
             )
             for person, since in await tx.unreachable_people()
         ]
-
-    async def _named(self, tx: Transaction, items: list[kpis.Overdue]) -> list[OverdueLine]:
-        out: list[OverdueLine] = []
-        for item in items:
-            request = await tx.request(item.request_id)
-            enterprise = await tx.enterprise(request.enterprise_id) if request else None
-            holder = await tx.person(item.holder_id) if item.holder_id else None
-            out.append(
-                OverdueLine(
-                    request_id=item.request_id,
-                    enterprise=enterprise.name if enterprise else "—",
-                    holder=holder.name if holder else "—",
-                    due_at=item.due_at,
-                    days_late=item.days_late,
-                )
-            )
-        return out

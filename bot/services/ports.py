@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.domain.clock import Clock
 from bot.domain.identity import Address
 from bot.domain.kinds import EventKind
+from bot.domain.kpis import Counts, Cut, Durations, OverdueLine, Period, Rates
 from bot.domain.listing import RequestLine
 from bot.domain.models import (
     Attachment,
@@ -45,7 +46,9 @@ __all__ = [
     "OutboxRepository",
     "OutboxRow",
     "PeopleRepository",
+    "ReportRepository",
     "RequestRepository",
+    "RetentionRepository",
     "Transaction",
     "UnitOfWork",
     "Wakeup",
@@ -267,6 +270,45 @@ class EventRepository(Protocol):
         ...
 
 
+class ReportRepository(Protocol):
+    """Report figures computed by indexed queries (definitions: bot.domain.kpis).
+
+    Each groups by a cut (the county total is the one group ""); run them in `read()`.
+    """
+
+    async def report_counts(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Counts]:
+        """Received, accepted, resolved, escalated in `period`; overdue at its last instant."""
+        ...
+
+    async def report_rates(
+        self, period: Period, accept_within: timedelta, by: Cut = Cut.COUNTY
+    ) -> dict[str, Rates]:
+        """Response, resolution and satisfaction rates and MTTA/MTTR over `period`."""
+        ...
+
+    async def report_durations(
+        self, period: Period, by: Cut = Cut.COUNTY
+    ) -> dict[str, Durations]:
+        """Median and p90 of time to accept and to resolve over `period`."""
+        ...
+
+    async def report_overdue(self, when: datetime) -> list[OverdueLine]:
+        """Requests being worked on past their deadline at `when`, most late first, named."""
+        ...
+
+
+class RetentionRepository(Protocol):
+    """Pruning what is only kept for a while: handled updates, sent and failed messages."""
+
+    async def prune_inbox(self, before: datetime, limit: int) -> int:
+        """Deletes up to `limit` updates handled before `before` (never the newest one)."""
+        ...
+
+    async def prune_outbox(self, before: datetime, limit: int) -> int:
+        """Deletes up to `limit` sent or failed messages queued and settled before `before`."""
+        ...
+
+
 class OutboxRepository(Protocol):
     """Messages queued in the transaction that decided them, and those that failed."""
 
@@ -379,10 +421,12 @@ class Transaction(
     RequestRepository,
     ListRepository,
     EventRepository,
+    ReportRepository,
     OutboxRepository,
     DeliveryRepository,
     MessageRefRepository,
     InboxRepository,
+    RetentionRepository,
     DeadLetterRepository,
     DraftRepository,
     HealthRepository,

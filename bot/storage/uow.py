@@ -12,9 +12,26 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.storage.db import connect, migrate
+from bot.storage.db import connect, migrate, migrations, schema_version
 from bot.storage.files import create_private
 from bot.storage.sqlite.tx import SqliteTx
+
+
+def report_facts_version() -> int:
+    """The schema version that introduced request_facts (the migration named *_reports.sql)."""
+    return next(v for v, name, _ in migrations() if name.endswith("_reports.sql"))
+
+
+async def rebuild_report_facts(conn: aiosqlite.Connection) -> int:
+    """Recomputes the report facts from the event log in one transaction; returns the count."""
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        done = await SqliteTx(conn).rebuild_report_facts()
+    except BaseException:
+        await conn.execute("ROLLBACK")
+        raise
+    await conn.execute("COMMIT")
+    return done
 
 
 class Database:
@@ -39,7 +56,11 @@ class Database:
         """Opens (creating if needed) and migrates the database."""
         conn = await connect(path)
         try:
+            before = await schema_version(conn)
             await migrate(conn)
+            if before < report_facts_version():
+                # The report facts start empty: fold them from the event log once.
+                await rebuild_report_facts(conn)
         except BaseException:
             await conn.close()
             raise

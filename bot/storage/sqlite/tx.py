@@ -5,13 +5,14 @@ from __future__ import annotations
 from bot.services.ports import Transaction
 from bot.storage.sqlite.drafts import DraftsSql
 from bot.storage.sqlite.enterprises import EnterprisesSql
-from bot.storage.sqlite.events import EventsSql
 from bot.storage.sqlite.health import HealthSql
 from bot.storage.sqlite.inbox import InboxSql
 from bot.storage.sqlite.lists import ListsSql
 from bot.storage.sqlite.outbox import OutboxSql
 from bot.storage.sqlite.people import PeopleSql
+from bot.storage.sqlite.reports import ReportsSql
 from bot.storage.sqlite.requests import RequestsSql
+from bot.storage.sqlite.retention import RetentionSql
 
 
 class SqliteTx(
@@ -19,9 +20,10 @@ class SqliteTx(
     EnterprisesSql,
     RequestsSql,
     ListsSql,
-    EventsSql,
+    ReportsSql,  # the event log (EventsSql) and its report projection
     OutboxSql,
     InboxSql,
+    RetentionSql,
     DraftsSql,
     HealthSql,
 ):

@@ -1,0 +1,273 @@
+"""The SQL report engine against bot.domain.kpis on a generated history, and its facts' rebuild.
+
+The history (bench/reports.py, small) is replayed through the real event-append path, so the
+facts are the ones kept in the same transaction as each event; every figure of every local
+day and month (three time zones, one with summer time), of random periods, and the overdue
+list at many instants must equal what kpis computes from the whole event log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import random
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+from zoneinfo import ZoneInfo
+
+import pytest
+import pytest_asyncio
+
+from bot.domain import kpis
+from bot.domain.clock import from_text
+from bot.domain.kinds import EventKind
+from bot.domain.kpis import Cut, Period
+from bot.domain.models import Event, RequestStatus
+from bot.storage.uow import Database, rebuild_report_facts, report_facts_version
+from tests.integration.sla_support import cq, open_services
+
+WITHIN = timedelta(minutes=30)
+WORKING = (RequestStatus.ACCEPTED, RequestStatus.REOPENED)
+ZONES = (ZoneInfo("Asia/Shanghai"), ZoneInfo("UTC"), ZoneInfo("America/Los_Angeles"))
+
+
+def _bench() -> ModuleType:
+    path = Path(__file__).parents[2] / "bench" / "reports.py"
+    spec = importlib.util.spec_from_file_location("bench_reports", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _bench()
+# One history for the whole module (built once, read by every test).
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@dataclass
+class History:
+    db: Database
+    events: list[Event]
+    categories: dict[int, str]
+    enterprises: dict[int, str]  # request → enterprise name
+    names: dict[int, str]  # person → name
+    first: datetime
+    now: datetime
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def history(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[History]:
+    now = bench.NOW
+    # Instants in whole 4 hours: many events, deadlines and local midnights (16:00 UTC in
+    # Shanghai, 08:00 in Los Angeles in winter) coincide.
+    requests = list(bench.history(500, 80, seed=11, now=now, grain=4 * 3600))
+    db = await Database.open(tmp_path_factory.mktemp("reports") / "oncall.db")
+    await db.conn.executemany(bench.PEOPLE_SQL, bench.people_rows(now))
+    await db.conn.executemany(bench.ENTERPRISES_SQL, bench.enterprise_rows())
+    await db.conn.executemany(bench.REQUESTS_SQL, [bench.request_row(r) for r in requests])
+    rows = sorted((e for r in requests for e in r.events), key=lambda e: e[6])  # stable: ties
+    events = [
+        Event(
+            request_id=row[0],
+            actor_id=row[1],
+            kind=EventKind(row[2]),
+            from_status=RequestStatus(row[3]) if row[3] else None,
+            to_status=RequestStatus(row[4]) if row[4] else None,
+            payload=json.loads(row[5]),
+            at=from_text(row[6]),
+        )
+        for row in rows
+    ]
+    for i in range(0, len(events), 300):
+        async with db.tx() as tx:
+            for event in events[i : i + 300]:
+                await tx.append(event)
+    people = dict(await (await db.conn.execute("SELECT id, name FROM people")).fetchall())
+    firms = dict(await (await db.conn.execute("SELECT id, name FROM enterprises")).fetchall())
+    try:
+        yield History(
+            db,
+            events,
+            {r.id: r.category for r in requests},
+            {r.id: firms[r.enterprise_id] for r in requests},
+            people,
+            events[0].at,
+            now,
+        )
+    finally:
+        await db.close()
+
+
+def same(got: float | None, want: float | None) -> bool:
+    """Equal means (SQL sums integers, Python floats: the last bits may differ)."""
+    return got == want if got is None or want is None else got == pytest.approx(want, rel=1e-12)
+
+
+def _periods(h: History) -> list[Period]:
+    periods: list[Period] = []
+    for step, tz in zip((1, 5, 5), ZONES, strict=True):
+        day = h.first.astimezone(tz).date()
+        while day <= h.now.astimezone(tz).date():
+            if (day - h.first.date()).days % step == 0:
+                periods.append(kpis.day_period(day, tz))
+            if (day + timedelta(days=1)).day == 1 or day == h.now.astimezone(tz).date():
+                periods.append(kpis.month_to_date(day, tz))
+            day += timedelta(days=1)
+    rng = random.Random(3)
+    span = int((h.now - h.first).total_seconds() * 1e6)
+    for _ in range(30):
+        a, b = sorted(rng.randrange(span) for _ in range(2))
+        periods.append(
+            Period(h.first + timedelta(microseconds=a), h.first + timedelta(microseconds=b))
+        )
+    return periods
+
+
+async def test_every_figure_equals_kpis_on_a_generated_history(history: History) -> None:
+    h = history
+    lines = kpis.timelines(h.events)
+    assert len(lines) == 500 and len(h.events) > 2000
+    periods = _periods(h)
+    assert len(periods) > 130
+    # Resolved exactly at the deadline (on time) happens, and falls in the periods checked.
+    assert any(t.resolved_at == t.deadline for t in lines.values())
+    async with h.db.read() as tx:
+        for period in periods:
+            assert (await tx.report_counts(period))[""] == kpis.counts(lines.values(), period)
+            got = (await tx.report_rates(period, WITHIN))[""]
+            want = kpis.rates(lines.values(), period, WITHIN)
+            assert got.response == want.response, period
+            assert got.resolution == want.resolution, period
+            assert got.satisfaction == want.satisfaction, period
+            assert same(got.mtta_seconds, want.mtta_seconds), period
+            assert same(got.mttr_seconds, want.mttr_seconds), period
+            assert (await tx.report_durations(period))[""] == kpis.durations(lines.values(), period)
+    # The figures are not all empty: the history exercises every one of them.
+    month = kpis.month_to_date(date(2026, 11, 24), ZONES[0])
+    whole = kpis.rates(lines.values(), month, WITHIN)
+    assert min(whole.response.total, whole.resolution.total, whole.satisfaction.total) > 50
+    assert 0 < whole.resolution.hits < whole.resolution.total
+
+
+async def test_figures_by_cut_equal_kpis_per_group(history: History) -> None:
+    h = history
+    lines = kpis.timelines(h.events)
+    period = kpis.month_to_date(date(2026, 11, 24), ZONES[0])
+    async with h.db.read() as tx:
+        counts = await tx.report_counts(period, Cut.CATEGORY)
+        rates = await tx.report_rates(period, WITHIN, Cut.CATEGORY)
+        spans = await tx.report_durations(period, Cut.CATEGORY)
+    assert len(counts) > 3
+    for category in set(h.categories.values()):
+        group = [t for n, t in lines.items() if h.categories[n] == category]
+        assert counts[category] == kpis.counts(group, period)
+        want = kpis.rates(group, period, WITHIN)
+        assert (rates[category].response, rates[category].resolution) == (
+            want.response,
+            want.resolution,
+        )
+        assert rates[category].satisfaction == want.satisfaction
+        assert spans[category] == kpis.durations(group, period)
+
+
+async def test_overdue_at_any_instant_equals_kpis(history: History) -> None:
+    h = history
+    lines = kpis.timelines(h.events)
+    rng = random.Random(5)
+    dues = sorted({d for t in lines.values() for _, d in t.deadlines if d is not None})
+    instants = [h.now, h.now + timedelta(days=3), *rng.sample(dues, 40)]
+    instants += [d + timedelta(microseconds=1) for d in rng.sample(dues, 20)]
+    instants += [e.at for e in rng.sample(h.events, 40)]
+    # The deadlines of requests still being worked on: at that instant they are not yet late.
+    stuck = [t.deadlines[-1][1] for t in lines.values() if t.statuses[-1][1] in WORKING]
+    assert stuck
+    instants += [d for d in stuck if d is not None]
+    seen = 0
+    async with h.db.read() as tx:
+        for when in instants:
+            got = [
+                (o.request_id, o.enterprise, o.holder, o.due_at, o.days_late)
+                for o in await tx.report_overdue(when)
+            ]
+            want = [
+                (
+                    o.request_id,
+                    h.enterprises[o.request_id],
+                    h.names[o.holder_id] if o.holder_id else "—",
+                    o.due_at,
+                    o.days_late,
+                )
+                for o in kpis.overdue_at(lines.values(), when)
+            ]
+            assert got == want, when
+            seen += len(want)
+            # The day's count of overdue requests takes the period's last instant.
+            ending = Period(when - timedelta(days=1), when + timedelta(microseconds=1))
+            assert (await tx.report_counts(ending))[""].overdue == len(want), when
+    assert seen > 100
+
+
+async def test_rebuilt_facts_equal_the_ones_kept_with_the_events(history: History) -> None:
+    async with history.db.read() as tx:
+        kept = await tx.report_facts()
+    assert len(kept) > 500  # one row per request, one per rating
+    assert await rebuild_report_facts(history.db.conn) == 500  # requests
+    async with history.db.read() as tx:
+        assert await tx.report_facts() == kept
+
+
+async def test_reports_do_not_wait_for_the_write_lock(tmp_path: Path) -> None:
+    svc = await open_services(tmp_path, cq(2026, 11, 25, 8, 30))
+    try:
+        async with svc.db.tx():
+            # A write transaction is open (a long sweep, an import): reports still answer.
+            digest = await asyncio.wait_for(svc.digests.for_date(), 5)
+            _, counts, _ = await asyncio.wait_for(svc.digests.month_so_far(), 5)
+            overdue = await asyncio.wait_for(svc.digests.overdue_now(), 5)
+        assert digest.counts.received == counts.received == 0 and overdue == []
+        assert svc.db.reader is not None
+        async with svc.db.reader.execute("PRAGMA query_only") as cur:
+            assert (await cur.fetchone())[0] == 1
+    finally:
+        await svc.close()
+
+
+async def test_migrating_an_old_database_folds_the_facts_from_its_events(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = await Database.open(path)
+    requests = list(bench.history(40, 10, seed=2, now=bench.NOW))
+    await db.conn.executemany(bench.PEOPLE_SQL, bench.people_rows(bench.NOW))
+    await db.conn.executemany(bench.ENTERPRISES_SQL, bench.enterprise_rows())
+    await db.conn.executemany(bench.REQUESTS_SQL, [bench.request_row(r) for r in requests])
+    await db.conn.executemany(bench.EVENTS_SQL, [e for r in requests for e in r.events])
+    # As if written before the reports migration: events without facts, the schema before it.
+    for statement in (
+        "DROP TABLE request_facts",
+        "DROP TABLE ratings",
+        "DROP INDEX events_kind_at_request",
+        "DROP INDEX outbox_done",
+        "CREATE INDEX events_kind_at ON events(kind, at)",
+        f"PRAGMA user_version={report_facts_version() - 1}",
+    ):
+        await db.conn.execute(statement)
+    await db.close()
+    db = await Database.open(path)
+    try:
+        async with db.read() as tx:
+            events = await tx.events()
+            facts = await tx.report_facts()
+            overdue = await tx.report_overdue(bench.NOW)
+        assert len(facts) >= 40
+        lines = kpis.timelines(events)
+        assert [o.request_id for o in overdue] == [
+            o.request_id for o in kpis.overdue_at(lines.values(), bench.NOW)
+        ]
+    finally:
+        await db.close()
