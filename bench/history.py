@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,7 +109,9 @@ def generate(
 ) -> History:
     """Creates `path` and fills it with the roster and the requests; returns what it wrote."""
     started = time.monotonic()
-    asyncio.run(create(path))
+    # In a thread of its own, so that it also works from inside a running event loop.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, create(path)).result()
     roster = roster or Roster.for_history(closed)
     conn = sqlite3.connect(path, isolation_level=None)
     try:
@@ -175,6 +178,8 @@ def _fill(conn: sqlite3.Connection, closed: int, open_: int, seed: int, roster: 
     # One row per request with everything drawn for it (a seeded integer hash, no random()).
     cats = ",".join(f"({n}, '{c}')" for n, c in enumerate(CATEGORIES))
     total = closed + open_
+    if total == 0:
+        return
     h = f"((i * 2654435761 + {seed} * 40503 + salt * 97) % 4294967291) / 7"
     conn.execute(
         "CREATE TEMP TABLE gen (i INTEGER PRIMARY KEY, ent INTEGER, cat TEXT, urgent INTEGER, "
