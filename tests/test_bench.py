@@ -46,3 +46,28 @@ def test_burst_answers_every_tap_within_the_limits() -> None:
     most = re.search(r"most messages in any one second: (\d+)", out)
     assert most is not None and int(most.group(1)) <= 30, out
     assert "ratio" in out
+
+
+def test_python_m_bench_tiny_writes_its_section(tmp_path: Path) -> None:
+    """`python -m bench --tiny` completes and writes its section to the given path, not to
+    bench/BENCHMARKS.md; the figures are for people to read and are not asserted."""
+    out = tmp_path / "BENCHMARKS.md"
+    out.write_text("# Kept\n\nEarlier content.\n", encoding="utf-8")
+    before = (BENCH / "BENCHMARKS.md").read_text(encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--tiny", "--out", str(out)],
+        cwd=BENCH.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr + done.stdout
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Kept\n\nEarlier content.\n")
+    assert "<!-- python -m bench: start" in text and "<!-- python -m bench: end -->" in text
+    for heading in ("### Growth", "### No freezes", "### The request flow", "### Delivery"):
+        assert heading in text, text
+    assert "### Query plans of the hot paths" in text
+    assert "python -m bench --tiny" in text
+    assert (BENCH / "BENCHMARKS.md").read_text(encoding="utf-8") == before
