@@ -140,8 +140,9 @@ def main() -> None:
                 results["sizes"].append(
                     run_size(closed, open_, workdir, args.timeout, args.seed, closed == plan_size)
                 )
-            if args.results is not None:
-                args.results.write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
+                if args.results is not None:  # kept as it goes: a long run may be cut short
+                    results["seconds"] = time.monotonic() - started
+                    args.results.write_text(json.dumps(results, ensure_ascii=False), "utf-8")
         if "flows" not in skip:
             say(f"— the request flow: {args.workers} people at once, {args.each} each…")
             results["flows"] = asyncio.run(flows.run(workdir, args.workers, args.each))
