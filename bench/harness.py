@@ -264,5 +264,14 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size (Linux reports kilobytes)."""
+    """This process's peak resident set size, in MB.
+
+    VmHWM where Linux has it: getrusage's ru_maxrss survives exec, so a process started by a
+    big parent (the generator's) would report the parent's peak.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
