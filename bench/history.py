@@ -307,6 +307,16 @@ def enqueue_notes(path: Path, chats: int, messages: int, request_id: int = 1) ->
         conn.close()
 
 
+def bound_chats(path: Path) -> list[int]:
+    """The chat ids of everyone bound to a chat (anyone may tap a language button)."""
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute("SELECT telegram_id FROM people WHERE telegram_id IS NOT NULL")
+        return [int(chat) for (chat,) in rows]
+    finally:
+        conn.close()
+
+
 def owner_chats(roster: Roster, count: int) -> list[int]:
     """The chat ids of the first `count` owners."""
     return [roster.chat_of(roster.owner_of(e)) for e in range(1, count + 1)]

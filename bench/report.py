@@ -314,9 +314,20 @@ def flow_lines(figures: dict[str, Any]) -> list[str]:
         f"| anchor: bare Application, trivial handler, same updates | {bare['flows_per_s']:.1f} "
         f"| {bare['updates']} | {bare['seconds']:.2f} s | {duration(bare['p50'])} / "
         f"{duration(bare['p99'])} / {duration(bare['worst'])} |",
+        *sql_lines(bot.get("sql", {})),
         f"| **ratio** bot / bare (target ≥ 0.30) | {figures['ratio']:.3f} "
         f"({met(figures['ratio'], TARGETS['flow_ratio'], True)}) | | | p99 target ≤ 50 ms: "
         f"{met(bot['p99'], TARGETS['flow_p99'])} |",
+    ]
+
+
+def sql_lines(sql: dict[str, float]) -> list[str]:
+    if not sql:
+        return []
+    return [
+        f"| (the bot's SQL per flow: {sql['transactions']:.0f} write transactions, "
+        f"{sql['writer']:.0f} statements on the writer, {sql['reader']:.0f} on the reader; "
+        "every write waits for the one writer) | | | | |"
     ]
 
 
