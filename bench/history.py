@@ -13,7 +13,7 @@ with seeded bulk inserts (INSERT … SELECT over recursive CTEs, columns named e
 
 Other engineers are moving the chase to an indexed ``next_step_at`` (migration 0005), the
 reports to SQL and ``people.telegram_id`` to ``person_addresses``: when a column moves, change
-`_fill` (and `enqueue_notes`, `bind_sql`) here; nothing else in bench/ names a column except
+`_fill` (and `enqueue_notes`, `bound_chats`) here; nothing else in bench/ names a column but
 the anchor queries at the end of this module.
 """
 
