@@ -12,9 +12,12 @@ with seeded bulk inserts (INSERT … SELECT over recursive CTEs, columns named e
 * the digest of NOW's local date already sent (likewise).
 
 Other engineers are moving the chase to an indexed ``next_step_at`` (migration 0005), the
-reports to SQL and ``people.telegram_id`` to ``person_addresses``: when a column moves, change
-`_fill` (and `enqueue_notes`, `bound_chats`) here; nothing else in bench/ names a column but
-the anchor queries at the end of this module.
+reports to SQL and ``people.telegram_id`` to ``person_addresses``. Where those columns exist the
+generator already fills them (``requests.next_step_at`` as the sweep would plan it; a
+``person_addresses`` row per person; outbox ``channel``/``address`` instead of ``chat_id``) —
+check that against the merged migrations. When anything else moves, change `_fill` (and
+`enqueue_notes`, `bound_chats`) here; nothing else in bench/ names a column but the anchor
+queries at the end of this module.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ TEAMS = (
     "talent",
 )
 DAY = 86_400
+DUE_REMINDER_HOUR = 8  # bot.services.sla.DUE_REMINDER_TIME, local
 
 
 @dataclass(frozen=True)
@@ -142,15 +146,24 @@ def _fill(conn: sqlite3.Connection, closed: int, open_: int, seed: int, roster: 
     stamp = _text(str(now - 30 * DAY))
     sup, com, ent = roster.supervisors, roster.commissioners, roster.enterprises
     people = sup + com + ent
+    # Bound to a chat: people.telegram_id today; person_addresses once identity moves (wt-id).
+    telegram_column = "telegram_id" in columns(conn, "people")
     conn.execute(
         "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ?) "
-        "INSERT INTO people (id, name, phone, telegram_id, language, active, away, created_at) "
+        "INSERT INTO people (id, name, phone, language, active, away, created_at"
+        f"{', telegram_id' if telegram_column else ''}) "
         "SELECT i, CASE WHEN i <= ?2 THEN '主任' || i WHEN i <= ?2 + ?3 THEN '专员' || i "
         "ELSE '老板' || i END, "
         "CASE WHEN i <= ?2 THEN '139' WHEN i <= ?2 + ?3 THEN '137' ELSE '138' END "
-        f"|| printf('%08d', i), {TELEGRAM_BASE} + i, 'zh-hans', 1, 0, {stamp} FROM seq",
+        f"|| printf('%08d', i), 'zh-hans', 1, 0, {stamp}"
+        f"{f', {TELEGRAM_BASE} + i' if telegram_column else ''} FROM seq",
         (people, sup, com),
     )
+    if columns(conn, "person_addresses"):
+        conn.execute(
+            "INSERT INTO person_addresses (person_id, channel, address) "
+            f"SELECT id, 'telegram', CAST({TELEGRAM_BASE} + id AS TEXT) FROM people"
+        )
     conn.execute(
         "INSERT INTO person_roles (person_id, role, active) SELECT id, CASE "
         "WHEN id <= ?1 THEN 'supervisor' WHEN id <= ?1 + ?2 THEN 'commissioner' ELSE 'owner' "
@@ -278,6 +291,20 @@ def _fill(conn: sqlite3.Connection, closed: int, open_: int, seed: int, roster: 
         f"{today}, 'recipients', ?), {_text(str(now - 5400))})",
         (sup,),
     )
+    if "next_step_at" in columns(conn, "requests"):
+        # The chase's indexed next step (wt-sweep, migration 0005), as Sweep.plan would find it:
+        # overdue and chased today → tomorrow's 08:00 chase; due today, reminded → the deadline;
+        # due later → 08:00 local on the day it falls due. Closed ones have none.
+        shift, morning = LOCAL_OFFSET_HOURS * 3600, (DUE_REMINDER_HOUR - LOCAL_OFFSET_HOURS) * 3600
+        tomorrow = f"(({now} + {shift}) / {DAY} + 1) * {DAY} + {morning}"
+        due_morning = f"((g.due + {shift}) / {DAY}) * {DAY} + {morning}"
+        conn.execute(
+            "UPDATE requests SET next_step_at = (SELECT CASE "
+            f"WHEN g.due < {now} THEN {_text(tomorrow)} "
+            f"WHEN {_local_day('g.due')} = {today} THEN {_text('g.due')} "
+            f"ELSE {_text(due_morning)} END FROM gen g WHERE g.i = requests.id) "
+            "WHERE status = 'accepted'"
+        )
     conn.execute("DROP TABLE gen")
     # Requests submitted since — AUTOINCREMENT continues after the generated ids.
     conn.execute(
@@ -285,20 +312,29 @@ def _fill(conn: sqlite3.Connection, closed: int, open_: int, seed: int, roster: 
     )
 
 
+def columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {str(row[1]) for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
 def enqueue_notes(path: Path, chats: int, messages: int, request_id: int = 1) -> None:
     """`messages` progress notes on `request_id`, round robin to the first `chats` owners."""
-    roster_row = sqlite3.connect(path).execute(
-        "SELECT min(person_id) FROM person_roles WHERE role = 'owner'"
-    )
-    (first_owner,) = roster_row.fetchone()
     now = _text(str(int(NOW.timestamp())))
     conn = sqlite3.connect(path, isolation_level=None)
     try:
+        (first_owner,) = conn.execute(
+            "SELECT min(person_id) FROM person_roles WHERE role = 'owner'"
+        ).fetchone()
+        # Addressed by chat id today; by channel and text address once identity moves (wt-id).
+        if "chat_id" in columns(conn, "outbox"):
+            where, to = "chat_id", f"{TELEGRAM_BASE} + ?2 + i % ?3"
+        else:
+            where = "channel, address"
+            to = f"'telegram', CAST({TELEGRAM_BASE} + ?2 + i % ?3 AS TEXT)"
         conn.execute(
             "WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < ? - 1) "
-            "INSERT INTO outbox (recipient_id, chat_id, kind, request_id, params, urgent, "
+            f"INSERT INTO outbox (recipient_id, {where}, kind, request_id, params, urgent, "
             "not_before, created_at) "
-            f"SELECT ?2 + i % ?3, {TELEGRAM_BASE} + ?2 + i % ?3, 'note', ?4, "
+            f"SELECT ?2 + i % ?3, {to}, 'note', ?4, "
             f"json_object('holder', '专员', 'text', '基准测试进展' || i), 0, {now}, {now} "
             "FROM seq",
             (messages, first_owner, chats, request_id),
@@ -311,7 +347,10 @@ def bound_chats(path: Path) -> list[int]:
     """The chat ids of everyone bound to a chat (anyone may tap a language button)."""
     conn = sqlite3.connect(path)
     try:
-        rows = conn.execute("SELECT telegram_id FROM people WHERE telegram_id IS NOT NULL")
+        if columns(conn, "person_addresses"):
+            rows = conn.execute("SELECT address FROM person_addresses WHERE channel = 'telegram'")
+        else:
+            rows = conn.execute("SELECT telegram_id FROM people WHERE telegram_id IS NOT NULL")
         return [int(chat) for (chat,) in rows]
     finally:
         conn.close()
