@@ -32,11 +32,21 @@ from bench import drain, flows, history, report
 
 STARTUP = 30.0  # seconds a measurement process may take to start and build the bot
 OPS = ("idle", "sweep", "digest", "stats", "overdue", "anchors", "freeze")
+PROFILED = ("sweep", "digest", "overdue")  # at the smallest size, with --profile N (default 8)
 
 
-def measure(op: str, db: Path, timeout: float) -> dict[str, Any]:
+def measure(op: str, db: Path, timeout: float, *extra: str) -> dict[str, Any]:
     """Runs one measurement in its own process; its figures, or how far it got in `timeout`."""
-    command = [sys.executable, "-m", "bench.measure", op, str(db), "--budget", str(timeout)]
+    command = [
+        sys.executable,
+        "-m",
+        "bench.measure",
+        op,
+        str(db),
+        "--budget",
+        str(timeout),
+        *extra,
+    ]
     started = time.monotonic()
     try:
         done = subprocess.run(
@@ -70,7 +80,7 @@ def say(text: str) -> None:
 
 
 def run_size(
-    closed: int, open_: int, workdir: Path, timeout: float, seed: int, plans: bool
+    closed: int, open_: int, workdir: Path, timeout: float, seed: int, plans: bool, profile: int
 ) -> dict[str, Any]:
     db = workdir / f"history-{closed}.db"
     say(f"— {closed:,} closed / {open_:,} open requests: generating…")
@@ -91,6 +101,10 @@ def run_size(
         figures = measure(op, db, timeout)
         results["ops"][op] = figures
         say(f"  {report.summary(op, figures)}")
+    for op in PROFILED if profile else ():
+        figures = measure(op, db, timeout, "--profile", str(profile))
+        results["ops"][f"profile_{op}"] = figures
+        say(f"  profiled {op}: {report.cell(figures)}")
     for leftover in workdir.glob(f"history-{closed}.db*"):
         leftover.unlink()
     return results
@@ -109,6 +123,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--skip", default="", help="comma-separated parts to leave out: sizes,flows,drain"
+    )
+    parser.add_argument(
+        "--profile", type=int, default=8, help="hottest functions to list (0: no profiles)"
     )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "BENCHMARKS.md")
     parser.add_argument("--workdir", type=Path, default=None, help="where the databases go")
@@ -138,7 +155,15 @@ def main() -> None:
             for closed in sizes:
                 open_ = max(1, round(closed * args.open_ratio))
                 results["sizes"].append(
-                    run_size(closed, open_, workdir, args.timeout, args.seed, closed == plan_size)
+                    run_size(
+                        closed,
+                        open_,
+                        workdir,
+                        args.timeout,
+                        args.seed,
+                        closed == plan_size,
+                        args.profile if closed == min(sizes) else 0,
+                    )
                 )
                 if args.results is not None:  # kept as it goes: a long run may be cut short
                     results["seconds"] = time.monotonic() - started

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import logging
+import pstats
 import re
 import resource
 import sqlite3
@@ -108,16 +110,58 @@ async def open_bot(db: Path) -> tuple[Runtime, RecordingRequest]:
     return runtime, request
 
 
-async def run_one(op: str, db: Path) -> None:
+async def run_one(op: str, db: Path, profile: int = 0) -> None:
     runtime, _request = await open_bot(db)
     try:
         if op == "idle":
             emit(op=op, seconds=0.0, rss_mb=peak_rss_mb(), note="bot built, nothing run")
             return
+        if not profile:
+            seconds, result = await timed(operations(runtime)[op])
+            emit(op=op, seconds=seconds, rss_mb=peak_rss_mb(), note=describe(op, result))
+            return
+        profiler = cProfile.Profile()
+        profiler.enable()
         seconds, result = await timed(operations(runtime)[op])
+        profiler.disable()
         emit(op=op, seconds=seconds, rss_mb=peak_rss_mb(), note=describe(op, result))
+        emit(
+            op="profile",
+            of=op,
+            seconds=seconds,
+            top=hot_functions(profiler, profile),
+            round_trips=round_trips(profiler),
+        )
     finally:
         await runtime.close()
+
+
+def round_trips(profiler: cProfile.Profile) -> int:
+    """How many statements went to aiosqlite's thread (one queue round trip each)."""
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    return sum(
+        calls
+        for (file, _line, name), (_primitive, calls, *_rest) in stats.items()
+        if name == "_execute" and file.replace("\\", "/").endswith("aiosqlite/core.py")
+    )
+
+
+def hot_functions(profiler: cProfile.Profile, count: int) -> list[dict[str, Any]]:
+    """The functions the event loop's thread spent the most time in (not counting callees).
+
+    SQLite runs in aiosqlite's own thread: its time shows here as the loop waiting (select).
+    """
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    rows = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)[:count]
+    return [
+        {
+            "function": f"{Path(file).name}:{line}({name})",
+            "calls": calls,
+            "own": own,
+            "cumulative": cumulative,
+        }
+        for (file, line, name), (_primitive, calls, own, cumulative, _callers) in rows
+    ]
 
 
 def lang_tap(user_id: int) -> dict[str, Any]:
@@ -315,6 +359,7 @@ def main() -> None:
     parser.add_argument("op")
     parser.add_argument("db", type=Path)
     parser.add_argument("--budget", type=float, default=600.0)
+    parser.add_argument("--profile", type=int, default=0, help="also list the N hottest functions")
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
@@ -326,7 +371,7 @@ def main() -> None:
         elif args.op == "plans":
             asyncio.run(plans(args.db))
         else:
-            asyncio.run(run_one(args.op, args.db))
+            asyncio.run(run_one(args.op, args.db, args.profile))
     except MemoryError:
         emit(op=args.op, error=f"out of memory (capped at {MEMORY_CAP // 1024**3} GB)")
         sys.exit(3)

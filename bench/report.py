@@ -390,6 +390,40 @@ def plan_lines(size: dict[str, Any]) -> list[str]:
     return out
 
 
+def profile_lines(size: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for op in ("sweep", "digest", "overdue"):
+        figures = size["ops"].get(f"profile_{op}")
+        line = last(figures, "profile") if figures else None
+        if line is None:
+            continue
+        top = line["top"]
+        trips = int(line.get("round_trips", 0))
+        out += [
+            f"**{op}** ({duration(line['seconds'])} under the profiler"
+            + (f"; {trips:,} aiosqlite round trips" if trips else "")
+            + "):",
+            "",
+            "| function (event-loop thread) | calls | own time | with callees |",
+            "|---|---|---|---|",
+            *(
+                f"| `{row['function']}` | {int(row['calls']):,} | {duration(row['own'])} | "
+                f"{duration(row['cumulative'])} |"
+                for row in top
+            ),
+            "",
+        ]
+    if out:
+        out = [
+            f"At {size_label(size)}, `cProfile` around the one call (SQLite itself runs in "
+            "aiosqlite's thread: its time shows as the loop waiting in `epoll`; each statement "
+            "is one `_execute` round trip).",
+            "",
+            *out,
+        ]
+    return out
+
+
 def section(results: dict[str, Any]) -> str:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     out = [
@@ -448,6 +482,10 @@ def section(results: dict[str, Any]) -> str:
             *drain_lines(results["drain"]),
             "",
         ]
+    for size in sizes:
+        profiles = profile_lines(size)
+        if profiles:
+            out += ["### Where the time goes", "", *profiles]
     for size in sizes:
         if "plans" in size["ops"]:
             out += ["### Query plans of the hot paths", "", *plan_lines(size), ""]
