@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import sqlite3
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+
+from bench import history
+from bench.harness import RecordingRequest, build_bot
+from bot.domain.clock import FakeClock, from_text
 
 BENCH = Path(__file__).parent.parent / "bench"
 
@@ -80,3 +87,59 @@ def test_reports_benchmark_runs_without_full_scans() -> None:
         assert re.search(rf"^{figure}: \d+ ms; ratio to target", out, re.M), out
     assert "SEARCH f USING COVERING INDEX facts_offer" in out, out
     assert "full scans on the hot paths: none" in out, out
+
+
+def test_python_m_bench_tiny_writes_its_section(tmp_path: Path) -> None:
+    """`python -m bench --tiny` completes and writes its section to the given path, not to
+    bench/BENCHMARKS.md; the figures are for people to read and are not asserted."""
+    out = tmp_path / "BENCHMARKS.md"
+    out.write_text("# Kept\n\nEarlier content.\n", encoding="utf-8")
+    before = (BENCH / "BENCHMARKS.md").read_text(encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--tiny", "--out", str(out)],
+        cwd=BENCH.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr + done.stdout
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Kept\n\nEarlier content.\n")
+    assert "<!-- python -m bench: start" in text and "<!-- python -m bench: end -->" in text
+    for heading in ("### Growth", "### No freezes", "### The request flow", "### Delivery"):
+        assert heading in text, text
+    assert "### Query plans of the hot paths" in text
+    assert "python -m bench --tiny" in text
+    assert (BENCH / "BENCHMARKS.md").read_text(encoding="utf-8") == before
+
+
+async def test_generated_history_has_nothing_due_at_its_instant(tmp_path: Path) -> None:
+    """The seeded history is what the figures claim: 3–5 events a request, open requests
+    accepted within 20 days, closed ones within 400 days, and nothing due at history.NOW (a
+    sweep there takes no step), so "one sweep when nothing is due" measures just that."""
+    made = await asyncio.to_thread(history.generate, tmp_path / "history.db", 300, 30)
+    conn = sqlite3.connect(made.path)
+    try:
+        counts = conn.execute(
+            "SELECT min(n), max(n), count(*) FROM (SELECT count(*) AS n FROM events "
+            "WHERE request_id IS NOT NULL GROUP BY request_id)"
+        ).fetchone()
+        open_accepted = [
+            from_text(at)
+            for (at,) in conn.execute("SELECT accepted_at FROM requests WHERE status = 'accepted'")
+        ]
+        oldest = from_text(conn.execute("SELECT min(created_at) FROM requests").fetchone()[0])
+    finally:
+        conn.close()
+    assert counts == (3, 5, 330)
+    assert len(open_accepted) == 30
+    assert all(history.NOW - timedelta(days=20) <= at <= history.NOW for at in open_accepted)
+    assert history.NOW - timedelta(days=401) <= oldest
+    runtime = await build_bot(made.path, RecordingRequest(), FakeClock(history.NOW))
+    try:
+        assert runtime.sweep is not None
+        report = await runtime.sweep.run(history.NOW)
+    finally:
+        await runtime.close()
+    assert not report, report

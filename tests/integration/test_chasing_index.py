@@ -189,11 +189,22 @@ async def test_open_requests_from_before_the_migration_are_planned_by_the_first_
     await svc.desk.accept(working.id, await svc.pid(WANG))
     path = svc.path
     await svc.close()
-    # The database as schema version 4 left it: no next_step_at at all.
+    # The database as schema version 4 left it: no next_step_at at all, nor what the
+    # migrations after 0005 made (list indexes, report facts).
     conn = await connect(path)
-    await conn.execute("DROP INDEX requests_next_step")
-    await conn.execute("ALTER TABLE requests DROP COLUMN next_step_at")
-    await conn.execute("PRAGMA user_version=4")
+    for statement in (
+        "DROP INDEX requests_next_step",
+        "ALTER TABLE requests DROP COLUMN next_step_at",
+        "DROP INDEX offers_person",
+        "DROP INDEX requests_owner_newest",
+        "DROP TABLE request_facts",
+        "DROP TABLE ratings",
+        "DROP INDEX events_kind_at_request",
+        "DROP INDEX outbox_done",
+        "CREATE INDEX events_kind_at ON events(kind, at)",
+        "PRAGMA user_version=4",
+    ):
+        await conn.execute(statement)
     await conn.close()
 
     svc = await Services.open(path, svc.clock, svc.calendar)  # migrates: 0005 backfills

@@ -1,4 +1,4 @@
--- 0006: reports in SQL (issue 9): one row of facts per request, folded from its events in the
+-- 0007: reports in SQL (issue 9): one row of facts per request, folded from its events in the
 -- same transaction as every event (bot/storage/sqlite/reports.py), and the indexes the report
 -- queries and the retention job read by. Instants here are integer microseconds since the Unix
 -- epoch (UTC), so durations and "within 30 minutes" are exact integer arithmetic.
