@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.channels.base import EditImpossible, SentRef
-from bot.domain.kinds import MessageKind
 from bot.domain.models import Message, Person
 from bot.services.desk import RequestView
 
@@ -57,12 +56,7 @@ class RecordingChannel:
         return [d for d in self.deliveries if d.action == "send"]
 
     def render(self, message: Message, reader: Person, view: RequestView | None) -> Recorded:
-        # As every channel must: a request's card is remembered under "card" (even a fresh
-        # one), because the services edit it later by that key (edit_key="card").
-        card = message.kind == MessageKind.CARD
-        return Recorded(
-            message, reader.id, ref_key="card" if card else None, edit_key=message.edit_key
-        )
+        return Recorded(message, reader.id, edit_key=message.edit_key)
 
     def _ref(self, address: str) -> SentRef:
         ref = SentRef(address, str(self._next_id))
