@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
 
+from bot.channels.base import Permanent, SentRef
+from bot.channels.fake import Recorded, RecordingChannel
 from bot.domain.identity import Address
 from bot.domain.kinds import EventKind as E
 from bot.domain.kinds import MessageKind as M
+from bot.domain.listing import ListKey, ListKind, OpenFilter
 from bot.domain.models import Outcome, RequestStatus, Urgency
 from bot.domain.routing import Tier
 from bot.sample import CHEN, HERB_OWNER, LI, SUPERVISOR, TROUT_OWNER, WANG
+from bot.services.browse import Browse
 from bot.services.desk import Accepted
 from bot.services.errors import Refusal, Refused
 from tests.services.core import START, Core
@@ -414,3 +419,61 @@ async def test_queued_messages_reach_the_recording_channel_and_cards_are_edited(
     await core.deliver()
     edits = [d for d in core.channel.deliveries if d.action == "edit"]
     assert [(d.ref, d.out.message.kind) for d in edits] == [(card.ref, M.CARD)]
+
+
+@dataclass
+class Blocking(RecordingChannel):
+    """A recording channel on which some addresses have blocked the bot."""
+
+    blocked: set[str] = field(default_factory=set)
+
+    async def send(self, address: str, out: Recorded, *, silent: bool) -> SentRef | None:
+        if address in self.blocked:
+            raise Permanent("403 blocked by the user", unreachable=True)
+        return await super().send(address, out, silent=silent)
+
+
+async def test_a_commissioner_who_blocked_the_bot_is_passed_over_at_once(core: Core) -> None:
+    channel = Blocking(name="telegram", blocked={LI.address.value})
+    core.drainer.channels["telegram"] = channel
+    request = await core.submit(TROUT_OWNER)
+    await core.deliver()
+    async with core.db.read() as tx:
+        li = await tx.person(core.pid(LI))
+        assert await tx.offered(request.id) == [core.pid(WANG), core.pid(CHEN)]
+    assert li is not None and li.unreachable
+    assert core.request(request.id).status == RequestStatus.ESCALATED
+    assert [e.kind for e in core.db.events()][-2:] == [E.PERSON_UNREACHABLE, E.ESCALATED]
+    assert {(d.address, d.out.message.kind) for d in channel.sent} >= {
+        (WANG.address.value, M.CARD),
+        (CHEN.address.value, M.CARD),
+        (SUPERVISOR.address.value, M.UNREACHABLE_REPORT),
+    }
+    assert [r.status for r in core.rows_to(LI)] == ["failed"]
+
+
+async def test_each_person_browses_only_what_they_may_see(core: Core) -> None:
+    browse = Browse(core.db, core.clock, core.desk.catalog)
+    first = await core.submit(TROUT_OWNER)
+    await core.desk.accept(first.id, core.pid(LI))
+    second = await core.submit(TROUT_OWNER, category="permits", description="冷库扩建需要办证")
+    mine = await browse.page(core.pid(TROUT_OWNER), ListKey(ListKind.MY))
+    assert ([line.id for line in mine.items], mine.total) == ([second.id, first.id], 2)
+    held = await browse.page(core.pid(LI), ListKey(ListKind.MINE))
+    assert [line.id for line in held.items] == [second.id, first.id]  # on offer, and held
+    new = await browse.page(
+        core.pid(SUPERVISOR), ListKey(ListKind.OPEN, filter=OpenFilter.UNACCEPTED)
+    )
+    assert [line.id for line in new.items] == [second.id]
+    with pytest.raises(Refused):
+        await browse.page(core.pid(TROUT_OWNER), ListKey(ListKind.OPEN))
+    card = await browse.card(core.pid(LI), first.id)
+    assert card.can_work and not card.can_accept
+    with pytest.raises(Refused) as refused:
+        await browse.card(core.pid(HERB_OWNER), first.id)
+    assert refused.value.reason == Refusal.NOT_ALLOWED
+    owner_sees = await browse.timeline(core.pid(TROUT_OWNER), first.id)
+    assert [s.event.kind for s in owner_sees.steps] == [E.SUBMITTED, E.ACCEPTED]
+    staff_sees = await browse.timeline(core.pid(LI), first.id)
+    assert [s.event.kind for s in staff_sees.steps] == [E.SUBMITTED, E.DISPATCHED, E.ACCEPTED]
+    assert staff_sees.steps[1].people("to") == [LI.name]
