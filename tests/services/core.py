@@ -1,5 +1,5 @@
 """The services over the in-memory fakes: no SQLite, no HTTP, no sleeps (bot.channels.fake and
-tests/services/fakes.py), with the sample rosters bound to Telegram addresses."""
+tests/services/fakes/), with the sample rosters bound to Telegram addresses."""
 
 from __future__ import annotations
 

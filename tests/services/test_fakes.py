@@ -36,7 +36,7 @@ def test_the_fakes_type_check_against_the_ports() -> None:
         [
             "--strict",
             "--no-error-summary",
-            str(HERE / "fakes.py"),
+            str(HERE / "fakes"),
             str(HERE / "core.py"),
             str(ROOT / "tests" / "integration" / "script_channel.py"),
         ]

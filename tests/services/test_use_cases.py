@@ -1,6 +1,6 @@
 """Every family of use cases over the in-memory fakes: state, events and outbox rows.
 
-No SQLite, no HTTP, no sleeps (tests/services/fakes.py, bot/channels/fake.py): each test runs
+No SQLite, no HTTP, no sleeps (tests/services/fakes/, bot/channels/fake.py): each test runs
 in milliseconds. The same use cases over SQLite and Telegram are in tests/integration.
 """
 
