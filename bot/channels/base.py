@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from bot.domain.identity import Address
+from bot.domain.kinds import MessageKind
 from bot.domain.lifecycle import CLAIMABLE
 from bot.domain.models import Message, Person
 from bot.services.desk import RequestView
@@ -37,6 +38,9 @@ BACKOFF_JITTER = 0.15
 BATCH = 200
 # The message reference of a reminder whose Accept buttons come off once the offer has ended.
 REMINDER_REF = "reminder"
+# A request's card is remembered under this key wherever it went out, a fresh one too: the
+# services edit it later by this key (edit_key="card"), whichever channel showed it.
+CARD_REF = "card"
 
 
 class Transient(Exception):
@@ -145,6 +149,11 @@ class Channel(Protocol[R]):
     async def answer(self, query_id: str, text: str | None = None, *, alert: bool = False) -> None:
         """Answers a person's tap on a button."""
         ...
+
+
+def _default_ref(message: Message, sent: SentRef) -> str:
+    """The key a sent message is remembered under when the channel names none."""
+    return CARD_REF if message.kind == MessageKind.CARD else f"m{sent.message_id}"
 
 
 def backoff(attempts: int) -> float:
@@ -377,7 +386,7 @@ class OutboxDrainer:
                     reader.id,
                     view.request.id,
                     # An edit that went out as a new message moves its key to that message.
-                    out.ref_key or message.edit_key or f"m{sent.message_id}",
+                    out.ref_key or message.edit_key or _default_ref(message, sent),
                     Address(row.address.channel, sent.address),
                     sent.message_id,
                 )
