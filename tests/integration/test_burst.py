@@ -40,7 +40,9 @@ async def owners_at_the_category_question(world: World, count: int) -> list[SimU
     return owners
 
 
-async def test_every_tap_of_a_burst_is_answered_within_a_second(world: World) -> None:
+async def test_every_tap_of_a_burst_is_answered_before_its_messages_wait_for_the_pace(
+    world: World,
+) -> None:
     owners = await owners_at_the_category_question(world, OWNERS)
 
     # All tap at once; each tap's handler then edits the form and asks the next question,
@@ -48,8 +50,21 @@ async def test_every_tap_of_a_burst_is_answered_within_a_second(world: World) ->
     taps = [await owner.tap("融资") for owner in owners]
     assert await world.sim.wait_until(lambda: all(t.answered for t in taps), 30)
 
-    slowest = max(t.query.latency or 0.0 for t in taps)
-    assert slowest < 1.0, f"the slowest tap was answered after {slowest:.2f} s"
+    # Order, not speed (speed is bench/burst.py's): each tap is answered before the first
+    # message its handler sends to that chat, so no answer waits behind the 30-a-second pace
+    # that the burst's 96 messages queue for — and so none nears Telegram's 15 s expiry.
     for owner in owners:
         await owner.wait_for_message(timeout=60)  # the description question
+    for tap in taps:
+        after = [
+            c.at
+            for c in world.sim.calls
+            if c.method in ("sendMessage", "editMessageText")
+            and c.params.get("chat_id") == tap.query.chat_id
+            and c.at >= tap.query.at
+        ]
+        assert after, f"nothing was sent to chat {tap.query.chat_id} after its tap"
+        assert tap.query.answered_at is not None and tap.query.answered_at <= min(after), (
+            f"the tap in chat {tap.query.chat_id} was answered after its handler's first message"
+        )
     world.sim.assert_no_errors()
