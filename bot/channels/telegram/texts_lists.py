@@ -209,6 +209,12 @@ def step_text(step: Step, catalog: Catalog, lang: str, tz: ZoneInfo) -> str:
         what = _("💬 {who} to {names}: {text}").format(
             who=who, names=_names(step, "to", lang), text=text
         )
+    elif kind == EventKind.INTERNAL_NOTE:
+        # Staff only: bot.services.browse leaves it out of the owner's timeline.
+        text = _cut(p.get("text")) if p.get("text") else _("(a file)")
+        what = _("🔒 Internal note from {who} to {names}: {text}").format(
+            who=who, names=_names(step, "to", lang), text=text
+        )
     elif kind == EventKind.CANCELLED:
         what = _("✖ Withdrawn by {who}").format(who=who)
     elif kind == EventKind.REMINDED_ACCEPT:

@@ -1,0 +1,1 @@
+-- 0008: reserved for another branch (placeholder; the lead renumbers at merge).
