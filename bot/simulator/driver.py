@@ -299,12 +299,17 @@ class SimUser:
         poll = {
             "id": f"poll{len(self.chat.messages) + 1}",
             "question": question,
-            "options": [{"text": o, "voter_count": 0} for o in options],
+            "options": [
+                {"persistent_id": str(i), "text": o, "voter_count": 0}
+                for i, o in enumerate(options)
+            ],
             "total_voter_count": 0,
             "is_closed": False,
             "is_anonymous": True,
             "type": "regular",
             "allows_multiple_answers": False,
+            "allows_revoting": False,
+            "members_only": False,
         }
         return self._post(poll=poll, reply_to=reply_to)
 

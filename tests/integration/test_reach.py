@@ -466,7 +466,7 @@ async def test_whoever_relayed_something_that_did_not_arrive_is_told(world: Worl
     # Both replies were queued before anyone knew: 李专员's, then the supervisor's.
     owner.block()
     await world.runtime.desk.relay(1, (await person(world, LI)).id, "第一条")
-    await world.runtime.desk.relay(1, (await person(world, SUPERVISOR)).id, "第二条")
+    await world.runtime.desk.relay(1, (await person(world, SUPERVISOR)).id, "第二条", to_owner=True)
     await li.wait_for_message(TROUT_OWNER.phone)
     await world.runtime.sender.drain()
     rows = await outbox(world)
