@@ -67,6 +67,7 @@ async def test_the_timeline_shows_internal_notes_to_staff_only(world: World) -> 
     await li.tap("#1 ", mine)
     await li.wait_for_edit(mine, "#1")
     assert mine.button("内部备注") is not None
+    assert "最新内部备注" in (mine.text or "") and SECRET in (mine.text or "")
     await li.tap("时间线", mine)
     await li.wait_for_edit(mine, "时间线")
     staff_view = mine.text or ""
@@ -77,6 +78,9 @@ async def test_the_timeline_shows_internal_notes_to_staff_only(world: World) -> 
     await owner.tap("#1 ", mine_owner)
     await owner.wait_for_edit(mine_owner, "#1")
     assert mine_owner.button("内部备注") is None
+    card_text = mine_owner.text or ""
+    assert "最新进展" in card_text and "已联系农商行信贷部" in card_text
+    assert SECRET not in card_text and "内部备注" not in card_text
     await owner.tap("时间线", mine_owner)
     await owner.wait_for_edit(mine_owner, "时间线")
     owner_view = mine_owner.text or ""
