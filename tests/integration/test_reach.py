@@ -239,6 +239,7 @@ async def test_an_edit_that_can_no_longer_be_applied_is_sent_as_a_new_message(
     await li.send("本周出差，请团队处理")
     moved = await li.wait_for_message("↩")  # the changed card comes as a new message
     assert moved.message_id > card.message_id
+    await world.runtime.sender.drain()  # its reference is saved once the send has returned
     li_id = (await person(world, LI)).id
     async with world.runtime.db.read() as tx:
         ref = await tx.ref(li_id, 1, "card")
