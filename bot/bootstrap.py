@@ -279,7 +279,10 @@ def register(
     # Group 0: the form, commands and buttons.
     app.add_handler(intake.handler())
     app.add_handler(CommandHandler("start", onboarding.on_start, filters=private))
-    app.add_handler(MessageHandler(filters.CONTACT & private, onboarding.on_contact))
+    # A contact sent as a reply about #N is relayed (group 2), not taken as onboarding.
+    app.add_handler(
+        MessageHandler(filters.CONTACT & ~filters.REPLY & private, onboarding.on_contact)
+    )
     app.add_handler(CommandHandler("help", common.on_help))
     app.add_handler(CommandHandler("lang", common.on_lang))
     app.add_handler(CommandHandler("cancel", common.on_cancel))
@@ -293,6 +296,10 @@ def register(
     app.add_handler(CallbackQueryHandler(dispatch.on_outcome, pattern(Op.OUTCOME)))
     app.add_handler(CallbackQueryHandler(dispatch.on_note, pattern(Op.NOTE)))
     app.add_handler(CallbackQueryHandler(dispatch.on_rate, pattern(Op.RATE)))
+    app.add_handler(CallbackQueryHandler(dispatch.on_internal_note, pattern(Op.INTERNAL_NOTE)))
+    app.add_handler(
+        CallbackQueryHandler(dispatch.on_share_with_owner, pattern(Op.SHARE_WITH_OWNER))
+    )
     app.add_handler(CallbackQueryHandler(common.on_lang_choice, pattern(Op.LANG)))
     if supervision is not None:
         supervision.add_to(app)

@@ -28,6 +28,8 @@ class MessageKind(StrEnum):
     ESCALATED = "escalated"
     # The owner withdrew it (bot.services.cancel); to its holder or whoever had it on offer.
     CANCELLED = "cancelled"  # params: owner, reason
+    # Staff only (bot.services.notes): never queued for the owner.
+    INTERNAL_NOTE = "internal_note"  # params: sender, sender_id, text, file_id, file_kind, ...
     # Chasing (bot.services.sweep).
     REMIND_ACCEPT = "remind_accept"
     TAKEN_AWAY = "taken_away"
@@ -66,6 +68,9 @@ class EventKind(StrEnum):
     # The owner withdrew it (lifecycle Action.CANCEL; the figures leave it out of the response
     # rate when nobody had accepted it yet).
     CANCELLED = "cancelled"
+    # Staff only, never shown to the owner (bot.services.notes); payload: text, to, and the
+    # content (file_id, file_kind, file_name) of a supervisor's reply kept internal.
+    INTERNAL_NOTE = "internal_note"
     # People.
     PERSON_BOUND = "person_bound"
     AWAY_SET = "away_set"

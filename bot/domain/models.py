@@ -174,7 +174,7 @@ class Enterprise(Frozen):
 class Attachment(Frozen):
     """A file someone sent: `ref` is how its channel finds it again (Telegram's file_id)."""
 
-    kind: str  # "photo" | "document"
+    kind: str  # one of bot.domain.content.ATTACHMENT_KINDS
     channel: str
     ref: str
     file_name: str | None = None

@@ -15,8 +15,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import CallbackContext, ExtBot
 
-from bot.channels.telegram import keyboards, texts
+from bot.channels.telegram import keyboards, texts, texts_notes
 from bot.channels.telegram.callback_data import decode
+from bot.channels.telegram.content import unsupported
 from bot.channels.telegram.identity import address
 from bot.domain.models import Catalog, Person
 from bot.i18n import pick_language
@@ -127,8 +128,12 @@ class Common(HandlerBase):
         await self.reply(update, texts.cancelled(lang, anything))
 
     async def on_fallback(self, update: Update, context: Context) -> None:
-        """Anything nobody else handled."""
+        """Anything nobody else handled (a sticker, poll, game or dice: that it cannot be used)."""
         person, lang = await self.who(update)
+        message = update.effective_message
+        if person is not None and message is not None and unsupported(message):
+            await self.reply(update, texts_notes.not_relayable(lang))
+            return
         await self.reply(update, texts.fallback(lang) if person else texts.not_registered(lang))
 
     async def on_stale_tap(self, update: Update, context: Context) -> None:

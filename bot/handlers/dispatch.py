@@ -8,11 +8,13 @@ from telegram import ForceReply, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop
 
-from bot.channels.telegram import keyboards, texts, texts_reach
+from bot.channels.telegram import keyboards, texts, texts_notes, texts_reach
 from bot.channels.telegram.callback_data import Callback, decode
+from bot.channels.telegram.content import content_of, unsupported
 from bot.channels.telegram.identity import address
 from bot.domain.models import LengthProblem, Outcome, Person
 from bot.handlers.common import Context, HandlerBase, answer_refusal, person_id
+from bot.services.desk import Relayed
 from bot.services.errors import Refusal, Refused
 
 TICKET = re.compile(r"#(\d{1,12})\b")
@@ -172,6 +174,13 @@ class Dispatch(HandlerBase):
                 await self.desk.resolve(
                     request_id, who, Outcome(data["outcome"]), message.text, update.update_id
                 )
+            elif flow == "inote":
+                note = await self.desk.internal_note(
+                    request_id, who, message.text, update_id=update.update_id
+                )
+                await self.reply(
+                    update, texts_notes.internal_noted(lang, request_id, note.recipients)
+                )
             else:
                 owner = await self.desk.note(request_id, who, message.text, update.update_id)
                 await self.reply(update, texts_reach.noted(lang, request_id, owner))
@@ -206,25 +215,94 @@ class Dispatch(HandlerBase):
         if request_id is None:
             return
         person, lang = await self.who(update)
-        file_id: str | None = None
-        file_kind: str | None = None
-        if message.photo:
-            file_id, file_kind = message.photo[-1].file_id, "photo"
-        elif message.document:
-            file_id, file_kind = message.document.file_id, "document"
+        if unsupported(message):
+            await self.reply(update, texts_notes.not_relayable(lang))
+            raise ApplicationHandlerStop
+        content = content_of(message)
         text = message.text or message.caption
-        if text is None and file_id is None:
+        if text is None and content is None:
             return
+        file_id, file_kind, file_name = (
+            (content.ref, content.kind, content.file_name) if content else (None, None, None)
+        )
+        # A reply to an internal note stays among staff (the service refuses the owner).
+        internal = (replied.text or replied.caption or "").startswith(texts_notes.INTERNAL_MARK)
         try:
-            recipients = await self.desk.relay(
-                request_id, person_id(person), text, file_id, file_kind, update.update_id
-            )
+            if internal:
+                note = await self.desk.internal_note(
+                    request_id,
+                    person_id(person),
+                    text,
+                    file_id,
+                    file_kind,
+                    file_name,
+                    update.update_id,
+                )
+                relayed = Relayed(note.recipients, note.step)
+            else:
+                relayed = await self.desk.relay_message(
+                    request_id,
+                    person_id(person),
+                    text,
+                    file_id,
+                    file_kind,
+                    update.update_id,
+                    file_name,
+                )
         except Refused as refused:
             await answer_refusal(update, refused, lang)
             raise ApplicationHandlerStop from None
-        # "Passed on" only for whom it will reach; anyone who blocked the bot is named, to call.
-        await self.reply(update, texts_reach.relayed(lang, recipients))
+        if relayed.internal is None:
+            # "Passed on" only for whom it will reach; anyone who blocked the bot is named.
+            await self.reply(update, texts_reach.relayed(lang, relayed.recipients))
+        else:
+            # Kept among staff; a supervisor may still send it to the owner with one tap.
+            await self.reply(
+                update,
+                texts_notes.internal_noted(lang, request_id, relayed.recipients),
+                reply_markup=None
+                if internal
+                else keyboards.share_with_owner(request_id, relayed.internal, lang),
+            )
         raise ApplicationHandlerStop
+
+    async def on_internal_note(self, update: Update, context: Context) -> None:
+        """Asks for an internal note (staff only; the owner never sees it)."""
+        cb, person, lang = await self._tap(update)
+        query = update.callback_query
+        if cb is None or query is None or cb.request_id is None:
+            return
+        try:
+            await self.desk.authorise_internal(cb.request_id, person_id(person))
+        except Refused as refused:
+            await answer_refusal(update, refused, lang)
+            return
+        await query.answer()
+        prompt = await self.reply(
+            update,
+            texts_notes.ask_internal_note(lang, cb.request_id),
+            reply_markup=ForceReply(selective=True),
+        )
+        await self._expect(query.from_user.id, "inote", cb.request_id, prompt)
+
+    async def on_share_with_owner(self, update: Update, context: Context) -> None:
+        """Sends a reply that was kept internal to the owner as well (once)."""
+        cb, person, lang = await self._tap(update)
+        query = update.callback_query
+        if cb is None or query is None or cb.request_id is None:
+            return
+        if not (cb.arg or "").isdigit():
+            await query.answer(texts.stale_button(lang), show_alert=True)
+            return
+        try:
+            owner = await self.desk.share_with_owner(
+                cb.request_id, person_id(person), int(cb.arg or 0), update.update_id
+            )
+        except Refused as refused:
+            await answer_refusal(update, refused, lang)
+            return
+        await query.answer(texts_notes.shared_with_owner(lang, cb.request_id, owner))
+        await self.edit(update, None)
 
     async def _set_away(self, update: Update, away: bool) -> None:
         person, lang = await self.who(update)

@@ -24,8 +24,9 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.channels.telegram import keyboards, texts
+from bot.channels.telegram import keyboards, texts, texts_notes
 from bot.channels.telegram.callback_data import Op, decode, pattern
+from bot.channels.telegram.content import CONTENT, content_of, unsupported
 from bot.channels.telegram.identity import CHANNEL, address
 from bot.domain.models import Attachment, Draft, Role, Urgency
 from bot.handlers.common import Context, HandlerBase, answer_refusal, person_id
@@ -213,7 +214,7 @@ class Intake(HandlerBase):
 
     @step
     async def on_attachment(self, update: Update, context: Context) -> object:
-        """Adds a photo or document to the draft."""
+        """Adds a photo, document, voice message, video, audio, location or contact."""
         message = update.effective_message
         assert message is not None
         _person, lang = await self.who(update)
@@ -225,16 +226,11 @@ class Intake(HandlerBase):
                 update, texts.attachment_limit(lang), reply_markup=keyboards.attachments(lang, True)
             )
             return ATTACHMENTS
-        if message.photo:
-            item = Attachment(kind="photo", channel=CHANNEL, ref=message.photo[-1].file_id)
-        else:
-            assert message.document is not None
-            item = Attachment(
-                kind="document",
-                channel=CHANNEL,
-                ref=message.document.file_id,
-                file_name=message.document.file_name,
-            )
+        content = content_of(message)
+        assert content is not None
+        item = Attachment(
+            kind=content.kind, channel=CHANNEL, ref=content.ref, file_name=content.file_name
+        )
         updated = await self._save(
             update, draft, ATTACHMENTS, attachments=(*draft.attachments, item)
         )
@@ -242,12 +238,15 @@ class Intake(HandlerBase):
 
     @step
     async def on_attachment_wrong(self, update: Update, context: Context) -> object:
-        """Something other than a photo or document while attachments are open."""
+        """Something that cannot be attached (words, a sticker, a poll) while they are open."""
         _person, lang = await self.who(update)
         draft = await self._draft(update)
+        message = update.effective_message
         await self.reply(
             update,
-            texts.attachment_wrong(lang),
+            texts_notes.not_relayable(lang)
+            if message is not None and unsupported(message)
+            else texts.attachment_wrong(lang),
             reply_markup=keyboards.attachments(lang, bool(draft and draft.attachments)),
         )
         return ATTACHMENTS
@@ -333,7 +332,7 @@ class Intake(HandlerBase):
     def handler(self) -> ConversationHandler[Context]:
         """The conversation, persistent through the drafts (see channels/telegram/persistence)."""
         text = filters.TEXT & ~filters.COMMAND
-        files = filters.PHOTO | filters.Document.ALL
+        files = CONTENT
         # Any other form button (from an earlier question) is answered, never left spinning.
         stray: list[BaseHandler[Update, Context, object]] = [
             CallbackQueryHandler(self.on_use_buttons, pattern(*FORM_BUTTONS))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.domain.kinds import EventKind
 from bot.domain.lifecycle import CLAIMABLE, OPEN_STATUSES, WORKING
 from bot.domain.listing import (
     CANCELLABLE,
@@ -47,6 +48,9 @@ class CardView:
     holder: bool
     offered: bool
     staff: bool  # sees the internal steps: holder, offered, commissioner or supervisor
+    # The latest progress note (to the owner) and, for staff only, the latest internal note.
+    last_note: Step | None = None
+    last_internal: Step | None = None
 
     @property
     def status(self) -> RequestStatus:
@@ -188,7 +192,23 @@ class Browse:
         if not (is_owner or staff):
             raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
         view = RequestView(request, enterprise, owner, holder, tuple(offered))
-        return CardView(view, person, is_owner, is_holder, is_offered, staff)
+        notes = [EventKind.NOTED, *([EventKind.INTERNAL_NOTE] if staff else [])]
+        found = {e.kind: e for e in await tx.events(request_id) if e.kind in notes}
+        names = await _names(tx, {e.actor_id for e in found.values() if e.actor_id is not None})
+        latest = {
+            kind: Step(e, names.get(e.actor_id) if e.actor_id is not None else None, names)
+            for kind, e in found.items()
+        }
+        return CardView(
+            view,
+            person,
+            is_owner,
+            is_holder,
+            is_offered,
+            staff,
+            latest.get(EventKind.NOTED),
+            latest.get(EventKind.INTERNAL_NOTE),
+        )
 
 
 async def _person(tx: Transaction, person_id: int) -> Person:

@@ -22,9 +22,10 @@ from bot.services.intake import (
     Intake,
     Submitted,
 )
+from bot.services.notes import InternalNote
 from bot.services.people import Onboarded, People
 from bot.services.queries import Queries, RequestView
-from bot.services.relay import Relay
+from bot.services.relay import Relay, Relayed
 from bot.services.supervision import Supervision
 from bot.services.work import PENDING_FLOWS, Accepted, Work
 
@@ -39,7 +40,9 @@ __all__ = [
     "REASON_MIN",
     "Accepted",
     "Desk",
+    "InternalNote",
     "Onboarded",
+    "Relayed",
     "RequestView",
     "ServiceContext",
     "Submitted",

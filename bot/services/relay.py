@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.models import (
     Person,
 )
-from bot.services.context import NOTE_MAX, ServiceContext
+from bot.services.context import NOTE_MAX
 from bot.services.errors import Refusal, Refused
+from bot.services.notes import Notes
 
 
-class Relay(ServiceContext):
-    """Replies about a request reach its owner, its holder (or those offered it) and supervisors."""
+@dataclass(frozen=True)
+class Relayed:
+    """Who a relayed message reaches; `internal` (its log step) when it stayed among staff."""
+
+    recipients: list[Person]
+    internal: int | None = None
+
+
+class Relay(Notes):
+    """Replies about a request reach its owner, its holder (or those offered it) and supervisors.
+
+    A supervisor's reply (neither owner nor holder) stays among staff, as an internal note,
+    unless `to_owner`; they may still share it with the owner afterwards (Notes).
+    """
 
     async def relay(
         self,
@@ -21,8 +36,27 @@ class Relay(ServiceContext):
         file_id: str | None = None,
         file_kind: str | None = None,
         update_id: int | None = None,
+        file_name: str | None = None,
+        to_owner: bool = False,
     ) -> list[Person]:
         """Passes a message about #N to the other side of it; returns who receives it."""
+        relayed = await self.relay_message(
+            request_id, person_id, text, file_id, file_kind, update_id, file_name, to_owner
+        )
+        return relayed.recipients
+
+    async def relay_message(
+        self,
+        request_id: int,
+        person_id: int,
+        text: str | None,
+        file_id: str | None = None,
+        file_kind: str | None = None,
+        update_id: int | None = None,
+        file_name: str | None = None,
+        to_owner: bool = False,
+    ) -> Relayed:
+        """Passes a message about #N to the other side of it (see the class)."""
         async with self.unit(update_id) as tx:
             person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
@@ -30,6 +64,11 @@ class Relay(ServiceContext):
             parties = {request.owner_id, request.holder_id} | {s.id for s in supervisors}
             if person.id not in parties:
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
+            if person.id not in (request.owner_id, request.holder_id) and not to_owner:
+                note = await self._internal(
+                    tx, request, person, text, file_id, file_kind, file_name
+                )
+                return Relayed(note.recipients, note.step)
             if person.id == request.owner_id:
                 targets = [request.holder_id] if request.holder_id else await tx.offered(request_id)
             elif person.id == request.holder_id:
@@ -61,5 +100,6 @@ class Relay(ServiceContext):
                 text=text,
                 file_id=file_id,
                 file_kind=file_kind,
+                file_name=file_name,
             )
-            return recipients
+            return Relayed(recipients)

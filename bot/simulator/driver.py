@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,9 @@ MessageMatch = MessagePredicate | str | None
 _COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?=\s|$)")
 _FAKE_JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00simulated photo\xff\xd9"
 _FAKE_WEBP = b"RIFF\x10\x00\x00\x00WEBPVP8 simulated sticker"
+_FAKE_OGG = b"OggS\x00\x02 simulated voice"
+_FAKE_MP3 = b"ID3\x03\x00 simulated audio"
+_FAKE_MP4 = b"\x00\x00\x00\x18ftypmp42 simulated video"
 
 
 @dataclass(frozen=True)
@@ -196,7 +199,9 @@ class SimUser:
         }
         return self._post(document=document, caption=caption, reply_to=reply_to)
 
-    async def send_sticker(self, emoji: str = "👍") -> SimMessage:
+    async def send_sticker(
+        self, emoji: str = "👍", *, reply_to: SimMessage | None = None
+    ) -> SimMessage:
         """Sends a sticker."""
         stored = self.sim.store_file("sticker", _FAKE_WEBP, "sticker.webp", "image/webp")
         sticker = {
@@ -210,11 +215,109 @@ class SimUser:
             "emoji": emoji,
             "file_size": len(_FAKE_WEBP),
         }
-        return self._post(sticker=sticker)
+        return self._post(sticker=sticker, reply_to=reply_to)
 
-    async def send_location(self, latitude: float, longitude: float) -> SimMessage:
+    async def send_location(
+        self, latitude: float, longitude: float, *, reply_to: SimMessage | None = None
+    ) -> SimMessage:
         """Sends a location."""
-        return self._post(location={"latitude": latitude, "longitude": longitude})
+        return self._post(
+            location={"latitude": latitude, "longitude": longitude}, reply_to=reply_to
+        )
+
+    def _media(self, kind: str, data: bytes, file_name: str, mime: str, **extra: Any) -> JsonDict:
+        stored = self.sim.store_file(kind, data, file_name, mime)
+        media: JsonDict = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(data),
+            **extra,
+        }
+        if kind != "video_note":
+            media["mime_type"] = mime
+        return media
+
+    async def send_voice(
+        self,
+        caption: str | None = None,
+        duration: int = 3,
+        *,
+        reply_to: SimMessage | None = None,
+    ) -> SimMessage:
+        """Sends a voice message (fake OGG bytes, downloadable through getFile)."""
+        voice = self._media("voice", _FAKE_OGG, "voice.ogg", "audio/ogg", duration=duration)
+        return self._post(voice=voice, caption=caption, reply_to=reply_to)
+
+    async def send_video_note(
+        self, duration: int = 3, *, reply_to: SimMessage | None = None
+    ) -> SimMessage:
+        """Sends a video note (a round video; it takes no caption)."""
+        note = self._media(
+            "video_note", _FAKE_MP4, "note.mp4", "video/mp4", length=240, duration=duration
+        )
+        return self._post(video_note=note, reply_to=reply_to)
+
+    async def send_audio(
+        self,
+        caption: str | None = None,
+        file_name: str = "audio.mp3",
+        *,
+        reply_to: SimMessage | None = None,
+    ) -> SimMessage:
+        """Sends an audio file."""
+        audio = self._media("audio", _FAKE_MP3, file_name, "audio/mpeg", duration=60)
+        audio["file_name"] = file_name
+        return self._post(audio=audio, caption=caption, reply_to=reply_to)
+
+    async def send_video(
+        self, caption: str | None = None, *, reply_to: SimMessage | None = None
+    ) -> SimMessage:
+        """Sends a video."""
+        video = self._media(
+            "video", _FAKE_MP4, "video.mp4", "video/mp4", width=640, height=480, duration=5
+        )
+        return self._post(video=video, caption=caption, reply_to=reply_to)
+
+    async def send_contact(
+        self,
+        phone: str,
+        first_name: str,
+        last_name: str | None = None,
+        *,
+        reply_to: SimMessage | None = None,
+    ) -> SimMessage:
+        """Sends someone's contact card (not the share-my-number button: see share_contact)."""
+        contact: JsonDict = {"phone_number": phone, "first_name": first_name}
+        if last_name:
+            contact["last_name"] = last_name
+        return self._post(contact=contact, reply_to=reply_to)
+
+    async def send_poll(
+        self, question: str, options: Sequence[str], *, reply_to: SimMessage | None = None
+    ) -> SimMessage:
+        """Sends a poll."""
+        poll = {
+            "id": f"poll{len(self.chat.messages) + 1}",
+            "question": question,
+            "options": [
+                {"persistent_id": str(i), "text": o, "voter_count": 0}
+                for i, o in enumerate(options)
+            ],
+            "total_voter_count": 0,
+            "is_closed": False,
+            "is_anonymous": True,
+            "type": "regular",
+            "allows_multiple_answers": False,
+            "allows_revoting": False,
+            "members_only": False,
+        }
+        return self._post(poll=poll, reply_to=reply_to)
+
+    async def send_dice(
+        self, emoji: str = "🎲", value: int = 3, *, reply_to: SimMessage | None = None
+    ) -> SimMessage:
+        """Sends a dice."""
+        return self._post(dice={"emoji": emoji, "value": value}, reply_to=reply_to)
 
     async def tap(self, label: str, message: SimMessage | None = None) -> TapHandle:
         """Taps the inline button whose text contains ``label`` (case-insensitive).
@@ -532,6 +635,18 @@ def _content(msg: SimMessage, version: Edit | None = None) -> str:
         )
     elif msg.location:
         parts.append(f"[location {msg.location['latitude']}, {msg.location['longitude']}]")
+    elif msg.voice:
+        parts.append(f"[voice {msg.voice.get('duration', 0)} s]")
+    elif msg.video_note:
+        parts.append(f"[video note {msg.video_note.get('duration', 0)} s]")
+    elif msg.audio:
+        parts.append(f"[audio {msg.audio.get('file_name', 'audio')}]")
+    elif msg.video:
+        parts.append(f"[video {msg.video.get('duration', 0)} s]")
+    elif msg.poll:
+        parts.append(f"[poll {msg.poll.get('question', '')}]")
+    elif msg.dice:
+        parts.append(f"[dice {msg.dice.get('emoji', '')} {msg.dice.get('value', '')}]")
     text = version.text if version else msg.text
     caption = version.caption if version else msg.caption
     if text is not None:

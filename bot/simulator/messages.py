@@ -113,6 +113,93 @@ class SimMessages(SimMethods):
         )
         return msg.to_api()
 
+    def _media(self, p: JsonDict, field: str, kind: str, **extra: Any) -> JsonDict:
+        """The Voice / VideoNote / Audio / Video object of a media call's file."""
+        stored = self._input_file(p[field], kind)
+        media: JsonDict = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.data),
+            **extra,
+        }
+        if stored.mime_type and kind != "video_note":
+            media["mime_type"] = stored.mime_type
+        if stored.file_name and kind in ("audio", "video"):
+            media["file_name"] = stored.file_name
+        return media
+
+    def _send_content(self, p: JsonDict, *, captioned: bool = True, **content: Any) -> Any:
+        """Stores one message from the bot carrying `content` (and a caption if it takes one)."""
+        chat = self._chat_for(p["chat_id"])
+        caption, caption_entities = self._caption(p) if captioned else (None, [])
+        inline, keyboard = self._split_markup(p.get("reply_markup"))
+        reply_to = self._reply_target(chat, p.get("reply_parameters"))
+        msg = self._new_message(
+            chat,
+            from_bot=True,
+            caption=caption,
+            caption_entities=caption_entities,
+            reply_markup=inline,
+            keyboard=keyboard,
+            reply_to=reply_to,
+            disable_notification=bool(p.get("disable_notification")),
+            protect_content=bool(p.get("protect_content")),
+            parse_mode=p.get("parse_mode") if captioned else None,
+            source_text=p.get("caption") if captioned else None,
+            **content,
+        )
+        return msg.to_api()
+
+    async def _send_voice(self, p: JsonDict) -> Any:
+        """sendVoice."""
+        voice = self._media(p, "voice", "voice", duration=int(p.get("duration") or 1))
+        return self._send_content(p, voice=voice)
+
+    async def _send_video_note(self, p: JsonDict) -> Any:
+        """sendVideoNote (no caption: Telegram takes none)."""
+        note = self._media(
+            p,
+            "video_note",
+            "video_note",
+            length=int(p.get("length") or 240),
+            duration=int(p.get("duration") or 1),
+        )
+        return self._send_content(p, captioned=False, video_note=note)
+
+    async def _send_audio(self, p: JsonDict) -> Any:
+        """sendAudio."""
+        audio = self._media(p, "audio", "audio", duration=int(p.get("duration") or 1))
+        return self._send_content(p, audio=audio)
+
+    async def _send_video(self, p: JsonDict) -> Any:
+        """sendVideo."""
+        video = self._media(
+            p,
+            "video",
+            "video",
+            width=int(p.get("width") or 640),
+            height=int(p.get("height") or 480),
+            duration=int(p.get("duration") or 1),
+        )
+        return self._send_content(p, video=video)
+
+    async def _send_location(self, p: JsonDict) -> Any:
+        """sendLocation."""
+        latitude, longitude = float(p["latitude"]), float(p["longitude"])
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise bad_request("wrong latitude or longitude")
+        location = {"latitude": latitude, "longitude": longitude}
+        return self._send_content(p, captioned=False, location=location)
+
+    async def _send_contact(self, p: JsonDict) -> Any:
+        """sendContact."""
+        if not str(p["phone_number"]).strip() or not str(p["first_name"]).strip():
+            raise bad_request("phone number or first name is empty")
+        contact: JsonDict = {"phone_number": p["phone_number"], "first_name": p["first_name"]}
+        if p.get("last_name"):
+            contact["last_name"] = p["last_name"]
+        return self._send_content(p, captioned=False, contact=contact)
+
     async def _copy_message(self, p: JsonDict) -> Any:
         """copyMessage: the content without a link to the original; returns MessageId."""
         target = self._chat_for(p["chat_id"])

@@ -115,6 +115,23 @@ class Edit:
     reply_markup: JsonDict | None
 
 
+# What a message may carry besides text, as the Message fields Telegram names them.
+CONTENT_FIELDS = (
+    "document",
+    "photo",
+    "sticker",
+    "contact",
+    "location",
+    "voice",
+    "video_note",
+    "audio",
+    "video",
+    "poll",
+    "dice",
+    "game",
+)
+
+
 @dataclass(eq=False)
 class SimMessage:
     """A message in a chat, sent by the bot (``from_bot``), by a user, or posted in a channel."""
@@ -135,6 +152,13 @@ class SimMessage:
     sticker: JsonDict | None = None
     contact: JsonDict | None = None
     location: JsonDict | None = None
+    voice: JsonDict | None = None
+    video_note: JsonDict | None = None
+    audio: JsonDict | None = None
+    video: JsonDict | None = None
+    poll: JsonDict | None = None
+    dice: JsonDict | None = None
+    game: JsonDict | None = None
     # Inline keyboard only: it belongs to the message and can be edited.
     reply_markup: JsonDict | None = None
     # ReplyKeyboardMarkup / ReplyKeyboardRemove / ForceReply: client-side state, not editable.
@@ -163,8 +187,8 @@ class SimMessage:
 
     @property
     def kind(self) -> str:
-        """The content kind: text, photo, document, sticker, contact or location."""
-        for name in ("document", "photo", "sticker", "contact", "location"):
+        """The content kind: text, or one of CONTENT_FIELDS (photo, voice, location, …)."""
+        for name in CONTENT_FIELDS:
             if getattr(self, name):
                 return name
         return "text"
@@ -225,7 +249,7 @@ class SimMessage:
             out["caption"] = self.caption
             if self.caption_entities:
                 out["caption_entities"] = self.caption_entities
-        for name in ("document", "photo", "sticker", "contact", "location"):
+        for name in CONTENT_FIELDS:
             value = getattr(self, name)
             if value:
                 out[name] = value
@@ -249,6 +273,10 @@ class SimMessage:
             "photo": self.photo,
             "contact": self.contact,
             "location": self.location,
+            "voice": self.voice,
+            "video_note": self.video_note,
+            "audio": self.audio,
+            "video": self.video,
             "reply_to_message_id": self.reply_to.message_id if self.reply_to else None,
             "disable_notification": self.disable_notification,
             "edits": len(self.edits),

@@ -11,7 +11,8 @@ Implemented methods: getMe, getUpdates, setWebhook, deleteWebhook, getWebhookInf
 setMyCommands, getMyCommands, deleteMyCommands, set/getMyName, set/getMyDescription,
 set/getMyShortDescription, sendMessage, sendChatAction, editMessageText, editMessageCaption,
 editMessageReplyMarkup, deleteMessage, answerCallbackQuery, sendDocument, sendPhoto,
-copyMessage, getFile; files download at ``GET /file/bot<token>/<file_path>``.
+sendVoice, sendVideoNote, sendAudio, sendVideo, sendLocation, sendContact, copyMessage,
+getFile; files download at ``GET /file/bot<token>/<file_path>``.
 Unknown methods answer 404 "Not Found" (as Telegram does); methods that exist in the spec but
 are not simulated answer 501.
 
@@ -97,6 +98,12 @@ class BotApiSimulator(SimMessages):
             "answerCallbackQuery": self._answer_callback_query,
             "sendDocument": self._send_document,
             "sendPhoto": self._send_photo,
+            "sendVoice": self._send_voice,
+            "sendVideoNote": self._send_video_note,
+            "sendAudio": self._send_audio,
+            "sendVideo": self._send_video,
+            "sendLocation": self._send_location,
+            "sendContact": self._send_contact,
             "copyMessage": self._copy_message,
             "getFile": self._get_file,
             "sendChatAction": self._send_chat_action,

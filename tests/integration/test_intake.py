@@ -34,8 +34,10 @@ async def test_every_bad_input_gets_a_clear_answer_and_the_question_again(world:
 
     await owner.send("  养殖场扩建需要贷款80万元  ")
     await owner.wait_for_message("3/4")
-    await owner.send_location(29.0, 108.0)
-    await owner.wait_for_message("只能添加照片或文件")
+    await owner.send_sticker()  # a location is an attachment now; a sticker never is
+    await owner.wait_for_message("无法添加或转达")
+    await owner.send("就这些")
+    await owner.wait_for_message("可以添加照片、文件、语音")
     await owner.send_photo()
     await owner.wait_for_message("第 1 个附件")
     await owner.send_document("营业执照.pdf")

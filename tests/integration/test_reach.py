@@ -239,6 +239,7 @@ async def test_an_edit_that_can_no_longer_be_applied_is_sent_as_a_new_message(
     await li.send("本周出差，请团队处理")
     moved = await li.wait_for_message("↩")  # the changed card comes as a new message
     assert moved.message_id > card.message_id
+    await world.runtime.sender.drain()  # its reference is saved once the send has returned
     li_id = (await person(world, LI)).id
     async with world.runtime.db.read() as tx:
         ref = await tx.ref(li_id, 1, "card")
@@ -466,7 +467,7 @@ async def test_whoever_relayed_something_that_did_not_arrive_is_told(world: Worl
     # Both replies were queued before anyone knew: 李专员's, then the supervisor's.
     owner.block()
     await world.runtime.desk.relay(1, (await person(world, LI)).id, "第一条")
-    await world.runtime.desk.relay(1, (await person(world, SUPERVISOR)).id, "第二条")
+    await world.runtime.desk.relay(1, (await person(world, SUPERVISOR)).id, "第二条", to_owner=True)
     await li.wait_for_message(TROUT_OWNER.phone)
     await world.runtime.sender.drain()
     rows = await outbox(world)

@@ -34,6 +34,9 @@ class Op(StrEnum):
     WITHDRAW_YES = "wy"
     WITHDRAW_SKIP = "ws"
     WITHDRAW_KEEP = "wk"
+    # Internal notes (bot.services.notes): ask for one; share one with the owner (arg: step).
+    INTERNAL_NOTE = "in"
+    SHARE_WITH_OWNER = "so"
 
 
 @dataclass(frozen=True)

@@ -89,8 +89,22 @@ def working(request_id: int, lang: str) -> InlineKeyboardMarkup:
         [
             _button(_("🏁 Resolve"), Callback(Op.RESOLVE, request_id)),
             _button(_("📝 Note"), Callback(Op.NOTE, request_id)),
+            internal_note(request_id, lang),
         ]
     )
+
+
+def internal_note(request_id: int, lang: str) -> InlineKeyboardButton:
+    """Staff only: a note the owner never sees (bot.services.notes)."""
+    _ = translator(lang)
+    return _button(_("🔒 Internal note"), Callback(Op.INTERNAL_NOTE, request_id))
+
+
+def share_with_owner(request_id: int, step: int, lang: str) -> InlineKeyboardMarkup:
+    """Under a supervisor's reply kept internal: send it to the owner as well."""
+    _ = translator(lang)
+    share = Callback(Op.SHARE_WITH_OWNER, request_id, str(step))
+    return _rows([_button(_("📣 Also send to the owner"), share)], 1)
 
 
 def outcomes(request_id: int, lang: str) -> InlineKeyboardMarkup:

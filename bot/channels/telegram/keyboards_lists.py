@@ -119,6 +119,8 @@ def card_markup(card: CardView, back: ListKey | None, lang: str) -> InlineKeyboa
         rows += keyboards.offer(r.id, lang).inline_keyboard
     if card.can_work:
         rows += keyboards.working(r.id, lang).inline_keyboard
+    elif card.staff:
+        rows.append([keyboards.internal_note(r.id, lang)])
     if card.can_rate:
         rows += keyboards.rating(r.id).inline_keyboard
     if card.can_cancel:

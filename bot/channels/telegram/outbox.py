@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import Bot
+from telegram import Bot, ReplyParameters
 from telegram import Message as TgMessage
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
@@ -28,6 +28,7 @@ from bot.channels.base import (
 from bot.channels.telegram.identity import CHANNEL
 from bot.channels.telegram.renderers import RENDERERS, Context, Outgoing
 from bot.domain.clock import Clock
+from bot.domain.content import CAPTIONLESS, parse_location
 from bot.domain.models import Catalog, Message, Person
 from bot.i18n import pick_language
 from bot.services.desk import Desk, RequestView
@@ -97,14 +98,7 @@ class TelegramChannel:
         sent: TgMessage
         try:
             if out.file_id is not None:
-                send_file = self.bot.send_photo if out.photo else self.bot.send_document
-                sent = await send_file(
-                    chat,
-                    out.file_id,
-                    caption=out.text,
-                    parse_mode=ParseMode.HTML if out.html else None,
-                    disable_notification=silent,
-                )
+                sent = await self._send_file(chat, out, silent)
             else:
                 sent = await self.bot.send_message(
                     chat,
@@ -116,6 +110,78 @@ class TelegramChannel:
         except TelegramError as exc:
             raise neutral(exc) from exc
         return _ref(sent)
+
+    async def _send_file(self, chat: int, out: Outgoing, silent: bool) -> TgMessage:
+        """A file (or location, contact) with the text as its caption, or else beside it.
+
+        A video note, location or contact takes no caption: it goes first, then the text as a
+        reply to it; the text (naming #N) is the message remembered and replied to.
+        """
+        assert out.file_id is not None
+        kind = out.file_kind or ("photo" if out.photo else "document")
+        parse_mode = ParseMode.HTML if out.html else None
+        if kind in CAPTIONLESS:
+            content = await self._send_captionless(chat, kind, out, silent)
+            return await self.bot.send_message(
+                chat,
+                out.text,
+                parse_mode=parse_mode,
+                reply_markup=out.markup,
+                disable_notification=silent,
+                reply_parameters=ReplyParameters(content.message_id),
+            )
+        if kind == "photo":
+            return await self.bot.send_photo(
+                chat,
+                out.file_id,
+                caption=out.text,
+                parse_mode=parse_mode,
+                disable_notification=silent,
+            )
+        if kind == "voice":
+            return await self.bot.send_voice(
+                chat,
+                out.file_id,
+                caption=out.text,
+                parse_mode=parse_mode,
+                disable_notification=silent,
+            )
+        if kind == "audio":
+            return await self.bot.send_audio(
+                chat,
+                out.file_id,
+                caption=out.text,
+                parse_mode=parse_mode,
+                disable_notification=silent,
+            )
+        if kind == "video":
+            return await self.bot.send_video(
+                chat,
+                out.file_id,
+                caption=out.text,
+                parse_mode=parse_mode,
+                disable_notification=silent,
+            )
+        return await self.bot.send_document(
+            chat, out.file_id, caption=out.text, parse_mode=parse_mode, disable_notification=silent
+        )
+
+    async def _send_captionless(
+        self, chat: int, kind: str, out: Outgoing, silent: bool
+    ) -> TgMessage:
+        assert out.file_id is not None
+        if kind == "location":
+            place = parse_location(out.file_id)
+            if place is None:
+                raise Permanent(f"not a location: {out.file_id!r}")
+            return await self.bot.send_location(
+                chat, place[0], place[1], disable_notification=silent
+            )
+        if kind == "contact":
+            return await self.bot.send_contact(
+                chat, out.file_id, out.file_name or out.file_id, disable_notification=silent
+            )
+        return await self.bot.send_video_note(chat, out.file_id, disable_notification=silent)
 
     async def edit(self, ref: SentRef, out: Outgoing) -> SentRef | None:
         try:

@@ -14,10 +14,18 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
-from bot.channels.telegram import keyboards, texts, texts_lists, texts_reach, texts_sla
+from bot.channels.telegram import (
+    keyboards,
+    texts,
+    texts_lists,
+    texts_notes,
+    texts_reach,
+    texts_sla,
+)
+from bot.domain.content import CAPTIONLESS
 from bot.domain.kinds import MessageKind
 from bot.domain.kpis import Digest
-from bot.domain.models import Catalog, Message, Person
+from bot.domain.models import Catalog, Message, Person, Request
 from bot.services.desk import RequestView
 from bot.services.reach import UNREACHABLE
 from bot.services.sla import ACCEPT_TIMEOUT
@@ -65,6 +73,11 @@ class Outgoing:
     # A file (Telegram file_id) sent with the text as its caption.
     file_id: str | None = None
     photo: bool = False
+    # What the file is (bot.domain.content.ATTACHMENT_KINDS; None: photo or document as
+    # `photo` says); a location's or contact's content is in file_id, a contact's name in
+    # file_name. Kinds without a caption are sent with the text in a message beside them.
+    file_kind: str | None = None
+    file_name: str | None = None
     html: bool = True
     # Without a sound whatever the quiet hours say (None: as they say).
     silent: bool | None = None
@@ -105,13 +118,21 @@ def card(c: Context) -> Outgoing:
 
 @renders(MessageKind.ATTACHMENT)
 def attachment(c: Context) -> Outgoing:
+    kind = c.params.get("file_kind")
     return Outgoing(
         texts.attachment_caption(c.about.request.id, c.lang),
         file_id=str(c.params["file_id"]),
-        photo=c.params.get("file_kind") == "photo",
+        photo=kind == "photo",
         html=False,
         silent=True,
+        file_kind=str(kind) if kind else None,
+        file_name=_file_name(c),
     )
+
+
+def _file_name(c: Context) -> str | None:
+    name = c.params.get("file_name")
+    return str(name) if name else None
 
 
 # ---- the owner and the holder along the lifecycle --------------------------------------------
@@ -151,17 +172,35 @@ def note(c: Context) -> Outgoing:
 @renders(MessageKind.RELAY)
 def relay(c: Context) -> Outgoing:
     """Someone's words passed on, with the file they sent if any."""
-    params = c.params
-    relayed_file = params.get("file_id")
+    return _passed_on(c, texts.relay)
+
+
+@renders(MessageKind.INTERNAL_NOTE)
+def internal_note(c: Context) -> Outgoing:
+    """A staff-only note (words or a file), marked so that a reply to it stays internal."""
+    return _passed_on(c, texts_notes.internal_note)
+
+
+def _passed_on(c: Context, render: Callable[[Request, Params, str], str]) -> Outgoing:
     # A caption holds 1,024 characters and a message 4,096: shorten the person's words to
     # leave room for the #N header, never the HTML around them.
-    limit = CAPTION_TEXT if relayed_file else RELAY_TEXT
+    params = c.params
+    relayed_file = params.get("file_id")
+    kind = str(params.get("file_kind") or "") or None
+    captioned = bool(relayed_file) and kind not in CAPTIONLESS
+    limit = CAPTION_TEXT if captioned else RELAY_TEXT
     words = str(params.get("text") or "")
     if len(words) > limit:
         params = {**params, "text": words[: limit - 1] + "…"}
-    text = texts.relay(c.about.request, params, c.lang)
+    text = render(c.about.request, params, c.lang)
     if relayed_file:
-        return Outgoing(text, file_id=str(relayed_file), photo=params.get("file_kind") == "photo")
+        return Outgoing(
+            text,
+            file_id=str(relayed_file),
+            photo=kind == "photo",
+            file_kind=kind,
+            file_name=_file_name(c),
+        )
     return _reply(c, text)
 
 

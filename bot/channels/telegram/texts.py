@@ -248,7 +248,10 @@ def attachment_limit(lang: str) -> str:
 
 def attachment_wrong(lang: str) -> str:
     _ = translator(lang)
-    return _("Only photos and documents can be attached. Send one, or tap <b>Skip</b>/<b>Done</b>.")
+    return _(
+        "Photos, documents, voice messages, videos, audio, locations and contacts can be "
+        "attached. Send one, or tap <b>Skip</b>/<b>Done</b>."
+    )
 
 
 def ask_urgency(lang: str) -> str:

@@ -116,7 +116,7 @@ def card_text(card: CardView, catalog: Catalog, lang: str, tz: ZoneInfo) -> str:
     if card.can_accept or card.can_work:
         # The commissioner's own card, as their dispatch message shows it.
         text, _markup = texts.card(card.view, card.reader, catalog, lang, tz)
-        return text
+        return text + _last_notes(card, lang)
     _ = translator(lang)
     view = card.view
     r = view.request
@@ -149,7 +149,30 @@ def card_text(card: CardView, catalog: Catalog, lang: str, tz: ZoneInfo) -> str:
     lines.append(f"\n<blockquote>{e(r.description)}</blockquote>")
     if card.can_rate:
         lines.append(_("How satisfied are you? Tap 1 (poor) to 5 (excellent)."))
-    return "\n".join(lines)
+    return "\n".join(lines) + _last_notes(card, lang)
+
+
+def _last_notes(card: CardView, lang: str) -> str:
+    """The latest progress note, and for staff the latest internal note (CardView has it
+    only for them)."""
+    _ = translator(lang)
+    lines = []
+    if card.last_note is not None:
+        lines.append(
+            _("📝 Latest progress ({who}): {text}").format(
+                who=e(card.last_note.actor or "—"),
+                text=_cut(card.last_note.event.payload.get("text")),
+            )
+        )
+    if card.last_internal is not None:
+        p = card.last_internal.event.payload
+        lines.append(
+            _("🔒 Latest internal note ({who}): {text}").format(
+                who=e(card.last_internal.actor or "—"),
+                text=_cut(p.get("text")) if p.get("text") else _("(a file)"),
+            )
+        )
+    return "\n\n" + "\n".join(lines) if lines else ""
 
 
 # ---- the timeline ---------------------------------------------------------------------------
@@ -207,6 +230,12 @@ def step_text(step: Step, catalog: Catalog, lang: str, tz: ZoneInfo) -> str:
     elif kind == EventKind.RELAYED:
         text = _cut(p.get("text")) if p.get("text") else _("(a file)")
         what = _("💬 {who} to {names}: {text}").format(
+            who=who, names=_names(step, "to", lang), text=text
+        )
+    elif kind == EventKind.INTERNAL_NOTE:
+        # Staff only: bot.services.browse leaves it out of the owner's timeline.
+        text = _cut(p.get("text")) if p.get("text") else _("(a file)")
+        what = _("🔒 Internal note from {who} to {names}: {text}").format(
             who=who, names=_names(step, "to", lang), text=text
         )
     elif kind == EventKind.CANCELLED:

@@ -24,6 +24,7 @@ from bot.domain.models import Event
 from bot.services.ports import Transaction, UnitOfWork
 from tests.services.fakes.messages import FakeMessages
 from tests.services.fakes.people import FakePeople
+from tests.services.fakes.reports import FakeReports
 from tests.services.fakes.requests import FakeRequests
 from tests.services.fakes.state import (
     PLAN_AT_ONCE,
@@ -35,7 +36,7 @@ from tests.services.fakes.state import (
 __all__ = ["PLAN_AT_ONCE", "FakeState", "FakeTx", "FakeUnitOfWork", "OutboxEntry", "RequestRow"]
 
 
-class FakeTx(FakePeople, FakeRequests, FakeMessages):
+class FakeTx(FakePeople, FakeRequests, FakeMessages, FakeReports):
     """Every repository of bot.services.ports over one FakeState (one transaction)."""
 
 
