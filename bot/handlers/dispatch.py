@@ -8,10 +8,16 @@ from telegram import ForceReply, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop
 
-from bot.channels.telegram import keyboards, texts, texts_reach
+from bot.channels.telegram import (
+    keyboards,
+    keyboards_aftercare,
+    texts,
+    texts_aftercare,
+    texts_reach,
+)
 from bot.channels.telegram.callback_data import Callback, decode
 from bot.channels.telegram.identity import address
-from bot.domain.models import LengthProblem, Outcome, Person
+from bot.domain.models import LengthProblem, Outcome, Person, RequestStatus
 from bot.handlers.common import Context, HandlerBase, answer_refusal, person_id
 from bot.services.errors import Refusal, Refused
 
@@ -172,6 +178,12 @@ class Dispatch(HandlerBase):
                 await self.desk.resolve(
                     request_id, who, Outcome(data["outcome"]), message.text, update.update_id
                 )
+            elif flow == "reopen":
+                await self.desk.reopen(request_id, who, message.text, update.update_id)
+                await self.reply(update, texts_aftercare.reopen_done(lang, request_id))
+            elif flow == "comment":
+                await self.desk.comment(request_id, who, message.text, update.update_id)
+                await self.reply(update, texts_aftercare.commented(lang, request_id))
             else:
                 owner = await self.desk.note(request_id, who, message.text, update.update_id)
                 await self.reply(update, texts_reach.noted(lang, request_id, owner))
@@ -206,6 +218,8 @@ class Dispatch(HandlerBase):
         if request_id is None:
             return
         person, lang = await self.who(update)
+        if person is not None and await self._finished(update, request_id, person.id, lang):
+            raise ApplicationHandlerStop
         file_id: str | None = None
         file_kind: str | None = None
         if message.photo:
@@ -225,6 +239,19 @@ class Dispatch(HandlerBase):
         # "Passed on" only for whom it will reach; anyone who blocked the bot is named, to call.
         await self.reply(update, texts_reach.relayed(lang, recipients))
         raise ApplicationHandlerStop
+
+    async def _finished(self, update: Update, request_id: int, who: int, lang: str) -> bool:
+        """A reply about a closed or cancelled request: says so, offers reopen or /new."""
+        done = await self.desk.finished(request_id, who)
+        if done is None:
+            return False
+        cancelled = done.request.status == RequestStatus.CANCELLED
+        await self.reply(
+            update,
+            texts_aftercare.finished(lang, request_id, cancelled, done.may_reopen),
+            reply_markup=keyboards_aftercare.reopen(request_id, lang) if done.may_reopen else None,
+        )
+        return True
 
     async def _set_away(self, update: Update, away: bool) -> None:
         person, lang = await self.who(update)

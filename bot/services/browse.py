@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
-from bot.domain.lifecycle import CLAIMABLE, OPEN_STATUSES, WORKING
+from bot.domain.lifecycle import CLAIMABLE, OPEN_STATUSES, REOPENABLE, WORKING
 from bot.domain.listing import (
     CANCELLABLE,
     OWNER_STEPS,
@@ -47,6 +48,7 @@ class CardView:
     holder: bool
     offered: bool
     staff: bool  # sees the internal steps: holder, offered, commissioner or supervisor
+    may_reopen: bool = False  # the owner, resolved or closed, within the reopen window
 
     @property
     def status(self) -> RequestStatus:
@@ -67,6 +69,10 @@ class CardView:
             and self.status == RequestStatus.RESOLVED
             and self.view.request.rating is None
         )
+
+    @property
+    def can_reopen(self) -> bool:
+        return self.owner and self.may_reopen
 
     @property
     def can_cancel(self) -> bool:
@@ -98,8 +104,14 @@ class Browse:
     """Lists, cards and timelines, authorised on the server at every call."""
 
     def __init__(
-        self, db: UnitOfWork, clock: Clock, catalog: Catalog, page_size: int = PAGE_SIZE
+        self,
+        db: UnitOfWork,
+        clock: Clock,
+        catalog: Catalog,
+        page_size: int = PAGE_SIZE,
+        reopen_within: timedelta = timedelta(days=7),
     ) -> None:
+        self.reopen_within = reopen_within
         self.db = db
         self.clock = clock
         self.catalog = catalog
@@ -188,7 +200,13 @@ class Browse:
         if not (is_owner or staff):
             raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
         view = RequestView(request, enterprise, owner, holder, tuple(offered))
-        return CardView(view, person, is_owner, is_holder, is_offered, staff)
+        resolved = request.resolved_at
+        may_reopen = (
+            request.status in REOPENABLE
+            and resolved is not None
+            and self.clock.now() - resolved <= self.reopen_within
+        )
+        return CardView(view, person, is_owner, is_holder, is_offered, staff, may_reopen)
 
 
 async def _person(tx: Transaction, person_id: int) -> Person:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.domain.clock import Clock
@@ -404,6 +404,9 @@ class UnitOfWork(Protocol):
 
 class DeadlinePolicy(Protocol):
     def resolve_due(self, accepted_at: datetime, urgency: Urgency) -> datetime: ...
+
+    @property
+    def reopen_within(self) -> timedelta: ...
 
 
 Wakeup = Callable[[], None]

@@ -34,6 +34,10 @@ class Op(StrEnum):
     WITHDRAW_YES = "wy"
     WITHDRAW_SKIP = "ws"
     WITHDRAW_KEEP = "wk"
+    # After resolution (bot.handlers.aftercare): reopen, and the rating's comment or none.
+    REOPEN = "ro"
+    COMMENT = "cm"
+    NO_COMMENT = "nc"
 
 
 @dataclass(frozen=True)

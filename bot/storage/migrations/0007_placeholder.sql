@@ -1,0 +1,1 @@
+-- placeholder: 0007 is reserved for another branch (the lead renumbers at merge).
