@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain.kinds import EventKind
-from bot.domain.models import Request, RequestStatus
-from bot.sample import LI, SUPERVISOR
+from bot.domain.models import Request, RequestStatus, Role
+from bot.sample import CHEN, LI, SUPERVISOR, WANG
 from bot.services.cancel import Cancellation
 from bot.simulator.driver import SimUser
 from bot.simulator.models import SimMessage
@@ -210,3 +210,29 @@ async def test_a_reply_to_a_withdrawn_request_says_so(world: World) -> None:
     answer = await owner.wait_for_message("已撤销")
     assert "#1" in (answer.text or "") and answer.button("重新办理") is None
     assert not [m for m in li.messages() if "请问进展" in (m.text or "")]
+
+
+async def test_a_reopen_whose_holder_is_gone_is_routed_as_a_new_request(world: World) -> None:
+    boss = await onboard(world, SUPERVISOR)
+    owner, li, _card, rate = await resolved(world)
+    holder = (await request(world)).holder_id
+    async with world.runtime.db.tx() as tx:  # 李专员 leaves the commissioners' roster
+        await tx.deactivate_role_except(Role.COMMISSIONER, [WANG.phone, CHEN.phone])
+    li.mark()
+    await owner.tap("重新办理", rate)
+    await owner.wait_for_message("为什么要重新办理")
+    await owner.send("问题又出现了，需要重新协调")
+    await owner.wait_for_message("新的承办人")
+    moved = await request(world)
+    assert moved.status in (RequestStatus.DISPATCHED, RequestStatus.ESCALATED)
+    assert moved.holder_id is None
+    async with world.runtime.db.read() as tx:
+        offered = await tx.offered(1)
+    assert offered and holder not in offered
+    kinds = [k for k, _a, _p in await events(world)]
+    assert kinds[-2:][0] == EventKind.REOPENED and kinds[-1] in (
+        EventKind.DISPATCHED,
+        EventKind.ESCALATED,
+    )
+    await boss.wait_for_message("#1")
+    assert not [m for m in li.messages() if "问题又出现了" in (m.text or "")]
