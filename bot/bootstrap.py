@@ -29,6 +29,7 @@ from bot.config_files import default_calendar, load_calendar, load_catalog
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.deadlines import QuietHours, WorkCalendar, parse_hhmm
 from bot.domain.flood import FloodGuard
+from bot.handlers.aftercare import Aftercare as AftercareHandlers
 from bot.handlers.common import Common, Deps
 from bot.handlers.dispatch import Dispatch
 from bot.handlers.gate import GROUP as GATE_GROUP
@@ -80,6 +81,8 @@ def sla_policy(settings: Settings, calendar: WorkCalendar) -> SlaPolicy:
         resolve_within_normal=sla.resolve_within_normal,
         resolve_within_urgent=sla.resolve_within_urgent,
         digest_time=parse_hhmm(settings.digest.time),
+        reopen_within=timedelta(days=settings.lifecycle.reopen_days),
+        auto_close_working_days=settings.lifecycle.auto_close_working_days,
     )
 
 
@@ -265,9 +268,9 @@ def register(
         Dispatch(deps),
     )
     oversight = Oversight(deps)
-    lists = Lists(
-        deps, Browse(deps.desk.db, deps.desk.clock, deps.catalog), Cancellation(deps.desk)
-    )
+    reopen_within = deps.desk.deadlines.reopen_within
+    browse = Browse(deps.desk.db, deps.desk.clock, deps.catalog, reopen_within=reopen_within)
+    lists = Lists(deps, browse, Cancellation(deps.desk))
     private = filters.ChatType.PRIVATE
     # Group -20: whoever writes can be reached again (never stops the update).
     app.add_handler(Presence(Reachability(deps.desk)).handler(), PRESENCE_GROUP)
@@ -301,6 +304,8 @@ def register(
         CallbackQueryHandler(dispatch.on_share_with_owner, pattern(Op.SHARE_WITH_OWNER))
     )
     app.add_handler(CallbackQueryHandler(common.on_lang_choice, pattern(Op.LANG)))
+    # Reopen, and the rating's comment (their texts: the pending inputs of group 1).
+    AftercareHandlers(deps).add_to(app)
     if supervision is not None:
         supervision.add_to(app)
     # /my, /mine, /open, cards, timelines, withdrawing (and the withdrawal's reason text).

@@ -89,6 +89,15 @@ class RetentionSettings(BaseModel):
         return value
 
 
+class LifecycleSettings(BaseModel):
+    """After resolution (ONCALL_LIFECYCLE__*): reopening and closing unrated requests."""
+
+    # An owner may reopen a resolved or closed request this many days after its resolution.
+    reopen_days: int = Field(default=7, ge=0)
+    # A resolved request nobody rated closes by itself after this many working days.
+    auto_close_working_days: int = Field(default=3, ge=1)
+
+
 class Settings(BaseSettings):
     """Everything an operator can set; see config/settings.example.toml."""
 
@@ -107,6 +116,7 @@ class Settings(BaseSettings):
     digest: DigestSettings = DigestSettings()
     limits: LimitsSettings = LimitsSettings()
     retention: RetentionSettings = RetentionSettings()
+    lifecycle: LifecycleSettings = LifecycleSettings()
 
     @field_validator("timezone")
     @classmethod

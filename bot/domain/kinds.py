@@ -49,6 +49,11 @@ class MessageKind(StrEnum):
     # About no request in particular.
     DIGEST = "digest"
     DEAD_LETTER = "dead_letter"
+    # After resolution (bot.services.aftercare).
+    LOW_RATING = "low_rating"  # to supervisors; params: stars, comment, holder
+    RATING_COMMENT = "rating_comment"  # a later comment on a low rating; params: stars, comment
+    REOPENED = "reopened"  # to the holder offered it again / to the owner; params: owner, reason
+    AUTO_CLOSED = "auto_closed"  # to the owner; params: days
 
 
 class EventKind(StrEnum):
@@ -88,3 +93,7 @@ class EventKind(StrEnum):
     EXTENSION_ASKED = "extension_asked"  # payload: ask, days, reason, due_at (old), new_due_at
     EXTENSION_APPROVED = "extension_approved"  # payload: ask, due_at (new), previous_due_at
     EXTENSION_REFUSED = "extension_refused"  # payload: ask
+    # After resolution (bot.services.aftercare).
+    REOPENED = "reopened"  # payload: reason, to (the person offered it again), tier
+    CLOSED = "closed"  # payload: auto (true: nobody rated it in time)
+    COMMENTED = "commented"  # the owner's comment on their rating; payload: stars, comment

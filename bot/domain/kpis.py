@@ -23,8 +23,13 @@ Counts for a day:
 * **escalated** — requests with an ``escalated`` event in the day, i.e. that went to the
   category's team or to the supervisors (the commissioner declined, was away or missing, or
   did not accept within ACCEPT_ESCALATE_AFTER).
-* **overdue** — requests overdue at the end of the day: being worked on (accepted or
-  reopened) with their deadline passed.
+* **overdue** — requests overdue at the end of the day: being worked on (accepted) with their
+  deadline passed (a reopened request has no deadline until its holder accepts it again).
+* **reopened** — requests with a ``reopened`` event in the day (their owner reopened them
+  after resolution, 重办).
+* **closed unrated** — requests closed in the day without a rating (a ``closed`` event with
+  ``auto`` set: nobody rated them within ONCALL_LIFECYCLE__AUTO_CLOSE_WORKING_DAYS). They never
+  count in the satisfaction rate, which reads ratings only.
 
 Rates for a period (shown as hits/total; no total gives no rate, shown as "—"):
 
@@ -74,10 +79,13 @@ ACCEPTED = EventKind.ACCEPTED
 RESOLVED = EventKind.RESOLVED
 RATED = EventKind.RATED
 EXTENSION_APPROVED = EventKind.EXTENSION_APPROVED
+REOPENED = EventKind.REOPENED
+CLOSED = EventKind.CLOSED
 OFFER_KINDS: frozenset[EventKind] = frozenset({DISPATCHED, ESCALATED})
 
-_WORKING = frozenset({RequestStatus.ACCEPTED, RequestStatus.REOPENED})
-_CLAIMABLE = frozenset({RequestStatus.DISPATCHED, RequestStatus.ESCALATED})
+_WORKING = frozenset({RequestStatus.ACCEPTED})
+# Waiting for an Accept (a reopened request waits for its holder's): no deadline runs.
+_CLAIMABLE = frozenset({RequestStatus.DISPATCHED, RequestStatus.ESCALATED, RequestStatus.REOPENED})
 
 
 # ---- periods ----------------------------------------------------------------------------
@@ -125,6 +133,8 @@ class Timeline:
     resolved: list[datetime] = field(default_factory=list)
     escalated_at: list[datetime] = field(default_factory=list)
     ratings: list[tuple[datetime, int]] = field(default_factory=list)
+    reopened: list[datetime] = field(default_factory=list)
+    closed_unrated: list[datetime] = field(default_factory=list)
     # (from, status), (from, deadline or None), (from, holder or None): step functions of time.
     statuses: list[tuple[datetime, RequestStatus]] = field(default_factory=list)
     deadlines: list[tuple[datetime, datetime | None]] = field(default_factory=list)
@@ -204,6 +214,10 @@ def timelines(events: Iterable[Event]) -> dict[int, Timeline]:
             t.resolved.append(ev.at)
             if t.resolved_at is None:
                 t.resolved_at = ev.at
+        elif ev.kind == REOPENED:
+            t.reopened.append(ev.at)
+        elif ev.kind == CLOSED and ev.payload.get("auto") is True:
+            t.closed_unrated.append(ev.at)
         elif ev.kind == RATED:
             stars = ev.payload.get("stars")
             if isinstance(stars, int) and not isinstance(stars, bool):
@@ -235,6 +249,8 @@ class Counts(Frozen):
     resolved: int
     escalated: int
     overdue: int
+    reopened: int = 0
+    closed_unrated: int = 0
 
 
 class Rates(Frozen):
@@ -283,6 +299,8 @@ def counts(lines: Iterable[Timeline], period: Period) -> Counts:
         resolved=sum(1 for t in lines if any(r in period for r in t.resolved)),
         escalated=sum(1 for t in lines if any(x in period for x in t.escalated_at)),
         overdue=len(overdue_at(lines, period.end - timedelta(microseconds=1))),
+        reopened=sum(1 for t in lines if any(x in period for x in t.reopened)),
+        closed_unrated=sum(1 for t in lines if any(x in period for x in t.closed_unrated)),
     )
 
 

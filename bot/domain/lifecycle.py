@@ -50,7 +50,13 @@ TRANSITIONS: dict[tuple[S | None, Action], S] = {
     (S.ACCEPTED, Action.CANCEL): S.CANCELLED,
     (S.RESOLVED, Action.CLOSE): S.CLOSED,
     (S.RESOLVED, Action.REOPEN): S.REOPENED,
-    (S.REOPENED, Action.RESOLVE): S.RESOLVED,
+    # The owner reopens within ONCALL_LIFECYCLE__REOPEN_DAYS, rated (closed) or not: it is
+    # offered to its last holder again, who accepts it (a new deadline) or declines it.
+    (S.CLOSED, Action.REOPEN): S.REOPENED,
+    (S.REOPENED, Action.ACCEPT): S.ACCEPTED,
+    (S.REOPENED, Action.DECLINE): S.ESCALATED,
+    (S.REOPENED, Action.DISPATCH): S.DISPATCHED,  # the holder is gone: routed as a new request
+    (S.REOPENED, Action.ESCALATE): S.ESCALATED,
     (S.REOPENED, Action.REASSIGN): S.DISPATCHED,
     (S.REOPENED, Action.CANCEL): S.CANCELLED,
 }
@@ -59,9 +65,12 @@ OPEN_STATUSES: frozenset[S] = frozenset(
     {S.SUBMITTED, S.DISPATCHED, S.ESCALATED, S.ACCEPTED, S.REOPENED}
 )
 # Statuses in which someone may still take the request with one tap.
-CLAIMABLE: frozenset[S] = frozenset({S.DISPATCHED, S.ESCALATED})
+# A reopened request waits for its holder's Accept like an offer.
+CLAIMABLE: frozenset[S] = frozenset({S.DISPATCHED, S.ESCALATED, S.REOPENED})
 # Statuses in which the holder works the request.
-WORKING: frozenset[S] = frozenset({S.ACCEPTED, S.REOPENED})
+WORKING: frozenset[S] = frozenset({S.ACCEPTED})
+# Statuses an owner may reopen from (within the reopen window).
+REOPENABLE: frozenset[S] = frozenset({S.RESOLVED, S.CLOSED})
 
 
 def transition(status: S | None, action: Action) -> S:

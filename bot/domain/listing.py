@@ -32,6 +32,9 @@ OWNER_STEPS: frozenset[EventKind] = frozenset(
         EventKind.RESOLVED,
         EventKind.RATED,
         EventKind.CANCELLED,
+        EventKind.COMMENTED,
+        EventKind.REOPENED,
+        EventKind.CLOSED,
     }
 )
 

@@ -8,11 +8,18 @@ from telegram import ForceReply, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop
 
-from bot.channels.telegram import keyboards, texts, texts_notes, texts_reach
+from bot.channels.telegram import (
+    keyboards,
+    keyboards_aftercare,
+    texts,
+    texts_aftercare,
+    texts_notes,
+    texts_reach,
+)
 from bot.channels.telegram.callback_data import Callback, decode
 from bot.channels.telegram.content import content_of, unsupported
 from bot.channels.telegram.identity import address
-from bot.domain.models import LengthProblem, Outcome, Person
+from bot.domain.models import LengthProblem, Outcome, Person, RequestStatus
 from bot.handlers.common import Context, HandlerBase, answer_refusal, person_id
 from bot.services.desk import Relayed
 from bot.services.errors import Refusal, Refused
@@ -181,6 +188,12 @@ class Dispatch(HandlerBase):
                 await self.reply(
                     update, texts_notes.internal_noted(lang, request_id, note.recipients)
                 )
+            elif flow == "reopen":
+                await self.desk.reopen(request_id, who, message.text, update.update_id)
+                await self.reply(update, texts_aftercare.reopen_done(lang, request_id))
+            elif flow == "comment":
+                await self.desk.comment(request_id, who, message.text, update.update_id)
+                await self.reply(update, texts_aftercare.commented(lang, request_id))
             else:
                 owner = await self.desk.note(request_id, who, message.text, update.update_id)
                 await self.reply(update, texts_reach.noted(lang, request_id, owner))
@@ -215,6 +228,8 @@ class Dispatch(HandlerBase):
         if request_id is None:
             return
         person, lang = await self.who(update)
+        if person is not None and await self._finished(update, request_id, person.id, lang):
+            raise ApplicationHandlerStop
         if unsupported(message):
             await self.reply(update, texts_notes.not_relayable(lang))
             raise ApplicationHandlerStop
@@ -303,6 +318,19 @@ class Dispatch(HandlerBase):
             return
         await query.answer(texts_notes.shared_with_owner(lang, cb.request_id, owner))
         await self.edit(update, None)
+
+    async def _finished(self, update: Update, request_id: int, who: int, lang: str) -> bool:
+        """A reply about a closed or cancelled request: says so, offers reopen or /new."""
+        done = await self.desk.finished(request_id, who)
+        if done is None:
+            return False
+        cancelled = done.request.status == RequestStatus.CANCELLED
+        await self.reply(
+            update,
+            texts_aftercare.finished(lang, request_id, cancelled, done.may_reopen),
+            reply_markup=keyboards_aftercare.reopen(request_id, lang) if done.may_reopen else None,
+        )
+        return True
 
     async def _set_away(self, update: Update, away: bool) -> None:
         person, lang = await self.who(update)

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.domain.kinds import EventKind
-from bot.domain.lifecycle import CLAIMABLE, OPEN_STATUSES, WORKING
+from bot.domain.lifecycle import CLAIMABLE, OPEN_STATUSES, REOPENABLE, WORKING
 from bot.domain.listing import (
     CANCELLABLE,
     OWNER_STEPS,
@@ -51,6 +52,7 @@ class CardView:
     # The latest progress note (to the owner) and, for staff only, the latest internal note.
     last_note: Step | None = None
     last_internal: Step | None = None
+    may_reopen: bool = False  # the owner, resolved or closed, within the reopen window
 
     @property
     def status(self) -> RequestStatus:
@@ -71,6 +73,10 @@ class CardView:
             and self.status == RequestStatus.RESOLVED
             and self.view.request.rating is None
         )
+
+    @property
+    def can_reopen(self) -> bool:
+        return self.owner and self.may_reopen
 
     @property
     def can_cancel(self) -> bool:
@@ -102,8 +108,14 @@ class Browse:
     """Lists, cards and timelines, authorised on the server at every call."""
 
     def __init__(
-        self, db: UnitOfWork, clock: Clock, catalog: Catalog, page_size: int = PAGE_SIZE
+        self,
+        db: UnitOfWork,
+        clock: Clock,
+        catalog: Catalog,
+        page_size: int = PAGE_SIZE,
+        reopen_within: timedelta = timedelta(days=7),
     ) -> None:
+        self.reopen_within = reopen_within
         self.db = db
         self.clock = clock
         self.catalog = catalog
@@ -199,6 +211,12 @@ class Browse:
             kind: Step(e, names.get(e.actor_id) if e.actor_id is not None else None, names)
             for kind, e in found.items()
         }
+        resolved = request.resolved_at
+        may_reopen = (
+            request.status in REOPENABLE
+            and resolved is not None
+            and self.clock.now() - resolved <= self.reopen_within
+        )
         return CardView(
             view,
             person,
@@ -206,8 +224,9 @@ class Browse:
             is_holder,
             is_offered,
             staff,
-            latest.get(EventKind.NOTED),
-            latest.get(EventKind.INTERNAL_NOTE),
+            last_note=latest.get(EventKind.NOTED),
+            last_internal=latest.get(EventKind.INTERNAL_NOTE),
+            may_reopen=may_reopen,
         )
 
 

@@ -7,6 +7,7 @@ object. Each use case takes person ids, never a channel's id.
 
 from __future__ import annotations
 
+from bot.services.aftercare import Aftercare, Finished
 from bot.services.context import (
     MAX_OPEN_REQUESTS,
     NOTE_MAX,
@@ -40,6 +41,7 @@ __all__ = [
     "REASON_MIN",
     "Accepted",
     "Desk",
+    "Finished",
     "InternalNote",
     "Onboarded",
     "Relayed",
@@ -50,5 +52,5 @@ __all__ = [
 ]
 
 
-class Desk(People, Intake, Work, Relay, Supervision, Queries):
+class Desk(People, Intake, Work, Relay, Supervision, Queries, Aftercare):
     """The service desk: every use case is one transaction (state + events + outbox)."""

@@ -17,6 +17,7 @@ class Refusal(StrEnum):
     BAD_INPUT = "bad_input"
     TOO_MANY_OPEN = "too_many_open"  # details: open, limit
     CANCELLED = "cancelled"  # the owner withdrew the request; details: request_id
+    REOPEN_EXPIRED = "reopen_expired"  # too long after resolution; details: request_id, days
 
 
 class Refused(Exception):

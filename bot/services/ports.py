@@ -286,9 +286,7 @@ class ReportRepository(Protocol):
         """Response, resolution and satisfaction rates and MTTA/MTTR over `period`."""
         ...
 
-    async def report_durations(
-        self, period: Period, by: Cut = Cut.COUNTY
-    ) -> dict[str, Durations]:
+    async def report_durations(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Durations]:
         """Median and p90 of time to accept and to resolve over `period`."""
         ...
 
@@ -448,6 +446,9 @@ class UnitOfWork(Protocol):
 
 class DeadlinePolicy(Protocol):
     def resolve_due(self, accepted_at: datetime, urgency: Urgency) -> datetime: ...
+
+    @property
+    def reopen_within(self) -> timedelta: ...
 
 
 Wakeup = Callable[[], None]

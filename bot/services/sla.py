@@ -42,6 +42,11 @@ class SlaPolicy:
     resolve_within_urgent: timedelta = timedelta(days=1)
     digest_time: time = time(8, 30)
     due_reminder_time: time = DUE_REMINDER_TIME
+    # ONCALL_LIFECYCLE__*: how long after resolution an owner may reopen; when an unrated
+    # resolved request closes by itself (working days of the calendar, even when deadlines
+    # run on plain clock time).
+    reopen_within: timedelta = timedelta(days=7)
+    auto_close_working_days: int = 3
 
     def local(self, when: datetime) -> datetime:
         return when.astimezone(self.tz)
@@ -56,6 +61,10 @@ class SlaPolicy:
             self.resolve_within_urgent if urgency == Urgency.URGENT else self.resolve_within_normal
         )
         return self.calendar.add_duration(accepted_at, within, self.working_days)
+
+    def auto_close_at(self, resolved_at: datetime) -> datetime:
+        """When a resolved request nobody rated closes by itself."""
+        return self.calendar.add_working_days(resolved_at, self.auto_close_working_days)
 
     def extend(self, due: datetime, days: int) -> datetime:
         """A deadline moved by `days` (working days unless ONCALL_SLA__WORKING_DAYS=false)."""

@@ -39,12 +39,19 @@ Steps for a request waiting to be accepted, per offer round (a round starts with
 * ACCEPT_ESCALATE_AFTER into a team's round (or a supervisor's reassignment): report to the
   supervisors that nobody has taken it (``unaccepted_reported``); the offer stands.
 
+Steps for a reopened request (a ``reopened`` event starts an offer round to its last holder,
+tier ``holder``): the reminder and the report to the supervisors, as for a team's round.
+
 Steps for a request being worked on:
 
 * On the local morning its deadline falls due (from DUE_REMINDER_TIME, before the deadline):
   remind the holder (``reminded_due``), unless they accepted it that morning.
 * Once overdue, once a local day (the day it falls due at once, later days from
   DUE_REMINDER_TIME): remind the holder and report it to the supervisors (``overdue_chased``).
+
+Step for a resolved request (ONCALL_LIFECYCLE__AUTO_CLOSE_WORKING_DAYS working days after its
+resolution, nobody having rated it): it closes by itself (``closed``, auto true; the owner is
+told) — see bot.services.aftercare.
 
 The digest: from ONCALL_DIGEST__TIME, if no ``digest_sent`` event exists for the local date,
 send it to every supervisor on Telegram (late, once, if the bot was down at that time).
@@ -60,7 +67,7 @@ from bot.domain.clock import to_text
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.kpis import OFFER_KINDS, days_late
 from bot.domain.lifecycle import CLAIMABLE, WORKING
-from bot.domain.models import Event, Message, Request
+from bot.domain.models import Event, Message, Request, RequestStatus
 from bot.domain.routing import Tier
 from bot.services.desk import Desk
 from bot.services.digest import DigestService
@@ -78,7 +85,7 @@ from bot.services.sla import (
 log = logging.getLogger(__name__)
 
 # Each of these events offers the request to someone new and starts a new offer round.
-ROUND_KINDS: frozenset[EventKind] = OFFER_KINDS | {EventKind.REASSIGNED}
+ROUND_KINDS: frozenset[EventKind] = OFFER_KINDS | {EventKind.REASSIGNED, EventKind.REOPENED}
 
 # Chase steps (each but ESCALATE and REPORT_UNACCEPTED named as the message it sends).
 REMIND_ACCEPT = "remind_accept"
@@ -86,6 +93,7 @@ ESCALATE = "escalate"
 REPORT_UNACCEPTED = "report_unaccepted"
 REMIND_DUE = "remind_due"
 OVERDUE = "overdue"
+AUTO_CLOSE = "auto_close"
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,7 @@ class SweepReport:
     unaccepted_reported: list[int] = field(default_factory=list)
     reminded_due: list[int] = field(default_factory=list)
     overdue: list[int] = field(default_factory=list)
+    auto_closed: list[int] = field(default_factory=list)
     digest_sent: bool = False
 
     @property
@@ -117,6 +126,7 @@ class SweepReport:
             or self.unaccepted_reported
             or self.reminded_due
             or self.overdue
+            or self.auto_closed
         )
 
     def __bool__(self) -> bool:
@@ -129,6 +139,10 @@ def plan(request: Request, events: list[Event], now: datetime, policy: SlaPolicy
         return _plan_accept(events, now, policy)
     if request.status in WORKING:
         return _plan_resolve(request, events, now, policy)
+    resolved = request.resolved_at
+    unrated = request.status == RequestStatus.RESOLVED and resolved is not None
+    if unrated and resolved is not None and now >= policy.auto_close_at(resolved):
+        return [Step(AUTO_CLOSE)]
     return []
 
 
@@ -225,6 +239,8 @@ def _candidates(
             for d in range(chased + 2)
         ]
         return found
+    if request.status == RequestStatus.RESOLVED and request.resolved_at is not None:
+        return [policy.auto_close_at(request.resolved_at)]
     return []
 
 
@@ -281,6 +297,10 @@ class Sweep:
                 elif step.kind == OVERDUE:
                     await self._overdue(tx, request, now)
                     report.overdue.append(request_id)
+                elif step.kind == AUTO_CLOSE:
+                    days = self.policy.auto_close_working_days
+                    if await desk.auto_close(tx, request, days):
+                        report.auto_closed.append(request_id)
             if steps:
                 # The steps changed the request (an escalation) or its events: plan what is next.
                 request = await tx.request(request_id)

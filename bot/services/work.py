@@ -21,8 +21,10 @@ from bot.services.dispatching import Dispatching
 from bot.services.errors import Refusal, Refused
 from bot.services.ports import Transaction
 
+LOW_RATING = 2  # a rating of this many stars or fewer alerts the supervisors at once
+
 # The inputs a tap asks for: the next text the person sends answers it.
-PENDING_FLOWS = ("decline", "resolve", "note", "inote")  # inote: an internal note
+PENDING_FLOWS = ("decline", "resolve", "note", "inote", "reopen", "comment")  # inote: internal
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,8 @@ class Work(Dispatching):
             if remaining:
                 # Others on the same tier still hold the offer; nothing moves yet.
                 return Tier.TEAM, await self.people_of(tx, remaining)
-            start = Tier.TEAM if request.status == RequestStatus.DISPATCHED else Tier.SUPERVISORS
+            first = (RequestStatus.DISPATCHED, RequestStatus.REOPENED)
+            start = Tier.TEAM if request.status in first else Tier.SUPERVISORS
             return await self.dispatch(
                 tx, request_id, person, request.status, start=start, reason=reason
             )
@@ -220,6 +223,16 @@ class Work(Dispatching):
             holder = await tx.person(closed.holder_id) if closed.holder_id else None
             await self.notify(tx, [person], MessageKind.RATED, closed, edit_key="rate", stars=stars)
             await self.notify(tx, [holder], MessageKind.RATED_HOLDER, closed, stars=stars)
+            if stars <= LOW_RATING:
+                # Supervisors hear of a poor rating at once (its comment follows if one comes).
+                await self.notify(
+                    tx,
+                    await self.supervisors_of(tx),
+                    MessageKind.LOW_RATING,
+                    closed,
+                    stars=stars,
+                    holder=holder.name if holder else None,
+                )
             return closed
 
     # ---- pending inputs (a reason, a summary, a note: the next text the person sends) -------

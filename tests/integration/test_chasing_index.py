@@ -130,12 +130,13 @@ async def test_every_change_replans_in_its_own_transaction(svc: Services) -> Non
     await sweep_at(svc, T0 + timedelta(hours=1, minutes=1))
     assert await next_step(svc, n) == to_text(T0 + timedelta(hours=1, minutes=30))
 
-    # Accepted and resolved: nothing left to chase; closed by the rating: still nothing.
+    # Accepted and resolved (Wednesday 11:01): the next step is the auto-close after three
+    # working days (Monday 11:01, over the weekend); closed by the rating: nothing left.
     await svc.desk.accept(n, await svc.pid(WANG))
     await svc.desk.resolve(n, await svc.pid(WANG), Outcome.SOLVED, "已协调银行放款")
     assert await next_step(svc, n) == PLAN_AT_ONCE
     await sweep_at(svc, T0 + timedelta(hours=1, minutes=2))
-    assert await next_step(svc, n) is None
+    assert await next_step(svc, n) == to_text(cq(2026, 11, 30, 11, 1))
     await svc.desk.rate(n, await svc.pid(TROUT_OWNER), 5)
     assert (await svc.request(n)).status == RequestStatus.CLOSED
     await sweep_at(svc, T0 + timedelta(hours=1, minutes=3))

@@ -36,8 +36,18 @@ def test_an_illegal_transition_raises(status: S, action: Action) -> None:
         transition(status, action)
 
 
-def test_terminal_statuses_lead_nowhere() -> None:
-    assert not [key for key in TRANSITIONS if key[0] in (S.CLOSED, S.CANCELLED)]
+def test_terminal_statuses_lead_nowhere_but_a_closed_request_to_reopening() -> None:
+    assert not [key for key in TRANSITIONS if key[0] == S.CANCELLED]
+    assert [key for key in TRANSITIONS if key[0] == S.CLOSED] == [(S.CLOSED, Action.REOPEN)]
+
+
+def test_a_reopened_request_waits_for_an_accept_and_is_not_resolved_before_it() -> None:
+    assert transition(S.CLOSED, Action.REOPEN) == S.REOPENED
+    assert transition(S.RESOLVED, Action.REOPEN) == S.REOPENED
+    assert transition(S.REOPENED, Action.ACCEPT) == S.ACCEPTED
+    assert transition(S.REOPENED, Action.DECLINE) == S.ESCALATED
+    with pytest.raises(IllegalTransition):
+        transition(S.REOPENED, Action.RESOLVE)
 
 
 def person(pid: int, roles: set[Role], teams: frozenset[str] = frozenset(), **kw: object) -> Person:

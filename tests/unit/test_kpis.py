@@ -206,3 +206,26 @@ def test_calendar_years() -> None:
     assert calendar_years(date(2026, 11, 30)) == [2026]
     assert calendar_years(date(2026, 12, 1)) == [2026, 2027]
     assert calendar_years(date(2027, 1, 1)) == [2027]
+
+
+def test_reopened_and_closed_unrated_are_counted_and_never_as_satisfied() -> None:
+    day = day_period(date(2026, 11, 26), CQ)
+    log = [
+        *submitted(1, at(20, 9)),
+        accepted(1, at(20, 9, 5), at(25, 9)),
+        ev(1, "resolved", at(21, 9), S.ACCEPTED, S.RESOLVED, 7),
+        ev(1, "rated", at(22, 9), S.RESOLVED, S.CLOSED, 1, stars=2),
+        ev(1, "reopened", at(26, 9), S.CLOSED, S.REOPENED, 1, reason="没解决", tier="holder"),
+        *submitted(2, at(20, 9)),
+        accepted(2, at(20, 9, 5), at(25, 9)),
+        ev(2, "resolved", at(21, 9), S.ACCEPTED, S.RESOLVED, 7),
+        ev(2, "closed", at(26, 10), S.RESOLVED, S.CLOSED, None, auto=True),
+    ]
+    lines = timelines(log).values()
+    c = counts(lines, day)
+    assert (c.reopened, c.closed_unrated) == (1, 1)
+    # Reopened: waiting for its holder's Accept, it has no deadline and is not overdue.
+    assert c.overdue == 0
+    assert rates(lines, day, WITHIN).satisfaction == Rate(hits=0, total=0)
+    earlier = day_period(date(2026, 11, 22), CQ)
+    assert rates(lines, earlier, WITHIN).satisfaction == Rate(hits=0, total=1)

@@ -145,3 +145,24 @@ def test_the_overdue_chase_is_due_just_after_the_deadline() -> None:
     assert next_step_at(req, reminded, cq(4, 8, 1), POLICY) == due + TICK
     # Stored as text, it still sorts after the deadline and before any later instant.
     assert to_text(due) < to_text(due + TICK) < to_text(due + timedelta(milliseconds=1))
+
+
+def test_an_unrated_resolved_request_closes_after_three_working_days() -> None:
+    resolved = cq(4, 10)  # Friday; Monday, Tuesday and Wednesday are the three working days
+    req = request(RequestStatus.RESOLVED, resolved_at=resolved)
+    close = cq(9, 10)
+    assert next_step_at(req, [], cq(4, 10, 1), POLICY) == close
+    assert not plan(req, [], close - TICK, POLICY)
+    assert [s.kind for s in plan(req, [], close, POLICY)] == ["auto_close"]
+    assert_exact(req, [], [cq(4, 10, 1), cq(7, 9), cq(9, 9, 59)], [close])
+    # Rated (closed) in the meantime: nothing left.
+    rated = request(RequestStatus.CLOSED, resolved_at=resolved)
+    assert next_step_at(rated, [], cq(5, 10), POLICY) is None
+
+
+def test_a_reopened_request_is_chased_like_a_teams_offer_round_never_escalated() -> None:
+    req = request(RequestStatus.REOPENED, resolved_at=cq(1, 10))
+    events = [event(EventKind.REOPENED, ROUND, tier="holder", to="7", reason="没解决")]
+    assert next_step_at(req, events, ROUND, POLICY) == ROUND + timedelta(minutes=30)
+    kinds = [s.kind for s in plan(req, events, ROUND + timedelta(hours=2), POLICY)]
+    assert kinds == ["remind_accept", "report_unaccepted"]

@@ -37,6 +37,10 @@ class Op(StrEnum):
     # Internal notes (bot.services.notes): ask for one; share one with the owner (arg: step).
     INTERNAL_NOTE = "in"
     SHARE_WITH_OWNER = "so"
+    # After resolution (bot.handlers.aftercare): reopen, and the rating's comment or none.
+    REOPEN = "ro"
+    COMMENT = "cm"
+    NO_COMMENT = "nc"
 
 
 @dataclass(frozen=True)

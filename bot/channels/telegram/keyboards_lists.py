@@ -13,7 +13,7 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.channels.telegram import keyboards
+from bot.channels.telegram import keyboards, keyboards_aftercare
 from bot.channels.telegram.callback_data import Callback, Op
 from bot.channels.telegram.texts_lists import filter_label, item_label
 from bot.domain.listing import ListKey, ListKind, OpenFilter, Page
@@ -125,6 +125,8 @@ def card_markup(card: CardView, back: ListKey | None, lang: str) -> InlineKeyboa
         rows += keyboards.rating(r.id).inline_keyboard
     if card.can_cancel:
         rows.append([_button(_("✖ Cancel request"), Callback(Op.WITHDRAW, r.id, _back(back)))])
+    if card.can_reopen:
+        rows += keyboards_aftercare.reopen(r.id, lang).inline_keyboard
     nav = [_button(_("🕘 Timeline"), Callback(Op.TIMELINE, r.id, f"0.{_back(back) or ''}"))]
     if back is not None:
         nav.append(_button(_("◀ Back to the list"), Callback(Op.LIST, arg=encode_key(back))))

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup
 
 from bot.channels.telegram import (
-    keyboards,
+    keyboards_aftercare,
     texts,
+    texts_aftercare,
     texts_lists,
     texts_notes,
     texts_reach,
@@ -151,12 +152,16 @@ def accepted(c: Context) -> Outgoing:
 @renders(MessageKind.RESOLVED)
 def resolved(c: Context) -> Outgoing:
     r = c.about.request
-    return _reply(c, texts.resolved(r, c.params, c.lang), keyboards.rating(r.id), "rate")
+    markup = keyboards_aftercare.rating_or_reopen(r.id, c.lang)
+    return _reply(c, texts.resolved(r, c.params, c.lang), markup, "rate")
 
 
 @renders(MessageKind.RATED)
 def rated(c: Context) -> Outgoing:
-    return _reply(c, texts.rated(c.about.request, c.params, c.lang), None, "rate")
+    """Thanks for the rating, with an optional comment and Reopen."""
+    r = c.about.request
+    markup = keyboards_aftercare.comment_or_not(r.id, c.lang)
+    return _reply(c, texts_aftercare.rated(r, c.params, c.lang), markup, "rate")
 
 
 @renders(MessageKind.RATED_HOLDER)
@@ -277,3 +282,32 @@ def dead_letter(c: Context) -> Outgoing:
 @renders(MessageKind.UNREACHABLE_REPORT)
 def unreachable_report(c: Context) -> Outgoing:
     return Outgoing(texts_reach.unreachable_report(c.params, c.lang))
+
+
+# ---- after resolution (bot.services.aftercare) ------------------------------------------------
+
+
+@renders(MessageKind.LOW_RATING)
+def low_rating(c: Context) -> Outgoing:
+    return _reply(c, texts_aftercare.low_rating(c.about.request, c.params, c.lang))
+
+
+@renders(MessageKind.RATING_COMMENT)
+def rating_comment(c: Context) -> Outgoing:
+    return _reply(c, texts_aftercare.rating_comment(c.about.request, c.params, c.lang))
+
+
+@renders(MessageKind.REOPENED)
+def reopened(c: Context) -> Outgoing:
+    """To the owner: where it went; to the holder offered it again: who reopened it and why."""
+    r = c.about.request
+    if c.reader.id == r.owner_id:
+        return _reply(c, texts_aftercare.reopened_owner(r, c.params, c.lang))
+    return _reply(c, texts_aftercare.reopened_holder(r, c.params, c.lang))
+
+
+@renders(MessageKind.AUTO_CLOSED)
+def auto_closed(c: Context) -> Outgoing:
+    r = c.about.request
+    markup = keyboards_aftercare.reopen(r.id, c.lang)
+    return _reply(c, texts_aftercare.auto_closed(r, c.params, c.lang), markup, "rate")

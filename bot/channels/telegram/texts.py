@@ -529,6 +529,11 @@ def refusal(reason: Refusal, details: Params, lang: str) -> str:
         return _("#{n} is not open any more.").format(n=n)
     if reason == Refusal.CANCELLED:
         return _("#{n} was withdrawn by its owner.").format(n=n)
+    if reason == Refusal.REOPEN_EXPIRED:
+        return _(
+            "#{n} can no longer be reopened (only within {days} days of its resolution). "
+            "Send /new to open a new request."
+        ).format(n=n, days=details.get("days"))
     if reason == Refusal.NOT_FOUND:
         return _("There is no request #{n}.").format(n=n) if n else _("Not found.")
     if reason == Refusal.NOT_REGISTERED:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.channels.telegram import keyboards, texts
+from bot.channels.telegram import keyboards, texts, texts_aftercare
 from bot.channels.telegram.texts import (
     Params,
     category_label,
@@ -259,6 +259,8 @@ def step_text(step: Step, catalog: Catalog, lang: str, tz: ZoneInfo) -> str:
         )
     elif kind == EventKind.EXTENSION_REFUSED:
         what = _("🗓 Extension refused by {who}").format(who=who)
+    elif kind in texts_aftercare.STEP_KINDS:
+        what = texts_aftercare.step(kind, p, who, lang)
     else:
         what = e(str(kind))
     reason = p.get("reason")

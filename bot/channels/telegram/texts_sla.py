@@ -556,6 +556,9 @@ def stats(
                 now=period.end.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
             ),
             counts_line(c, lang),
+            _("Reopened {reopened} · closed unrated {unrated}").format(
+                reopened=c.reopened, unrated=c.closed_unrated
+            ),
             _("Response rate (accepted within {limit}): {rate}").format(
                 limit=duration(accept_within, lang), rate=_percent(r.response, lang)
             ),

@@ -122,11 +122,16 @@ def rating_of(event: Event) -> tuple[int, int, int] | None:
     return event.request_id, (event.at - EPOCH) // _US, stars
 
 
+# A `closed` event counts as "closed unrated" only when the sweep closed it (payload auto).
+_AUTO = {EventKind.CLOSED: " AND json_extract(ev.payload, '$.auto') = 1"}
+
+
 def _counts_sql(kind: EventKind, key: str) -> str:
     return (
         f"SELECT {key} AS k, COUNT(DISTINCT ev.request_id) AS n FROM events ev "
         "JOIN requests r ON r.id = ev.request_id LEFT JOIN enterprises e ON e.id = r.enterprise_id "
-        f"WHERE ev.kind = '{kind.value}' AND ev.at >= ? AND ev.at < ? GROUP BY k"
+        f"WHERE ev.kind = '{kind.value}' AND ev.at >= ? AND ev.at < ?{_AUTO.get(kind, '')} "
+        "GROUP BY k"
     )
 
 
@@ -212,11 +217,18 @@ class ReportsSql(EventsSql):
         )
         span = (to_text(period.start), to_text(period.end))
         per_kind: dict[EventKind, dict[str, int]] = {}
-        for kind in (EventKind.ACCEPTED, EventKind.RESOLVED, EventKind.ESCALATED):
+        for kind in (
+            EventKind.ACCEPTED,
+            EventKind.RESOLVED,
+            EventKind.ESCALATED,
+            EventKind.REOPENED,
+            EventKind.CLOSED,
+        ):
             if by is Cut.COUNTY:
+                auto = _AUTO.get(kind, "").replace("ev.", "")
                 row = await self._one(
                     "SELECT COUNT(DISTINCT request_id) FROM events "
-                    "WHERE kind = ? AND at >= ? AND at < ?",
+                    f"WHERE kind = ? AND at >= ? AND at < ?{auto}",
                     (kind.value, *span),
                 )
                 per_kind[kind] = {"": int(row[0]) if row else 0}
@@ -233,6 +245,8 @@ class ReportsSql(EventsSql):
                 resolved=per_kind[EventKind.RESOLVED].get(k, 0),
                 escalated=per_kind[EventKind.ESCALATED].get(k, 0),
                 overdue=overdue.get(k, 0),
+                reopened=per_kind[EventKind.REOPENED].get(k, 0),
+                closed_unrated=per_kind[EventKind.CLOSED].get(k, 0),
             )
             for k in sorted(keys)
         }
