@@ -44,6 +44,11 @@ class MessageKind(StrEnum):
     PARTY_UNREACHABLE = "party_unreachable"  # params: role (owner|holder), name, phone, undelivered
     RELAY_UNDELIVERED = "relay_undelivered"  # params: name, phone
     UNREACHABLE_REPORT = "unreachable_report"  # params: name, phone, roles, requests ("1,3")
+    # Hand-backs and where requests go next (bot.services.handoff, bot.services.availability).
+    HANDOFF = "handoff"  # to supervisors, with pickers; params: ask, why, by, reason
+    HANDOFF_DECIDED = "handoff_decided"  # edits every supervisor's HANDOFF; params: ask, by, to
+    HANDOFF_RESULT = "handoff_result"  # to whoever handed it back; params: by, to
+    AWAY_NOTICE = "away_notice"  # to supervisors; params: name, away, until, reason, requests
     # About no request in particular.
     DIGEST = "digest"
     DEAD_LETTER = "dead_letter"
@@ -66,6 +71,9 @@ class EventKind(StrEnum):
     # The owner withdrew it (lifecycle Action.CANCEL; the figures leave it out of the response
     # rate when nobody had accepted it yet).
     CANCELLED = "cancelled"
+    # Hand-backs (bot.services.handoff): where a request should go, and where it went.
+    HANDOFF_ASKED = "handoff_asked"  # payload: ask, why (handback|away|deactivated), reason
+    HANDOFF_DECIDED = "handoff_decided"  # payload: ask, to (team:KEY|person:ID|holder), to_name
     # People.
     PERSON_BOUND = "person_bound"
     AWAY_SET = "away_set"

@@ -8,7 +8,7 @@ from telegram import ForceReply, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop
 
-from bot.channels.telegram import keyboards, texts, texts_reach
+from bot.channels.telegram import keyboards, texts, texts_handoff, texts_reach
 from bot.channels.telegram.callback_data import Callback, decode
 from bot.channels.telegram.identity import address
 from bot.domain.models import LengthProblem, Outcome, Person
@@ -168,6 +168,9 @@ class Dispatch(HandlerBase):
             if flow == "decline":
                 await self.desk.decline(request_id, who, message.text, update.update_id)
                 await self.reply(update, texts.declined(lang, request_id))
+            elif flow == "handback":
+                told = await self.desk.hand_back(request_id, who, message.text, update.update_id)
+                await self.reply(update, texts_handoff.handed_back(lang, request_id, told))
             elif flow == "resolve":
                 await self.desk.resolve(
                     request_id, who, Outcome(data["outcome"]), message.text, update.update_id

@@ -7,6 +7,7 @@ object. Each use case takes person ids, never a channel's id.
 
 from __future__ import annotations
 
+from bot.services.availability import Availability
 from bot.services.context import (
     MAX_OPEN_REQUESTS,
     NOTE_MAX,
@@ -47,5 +48,5 @@ __all__ = [
 ]
 
 
-class Desk(People, Intake, Work, Relay, Supervision, Queries):
+class Desk(People, Intake, Work, Relay, Supervision, Queries, Availability):
     """The service desk: every use case is one transaction (state + events + outbox)."""

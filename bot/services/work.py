@@ -22,7 +22,7 @@ from bot.services.errors import Refusal, Refused
 from bot.services.ports import Transaction
 
 # The inputs a tap asks for: the next text the person sends answers it.
-PENDING_FLOWS = ("decline", "resolve", "note")
+PENDING_FLOWS = ("decline", "resolve", "note", "handback")
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,12 @@ class Op(StrEnum):
     WITHDRAW_YES = "wy"
     WITHDRAW_SKIP = "ws"
     WITHDRAW_KEEP = "wk"
+    # Reasons and hand-backs (bot.handlers.handoff): arg a bot.domain.handoff.Reason value.
+    DECLINE_REASON = "dr"
+    HANDBACK = "hb"
+    HANDBACK_REASON = "hr"
+    # A supervisor's routing pickers; arg <ask>.<t-TEAM | p-ID | h | pp-PAGE | tm>.
+    ROUTE = "ro"
 
 
 @dataclass(frozen=True)

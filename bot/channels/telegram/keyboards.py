@@ -89,6 +89,7 @@ def working(request_id: int, lang: str) -> InlineKeyboardMarkup:
         [
             _button(_("🏁 Resolve"), Callback(Op.RESOLVE, request_id)),
             _button(_("📝 Note"), Callback(Op.NOTE, request_id)),
+            _button(_("↩ Hand back"), Callback(Op.HANDBACK, request_id)),
         ]
     )
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup
 
 from bot.channels.telegram import keyboards
+from bot.channels.telegram.texts_handoff import reason_label
 from bot.domain.lifecycle import CLAIMABLE, WORKING
 from bot.domain.models import (
     Catalog,
@@ -445,7 +446,7 @@ def escalated(view: RequestView, params: Params, catalog: Catalog, lang: str) ->
         to=to,
     )
     if reason:
-        text += "\n" + _("Reason: {reason}").format(reason=e(reason))
+        text += "\n" + _("Reason: {reason}").format(reason=e(reason_label(reason, lang)))
     return text
 
 

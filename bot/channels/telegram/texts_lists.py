@@ -14,6 +14,7 @@ from bot.channels.telegram.texts import (
     urgency_label,
     when,
 )
+from bot.channels.telegram.texts_handoff import handoff_step, reason_label
 from bot.domain.clock import from_text
 from bot.domain.kinds import EventKind
 from bot.domain.lifecycle import CLAIMABLE, WORKING
@@ -228,13 +229,17 @@ def step_text(step: Step, catalog: Catalog, lang: str, tz: ZoneInfo) -> str:
         what = _("🗓 Deadline extended to {due}").format(
             due=when(from_text(str(due)), tz) if due else "—"
         )
+    elif kind == EventKind.HANDOFF_ASKED:
+        what = handoff_step(who, p, lang)
+    elif kind == EventKind.HANDOFF_DECIDED:
+        what = _("🧭 {who} sent it to {name}").format(who=who, name=e(p.get("to_name") or "—"))
     elif kind == EventKind.EXTENSION_REFUSED:
         what = _("🗓 Extension refused by {who}").format(who=who)
     else:
         what = e(str(kind))
     reason = p.get("reason")
     if isinstance(reason, str) and reason and kind != EventKind.SUBMITTED:
-        what += "\n    " + _("Reason: {reason}").format(reason=_cut(reason))
+        what += "\n    " + _("Reason: {reason}").format(reason=_cut(reason_label(reason, lang)))
     return f"<b>{when(ev.at, tz)}</b> · {what}"
 
 

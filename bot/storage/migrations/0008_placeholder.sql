@@ -1,0 +1,1 @@
+-- placeholder: number reserved for another branch (renumbered at merge)
