@@ -51,25 +51,6 @@ class Dispatch(HandlerBase):
             return
         await query.answer(texts.taken_alert(lang, result.request.id))
 
-    async def on_decline(self, update: Update, context: Context) -> None:
-        """Asks for the reason before passing the request on."""
-        cb, person, lang = await self._tap(update)
-        query = update.callback_query
-        if cb is None or query is None or cb.request_id is None:
-            return
-        try:
-            await self.desk.authorise_offered(cb.request_id, person_id(person))
-        except Refused as refused:
-            await answer_refusal(update, refused, lang)
-            return
-        await query.answer()
-        prompt = await self.reply(
-            update,
-            texts.ask_decline_reason(lang, cb.request_id),
-            reply_markup=ForceReply(selective=True),
-        )
-        await self._expect(query.from_user.id, "decline", cb.request_id, prompt)
-
     async def on_resolve(self, update: Update, context: Context) -> None:
         """Asks how the request ended."""
         cb, person, lang = await self._tap(update)
@@ -228,23 +209,3 @@ class Dispatch(HandlerBase):
         # "Passed on" only for whom it will reach; anyone who blocked the bot is named, to call.
         await self.reply(update, texts_reach.relayed(lang, recipients))
         raise ApplicationHandlerStop
-
-    async def _set_away(self, update: Update, away: bool) -> None:
-        person, lang = await self.who(update)
-        if person is None:
-            await self.reply(update, texts.not_registered(lang))
-            return
-        try:
-            await self.desk.set_away(person.id, away)
-        except Refused as refused:
-            await answer_refusal(update, refused, lang)
-            return
-        await self.reply(update, texts.away(lang, away))
-
-    async def on_away(self, update: Update, context: Context) -> None:
-        """Stops new dispatches to this commissioner."""
-        await self._set_away(update, True)
-
-    async def on_back(self, update: Update, context: Context) -> None:
-        """Resumes dispatches to this commissioner."""
-        await self._set_away(update, False)

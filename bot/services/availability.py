@@ -56,7 +56,9 @@ class Availability(Handoffs):
                 until=to_text(until) if until else None,
                 reason=reason or None,
             )
-            numbers = await self._hand_over(tx, person, Why.AWAY, reason)
+            requests = await staff_requests(tx, person)
+            numbers = [r.id for r in requests]
+            # The notice first, then one question with pickers per open request.
             await self.notify(
                 tx,
                 [s for s in await self.supervisors_of(tx) if s.id != person.id],
@@ -68,6 +70,8 @@ class Availability(Handoffs):
                 reason=reason or None,
                 requests=",".join(str(n) for n in numbers),
             )
+            for request in requests:
+                await ask_supervisors(tx, self.clock.now(), request, person, Why.AWAY, reason)
             updated = await tx.person(person.id)
             assert updated is not None
             return Away(updated, tuple(numbers))
@@ -117,13 +121,3 @@ class Availability(Handoffs):
         updated = await tx.person(person.id)
         assert updated is not None
         return updated
-
-    async def _hand_over(
-        self, tx: Transaction, person: Person, why: Why, reason: str | None
-    ) -> list[int]:
-        """Puts each open request of `person` in front of the supervisors with pickers."""
-        numbers = []
-        for request in await staff_requests(tx, person):
-            await ask_supervisors(tx, self.clock.now(), request, person, why, reason)
-            numbers.append(request.id)
-        return numbers

@@ -167,10 +167,12 @@ def away_notice(params: Params, lang: str, tz: ZoneInfo) -> str:
                 name=name
             )
         return _("👋 {name} is back: new requests reach them again.").format(name=name)
-    text = _("🏖 {name} is away").format(name=name)
     if params.get("until"):
-        text += _(" until {day}").format(day=_day(params.get("until"), tz))
-    text += "."
+        text = _("🏖 {name} is away until {day}.").format(
+            name=name, day=_day(params.get("until"), tz)
+        )
+    else:
+        text = _("🏖 {name} is away until they send /back.").format(name=name)
     if params.get("reason"):
         text += "\n" + _("Reason: {reason}").format(reason=e(params.get("reason")))
     numbers = [n for n in str(params.get("requests") or "").split(",") if n]
