@@ -193,6 +193,10 @@ async def test_open_requests_from_before_the_migration_are_planned_by_the_first_
     conn = await connect(path)
     await conn.execute("DROP INDEX requests_next_step")
     await conn.execute("ALTER TABLE requests DROP COLUMN next_step_at")
+    # Nor the later migrations' columns (0010: away periods).
+    await conn.execute("DROP INDEX people_away_until")
+    await conn.execute("ALTER TABLE people DROP COLUMN away_until")
+    await conn.execute("ALTER TABLE people DROP COLUMN away_reason")
     await conn.execute("PRAGMA user_version=4")
     await conn.close()
 
