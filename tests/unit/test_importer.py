@@ -701,7 +701,8 @@ async def test_xlsx_numbers_come_back_as_their_digits(db: Database, tmp_path: Pa
     await import_all(db, tmp_path, "xlsx")
 
     chen = await person(db, "13800000001")  # typed as a number into Excel
-    assert chen is not None and chen.name == "陈明" and chen.telegram_id == 1001
+    assert chen is not None and chen.name == "陈明"
+    assert chen.address == Address("telegram", "1001")
     trout = await enterprise(db, TROUT)
     assert trout is not None and trout.contact_phone == "13900000001"
 
