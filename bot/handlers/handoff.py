@@ -183,7 +183,8 @@ class Handoff(HandlerBase):
             else:
                 await answer_refusal(update, refused, lang)
             return
-        await query.answer(texts_handoff.routed(lang, n, name))
+        team = self.catalog.team(choice.value) if choice.kind == "team" else None
+        await query.answer(texts_handoff.routed(lang, n, team.label(lang) if team else name))
 
     async def _show_picker(
         self, update: Update, n: int, ask: int, who: int, lang: str, page: str | None
@@ -191,7 +192,8 @@ class Handoff(HandlerBase):
         query = update.callback_query
         assert query is not None
         if page is None:
-            markup = keyboards_handoff.teams(n, ask, self.catalog, lang, None)
+            holder = await self.desk.handed_back_by(n, ask)
+            markup = keyboards_handoff.teams(n, ask, self.catalog, lang, holder)
         else:
             people, more = await self.desk.route_people(who, int(page))
             markup = keyboards_handoff.people(n, ask, int(page), people, more, lang)

@@ -148,6 +148,26 @@ class Handoffs(Dispatching):
             ask = await ask_supervisors(tx, self.clock.now(), request, supervisor, Why.REASSIGN)
             return ask, request
 
+    async def handed_back_by(self, request_id: int, ask: int) -> str | None:
+        """The holder's name if question `ask` is their open hand-back (for "Back to …")."""
+        async with self.db.read() as tx:
+            events = await tx.events(request_id)
+            request = await tx.request(request_id)
+            asked = next(
+                (
+                    e
+                    for e in events
+                    if e.kind == EventKind.HANDOFF_ASKED and e.payload.get("ask") == ask
+                ),
+                None,
+            )
+            if asked is None or asked.payload.get("why") != Why.HANDBACK or request is None:
+                return None
+            if not is_open(events, ask) or request.holder_id != asked.actor_id:
+                return None
+            holder = await tx.person(request.holder_id) if request.holder_id else None
+            return holder.name if holder else None
+
     async def route_people(self, supervisor_id: int, page: int) -> tuple[list[Person], bool]:
         """A page of the people a supervisor can give a request to, and whether more follow."""
         async with self.db.read() as tx:

@@ -91,8 +91,16 @@ async def test_a_hand_back_sent_to_a_team_reaches_its_members_and_everyone_is_to
     assert kinds.count(EventKind.HANDOFF_DECIDED) == 1 and EventKind.REASSIGNED in kinds
     asked = [p for k, _a, p in await events(world, 1) if k == EventKind.HANDOFF_ASKED]
     assert asked[0]["why"] == Why.HANDBACK and asked[0]["reason"] == Reason.OTHER_TEAM
-    # The timeline shows who handed it back and where it went.
-    await boss.command("open")
+    # The timeline shows who handed it back, why, and where it went.
+    await wang.command("mine")
+    mine = await wang.wait_for_message("您的工作")
+    await wang.tap("#1 ", mine)
+    await wang.wait_for_edit(mine, "#1")
+    await wang.tap("时间线", mine)
+    await wang.wait_for_edit(mine, "时间线")
+    timeline = mine.text or ""
+    assert "李专员 申请退单" in timeline and "需要其他服务团办理" in timeline
+    assert "周主任 改派给 金融顾问团" in timeline
     world.sim.assert_no_errors()
 
 
@@ -100,7 +108,10 @@ async def test_a_hand_back_given_to_a_person_from_the_paged_list(world: World) -
     owner, _li, _wang, chen, boss, question = await _handed_back(world)
     await boss.tap("改派给个人", question)
     await boss.wait_for_edit(question, lambda m: m.button("陈专员") is not None)
-    assert question.button("服务团") is not None
+    await boss.tap("服务团", question)  # back to the teams, and "Back to 李专员" with them
+    await boss.wait_for_edit(question, lambda m: m.button("仍由 李专员 办理") is not None)
+    await boss.tap("改派给个人", question)
+    await boss.wait_for_edit(question, lambda m: m.button("陈专员") is not None)
     await boss.tap("陈专员", question)
     card = await chen.wait_for_message(lambda m: m.button("接单") is not None)
     await chen.tap("接单", card)
@@ -221,4 +232,23 @@ async def test_deactivation_by_import_hands_open_requests_to_the_supervisors(
             "王专员",
             "陈专员",
         ]
+    world.sim.assert_no_errors()
+
+
+async def test_a_hand_back_with_the_reason_in_the_holders_own_words(world: World) -> None:
+    _owner, li, card, _taken = await accepted_request(world)
+    boss = await onboard(world, SUPERVISOR)
+    await li.tap("退单", card)
+    reasons = await li.wait_for_message(lambda m: m.button("其他（") is not None)
+    await li.tap("其他（", reasons)
+    await li.wait_for_message("用一条消息")
+    await li.send("企业已迁出本县，需要移交")
+    await li.wait_for_message("已申请退单")
+    question = await boss.wait_for_message(lambda m: m.button("金融顾问团") is not None)
+    assert "企业已迁出本县，需要移交" in (question.text or "")
+    # A second hand-back while the first waits is refused with an alert.
+    again = await li.tap("退单", card)
+    assert (await answered(world, again)).get("show_alert")
+    asked = [p for k, _a, p in await events(world, 1) if k == EventKind.HANDOFF_ASKED]
+    assert [a["reason"] for a in asked] == ["企业已迁出本县，需要移交"]
     world.sim.assert_no_errors()

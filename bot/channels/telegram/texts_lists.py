@@ -232,7 +232,10 @@ def step_text(step: Step, catalog: Catalog, lang: str, tz: ZoneInfo) -> str:
     elif kind == EventKind.HANDOFF_ASKED:
         what = handoff_step(who, p, lang)
     elif kind == EventKind.HANDOFF_DECIDED:
-        what = _("🧭 {who} sent it to {name}").format(who=who, name=e(p.get("to_name") or "—"))
+        to = str(p.get("to") or "")
+        team = catalog.team(to[5:]) if to.startswith("team:") else None
+        name = team.label(lang) if team else str(p.get("to_name") or "—")
+        what = _("🧭 {who} sent it to {name}").format(who=who, name=e(name))
     elif kind == EventKind.EXTENSION_REFUSED:
         what = _("🗓 Extension refused by {who}").format(who=who)
     else:
