@@ -49,6 +49,7 @@ async def ask_supervisors(
     actor: Person | None,
     why: Why,
     reason: str | None = None,
+    about: str | None = None,
 ) -> int:
     """Asks every supervisor where `request` goes (one tap each); the question's number.
 
@@ -65,7 +66,7 @@ async def ask_supervisors(
             request_id=request.id,
             actor_id=actor.id if actor else None,
             kind=EventKind.HANDOFF_ASKED,
-            payload={"ask": ask, "why": why.value, "reason": reason},
+            payload={"ask": ask, "why": why.value, "reason": reason, "about": about},
             at=now,
         )
     )
@@ -75,6 +76,7 @@ async def ask_supervisors(
         "by": actor.name if actor else None,
         "holder": holder.name if holder else None,
         "reason": reason,
+        "about": about,  # whom it was with (a deactivated commissioner)
     }
     for supervisor in await tx.people_with_role(Role.SUPERVISOR):
         if supervisor.address is None or (actor is not None and supervisor.id == actor.id):

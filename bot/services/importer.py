@@ -706,7 +706,9 @@ async def _deactivate_missing(
             for person in leaving:
                 for request in await staff_requests(tx, person):
                     await tx.withdraw_offers(request.id, person.id)
-                    await ask_supervisors(tx, now, request, None, Why.DEACTIVATED, person.name)
+                    await ask_supervisors(
+                        tx, now, request, None, Why.DEACTIVATED, about=person.name
+                    )
 
 
 def _failed(

@@ -99,9 +99,8 @@ def handoff(request: Request, params: Params, catalog: Catalog, lang: str) -> st
         )
     elif why == Why.DEACTIVATED:
         text = _("🚪 {who} is no longer on the roster; <b>#{n}</b> was theirs. Give it to…").format(
-            who=e(reason or ""), n=n
+            who=e(params.get("about") or ""), n=n
         )
-        reason = None
     else:
         text = _("🔀 Where should <b>#{n}</b> go?").format(n=n)
     if reason:
@@ -222,5 +221,7 @@ def handoff_step(who: str, payload: Params, lang: str) -> str:
     if why == Why.AWAY:
         return _("🏖 {who} went away: supervisors asked where it goes").format(who=who)
     if why == Why.DEACTIVATED:
-        return _("🚪 Its commissioner left the roster: supervisors asked where it goes")
+        return _("🚪 {name} left the roster: supervisors asked where it goes").format(
+            name=e(payload.get("about") or "—")
+        )
     return _("🔀 {who} is choosing where it goes").format(who=who)
