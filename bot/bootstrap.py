@@ -34,6 +34,7 @@ from bot.handlers.common import Common, Deps
 from bot.handlers.dispatch import Dispatch
 from bot.handlers.gate import GROUP as GATE_GROUP
 from bot.handlers.gate import Gate
+from bot.handlers.handoff import Handoff
 from bot.handlers.intake import Intake
 from bot.handlers.lists import Lists
 from bot.handlers.menus import GROUP as MENU_GROUP
@@ -289,12 +290,10 @@ def register(
     app.add_handler(CommandHandler("help", common.on_help))
     app.add_handler(CommandHandler("lang", common.on_lang))
     app.add_handler(CommandHandler("cancel", common.on_cancel))
-    app.add_handler(CommandHandler("away", dispatch.on_away))
-    app.add_handler(CommandHandler("back", dispatch.on_back))
-    app.add_handler(CommandHandler("reassign", oversight.on_reassign))
+    # /away, /back, /reassign, reason buttons, hand-backs and the supervisors' pickers.
+    Handoff(deps).add_to(app)
     app.add_handler(CommandHandler("export", oversight.on_export))
     app.add_handler(CallbackQueryHandler(dispatch.on_accept, pattern(Op.ACCEPT)))
-    app.add_handler(CallbackQueryHandler(dispatch.on_decline, pattern(Op.DECLINE)))
     app.add_handler(CallbackQueryHandler(dispatch.on_resolve, pattern(Op.RESOLVE)))
     app.add_handler(CallbackQueryHandler(dispatch.on_outcome, pattern(Op.OUTCOME)))
     app.add_handler(CallbackQueryHandler(dispatch.on_note, pattern(Op.NOTE)))

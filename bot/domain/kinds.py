@@ -8,9 +8,10 @@ renderer per member; tests/unit/test_kinds.py fails when one is missing).
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import StrEnum, unique
 
 
+@unique  # two kinds sharing a value would silently become one
 class MessageKind(StrEnum):
     """What an outbox row tells its recipient."""
 
@@ -46,6 +47,11 @@ class MessageKind(StrEnum):
     PARTY_UNREACHABLE = "party_unreachable"  # params: role (owner|holder), name, phone, undelivered
     RELAY_UNDELIVERED = "relay_undelivered"  # params: name, phone
     UNREACHABLE_REPORT = "unreachable_report"  # params: name, phone, roles, requests ("1,3")
+    # Hand-backs and where requests go next (bot.services.handoff, bot.services.availability).
+    HANDOFF = "handoff"  # to supervisors, with pickers; params: ask, why, by, reason
+    HANDOFF_DECIDED = "handoff_decided"  # edits every supervisor's HANDOFF; params: ask, by, to
+    HANDOFF_RESULT = "handoff_result"  # to whoever handed it back; params: by, to
+    AWAY_NOTICE = "away_notice"  # to supervisors; params: name, away, until, reason, requests
     # About no request in particular.
     DIGEST = "digest"
     DEAD_LETTER = "dead_letter"
@@ -56,6 +62,7 @@ class MessageKind(StrEnum):
     AUTO_CLOSED = "auto_closed"  # to the owner; params: days
 
 
+@unique
 class EventKind(StrEnum):
     """What an audit-log event records."""
 
@@ -76,6 +83,9 @@ class EventKind(StrEnum):
     # Staff only, never shown to the owner (bot.services.notes); payload: text, to, and the
     # content (file_id, file_kind, file_name) of a supervisor's reply kept internal.
     INTERNAL_NOTE = "internal_note"
+    # Hand-backs (bot.services.handoff): where a request should go, and where it went.
+    HANDOFF_ASKED = "handoff_asked"  # payload: ask, why (handback|away|deactivated), reason
+    HANDOFF_DECIDED = "handoff_decided"  # payload: ask, to (team:KEY|person:ID|holder), to_name
     # People.
     PERSON_BOUND = "person_bound"
     AWAY_SET = "away_set"

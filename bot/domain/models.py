@@ -144,6 +144,9 @@ class Person(Frozen):
     teams: frozenset[str] = frozenset()
     active: bool = True
     away: bool = False
+    # The end of an away period (UTC; None: until /back) and why they are away.
+    away_until: datetime | None = None
+    away_reason: str | None = None
     # Blocked the bot or their chat is gone (a permanent send failure), until they next write.
     unreachable: bool = False
 

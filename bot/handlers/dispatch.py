@@ -13,6 +13,7 @@ from bot.channels.telegram import (
     keyboards_aftercare,
     texts,
     texts_aftercare,
+    texts_handoff,
     texts_notes,
     texts_reach,
 )
@@ -59,25 +60,6 @@ class Dispatch(HandlerBase):
             await answer_refusal(update, refused, lang)
             return
         await query.answer(texts.taken_alert(lang, result.request.id))
-
-    async def on_decline(self, update: Update, context: Context) -> None:
-        """Asks for the reason before passing the request on."""
-        cb, person, lang = await self._tap(update)
-        query = update.callback_query
-        if cb is None or query is None or cb.request_id is None:
-            return
-        try:
-            await self.desk.authorise_offered(cb.request_id, person_id(person))
-        except Refused as refused:
-            await answer_refusal(update, refused, lang)
-            return
-        await query.answer()
-        prompt = await self.reply(
-            update,
-            texts.ask_decline_reason(lang, cb.request_id),
-            reply_markup=ForceReply(selective=True),
-        )
-        await self._expect(query.from_user.id, "decline", cb.request_id, prompt)
 
     async def on_resolve(self, update: Update, context: Context) -> None:
         """Asks how the request ended."""
@@ -177,6 +159,9 @@ class Dispatch(HandlerBase):
             if flow == "decline":
                 await self.desk.decline(request_id, who, message.text, update.update_id)
                 await self.reply(update, texts.declined(lang, request_id))
+            elif flow == "handback":
+                told = await self.desk.hand_back(request_id, who, message.text, update.update_id)
+                await self.reply(update, texts_handoff.handed_back(lang, request_id, told))
             elif flow == "resolve":
                 await self.desk.resolve(
                     request_id, who, Outcome(data["outcome"]), message.text, update.update_id
@@ -331,23 +316,3 @@ class Dispatch(HandlerBase):
             reply_markup=keyboards_aftercare.reopen(request_id, lang) if done.may_reopen else None,
         )
         return True
-
-    async def _set_away(self, update: Update, away: bool) -> None:
-        person, lang = await self.who(update)
-        if person is None:
-            await self.reply(update, texts.not_registered(lang))
-            return
-        try:
-            await self.desk.set_away(person.id, away)
-        except Refused as refused:
-            await answer_refusal(update, refused, lang)
-            return
-        await self.reply(update, texts.away(lang, away))
-
-    async def on_away(self, update: Update, context: Context) -> None:
-        """Stops new dispatches to this commissioner."""
-        await self._set_away(update, True)
-
-    async def on_back(self, update: Update, context: Context) -> None:
-        """Resumes dispatches to this commissioner."""
-        await self._set_away(update, False)

@@ -8,6 +8,7 @@ object. Each use case takes person ids, never a channel's id.
 from __future__ import annotations
 
 from bot.services.aftercare import Aftercare, Finished
+from bot.services.availability import Availability
 from bot.services.context import (
     MAX_OPEN_REQUESTS,
     NOTE_MAX,
@@ -52,5 +53,5 @@ __all__ = [
 ]
 
 
-class Desk(People, Intake, Work, Relay, Supervision, Queries, Aftercare):
+class Desk(People, Intake, Work, Relay, Supervision, Queries, Aftercare, Availability):
     """The service desk: every use case is one transaction (state + events + outbox)."""

@@ -58,6 +58,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
+from bot.domain.handoff import Why
 from bot.domain.identity import Address
 from bot.domain.kinds import EventKind
 from bot.domain.models import Enterprise, Event, Person, Role
@@ -69,6 +70,7 @@ from bot.domain.roster import (
     credit_code_check,
     is_mobile,
 )
+from bot.services.handoff import ask_supervisors, staff_requests
 from bot.services.ports import Clock, Transaction, UnitOfWork
 
 __all__ = [
@@ -681,9 +683,13 @@ async def _apply_enterprises(
 
 
 async def _deactivate_missing(
-    tx: Transaction, kind: RosterKind, parsed: _Parsed, tally: _Tally
+    tx: Transaction, kind: RosterKind, parsed: _Parsed, tally: _Tally, now: datetime
 ) -> None:
-    """--sync: whoever the file no longer lists is deactivated (never deleted)."""
+    """--sync: whoever the file no longer lists is deactivated (never deleted).
+
+    A commissioner's open requests are never orphaned: each goes to the supervisors with
+    one-tap pickers (bot.services.handoff), and their offers are withdrawn.
+    """
     if kind is RosterKind.ENTERPRISES:
         rows = parsed.enterprises
         tally.deactivated = await tx.deactivate_enterprises_except(r.credit_code for r in rows)
@@ -693,7 +699,16 @@ async def _deactivate_missing(
         )
     else:
         role = Role.COMMISSIONER if kind is RosterKind.COMMISSIONERS else Role.SUPERVISOR
-        tally.deactivated = await tx.deactivate_role_except(role, [r.phone for r in parsed.people])
+        keep = {r.phone for r in parsed.people}
+        leaving = [p for p in await tx.people_with_role(role) if p.phone not in keep]
+        tally.deactivated = await tx.deactivate_role_except(role, keep)
+        if role is Role.COMMISSIONER:
+            for person in leaving:
+                for request in await staff_requests(tx, person):
+                    await tx.withdraw_offers(request.id, person.id)
+                    await ask_supervisors(
+                        tx, now, request, None, Why.DEACTIVATED, about=person.name
+                    )
 
 
 def _failed(
@@ -773,7 +788,7 @@ async def import_roster(
                     await _apply_people(tx, kind, part, tally, now)
                 if last:
                     if sync:
-                        await _deactivate_missing(tx, kind, parsed, tally)
+                        await _deactivate_missing(tx, kind, parsed, tally, now)
                     await tx.append(_imported(kind, table, tally, sync, now))
                 if dry_run:  # counted as if written, then undone
                     raise _Rollback

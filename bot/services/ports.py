@@ -87,7 +87,17 @@ class PeopleRepository(Protocol):
 
     async def set_language(self, person_id: int, language: str) -> None: ...
 
-    async def set_away(self, person_id: int, away: bool) -> None: ...
+    async def set_away(
+        self,
+        person_id: int,
+        away: bool,
+        until: datetime | None = None,
+        reason: str | None = None,
+    ) -> None: ...
+
+    async def away_ended(self, now: datetime) -> list[int]:
+        """The people whose away period ends at or before `now`."""
+        ...
 
     async def upsert_person(
         self, name: str, phone: str, role: Role, address: Address | None, now: datetime
@@ -190,6 +200,10 @@ class RequestRepository(Protocol):
     ) -> list[Request]: ...
 
     async def requests_with_status(self, statuses: Iterable[RequestStatus]) -> list[Request]: ...
+
+    async def replan_requests_of(self, person_id: int) -> None:
+        """Plans at once the open requests this person holds or has on offer."""
+        ...
 
     async def requests_involving(
         self, person_id: int, statuses: Iterable[RequestStatus]

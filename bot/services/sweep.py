@@ -256,6 +256,11 @@ class Sweep:
         """One sweep at `now` (normally the clock's now; events carry the clock's time)."""
         now = now or self.desk.clock.now()
         report = SweepReport()
+        # Away periods whose date has come end first, so their requests are chased again.
+        try:
+            await self.desk.end_away_periods(now)
+        except Exception:
+            log.exception("ending away periods failed")
         # Read off the write lock; each due request is then planned in its own transaction.
         async with self.desk.db.read() as tx:
             due = await tx.requests_due(now)
@@ -281,6 +286,13 @@ class Sweep:
             # Planned again inside the transaction: a concurrent run or a tap may have won.
             events = await tx.events(request_id)
             steps = plan(request, events, now, self.policy)
+            if steps and await self._away(tx, request):
+                # The away person is not chased (the supervisors have their requests); the
+                # request is planned again when they are back (replan_requests_of).
+                steps = [s for s in steps if s.kind == ESCALATE]
+                if not steps:
+                    await tx.set_next_step(request_id, None)
+                    return
             for step in steps:
                 if step.kind == ESCALATE:
                     await self._escalate(tx, request, step)
@@ -308,6 +320,14 @@ class Sweep:
                     return
                 events = await tx.events(request_id)
             await tx.set_next_step(request_id, next_step_at(request, events, now, self.policy))
+
+    async def _away(self, tx: Transaction, request: Request) -> bool:
+        """Whether the person(s) a chase would go to are all away."""
+        if request.status in WORKING:
+            holder = await tx.person(request.holder_id) if request.holder_id else None
+            return holder is not None and holder.away
+        offered = await self.desk.people_of(tx, await tx.offered(request.id))
+        return bool(offered) and all(p.away for p in offered)
 
     async def _remind_accept(self, tx: Transaction, request: Request, step: Step) -> None:
         desk = self.desk

@@ -24,7 +24,7 @@ from bot.services.ports import Transaction
 LOW_RATING = 2  # a rating of this many stars or fewer alerts the supervisors at once
 
 # The inputs a tap asks for: the next text the person sends answers it.
-PENDING_FLOWS = ("decline", "resolve", "note", "inote", "reopen", "comment")  # inote: internal
+PENDING_FLOWS = ("decline", "resolve", "note", "inote", "reopen", "comment", "handback")
 
 
 @dataclass(frozen=True)

@@ -56,3 +56,11 @@ async def accepted_request(
     await li.tap("接单", card)
     taken = await owner.wait_for_message("已接单")
     return owner, li, card, taken
+
+
+async def decline_other(user: SimUser, card: SimMessage) -> SimMessage:
+    """Taps Decline on `card`, then the reason "Other", and returns the prompt for the words."""
+    await user.tap("退回", card)
+    reasons = await user.wait_for_message(lambda m: m.button("其他（") is not None)
+    await user.tap("其他（", reasons)
+    return await user.wait_for_message("用一条消息")

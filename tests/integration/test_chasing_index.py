@@ -16,6 +16,7 @@ from bot.services.sweep import SweepReport
 from bot.storage.db import connect
 from bot.storage.sqlite.requests import PLAN_AT_ONCE
 from tests.integration.sla_support import Services, cq, minutes, open_services
+from tests.schema_support import roll_back_to
 
 # Wednesday 25 November 2026, 10:00 in the county (as in test_sweep.py).
 T0 = cq(2026, 11, 25, 10, 0)
@@ -193,19 +194,7 @@ async def test_open_requests_from_before_the_migration_are_planned_by_the_first_
     # The database as schema version 4 left it: no next_step_at at all, nor what the
     # migrations after 0005 made (list indexes, report facts).
     conn = await connect(path)
-    for statement in (
-        "DROP INDEX requests_next_step",
-        "ALTER TABLE requests DROP COLUMN next_step_at",
-        "DROP INDEX offers_person",
-        "DROP INDEX requests_owner_newest",
-        "DROP TABLE request_facts",
-        "DROP TABLE ratings",
-        "DROP INDEX events_kind_at_request",
-        "DROP INDEX outbox_done",
-        "CREATE INDEX events_kind_at ON events(kind, at)",
-        "PRAGMA user_version=4",
-    ):
-        await conn.execute(statement)
+    await roll_back_to(conn, 4)
     await conn.close()
 
     svc = await Services.open(path, svc.clock, svc.calendar)  # migrates: 0005 backfills

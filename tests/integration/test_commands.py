@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.domain.models import RequestStatus
 from bot.sample import CHEN, HERB_OWNER, LI, SUPERVISOR, TROUT_OWNER, WANG
 from tests.conftest import World
-from tests.integration.flows import accepted_request, new_request, onboard
+from tests.integration.flows import accepted_request, decline_other, new_request, onboard
 
 
 async def test_help_differs_by_role(world: World) -> None:
@@ -108,14 +108,12 @@ async def test_when_nobody_on_the_team_is_left_the_supervisors_get_it(world: Wor
     boss = await onboard(world, SUPERVISOR)
     await new_request(owner, category="融资")
     card = await wang.wait_for_message("#1")
-    await wang.tap("退回", card)
-    await wang.wait_for_message("原因")
+    await decline_other(wang, card)
     await wang.send("企业暂不符合贷款条件")
     team_card = await chen.wait_for_message("#1")
     alert = await boss.wait_for_message("#1")
     assert "服务团" in (alert.text or "")
-    await chen.tap("退回", team_card)
-    await chen.wait_for_message("原因")
+    await decline_other(chen, team_card)
     await chen.send("本月额度已用完")
     sup_card = await boss.wait_for_message(lambda m: m.button("接单") is not None)
     view = await world.runtime.desk.view(1)
@@ -143,8 +141,7 @@ async def test_cancel_clears_a_pending_decline_reason(world: World) -> None:
     li = await onboard(world, LI)
     await new_request(owner)
     card = await li.wait_for_message("#1")
-    await li.tap("退回", card)
-    await li.wait_for_message("原因")
+    await decline_other(li, card)
     await li.command("cancel")
     await li.wait_for_message("已取消")
     await li.send("随便说一句")
@@ -165,7 +162,7 @@ async def test_a_supervisor_reassigns_and_exports(world: World) -> None:
 
     await li.command("reassign", "#1 13900000013")  # not a supervisor
     await li.wait_for_message("这不是给您的")
-    await boss.command("reassign", "#1")
+    await boss.command("reassign")
     await boss.wait_for_message("用法")
     await boss.command("reassign", "#1 13712345678")
     await boss.wait_for_message("13712345678")

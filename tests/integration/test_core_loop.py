@@ -7,7 +7,7 @@ import asyncio
 from bot.domain.models import RequestStatus
 from bot.sample import CHEN, DISTILLERY_OWNER, LI, TROUT_OWNER, WANG
 from tests.conftest import World
-from tests.integration.flows import new_request, onboard
+from tests.integration.flows import decline_other, new_request, onboard
 
 
 async def status_of(world: World, request_id: int) -> RequestStatus:
@@ -106,8 +106,7 @@ async def test_decline_passes_to_team_and_two_simultaneous_taps_have_one_winner(
     chen = await onboard(world, CHEN)
     await new_request(owner, category="融资")
     card = await li.wait_for_message("#1")
-    await li.tap("退回", card)
-    await li.wait_for_message("原因")
+    await decline_other(li, card)
     await li.send("本周在外地培训，请金融顾问团协助")
     await li.wait_for_message("转交")
 

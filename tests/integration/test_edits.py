@@ -7,7 +7,7 @@ from bot.channels.telegram.identity import address
 from bot.domain.models import RequestStatus
 from bot.sample import LI, TROUT_OWNER
 from tests.conftest import World
-from tests.integration.flows import accepted_request, new_request, onboard
+from tests.integration.flows import accepted_request, decline_other, new_request, onboard
 from tests.integration.guard_support import settled, snapshot
 
 NOT_APPLIED = texts_guard.edit_not_applied("zh")
@@ -42,8 +42,7 @@ async def test_an_edit_while_a_decline_reason_is_asked_for_is_not_taken_as_the_r
     li = await onboard(world, LI)
     await new_request(owner)
     card = await li.wait_for_message("#1")
-    await li.tap("退回", card)
-    await li.wait_for_message("退回")
+    await decline_other(li, card)
     short = await li.send("忙")
     await li.wait_for_message(texts.too_short("zh"))
     before = snapshot(world)

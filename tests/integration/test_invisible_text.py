@@ -8,7 +8,7 @@ from bot.domain.models import RequestStatus
 from bot.sample import LI, TROUT_OWNER
 from bot.simulator import SimUser
 from tests.conftest import World
-from tests.integration.flows import accepted_request, new_request, onboard
+from tests.integration.flows import accepted_request, decline_other, new_request, onboard
 from tests.integration.guard_support import settled, snapshot
 
 # Zero-width space, zero-width joiner, word joiner, BOM, soft hyphen, a direction mark.
@@ -34,8 +34,7 @@ async def decline_prompt(world: World) -> tuple[SimUser, SimUser]:
     li = await onboard(world, LI)
     await new_request(owner)
     card = await li.wait_for_message("#1")
-    await li.tap("退回", card)
-    await li.wait_for_message("退回")
+    await decline_other(li, card)
     return owner, li
 
 

@@ -28,7 +28,7 @@ from bot.services.reach import (
 )
 from bot.simulator.models import RecordedCall
 from tests.conftest import World
-from tests.integration.flows import accepted_request, new_request, onboard
+from tests.integration.flows import accepted_request, decline_other, new_request, onboard
 
 ZH = translator("zh")
 DELIVERY = ("sendMessage", "sendPhoto", "sendDocument", "editMessageText")
@@ -233,8 +233,7 @@ async def test_an_edit_that_can_no_longer_be_applied_is_sent_as_a_new_message(
     li = await onboard(world, LI)
     await new_request(owner)
     card = await li.wait_for_message("#1")
-    await li.tap("退回", card)
-    await li.wait_for_message()
+    await decline_other(li, card)
     card.deleted = True  # 李专员 deletes the card before answering
     await li.send("本周出差，请团队处理")
     moved = await li.wait_for_message("↩")  # the changed card comes as a new message

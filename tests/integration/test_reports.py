@@ -30,6 +30,7 @@ from bot.domain.kpis import Cut, Period
 from bot.domain.models import Event, RequestStatus
 from bot.storage.uow import Database, rebuild_report_facts, report_facts_version
 from tests.integration.sla_support import cq, open_services
+from tests.schema_support import roll_back_to
 
 WITHIN = timedelta(minutes=30)
 WORKING = (RequestStatus.ACCEPTED, RequestStatus.REOPENED)
@@ -248,15 +249,7 @@ async def test_migrating_an_old_database_folds_the_facts_from_its_events(tmp_pat
     await db.conn.executemany(bench.REQUESTS_SQL, [bench.request_row(r) for r in requests])
     await db.conn.executemany(bench.EVENTS_SQL, [e for r in requests for e in r.events])
     # As if written before the reports migration: events without facts, the schema before it.
-    for statement in (
-        "DROP TABLE request_facts",
-        "DROP TABLE ratings",
-        "DROP INDEX events_kind_at_request",
-        "DROP INDEX outbox_done",
-        "CREATE INDEX events_kind_at ON events(kind, at)",
-        f"PRAGMA user_version={report_facts_version() - 1}",
-    ):
-        await db.conn.execute(statement)
+    await roll_back_to(db.conn, report_facts_version() - 1)
     await db.close()
     db = await Database.open(path)
     try:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import StrEnum, unique
 
 VERSION = "1"
 MAX_BYTES = 64
 
 
+@unique  # two ops sharing a value would silently become one
 class Op(StrEnum):
     ACCEPT = "acc"
     DECLINE = "dec"
@@ -41,6 +42,12 @@ class Op(StrEnum):
     REOPEN = "ro"
     COMMENT = "cm"
     NO_COMMENT = "nc"
+    # Reasons and hand-backs (bot.handlers.handoff): arg a bot.domain.handoff.Reason value.
+    DECLINE_REASON = "dr"
+    HANDBACK = "hb"
+    HANDBACK_REASON = "hr"
+    # A supervisor's routing pickers; arg <ask>.<t-TEAM | p-ID | h | pp-PAGE | tm>.
+    ROUTE = "rt"
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,7 @@ def working(request_id: int, lang: str) -> InlineKeyboardMarkup:
             _button(_("🏁 Resolve"), Callback(Op.RESOLVE, request_id)),
             _button(_("📝 Note"), Callback(Op.NOTE, request_id)),
             internal_note(request_id, lang),
+            _button(_("↩ Hand back"), Callback(Op.HANDBACK, request_id)),
         ]
     )
 

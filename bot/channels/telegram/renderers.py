@@ -16,14 +16,17 @@ from telegram import InlineKeyboardMarkup
 
 from bot.channels.telegram import (
     keyboards_aftercare,
+    keyboards_handoff,
     texts,
     texts_aftercare,
+    texts_handoff,
     texts_lists,
     texts_notes,
     texts_reach,
     texts_sla,
 )
 from bot.domain.content import CAPTIONLESS
+from bot.domain.handoff import Why
 from bot.domain.kinds import MessageKind
 from bot.domain.kpis import Digest
 from bot.domain.models import Catalog, Message, Person, Request
@@ -311,3 +314,32 @@ def auto_closed(c: Context) -> Outgoing:
     r = c.about.request
     markup = keyboards_aftercare.reopen(r.id, c.lang)
     return _reply(c, texts_aftercare.auto_closed(r, c.params, c.lang), markup, "rate")
+
+
+# ---- hand-backs and away periods (texts_handoff) ----------------------------------------------
+
+
+@renders(MessageKind.HANDOFF)
+def handoff(c: Context) -> Outgoing:
+    """To supervisors: where #N goes, with the team picker (first tap wins)."""
+    r = c.about.request
+    ask = int(str(c.params.get("ask") or 0))
+    holder = str(c.params.get("by") or "") if c.params.get("why") == Why.HANDBACK else None
+    markup = keyboards_handoff.teams(r.id, ask, c.catalog, c.lang, holder)
+    return _reply(c, texts_handoff.handoff(r, c.params, c.catalog, c.lang), markup)
+
+
+@renders(MessageKind.HANDOFF_DECIDED)
+def handoff_decided(c: Context) -> Outgoing:
+    """Every supervisor's question edited to say who decided (its buttons go away)."""
+    return _reply(c, texts_handoff.handoff_decided(c.about.request, c.params, c.catalog, c.lang))
+
+
+@renders(MessageKind.HANDOFF_RESULT)
+def handoff_result(c: Context) -> Outgoing:
+    return _reply(c, texts_handoff.handoff_result(c.about.request, c.params, c.catalog, c.lang))
+
+
+@renders(MessageKind.AWAY_NOTICE)
+def away_notice(c: Context) -> Outgoing:
+    return Outgoing(texts_handoff.away_notice(c.params, c.lang, c.tz))

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup
 
 from bot.channels.telegram import keyboards
+from bot.channels.telegram.texts_handoff import reason_label
 from bot.domain.lifecycle import CLAIMABLE, WORKING
 from bot.domain.models import (
     Catalog,
@@ -130,7 +131,7 @@ def help_text(person: Person | None, lang: str) -> str:
         if Role.COMMISSIONER in person.roles:
             lines += [
                 _("/mine — requests you hold or that wait for your tap"),
-                _("/away — stop new dispatches to you; /back — resume"),
+                _("/away [until YYYY-MM-DD] [reason] — stop new dispatches to you; /back — resume"),
                 _("/extend #N DAYS REASON — ask the supervisors for a later deadline"),
             ]
         if Role.SUPERVISOR in person.roles:
@@ -139,7 +140,7 @@ def help_text(person: Person | None, lang: str) -> str:
                 _("/overdue — overdue requests"),
                 _("/open — every open request, by filter or team"),
                 _("/stats — this month's rates"),
-                _("/reassign #N PHONE — give a request to someone else"),
+                _("/reassign #N [PHONE] — give a request to a team or someone else"),
                 _("/export — all requests as a spreadsheet"),
             ]
         lines.append(
@@ -162,13 +163,6 @@ def lang_prompt(lang: str) -> str:
 def lang_set(lang: str) -> str:
     _ = translator(lang)
     return _("Language set to English.")
-
-
-def away(lang: str, is_away: bool) -> str:
-    _ = translator(lang)
-    if is_away:
-        return _("You are marked away: new requests go to your team until you send /back.")
-    return _("Welcome back: new requests come to you again.")
 
 
 def fallback(lang: str) -> str:
@@ -448,7 +442,7 @@ def escalated(view: RequestView, params: Params, catalog: Catalog, lang: str) ->
         to=to,
     )
     if reason:
-        text += "\n" + _("Reason: {reason}").format(reason=e(reason))
+        text += "\n" + _("Reason: {reason}").format(reason=e(reason_label(reason, lang)))
     return text
 
 
@@ -560,7 +554,10 @@ def stale_button(lang: str) -> str:
 
 def reassign_usage(lang: str) -> str:
     _ = translator(lang)
-    return _("Usage: /reassign #N PHONE — for example /reassign #12 13900000012")
+    return _(
+        "Usage: /reassign #N (pick a team or a person) or /reassign #N PHONE — for example "
+        "/reassign #12 13900000012"
+    )
 
 
 def reassign_unknown(lang: str, phone: str) -> str:

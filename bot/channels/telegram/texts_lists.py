@@ -14,6 +14,7 @@ from bot.channels.telegram.texts import (
     urgency_label,
     when,
 )
+from bot.channels.telegram.texts_handoff import handoff_step, reason_label
 from bot.domain.clock import from_text
 from bot.domain.kinds import EventKind
 from bot.domain.lifecycle import CLAIMABLE, WORKING
@@ -257,6 +258,13 @@ def step_text(step: Step, catalog: Catalog, lang: str, tz: ZoneInfo) -> str:
         what = _("🗓 Deadline extended to {due}").format(
             due=when(from_text(str(due)), tz) if due else "—"
         )
+    elif kind == EventKind.HANDOFF_ASKED:
+        what = handoff_step(who, p, lang)
+    elif kind == EventKind.HANDOFF_DECIDED:
+        to = str(p.get("to") or "")
+        team = catalog.team(to[5:]) if to.startswith("team:") else None
+        name = team.label(lang) if team else str(p.get("to_name") or "—")
+        what = _("🧭 {who} sent it to {name}").format(who=who, name=e(name))
     elif kind == EventKind.EXTENSION_REFUSED:
         what = _("🗓 Extension refused by {who}").format(who=who)
     elif kind in texts_aftercare.STEP_KINDS:
@@ -265,7 +273,7 @@ def step_text(step: Step, catalog: Catalog, lang: str, tz: ZoneInfo) -> str:
         what = e(str(kind))
     reason = p.get("reason")
     if isinstance(reason, str) and reason and kind != EventKind.SUBMITTED:
-        what += "\n    " + _("Reason: {reason}").format(reason=_cut(reason))
+        what += "\n    " + _("Reason: {reason}").format(reason=_cut(reason_label(reason, lang)))
     return f"<b>{when(ev.at, tz)}</b> · {what}"
 
 

@@ -49,6 +49,8 @@ class PeopleSql(Statements):
             teams=frozenset(_split(row["team_list"], ",")),
             active=bool(row["active"]),
             away=bool(row["away"]),
+            away_until=from_text(row["away_until"]) if row["away_until"] else None,
+            away_reason=row["away_reason"],
             unreachable=row["unreachable_at"] is not None,
         )
 
@@ -94,8 +96,31 @@ class PeopleSql(Statements):
     async def set_language(self, person_id: int, language: str) -> None:
         await self._run("UPDATE people SET language = ? WHERE id = ?", (language, person_id))
 
-    async def set_away(self, person_id: int, away: bool) -> None:
-        await self._run("UPDATE people SET away = ? WHERE id = ?", (int(away), person_id))
+    async def set_away(
+        self,
+        person_id: int,
+        away: bool,
+        until: datetime | None = None,
+        reason: str | None = None,
+    ) -> None:
+        await self._run(
+            "UPDATE people SET away = ?, away_until = ?, away_reason = ? WHERE id = ?",
+            (
+                int(away),
+                to_text(until) if away and until else None,
+                reason if away else None,
+                person_id,
+            ),
+        )
+
+    async def away_ended(self, now: datetime) -> list[int]:
+        """The people whose away period ends at or before `now` (by the partial index)."""
+        rows = await self._all(
+            "SELECT id FROM people WHERE away_until IS NOT NULL AND away_until <= ? AND away = 1 "
+            "ORDER BY id",
+            (to_text(now),),
+        )
+        return [int(r["id"]) for r in rows]
 
     async def upsert_person(
         self, name: str, phone: str, role: Role, address: Address | None, now: datetime

@@ -220,6 +220,16 @@ class RequestsSql(Statements):
             (to_text(at) if at is not None else None, request_id),
         )
 
+    async def replan_requests_of(self, person_id: int) -> None:
+        """Plans at once the open requests this person holds or has on offer (back from away)."""
+        await self._run(
+            "UPDATE requests SET next_step_at = ? WHERE status IN "
+            "('dispatched', 'escalated', 'accepted', 'reopened') AND (holder_id = ? OR EXISTS "
+            "(SELECT 1 FROM offers o WHERE o.request_id = requests.id AND o.person_id = ? "
+            "AND o.active = 1))",
+            (PLAN_AT_ONCE, person_id, person_id),
+        )
+
     async def _plan_at_once(self, request_id: int) -> None:
         await self._run(
             "UPDATE requests SET next_step_at = ? WHERE id = ?", (PLAN_AT_ONCE, request_id)

@@ -37,6 +37,8 @@ class FakePeople(Tables):
             teams=self.s.teams.get(row.id, frozenset()),
             active=row.active,
             away=row.away,
+            away_until=row.away_until,
+            away_reason=row.away_reason,
             unreachable=row.unreachable_at is not None,
         )
 
@@ -84,8 +86,26 @@ class FakePeople(Tables):
     async def set_language(self, person_id: int, language: str) -> None:
         self._update_person(person_id, language=language)
 
-    async def set_away(self, person_id: int, away: bool) -> None:
-        self._update_person(person_id, away=away)
+    async def set_away(
+        self,
+        person_id: int,
+        away: bool,
+        until: datetime | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self._update_person(
+            person_id,
+            away=away,
+            away_until=until if away else None,
+            away_reason=reason if away else None,
+        )
+
+    async def away_ended(self, now: datetime) -> list[int]:
+        return sorted(
+            p.id
+            for p in self.s.people.values()
+            if p.away and p.away_until is not None and p.away_until <= now
+        )
 
     async def upsert_person(
         self, name: str, phone: str, role: Role, address: Address | None, now: datetime

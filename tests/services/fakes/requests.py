@@ -26,6 +26,16 @@ from tests.services.fakes.state import (
     text_or_none,
 )
 
+# The statuses replan_requests_of touches (bot.storage.sqlite.requests, as its SQL lists them).
+OPEN_FOR_CHASING = frozenset(
+    {
+        RequestStatus.DISPATCHED,
+        RequestStatus.ESCALATED,
+        RequestStatus.ACCEPTED,
+        RequestStatus.REOPENED,
+    }
+)
+
 
 class FakeRequests(Tables):
     """Requests and offers: conditional writes like the SQL's; lists."""
@@ -39,6 +49,15 @@ class FakeRequests(Tables):
     def _has_offer(self, request_id: int, person_id: int) -> bool:
         offer = self.s.offers.get((request_id, person_id))
         return offer is not None and offer.active
+
+    async def replan_requests_of(self, person_id: int) -> None:
+        for request_id, row in list(self.s.requests.items()):
+            r = row.request
+            offered = (request_id, person_id) in self.s.offers and self.s.offers[
+                (request_id, person_id)
+            ].active
+            if r.status in OPEN_FOR_CHASING and (r.holder_id == person_id or offered):
+                self._plan_at_once(request_id)
 
     def _plan_at_once(self, request_id: int) -> None:
         row = self.s.requests.get(request_id)

@@ -34,6 +34,8 @@ class PersonRow:
     active: bool = True
     away: bool = False
     unreachable_at: datetime | None = None
+    away_until: datetime | None = None
+    away_reason: str | None = None
 
 
 @dataclass(frozen=True)
