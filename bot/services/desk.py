@@ -657,14 +657,16 @@ class Desk:
                 )
             return target
 
-    async def export_rows(self, telegram_id: int | None) -> list[dict[str, Any]]:
-        """Every request for the spreadsheet; over Telegram, for supervisors only."""
+    @asynccontextmanager
+    async def export_reader(self, telegram_id: int | None) -> AsyncIterator[Transaction]:
+        """A read snapshot for an export (read in chunks by bot.export); over Telegram, for
+        supervisors only."""
         async with self.db.read() as tx:
             if telegram_id is not None:
                 person = await self.person_of(tx, telegram_id)
                 if not person.has(Role.SUPERVISOR):
                     raise Refused(Refusal.NOT_ALLOWED)
-            return await tx.export_rows()
+            yield tx
 
     # ---- pending inputs (a reason, a summary, a note: the next text the person sends) -------
 
