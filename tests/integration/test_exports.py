@@ -18,8 +18,8 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.export.spreadsheet import COLUMNS, neutralise
 from bot.domain.models import Enterprise, Role, Urgency
+from bot.export.spreadsheet import COLUMNS, neutralise
 from bot.sample import SUPERVISOR, TROUT_OWNER
 from bot.storage.uow import Database
 from tests.cli_support import run_bot_cli
