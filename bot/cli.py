@@ -137,18 +137,26 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         until=datetime.combine(last + timedelta(days=1), time(), settings.tz) if last else None,
     )
     db = await Database.open(settings.db)
+    created: list[Path] = []
     try:
         with ExitStack() as files:
-            try:
-                outs = [files.enter_context(os.fdopen(create_private(p), "wb")) for p in targets]
-            except FileExistsError as exc:
-                print(f"{exc.filename} already exists; choose a new file", file=sys.stderr)
-                return 2
+            outs = []
+            for path in targets:
+                outs.append(files.enter_context(os.fdopen(create_private(path), "wb")))
+                created.append(path)
             async with db.read() as tx:
                 if fmt == "csv":
                     count = await write_csv(outs[0], tx, job, events=outs[1], figures=outs[2])
                 else:
                     count = await write_xlsx(outs[0], tx, job)
+    except BaseException as exc:
+        # No half-written export is left behind to be mistaken for a whole one.
+        for path in created:
+            path.unlink(missing_ok=True)
+        if isinstance(exc, FileExistsError):
+            print(f"{exc.filename} already exists; choose a new file", file=sys.stderr)
+            return 2
+        raise
     finally:
         await db.close()
     print(f"{count} requests written to {', '.join(str(p) for p in targets)}")
