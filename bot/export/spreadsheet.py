@@ -10,6 +10,7 @@ injection (`neutralise`).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import csv
 import io
@@ -376,8 +377,9 @@ async def write_xlsx(target: IO[bytes], source: ExportSource, job: Export) -> in
     events = _Sheet(book, _("Events"), event_head)
     figures = Figures(job.now)
     async for rows, happened in chunks(source, job):
-        requests.add([request_cells(r, job) for r in rows])
-        events.add([event_cells(v, job) for v in happened])
+        # Building and serialising rows is CPU work: off the event loop, so a bot stays responsive.
+        await asyncio.to_thread(requests.add, [request_cells(r, job) for r in rows])
+        await asyncio.to_thread(events.add, [event_cells(v, job) for v in happened])
         for row in rows:
             figures.add(row, job.catalog, job.lang)
     sheet = _Sheet(book, _("Figures"), figure_head)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -72,6 +72,28 @@ class RequestView:
     owner: Person
     holder: Person | None
     offered: tuple[Person, ...]
+
+
+class ExportReads:
+    """An export's reads, each chunk in its own short read, so a long export never keeps the
+    bot's other reads waiting for the reader connection."""
+
+    def __init__(self, db: UnitOfWork) -> None:
+        self.db = db
+
+    async def export_rows(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        after_id: int = 0,
+        limit: int = -1,
+    ) -> list[dict[str, Any]]:
+        async with self.db.read() as tx:
+            return await tx.export_rows(since, until, after_id, limit)
+
+    async def export_events(self, request_ids: Sequence[int]) -> list[dict[str, Any]]:
+        async with self.db.read() as tx:
+            return await tx.export_events(request_ids)
 
 
 class Desk:
@@ -658,15 +680,15 @@ class Desk:
             return target
 
     @asynccontextmanager
-    async def export_reader(self, telegram_id: int | None) -> AsyncIterator[Transaction]:
-        """A read snapshot for an export (read in chunks by bot.export); over Telegram, for
-        supervisors only."""
-        async with self.db.read() as tx:
-            if telegram_id is not None:
+    async def export_reader(self, telegram_id: int | None) -> AsyncIterator[ExportReads]:
+        """What an export reads, chunk by chunk (bot.export); over Telegram, for supervisors
+        only."""
+        if telegram_id is not None:
+            async with self.db.read() as tx:
                 person = await self.person_of(tx, telegram_id)
                 if not person.has(Role.SUPERVISOR):
                     raise Refused(Refusal.NOT_ALLOWED)
-            yield tx
+        yield ExportReads(self.db)
 
     # ---- pending inputs (a reason, a summary, a note: the next text the person sends) -------
 
