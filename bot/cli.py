@@ -95,12 +95,17 @@ async def _backup(settings: Settings, target: Path) -> int:
 
 
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
-    """Writes the requests (submitted --from … --to, local days) to .xlsx or CSV, mode 0600."""
-    from datetime import date, datetime, time, timedelta
+    """Writes the requests (submitted --from … --to, local days) to .xlsx or CSV, mode 0600.
 
-    from bot.channels import spreadsheet
+    CSV: PATH is the Requests table; PATH-stem.events.csv and PATH-stem.figures.csv beside it.
+    """
+    import os
+    from contextlib import ExitStack
+    from datetime import UTC, date, datetime, time, timedelta
+
     from bot.config_files import load_catalog
-    from bot.storage.files import write_private
+    from bot.export.spreadsheet import Export, write_csv, write_xlsx
+    from bot.storage.files import create_private
     from bot.storage.uow import Database
 
     target: Path = args.path
@@ -114,26 +119,47 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         print("oncall-bot: --to is before --from", file=sys.stderr)
         return 2
     fmt = args.format or ("csv" if target.suffix.lower() == ".csv" else "xlsx")
-    if target.exists():
-        print(f"{target} already exists; choose a new file", file=sys.stderr)
-        return 2
+    targets = [target]
+    if fmt == "csv":
+        stem = target.with_suffix("") if target.suffix else target
+        targets += [Path(f"{stem}.events.csv"), Path(f"{stem}.figures.csv")]
+    for path in targets:
+        if path.exists():
+            print(f"{path} already exists; choose a new file", file=sys.stderr)
+            return 2
     # Local days in ONCALL_TIMEZONE: --to D includes all of D.
-    since = datetime.combine(first, time(), settings.tz) if first else None
-    until = datetime.combine(last + timedelta(days=1), time(), settings.tz) if last else None
+    job = Export(
+        catalog=load_catalog(),
+        lang=settings.default_language,
+        tz=settings.tz,
+        now=datetime.now(UTC),
+        since=datetime.combine(first, time(), settings.tz) if first else None,
+        until=datetime.combine(last + timedelta(days=1), time(), settings.tz) if last else None,
+    )
     db = await Database.open(settings.db)
+    created: list[Path] = []
     try:
-        async with db.read() as tx:
-            rows = await tx.export_rows(since, until)
+        with ExitStack() as files:
+            outs = []
+            for path in targets:
+                outs.append(files.enter_context(os.fdopen(create_private(path), "wb")))
+                created.append(path)
+            async with db.read() as tx:
+                if fmt == "csv":
+                    count = await write_csv(outs[0], tx, job, events=outs[1], figures=outs[2])
+                else:
+                    count = await write_xlsx(outs[0], tx, job)
+    except BaseException as exc:
+        # No half-written export is left behind to be mistaken for a whole one.
+        for path in created:
+            path.unlink(missing_ok=True)
+        if isinstance(exc, FileExistsError):
+            print(f"{exc.filename} already exists; choose a new file", file=sys.stderr)
+            return 2
+        raise
     finally:
         await db.close()
-    write = spreadsheet.csv_bytes if fmt == "csv" else spreadsheet.workbook
-    data = write(rows, load_catalog(), settings.default_language, settings.tz)
-    try:
-        write_private(target, data)
-    except FileExistsError:
-        print(f"{target} already exists; choose a new file", file=sys.stderr)
-        return 2
-    print(f"{len(rows)} requests written to {target}")
+    print(f"{count} requests written to {', '.join(str(p) for p in targets)}")
     return 0
 
 

@@ -6,8 +6,9 @@ import re
 
 from telegram import InputFile, Update
 
-from bot.channels import spreadsheet
 from bot.channels.telegram import texts
+from bot.domain.periods import local_days, parse_period
+from bot.export.spreadsheet import Export, filename, xlsx_bytes
 from bot.handlers.common import Context, HandlerBase, answer_refusal, person_id
 from bot.services.errors import Refusal, Refused
 
@@ -41,19 +42,25 @@ class Oversight(HandlerBase):
         await self.reply(update, texts.reassigned(lang, request_id, target.name))
 
     async def on_export(self, update: Update, context: Context) -> None:
-        """Every request as a spreadsheet, for supervisors."""
+        """The requests of a period (default: all) as a spreadsheet, for supervisors."""
         person, lang = await self.who(update)
         user = update.effective_user
         message = update.effective_message
         assert user is not None and message is not None
+        now = self.desk.clock.now()
         try:
-            rows = await self.desk.export_rows(person_id(person))
+            first, last = parse_period(context.args or [], now.astimezone(self.deps.tz).date())
+        except ValueError:
+            await self.reply(update, texts.export_usage(lang))
+            return
+        job = Export(self.catalog, lang, self.deps.tz, now, *local_days(first, last, self.deps.tz))
+        try:
+            async with self.desk.export_reader(person_id(person)) as source:
+                data, count = await xlsx_bytes(source, job)
         except Refused as refused:
             await answer_refusal(update, refused, lang)
             return
-        now = self.desk.clock.now()
-        data = spreadsheet.workbook(rows, self.catalog, lang, self.deps.tz)
         await message.reply_document(
-            InputFile(data, filename=spreadsheet.filename(now, self.deps.tz)),
-            caption=texts.exported(lang, len(rows)),
+            InputFile(data, filename=filename(now, self.deps.tz)),
+            caption=texts.exported(lang, count, first, last),
         )

@@ -230,9 +230,18 @@ class RequestRepository(Protocol):
         ...
 
     async def export_rows(
-        self, since: datetime | None = None, until: datetime | None = None
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        after_id: int = 0,
+        limit: int = -1,
     ) -> list[dict[str, Any]]:
-        """Every request (submitted in [since, until) when given), with the names a sheet shows."""
+        """Requests submitted in [since, until) (when given), with the names a sheet shows, in
+        id order: the `limit` next after `after_id` (-1: all), so an export reads in chunks."""
+        ...
+
+    async def export_events(self, request_ids: Sequence[int]) -> list[dict[str, Any]]:
+        """The events of these requests, with their actor's name, by request then in order."""
         ...
 
     async def offer(

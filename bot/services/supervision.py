@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 from bot.domain.clock import to_text
@@ -14,6 +17,29 @@ from bot.domain.models import (
 from bot.domain.phones import normalise_phone
 from bot.services.context import ServiceContext
 from bot.services.errors import Refusal, Refused
+from bot.services.ports import UnitOfWork
+
+
+class ExportReads:
+    """An export's reads, each chunk in its own short read, so a long export never keeps the
+    bot's other reads waiting for the reader connection."""
+
+    def __init__(self, db: UnitOfWork) -> None:
+        self.db = db
+
+    async def export_rows(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        after_id: int = 0,
+        limit: int = -1,
+    ) -> list[dict[str, Any]]:
+        async with self.db.read() as tx:
+            return await tx.export_rows(since, until, after_id, limit)
+
+    async def export_events(self, request_ids: Sequence[int]) -> list[dict[str, Any]]:
+        async with self.db.read() as tx:
+            return await tx.export_events(request_ids)
 
 
 class Supervision(ServiceContext):
@@ -78,11 +104,13 @@ class Supervision(ServiceContext):
                 )
             return target
 
-    async def export_rows(self, person_id: int | None) -> list[dict[str, Any]]:
-        """Every request for the spreadsheet; asked for in a chat, for supervisors only."""
-        async with self.db.read() as tx:
-            if person_id is not None:
+    @asynccontextmanager
+    async def export_reader(self, person_id: int | None) -> AsyncIterator[ExportReads]:
+        """What an export reads, chunk by chunk (bot.export); asked for in a chat, for
+        supervisors only."""
+        if person_id is not None:
+            async with self.db.read() as tx:
                 person = await self.person_of(tx, person_id)
                 if not person.has(Role.SUPERVISOR):
                     raise Refused(Refusal.NOT_ALLOWED)
-            return await tx.export_rows()
+        yield ExportReads(self.db)

@@ -112,6 +112,6 @@ def test_export_writes_a_spreadsheet_of_every_request(tmp_path: Path) -> None:
     assert sheet is not None
     header = [c.value for c in sheet[1]]
     row = [c.value for c in sheet[2]]
-    assert header[:3] == ["#", "提交时间", "企业"]
-    assert row[0] == 1 and row[2] == "清溪冷水鱼养殖场" and "融资" in row
+    assert header[:3] == ["#", "企业", "统一社会信用代码"] and "提交时间" in header
+    assert row[0] == 1 and row[1] == "清溪冷水鱼养殖场" and "融资" in row
     assert "需要贷款 <30万>" in row

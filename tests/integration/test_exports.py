@@ -1,6 +1,6 @@
 """Exports are safe: every text cell is text, never a formula; the files are the bot's user's.
 
-`oncall-bot export` (xlsx and CSV) and /export share one writer (bot/channels/spreadsheet.py);
+`oncall-bot export` (xlsx and CSV) and /export share one writer (bot/export/spreadsheet.py);
 a value beginning with = + - @ tab or CR gets OWASP's leading apostrophe.
 """
 
@@ -18,8 +18,8 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.channels.spreadsheet import COLUMNS, neutralise
 from bot.domain.models import Enterprise, Role, Urgency
+from bot.export.spreadsheet import COLUMNS, neutralise
 from bot.sample import SUPERVISOR, TROUT_OWNER
 from bot.storage.uow import Database
 from tests.cli_support import run_bot_cli

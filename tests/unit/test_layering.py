@@ -3,7 +3,8 @@
 - bot/domain imports only the standard library, pydantic and bot.domain, and reads no files;
 - bot/services imports only the standard library, pydantic, bot.domain and bot.services (no
   telegram, no aiosqlite, no bot.storage, not even for typing) and names nothing after Telegram;
-- bot.storage is imported only by bot/storage itself, bootstrap and the command line.
+- bot.storage is imported only by bot/storage itself, bootstrap and the command line;
+- bot/export imports no channel (no bot.channels, bot.handlers, telegram).
 
 What today's code still breaks is listed below as KNOWN exceptions, each one named, so the
 tests pass now and fail on any new violation. The lists only shrink: an exception that is no
@@ -177,6 +178,19 @@ def test_storage_is_imported_only_by_storage_bootstrap_and_the_cli() -> None:
     assert violations - KNOWN_IMPORTS == set(), "only bootstrap and the CLI wire storage in"
     storage_known = {k for k in KNOWN_IMPORTS if _within(k[1], "bot.storage")}
     assert storage_known - violations == set(), "fixed: take these off KNOWN_IMPORTS"
+
+
+def test_exports_import_no_channel() -> None:
+    """bot/export (spreadsheets, CSV, charts) knows no channel: labels come from bot.i18n."""
+    violations = {
+        (i.file, i.module)
+        for file, tree in _files("export")
+        for i in _imports(file, tree)
+        if _within(i.module, "bot.channels")
+        or _within(i.module, "bot.handlers")
+        or _top(i.module) == "telegram"
+    }
+    assert violations == set(), "bot/export imports no channel"
 
 
 def _telegram_names(tree: ast.Module) -> set[str]:

@@ -13,7 +13,7 @@ from telegram import (
 
 from bot.channels.telegram.callback_data import Callback, Op
 from bot.domain.models import Catalog, Enterprise, Outcome
-from bot.i18n import translator
+from bot.i18n import labels, translator
 
 ROW = 2  # buttons a row on a phone screen; Telegram allows 8
 
@@ -138,11 +138,4 @@ def private_chat(username: str, lang: str) -> InlineKeyboardMarkup:
     )
 
 
-def outcome_label(outcome: Outcome, lang: str) -> str:
-    _ = translator(lang)
-    return {
-        Outcome.SOLVED: _("Solved"),
-        Outcome.PARTLY: _("Partly solved"),
-        Outcome.REFERRED: _("Referred"),
-        Outcome.UNSOLVABLE: _("Cannot be solved"),
-    }[outcome]
+outcome_label = labels.outcome_label  # one definition, shared with the exports

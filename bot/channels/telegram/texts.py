@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,7 @@ from bot.domain.models import (
     Role,
     Urgency,
 )
-from bot.i18n import translator
+from bot.i18n import labels, translator
 from bot.services.desk import DESCRIPTION_MAX, DESCRIPTION_MIN, MAX_ATTACHMENTS, RequestView
 from bot.services.errors import Refusal
 
@@ -40,28 +40,10 @@ def when(moment: datetime | None, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
-def category_label(catalog: Catalog, key: str, lang: str) -> str:
-    category = catalog.category(key)
-    return category.label(lang) if category else key
-
-
-def urgency_label(urgency: Urgency, lang: str) -> str:
-    _ = translator(lang)
-    return _("🔴 Urgent") if urgency == Urgency.URGENT else _("Normal")
-
-
-def status_label(status: RequestStatus, lang: str) -> str:
-    _ = translator(lang)
-    return {
-        RequestStatus.SUBMITTED: _("submitted"),
-        RequestStatus.DISPATCHED: _("waiting for a commissioner"),
-        RequestStatus.ESCALATED: _("escalated"),
-        RequestStatus.ACCEPTED: _("in progress"),
-        RequestStatus.RESOLVED: _("resolved"),
-        RequestStatus.REOPENED: _("reopened"),
-        RequestStatus.CLOSED: _("closed"),
-        RequestStatus.CANCELLED: _("cancelled"),
-    }[status]
+# One definition of each value's words, shared with the exports (bot/i18n/labels.py).
+category_label = labels.category_label
+urgency_label = labels.urgency_label
+status_label = labels.status_label
 
 
 # ---- onboarding and help ---------------------------------------------------------------
@@ -574,6 +556,19 @@ def reassigned(lang: str, request_id: int, name: str) -> str:
     )
 
 
-def exported(lang: str, count: int) -> str:
+def exported(lang: str, count: int, first: date | None = None, last: date | None = None) -> str:
     _ = translator(lang)
-    return _("All requests ({count}) as a spreadsheet.").format(count=count)
+    if first is None or last is None:
+        return _("All requests ({count}) as a spreadsheet.").format(count=count)
+    return _("Requests submitted {first} to {last} ({count}) as a spreadsheet.").format(
+        first=first.isoformat(), last=last.isoformat(), count=count
+    )
+
+
+def export_usage(lang: str) -> str:
+    _ = translator(lang)
+    return _(
+        "I did not understand that period. Use today, yesterday, week, month, year or two "
+        "dates FROM TO — for example /export month or /export 2026-11-01 2026-11-30. "
+        "/export alone sends every request."
+    )

@@ -236,19 +236,38 @@ class RequestsSql(Statements):
         )
 
     async def export_rows(
-        self, since: datetime | None = None, until: datetime | None = None
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        after_id: int = 0,
+        limit: int = -1,
     ) -> list[dict[str, Any]]:
-        """Every request (submitted in [since, until) when given) with the names a spreadsheet
-        shows, oldest first."""
+        """Requests submitted in [since, until) (when given) with the names a spreadsheet shows,
+        in id order: the `limit` next after `after_id` (-1: all), so an export reads in chunks."""
         rows = await self._all(
-            "SELECT r.*, e.name AS enterprise, e.credit_code, o.name AS owner, "
-            "h.name AS holder FROM requests r "
+            "SELECT r.*, e.name AS enterprise, e.credit_code, e.industry, e.chain, "
+            "o.name AS owner, h.name AS holder, "
+            "(SELECT COUNT(*) FROM events v WHERE v.request_id = r.id AND v.kind = 'reopened') "
+            "AS reopen_count FROM requests r "
             "JOIN enterprises e ON e.id = r.enterprise_id "
             "JOIN people o ON o.id = r.owner_id "
             "LEFT JOIN people h ON h.id = r.holder_id "
-            "WHERE (?1 IS NULL OR r.created_at >= ?1) AND (?2 IS NULL OR r.created_at < ?2) "
-            "ORDER BY r.id",
-            (to_text(since) if since else None, to_text(until) if until else None),
+            "WHERE r.id > ?3 "
+            "AND (?1 IS NULL OR r.created_at >= ?1) AND (?2 IS NULL OR r.created_at < ?2) "
+            "ORDER BY r.id LIMIT ?4",
+            (to_text(since) if since else None, to_text(until) if until else None, after_id, limit),
+        )
+        return [dict(r) for r in rows]
+
+    async def export_events(self, request_ids: Sequence[int]) -> list[dict[str, Any]]:
+        """The events of these requests with their actor's name, by request then in order."""
+        if not request_ids:
+            return []
+        marks = ", ".join("?" * len(request_ids))
+        rows = await self._all(
+            "SELECT v.*, p.name AS actor FROM events v LEFT JOIN people p ON p.id = v.actor_id "
+            f"WHERE v.request_id IN ({marks}) ORDER BY v.request_id, v.id",
+            tuple(request_ids),
         )
         return [dict(r) for r in rows]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -192,13 +193,23 @@ class FakeRequests(Tables):
             self.s.requests[request_id] = replace(row, next_step_at=at)
 
     async def export_rows(
-        self, since: datetime | None = None, until: datetime | None = None
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        after_id: int = 0,
+        limit: int = -1,
     ) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         for rid, row in sorted(self.s.requests.items()):
             r = row.request
-            if (since and r.created_at < since) or (until and r.created_at >= until):
+            if (
+                rid <= after_id
+                or (since and r.created_at < since)
+                or (until and r.created_at >= until)
+            ):
                 continue
+            if 0 <= limit <= len(rows):
+                break
             enterprise = self.s.enterprises[r.enterprise_id]
             holder = self.s.people.get(r.holder_id) if r.holder_id else None
             rows.append(
@@ -223,8 +234,36 @@ class FakeRequests(Tables):
                     "next_step_at": text_or_none(row.next_step_at),
                     "enterprise": enterprise.name,
                     "credit_code": enterprise.credit_code,
+                    "industry": enterprise.industry,
+                    "chain": enterprise.chain,
+                    "reopen_count": sum(
+                        1 for e in self.s.events if e.request_id == rid and e.kind == "reopened"
+                    ),
                     "owner": self.s.people[r.owner_id].name,
                     "holder": holder.name if holder else None,
+                }
+            )
+        return rows
+
+    async def export_events(self, request_ids: Sequence[int]) -> list[dict[str, Any]]:
+        wanted = set(request_ids)
+        found = [
+            (e.request_id or 0, i, e) for i, e in enumerate(self.s.events) if e.request_id in wanted
+        ]
+        rows = []
+        for request_id, i, e in sorted(found, key=lambda x: (x[0], x[1])):
+            actor = self.s.people.get(e.actor_id) if e.actor_id is not None else None
+            rows.append(
+                {
+                    "id": i + 1,
+                    "request_id": request_id,
+                    "actor_id": e.actor_id,
+                    "kind": e.kind.value,
+                    "from_status": e.from_status.value if e.from_status else None,
+                    "to_status": e.to_status.value if e.to_status else None,
+                    "payload": json.dumps(e.payload, ensure_ascii=False, sort_keys=True),
+                    "at": to_text(e.at),
+                    "actor": actor.name if actor else None,
                 }
             )
         return rows
