@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.access import allows, relations
 from bot.domain.identity import Address
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.lifecycle import Action, IllegalTransition, transition
@@ -141,7 +142,7 @@ async def _cancellable(tx: Transaction, person: Person, request_id: int) -> Requ
     request = await tx.request(request_id)
     if request is None:
         raise Refused(Refusal.NOT_FOUND, request_id=request_id)
-    if request.owner_id != person.id:
+    if not allows("withdraw", relations(person, request)):
         raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
     if request.status == RequestStatus.CANCELLED:
         raise Refused(Refusal.CANCELLED, request_id=request_id)

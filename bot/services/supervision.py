@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.access import allows, relations
 from bot.domain.clock import to_text
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.lifecycle import Action, transition
@@ -25,7 +26,7 @@ class Supervision(ServiceContext):
         """A supervisor gives #N to someone else; it waits for their one-tap Accept."""
         async with self.unit(update_id) as tx:
             supervisor = await self.person_of(tx, person_id)
-            if not supervisor.has(Role.SUPERVISOR):
+            if not allows("/reassign", relations(supervisor)):
                 raise Refused(Refusal.NOT_ALLOWED)
             request = await self.request_of(tx, request_id)
             target = await tx.person_by_phone(normalise_phone(phone))
@@ -83,6 +84,6 @@ class Supervision(ServiceContext):
         async with self.db.read() as tx:
             if person_id is not None:
                 person = await self.person_of(tx, person_id)
-                if not person.has(Role.SUPERVISOR):
+                if not allows("/export", relations(person)):
                     raise Refused(Refusal.NOT_ALLOWED)
             return await tx.export_rows()
