@@ -52,6 +52,17 @@ class Cancellation:
             person = await _person(tx, person_id)
             return await _cancellable(tx, person, request_id)
 
+    async def authorise_keep(self, person_id: int, request_id: int) -> Request:
+        """The request if this person owns it (keeping it needs no particular state)."""
+        async with self.desk.db.read() as tx:
+            person = await _person(tx, person_id)
+            request = await tx.request(request_id)
+            if request is None:
+                raise Refused(Refusal.NOT_FOUND, request_id=request_id)
+            if not allows("withdraw_keep", relations(person, request)):
+                raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
+            return request
+
     async def ask_reason(
         self,
         person_id: int,

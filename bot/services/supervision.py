@@ -7,7 +7,7 @@ from typing import Any
 from bot.domain.access import allows, relations
 from bot.domain.clock import to_text
 from bot.domain.kinds import EventKind, MessageKind
-from bot.domain.lifecycle import Action, transition
+from bot.domain.lifecycle import Action, IllegalTransition, transition
 from bot.domain.models import (
     Person,
     Role,
@@ -36,7 +36,10 @@ class Supervision(ServiceContext):
                 or not (target.has(Role.COMMISSIONER) or target.has(Role.SUPERVISOR))
             ):
                 raise Refused(Refusal.BAD_INPUT, field="phone", request_id=request_id)
-            after = transition(request.status, Action.REASSIGN)
+            try:
+                after = transition(request.status, Action.REASSIGN)
+            except IllegalTransition:  # resolved, closed or withdrawn: nothing to hand on
+                raise Refused(Refusal.NOT_WORKING, request_id=request_id) from None
             previous = await tx.person(request.holder_id) if request.holder_id else None
             offered = await self.people_of(tx, await tx.offered(request_id))
             now = self.clock.now()
