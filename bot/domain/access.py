@@ -148,7 +148,37 @@ def allows(action: str, standing: Collection[Relation]) -> bool:
     return any(r in rule for r in standing)
 
 
+# For README.md's "Who may do what" (both languages; README is checked against this).
+LABELS: dict[Relation, str] = {
+    R.OWNER: "owner 企业",
+    R.OTHER_OWNER: "another owner 其他企业",
+    R.HOLDER: "holder 承办人",
+    R.OFFERED: "offered 待接单人",
+    R.ASSIGNED: "the enterprise's commissioner 包联专员",
+    R.TEAM_MEMBER: "team member 服务团成员",
+    R.CHAIN_COMMITTEE: "chain committee 产业链党委",
+    R.COMMISSIONER: "commissioner 专员",
+    R.SUPERVISOR: "supervisor 主管",
+    R.STRANGER: "stranger 未注册",
+}
+
+
 def table() -> list[tuple[str, list[Relation]]]:
     """Every action with the relations allowed to use it, for documentation."""
     order = list(Relation)
     return [(action, sorted(rule, key=order.index)) for action, rule in POLICY.items()]
+
+
+def markdown_table() -> str:
+    """The policy as README.md shows it."""
+    rows = ["| action 操作 | who may 谁可以 |", "|---|---|"]
+    for action, allowed in table():
+        name = f"`{action}`" if action.startswith("/") else f"button `{action}`"
+        if set(allowed) == ANYONE:
+            who = "everyone 所有人"
+        elif set(allowed) == REGISTERED:
+            who = "anyone registered 已注册的人"
+        else:
+            who = ", ".join(LABELS[r] for r in allowed)
+        rows.append(f"| {name} | {who} |")
+    return "\n".join(rows) + "\n"

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.bootstrap import KNOWN_COMMANDS
 from bot.channels.telegram.callback_data import Op
-from bot.domain.access import BUTTONS, COMMANDS, POLICY, Relation, allows, relations
+from bot.domain.access import (
+    BUTTONS,
+    COMMANDS,
+    POLICY,
+    Relation,
+    allows,
+    markdown_table,
+    relations,
+)
 from bot.domain.models import Person, Request, RequestStatus, Role, Urgency
 
 R = Relation
@@ -105,3 +114,10 @@ def test_commands_without_a_request_follow_roles() -> None:
     assert allows("/new", relations(person(10, Role.OWNER)))
     assert not allows("/new", relations(None))
     assert allows("/start", relations(None))
+
+
+def test_the_readme_table_is_the_policy() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    start, end = "<!-- access-table:start -->\n", "<!-- access-table:end -->"
+    shown = readme.split(start, 1)[1].split(end, 1)[0]
+    assert shown == markdown_table(), "regenerate README's table: see 'Who may do what'"
