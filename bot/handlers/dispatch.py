@@ -68,7 +68,7 @@ class Dispatch(HandlerBase):
         if cb is None or query is None or cb.request_id is None:
             return
         try:
-            await self.desk.authorise_holder(cb.request_id, person_id(person))
+            await self.desk.authorise_holder(cb.request_id, person_id(person), "resolve")
         except Refused as refused:
             await answer_refusal(update, refused, lang)
             return
@@ -87,7 +87,7 @@ class Dispatch(HandlerBase):
             return
         try:
             outcome = Outcome(cb.arg or "")
-            await self.desk.authorise_holder(cb.request_id, person_id(person))
+            await self.desk.authorise_holder(cb.request_id, person_id(person), "outcome")
         except ValueError:
             await query.answer(texts.stale_button(lang), show_alert=True)
             return
@@ -110,7 +110,7 @@ class Dispatch(HandlerBase):
         if cb is None or query is None or cb.request_id is None:
             return
         try:
-            await self.desk.authorise_holder(cb.request_id, person_id(person))
+            await self.desk.authorise_holder(cb.request_id, person_id(person), "note")
         except Refused as refused:
             await answer_refusal(update, refused, lang)
             return

@@ -28,7 +28,8 @@ from bot.channels.telegram import keyboards, texts, texts_notes
 from bot.channels.telegram.callback_data import Op, decode, pattern
 from bot.channels.telegram.content import CONTENT, content_of, unsupported
 from bot.channels.telegram.identity import CHANNEL, address
-from bot.domain.models import Attachment, Draft, Role, Urgency
+from bot.domain.access import allows, relations
+from bot.domain.models import Attachment, Draft, Urgency
 from bot.handlers.common import Context, HandlerBase, answer_refusal, person_id
 from bot.services.desk import MAX_ATTACHMENTS
 from bot.services.errors import Refusal, Refused
@@ -128,7 +129,7 @@ class Intake(HandlerBase):
         person, lang = await self.who(update)
         user = update.effective_user
         assert user is not None
-        if person is None or not person.has(Role.OWNER):
+        if person is None or not allows("/new", relations(person)):
             await self.reply(update, texts.not_owner(lang))
             return END
         enterprises = await self.desk.enterprises_of(person.id)

@@ -286,6 +286,11 @@ class Lists(HandlerBase):
         person, lang, request_id, back = await self._withdraw_tap(update)
         if person is None or request_id is None:
             return
+        try:
+            await self.cancellation.authorise_keep(person.id, request_id)
+        except Refused as refused:
+            await self._refused(update, refused, lang)
+            return
         await self.cancellation.keep(_at(update))
         await self._card(update, person, lang, request_id, back)
 

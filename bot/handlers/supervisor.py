@@ -10,7 +10,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.channels.telegram import texts, texts_sla
 from bot.channels.telegram.callback_data import Op, decode, pattern
-from bot.domain.models import Person, Role
+from bot.domain.access import allows, relations
+from bot.domain.models import Person
 from bot.handlers.common import Context, Deps, HandlerBase, answer_refusal, person_id
 from bot.services.digest import DigestService
 from bot.services.errors import Refusal, Refused
@@ -40,7 +41,7 @@ class Supervision(HandlerBase):
         if person is None:
             await answer_refusal(update, Refused(Refusal.NOT_REGISTERED), lang)
             return None, lang
-        if not person.has(Role.SUPERVISOR):
+        if not allows(f"/{command}", relations(person)):
             await self.reply(update, texts_sla.supervisors_only(lang, command))
             return None, lang
         return person, lang

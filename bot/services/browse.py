@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.domain.access import INVOLVED_STAFF, Relation, allows, relations
 from bot.domain.kinds import EventKind
 from bot.domain.lifecycle import CLAIMABLE, OPEN_STATUSES, REOPENABLE, WORKING
 from bot.domain.listing import (
@@ -30,7 +31,7 @@ from bot.domain.listing import (
     RequestLine,
     clamp_page,
 )
-from bot.domain.models import Catalog, Event, Person, RequestStatus, Role
+from bot.domain.models import Catalog, Event, Person, RequestStatus
 from bot.services.desk import RequestView
 from bot.services.errors import Refusal, Refused
 from bot.services.ports import Clock, Transaction, UnitOfWork
@@ -143,10 +144,10 @@ class Browse:
         if key.kind == ListKind.MY:
             return await tx.owner_lines(person.id, size, offset)
         if key.kind == ListKind.MINE:
-            if not (person.has(Role.COMMISSIONER) or person.has(Role.SUPERVISOR)):
+            if not allows("/mine", relations(person)):
                 raise Refused(Refusal.NOT_ALLOWED)
             return await tx.staff_lines(person.id, WORKING, CLAIMABLE, size, offset)
-        if not person.has(Role.SUPERVISOR):
+        if not allows("/open", relations(person)):
             raise Refused(Refusal.NOT_ALLOWED)
         if key.filter == OpenFilter.OVERDUE:
             return await tx.open_lines(WORKING, size, offset, due_before=self.clock.now())
@@ -192,16 +193,12 @@ class Browse:
         holder = await tx.person(request.holder_id) if request.holder_id else None
         offered_ids = await tx.offered(request_id) if request.status in CLAIMABLE else []
         offered = [p for p in [await tx.person(i) for i in offered_ids] if p is not None]
-        is_owner = request.owner_id == person.id
-        is_holder = request.holder_id == person.id
-        is_offered = person.id in offered_ids
-        staff = (
-            is_holder
-            or is_offered
-            or enterprise.commissioner_id == person.id
-            or person.has(Role.SUPERVISOR)
-        )
-        if not (is_owner or staff):
+        standing = relations(person, request, offered_ids, assigned=enterprise.commissioner_id)
+        is_owner = Relation.OWNER in standing
+        is_holder = Relation.HOLDER in standing
+        is_offered = Relation.OFFERED in standing
+        staff = bool(standing & INVOLVED_STAFF)
+        if not allows("card", standing):
             raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
         view = RequestView(request, enterprise, owner, holder, tuple(offered))
         notes = [EventKind.NOTED, *([EventKind.INTERNAL_NOTE] if staff else [])]

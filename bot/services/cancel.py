@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.access import allows, relations
 from bot.domain.identity import Address
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.lifecycle import Action, IllegalTransition, transition
@@ -50,6 +51,17 @@ class Cancellation:
         async with self.desk.db.read() as tx:
             person = await _person(tx, person_id)
             return await _cancellable(tx, person, request_id)
+
+    async def authorise_keep(self, person_id: int, request_id: int) -> Request:
+        """The request if this person owns it (keeping it needs no particular state)."""
+        async with self.desk.db.read() as tx:
+            person = await _person(tx, person_id)
+            request = await tx.request(request_id)
+            if request is None:
+                raise Refused(Refusal.NOT_FOUND, request_id=request_id)
+            if not allows("withdraw_keep", relations(person, request)):
+                raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
+            return request
 
     async def ask_reason(
         self,
@@ -141,7 +153,7 @@ async def _cancellable(tx: Transaction, person: Person, request_id: int) -> Requ
     request = await tx.request(request_id)
     if request is None:
         raise Refused(Refusal.NOT_FOUND, request_id=request_id)
-    if request.owner_id != person.id:
+    if not allows("withdraw", relations(person, request)):
         raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
     if request.status == RequestStatus.CANCELLED:
         raise Refused(Refusal.CANCELLED, request_id=request_id)

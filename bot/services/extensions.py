@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.access import allows, relations
 from bot.domain.clock import from_text, to_text
 from bot.domain.kinds import MessageKind
 from bot.domain.lifecycle import WORKING
-from bot.domain.models import Event, Person, Request, Role
+from bot.domain.models import Event, Person, Request
 from bot.services.desk import NOTE_MAX, Desk, check_text
 from bot.services.errors import Refusal, Refused
 from bot.services.sla import EXTENSION_APPROVED, EXTENSION_ASKED, EXTENSION_REFUSED, SlaPolicy
@@ -85,7 +86,7 @@ class Extensions:
         async with desk.unit(update_id) as tx:
             person = await desk.person_of(tx, person_id)
             request = await desk.request_of(tx, request_id)
-            if request.holder_id != person.id:
+            if not allows("/extend", relations(person, request)):
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
             if request.status not in WORKING or request.due_at is None:
                 raise Refused(Refusal.NOT_WORKING, request_id=request_id)
@@ -136,7 +137,7 @@ class Extensions:
         desk = self.desk
         async with desk.unit(update_id) as tx:
             person = await desk.person_of(tx, person_id)
-            if not person.has(Role.SUPERVISOR):
+            if not allows("extension", relations(person)):
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
             request = await desk.request_of(tx, request_id)
             events = await tx.events(request_id)

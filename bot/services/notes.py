@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.access import allows, relations
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.lifecycle import CLAIMABLE
-from bot.domain.models import Person, Request, Role
+from bot.domain.models import Person, Request
+from bot.services.access import standing
 from bot.services.context import NOTE_MAX, ServiceContext, check_text
 from bot.services.errors import Refusal, Refused
 from bot.services.ports import Transaction
@@ -33,19 +35,9 @@ class Notes(ServiceContext):
     """Internal notes, and sharing one with the owner afterwards."""
 
     async def _may_note(self, tx: Transaction, request: Request, person: Person) -> bool:
-        if person.has(Role.SUPERVISOR) or request.holder_id == person.id:
-            return True
-        if request.owner_id == person.id:
-            return False
-        if person.id in await tx.offered(request.id, active_only=False):
-            return True
-        enterprise = await tx.enterprise(request.enterprise_id)
-        if enterprise is not None and enterprise.commissioner_id == person.id:
-            return True
-        category = self.catalog.category(request.category)
-        return (
-            category is not None and person.has(Role.COMMISSIONER) and category.team in person.teams
-        )
+        # Whoever had it on offer counts too (bot.domain.access: "internal_note").
+        found = await standing(tx, self.catalog, person, request, was_offered=True)
+        return allows("internal_note", found)
 
     async def authorise_internal(self, request_id: int, person_id: int) -> Request:
         """The request, if this person may write an internal note on it."""
@@ -138,7 +130,7 @@ class Notes(ServiceContext):
                 note is None
                 or note.kind != EventKind.INTERNAL_NOTE
                 or note.actor_id != person.id
-                or not (person.has(Role.SUPERVISOR) or request.holder_id == person.id)
+                or not allows("share_with_owner", relations(person, request))
             ):
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
             if any(e.kind == EventKind.RELAYED and e.payload.get("of") == step for e in events):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.access import allows, relations
 from bot.domain.identity import Address
 from bot.domain.kinds import EventKind
 from bot.domain.models import (
     Enterprise,
     Person,
-    Role,
 )
 from bot.domain.phones import normalise_phone
 from bot.services.context import ServiceContext
@@ -55,7 +55,7 @@ class People(ServiceContext):
     async def set_away(self, person_id: int, away: bool) -> Person:
         async with self.unit() as tx:
             person = await self.person_of(tx, person_id)
-            if not person.has(Role.COMMISSIONER):
+            if not allows("/away" if away else "/back", relations(person)):
                 raise Refused(Refusal.NOT_ALLOWED)
             await tx.set_away(person.id, away)
             await self.record(tx, None, person, EventKind.AWAY_SET if away else EventKind.BACK_SET)

@@ -7,9 +7,10 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+from bot.domain.access import allows, relations
 from bot.domain.clock import to_text
 from bot.domain.kinds import EventKind, MessageKind
-from bot.domain.lifecycle import Action, transition
+from bot.domain.lifecycle import Action, IllegalTransition, transition
 from bot.domain.models import (
     Person,
     Role,
@@ -51,7 +52,7 @@ class Supervision(ServiceContext):
         """A supervisor gives #N to someone else; it waits for their one-tap Accept."""
         async with self.unit(update_id) as tx:
             supervisor = await self.person_of(tx, person_id)
-            if not supervisor.has(Role.SUPERVISOR):
+            if not allows("/reassign", relations(supervisor)):
                 raise Refused(Refusal.NOT_ALLOWED)
             request = await self.request_of(tx, request_id)
             target = await tx.person_by_phone(normalise_phone(phone))
@@ -61,7 +62,10 @@ class Supervision(ServiceContext):
                 or not (target.has(Role.COMMISSIONER) or target.has(Role.SUPERVISOR))
             ):
                 raise Refused(Refusal.BAD_INPUT, field="phone", request_id=request_id)
-            after = transition(request.status, Action.REASSIGN)
+            try:
+                after = transition(request.status, Action.REASSIGN)
+            except IllegalTransition:  # resolved, closed or withdrawn: nothing to hand on
+                raise Refused(Refusal.NOT_WORKING, request_id=request_id) from None
             previous = await tx.person(request.holder_id) if request.holder_id else None
             offered = await self.people_of(tx, await tx.offered(request_id))
             now = self.clock.now()
@@ -111,6 +115,6 @@ class Supervision(ServiceContext):
         if person_id is not None:
             async with self.db.read() as tx:
                 person = await self.person_of(tx, person_id)
-                if not person.has(Role.SUPERVISOR):
+                if not allows("/export", relations(person)):
                     raise Refused(Refusal.NOT_ALLOWED)
         yield ExportReads(self.db)

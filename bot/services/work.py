@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.access import allows, relations
 from bot.domain.clock import to_text
 from bot.domain.identity import Address
 from bot.domain.kinds import EventKind, MessageKind
@@ -16,6 +17,7 @@ from bot.domain.models import (
     RequestStatus,
 )
 from bot.domain.routing import Tier
+from bot.services.access import authorise
 from bot.services.context import NOTE_MAX, REASON_MIN, check_text
 from bot.services.dispatching import Dispatching
 from bot.services.errors import Refusal, Refused
@@ -59,8 +61,7 @@ class Work(Dispatching):
                 )
             if request.status == RequestStatus.CANCELLED:  # a stale Accept after a withdrawal
                 raise Refused(Refusal.CANCELLED, request_id=request_id)
-            if person.id not in await tx.offered(request_id):
-                raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
+            await authorise(tx, self.catalog, "accept", person, request)
             due = self.deadlines.resolve_due(now, request.urgency)
             if not await tx.claim(request_id, person.id, sources(Action.ACCEPT), now, due):
                 raise Refused(Refusal.NOT_CLAIMABLE, request_id=request_id)
@@ -107,8 +108,7 @@ class Work(Dispatching):
                     holder=holder.name if holder else None,
                 )
             offered = await tx.offered(request_id)
-            if person.id not in offered:
-                raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
+            await authorise(tx, self.catalog, "decline", person, request)
             await self.record(
                 tx,
                 request_id,
@@ -144,7 +144,7 @@ class Work(Dispatching):
         async with self.unit(update_id) as tx:
             person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
-            if request.holder_id != person.id:
+            if not allows("resolve", relations(person, request)):
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
             after = transition(request.status, Action.RESOLVE)
             if not await tx.move(
@@ -184,7 +184,7 @@ class Work(Dispatching):
         async with self.unit(update_id) as tx:
             person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
-            if request.holder_id != person.id or request.status not in WORKING:
+            if not allows("note", relations(person, request)) or request.status not in WORKING:
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
             await self.record(tx, request_id, person, EventKind.NOTED, text=text)
             await tx.delete_drafts_of(person.id, "note")
@@ -210,7 +210,7 @@ class Work(Dispatching):
         async with self.unit(update_id) as tx:
             person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
-            if request.owner_id != person.id:
+            if not allows("rate", relations(person, request)):
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
             if request.status != RequestStatus.RESOLVED:
                 raise Refused(Refusal.NOT_WORKING, request_id=request_id)
@@ -258,17 +258,23 @@ class Work(Dispatching):
                     return flow, found[1]
         return None
 
-    async def authorise_holder(self, request_id: int, person_id: int) -> Request:
+    async def authorise_holder(
+        self, request_id: int, person_id: int, action: str = "resolve"
+    ) -> Request:
+        """The request, if the policy lets this person use `action` on it and it is in work."""
         async with self.db.read() as tx:
             person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
-            if request.holder_id != person.id:
+            if not allows(action, relations(person, request)):
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
             if request.status not in WORKING:
                 raise Refused(Refusal.NOT_WORKING, request_id=request_id)
             return request
 
-    async def authorise_offered(self, request_id: int, person_id: int) -> Request:
+    async def authorise_offered(
+        self, request_id: int, person_id: int, action: str = "decline"
+    ) -> Request:
+        """The request, if it is still on offer and the policy lets this person use `action`."""
         async with self.db.read() as tx:
             person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
@@ -279,6 +285,5 @@ class Work(Dispatching):
                     request_id=request_id,
                     holder=holder.name if holder else None,
                 )
-            if person.id not in await tx.offered(request_id):
-                raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
+            await authorise(tx, self.catalog, action, person, request)
             return request
