@@ -31,7 +31,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.storage.uow import Database
+import aiosqlite
+
+from bot.storage.uow import Database, rebuild_report_facts
 
 # Wednesday 25 November 2026, 10:00 in Asia/Shanghai (after the 08:00 due reminders and the
 # 08:30 digest): the instant every measurement runs at (a FakeClock).
@@ -98,6 +100,7 @@ class History:
     roster: Roster
     events: int
     seconds: float
+    facts_seconds: float = 0.0  # of `seconds`: the report facts folded from the event log
 
 
 async def create(path: Path) -> None:
@@ -125,11 +128,32 @@ def generate(
         conn.execute("BEGIN")
         _fill(conn, closed, open_, seed, roster)
         conn.execute("COMMIT")
+    finally:
+        conn.close()
+    # The report facts (migration 0007) are kept with the events; a bulk-inserted log has
+    # none, so they are folded from it once, as the migration does: the project's own rebuild.
+    folding = time.monotonic()
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, fold_facts(path)).result()
+    facts_seconds = time.monotonic() - folding
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
         conn.execute("ANALYZE")
         (events,) = conn.execute("SELECT count(*) FROM events").fetchone()
     finally:
         conn.close()
-    return History(path, closed, open_, roster, int(events), time.monotonic() - started)
+    return History(
+        path, closed, open_, roster, int(events), time.monotonic() - started, facts_seconds
+    )
+
+
+async def fold_facts(path: Path) -> int:
+    """request_facts and ratings rebuilt from the event log (bot.storage.uow)."""
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA synchronous=OFF")
+        await conn.execute("PRAGMA cache_size=-262144")
+        return await rebuild_report_facts(conn)
 
 
 def _text(expr: str) -> str:
@@ -364,7 +388,27 @@ def owner_chats(roster: Roster, count: int) -> list[int]:
 # ---- anchors: the least an answer can cost on this schema (plain SQL, one indexed read) ----
 
 REPORT_ANCHOR = (
-    "SELECT count(*) FROM events INDEXED BY events_kind_at WHERE kind = 'submitted' AND at >= ?"
+    "SELECT count(*) FROM events INDEXED BY events_kind_at_request "
+    "WHERE kind = 'submitted' AND at >= ?"
 )
 OVERDUE_ANCHOR = "SELECT count(*) FROM requests WHERE status IN ('accepted', 'reopened')"
+
+
+def expected(path: Path) -> tuple[int, int]:
+    """What the generator made for NOW: (requests due for a chase step, overdue requests)."""
+    now = _text(str(int(NOW.timestamp())))
+    conn = sqlite3.connect(path)
+    try:
+        (due,) = conn.execute(
+            f"SELECT count(*) FROM requests WHERE next_step_at <= {now}"
+        ).fetchone()
+        (overdue,) = conn.execute(
+            "SELECT count(*) FROM requests WHERE status IN ('accepted', 'reopened') "
+            f"AND due_at < {now}"
+        ).fetchone()
+        return int(due), int(overdue)
+    finally:
+        conn.close()
+
+
 BIG_TABLES = ("requests", "events", "offers", "outbox", "inbox", "people", "enterprises")
