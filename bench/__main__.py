@@ -87,7 +87,6 @@ def run_size(
     made = history.generate(db, closed, open_, seed)
     say(
         f"  generated {made.events:,} events in {made.seconds:.1f} s "
-        f"(report facts folded in {made.facts_seconds:.1f} s) "
         f"({db.stat().st_size / 1e6:.0f} MB)"
     )
     results: dict[str, Any] = {
@@ -95,7 +94,6 @@ def run_size(
         "open": open_,
         "events": made.events,
         "generated": made.seconds,
-        "facts": made.facts_seconds,
         "megabytes": db.stat().st_size / 1e6,
         "ops": {},
     }

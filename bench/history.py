@@ -100,7 +100,6 @@ class History:
     roster: Roster
     events: int
     seconds: float
-    facts_seconds: float = 0.0  # of `seconds`: the report facts folded from the event log
 
 
 async def create(path: Path) -> None:
@@ -128,27 +127,16 @@ def generate(
         conn.execute("BEGIN")
         _fill(conn, closed, open_, seed, roster)
         conn.execute("COMMIT")
-    finally:
-        conn.close()
-    # The report facts (migration 0007) are kept with the events; a bulk-inserted log has
-    # none, so they are folded from it once, as the migration does: the project's own rebuild.
-    folding = time.monotonic()
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, fold_facts(path)).result()
-    facts_seconds = time.monotonic() - folding
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
         conn.execute("ANALYZE")
         (events,) = conn.execute("SELECT count(*) FROM events").fetchone()
     finally:
         conn.close()
-    return History(
-        path, closed, open_, roster, int(events), time.monotonic() - started, facts_seconds
-    )
+    return History(path, closed, open_, roster, int(events), time.monotonic() - started)
 
 
 async def fold_facts(path: Path) -> int:
-    """request_facts and ratings rebuilt from the event log (bot.storage.uow)."""
+    """request_facts and ratings rebuilt from the event log by the project (bot.storage.uow):
+    what `_fill_facts` writes must be the same rows."""
     async with aiosqlite.connect(path, isolation_level=None) as conn:
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA synchronous=OFF")
@@ -329,10 +317,42 @@ def _fill(conn: sqlite3.Connection, closed: int, open_: int, seed: int, roster: 
             f"ELSE {_text(due_morning)} END FROM gen g WHERE g.i = requests.id) "
             "WHERE status = 'accepted'"
         )
+    _fill_facts(conn, now, holder, chase)
     conn.execute("DROP TABLE gen")
     # Requests submitted since — AUTOINCREMENT continues after the generated ids.
     conn.execute(
         "INSERT OR REPLACE INTO sqlite_sequence (name, seq) VALUES ('requests', ?)", (total,)
+    )
+
+
+def _fill_facts(conn: sqlite3.Connection, now: int, holder: str, chase: str) -> None:
+    """The report facts (migration 0007) of the generated events, as `fact_of` folds them.
+
+    The same rows `rebuild_report_facts` computes from the event log (tests/test_bench.py
+    checks that), written in bulk: folding millions of events in Python takes minutes.
+    """
+    if not columns(conn, "request_facts"):
+        return
+    us = "* 1000000"
+    last = (
+        f"CASE WHEN g.rated IS NOT NULL THEN max(g.rated, g.resolved) "
+        f"WHEN g.resolved IS NOT NULL THEN g.resolved "
+        f"WHEN {chase} IS NOT NULL THEN {now} - 3600 ELSE g.accepted END"
+    )
+    conn.execute(
+        "INSERT INTO request_facts (request_id, submitted_us, first_offer_us, first_accept_us, "
+        "resolved_us, deadline_us, cancelled_before_accept, status, holder_id, work_due_us, "
+        "last_event_us) "
+        f"SELECT g.i, g.created {us}, g.created {us}, g.accepted {us}, g.resolved {us}, "
+        f"g.due {us}, 0, CASE WHEN g.rated IS NOT NULL THEN 'closed' "
+        "WHEN g.resolved IS NOT NULL THEN 'resolved' ELSE 'accepted' END, "
+        f"{holder}, CASE WHEN g.resolved IS NULL THEN g.due {us} END, ({last}) {us} "
+        "FROM gen g ORDER BY g.i"
+    )
+    conn.execute(
+        "INSERT INTO ratings (request_id, at_us, stars) "
+        f"SELECT g.i, max(g.rated, g.resolved) {us}, g.stars FROM gen g "
+        "WHERE g.rated IS NOT NULL ORDER BY g.i"
     )
 
 

@@ -177,12 +177,6 @@ def machine() -> str:
     )
 
 
-def facts_note(size: dict[str, Any]) -> str:
-    """Of the generation, how long folding the report facts from the event log took."""
-    facts = size.get("facts")
-    return f" (facts {facts:.1f} s)" if facts is not None else ""
-
-
 def size_label(size: dict[str, Any]) -> str:
     return f"{size['closed']:,} / {size['open']:,}"
 
@@ -198,8 +192,7 @@ def growth_table(sizes: list[dict[str, Any]]) -> list[str]:
         rss = [r for r in (rss_of(ops.get(op)) for op in (*REPORT_OPS, "idle")) if r]
         peak = f"{max(rss):.0f} MB" if rss else "—"
         out.append(
-            f"| {size_label(size)} | {size['events']:,} | {size['generated']:.1f} s"
-            f"{facts_note(size)} | "
+            f"| {size_label(size)} | {size['events']:,} | {size['generated']:.1f} s | "
             + " | ".join(cell(ops.get(op)) for op in REPORT_OPS)
             + f" | {peak} |"
         )
