@@ -266,6 +266,7 @@ def _fill(conn: sqlite3.Connection, closed: int, open_: int, seed: int, roster: 
         "WHEN 3 THEN CASE WHEN g.resolved IS NOT NULL THEN 'accepted' END "
         "WHEN 4 THEN 'resolved' END"
     )
+    chased = chased_at(now)
     chase = (
         f"CASE WHEN g.due < {now} THEN 'overdue_chased' "
         f"WHEN {_local_day('g.due')} = {today} THEN 'reminded_due' END"
@@ -291,7 +292,7 @@ def _fill(conn: sqlite3.Connection, closed: int, open_: int, seed: int, roster: 
         "WHEN 4 THEN json_object('stars', g.stars) END, "
         f"CASE s.k WHEN 0 THEN {_text('g.created')} WHEN 1 THEN {_text('g.created')} "
         f"WHEN 2 THEN {_text('g.accepted')} "
-        f"WHEN 3 THEN coalesce({_text('g.resolved')}, {_text(str(now - 3600))}) "
+        f"WHEN 3 THEN coalesce({_text('g.resolved')}, {_text(str(chased))}) "
         f"WHEN 4 THEN {_text('max(g.rated, g.resolved)')} END "
         "FROM gen g CROSS JOIN s WHERE s.k < 3 "
         f"OR (s.k = 3 AND (g.resolved IS NOT NULL OR {chase} IS NOT NULL)) "
@@ -325,6 +326,14 @@ def _fill(conn: sqlite3.Connection, closed: int, open_: int, seed: int, roster: 
     )
 
 
+def chased_at(now: int) -> int:
+    """When today's chase step was taken: the sweep's 08:00 local run, before the 08:30 digest
+    (so the digest's "as of 08:30" finds no event after it for the chased requests)."""
+    return (now + LOCAL_OFFSET_HOURS * 3600) // DAY * DAY + (
+        DUE_REMINDER_HOUR - LOCAL_OFFSET_HOURS
+    ) * 3600
+
+
 def _fill_facts(conn: sqlite3.Connection, now: int, holder: str, chase: str) -> None:
     """The report facts (migration 0007) of the generated events, as `fact_of` folds them.
 
@@ -337,7 +346,7 @@ def _fill_facts(conn: sqlite3.Connection, now: int, holder: str, chase: str) -> 
     last = (
         f"CASE WHEN g.rated IS NOT NULL THEN max(g.rated, g.resolved) "
         f"WHEN g.resolved IS NOT NULL THEN g.resolved "
-        f"WHEN {chase} IS NOT NULL THEN {now} - 3600 ELSE g.accepted END"
+        f"WHEN {chase} IS NOT NULL THEN {chased_at(now)} ELSE g.accepted END"
     )
     conn.execute(
         "INSERT INTO request_facts (request_id, submitted_us, first_offer_us, first_accept_us, "
