@@ -318,7 +318,7 @@ def _fill(conn: sqlite3.Connection, closed: int, open_: int, seed: int, roster: 
             f"ELSE {_text(due_morning)} END FROM gen g WHERE g.i = requests.id) "
             "WHERE status = 'accepted'"
         )
-    _fill_facts(conn, now, holder, chase)
+    _fill_facts(conn, holder)
     conn.execute("DROP TABLE gen")
     # Requests submitted since — AUTOINCREMENT continues after the generated ids.
     conn.execute(
@@ -334,7 +334,7 @@ def chased_at(now: int) -> int:
     ) * 3600
 
 
-def _fill_facts(conn: sqlite3.Connection, now: int, holder: str, chase: str) -> None:
+def _fill_facts(conn: sqlite3.Connection, holder: str) -> None:
     """The report facts (migration 0007) of the generated events, as `fact_of` folds them.
 
     The same rows `rebuild_report_facts` computes from the event log (tests/test_bench.py
@@ -344,9 +344,9 @@ def _fill_facts(conn: sqlite3.Connection, now: int, holder: str, chase: str) -> 
         return
     us = "* 1000000"
     last = (
-        f"CASE WHEN g.rated IS NOT NULL THEN max(g.rated, g.resolved) "
-        f"WHEN g.resolved IS NOT NULL THEN g.resolved "
-        f"WHEN {chase} IS NOT NULL THEN {chased_at(now)} ELSE g.accepted END"
+        "CASE WHEN g.rated IS NOT NULL THEN max(g.rated, g.resolved) "
+        "WHEN g.resolved IS NOT NULL THEN g.resolved "
+        "ELSE g.accepted END"
     )
     conn.execute(
         "INSERT INTO request_facts (request_id, submitted_us, first_offer_us, first_accept_us, "
