@@ -31,7 +31,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.storage.uow import Database
+import aiosqlite
+
+from bot.storage.uow import Database, rebuild_report_facts
 
 # Wednesday 25 November 2026, 10:00 in Asia/Shanghai (after the 08:00 due reminders and the
 # 08:30 digest): the instant every measurement runs at (a FakeClock).
@@ -130,6 +132,16 @@ def generate(
     finally:
         conn.close()
     return History(path, closed, open_, roster, int(events), time.monotonic() - started)
+
+
+async def fold_facts(path: Path) -> int:
+    """request_facts and ratings rebuilt from the event log by the project (bot.storage.uow):
+    what `_fill_facts` writes must be the same rows."""
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA synchronous=OFF")
+        await conn.execute("PRAGMA cache_size=-262144")
+        return await rebuild_report_facts(conn)
 
 
 def _text(expr: str) -> str:
@@ -254,6 +266,7 @@ def _fill(conn: sqlite3.Connection, closed: int, open_: int, seed: int, roster: 
         "WHEN 3 THEN CASE WHEN g.resolved IS NOT NULL THEN 'accepted' END "
         "WHEN 4 THEN 'resolved' END"
     )
+    chased = chased_at(now)
     chase = (
         f"CASE WHEN g.due < {now} THEN 'overdue_chased' "
         f"WHEN {_local_day('g.due')} = {today} THEN 'reminded_due' END"
@@ -279,7 +292,7 @@ def _fill(conn: sqlite3.Connection, closed: int, open_: int, seed: int, roster: 
         "WHEN 4 THEN json_object('stars', g.stars) END, "
         f"CASE s.k WHEN 0 THEN {_text('g.created')} WHEN 1 THEN {_text('g.created')} "
         f"WHEN 2 THEN {_text('g.accepted')} "
-        f"WHEN 3 THEN coalesce({_text('g.resolved')}, {_text(str(now - 3600))}) "
+        f"WHEN 3 THEN coalesce({_text('g.resolved')}, {_text(str(chased))}) "
         f"WHEN 4 THEN {_text('max(g.rated, g.resolved)')} END "
         "FROM gen g CROSS JOIN s WHERE s.k < 3 "
         f"OR (s.k = 3 AND (g.resolved IS NOT NULL OR {chase} IS NOT NULL)) "
@@ -305,10 +318,50 @@ def _fill(conn: sqlite3.Connection, closed: int, open_: int, seed: int, roster: 
             f"ELSE {_text(due_morning)} END FROM gen g WHERE g.i = requests.id) "
             "WHERE status = 'accepted'"
         )
+    _fill_facts(conn, holder)
     conn.execute("DROP TABLE gen")
     # Requests submitted since — AUTOINCREMENT continues after the generated ids.
     conn.execute(
         "INSERT OR REPLACE INTO sqlite_sequence (name, seq) VALUES ('requests', ?)", (total,)
+    )
+
+
+def chased_at(now: int) -> int:
+    """When today's chase step was taken: the sweep's 08:00 local run, before the 08:30 digest
+    (so the digest's "as of 08:30" finds no event after it for the chased requests)."""
+    return (now + LOCAL_OFFSET_HOURS * 3600) // DAY * DAY + (
+        DUE_REMINDER_HOUR - LOCAL_OFFSET_HOURS
+    ) * 3600
+
+
+def _fill_facts(conn: sqlite3.Connection, holder: str) -> None:
+    """The report facts (migration 0007) of the generated events, as `fact_of` folds them.
+
+    The same rows `rebuild_report_facts` computes from the event log (tests/test_bench.py
+    checks that), written in bulk: folding millions of events in Python takes minutes.
+    """
+    if not columns(conn, "request_facts"):
+        return
+    us = "* 1000000"
+    last = (
+        "CASE WHEN g.rated IS NOT NULL THEN max(g.rated, g.resolved) "
+        "WHEN g.resolved IS NOT NULL THEN g.resolved "
+        "ELSE g.accepted END"
+    )
+    conn.execute(
+        "INSERT INTO request_facts (request_id, submitted_us, first_offer_us, first_accept_us, "
+        "resolved_us, deadline_us, cancelled_before_accept, status, holder_id, work_due_us, "
+        "last_event_us) "
+        f"SELECT g.i, g.created {us}, g.created {us}, g.accepted {us}, g.resolved {us}, "
+        f"g.due {us}, 0, CASE WHEN g.rated IS NOT NULL THEN 'closed' "
+        "WHEN g.resolved IS NOT NULL THEN 'resolved' ELSE 'accepted' END, "
+        f"{holder}, CASE WHEN g.resolved IS NULL THEN g.due {us} END, ({last}) {us} "
+        "FROM gen g ORDER BY g.i"
+    )
+    conn.execute(
+        "INSERT INTO ratings (request_id, at_us, stars) "
+        f"SELECT g.i, max(g.rated, g.resolved) {us}, g.stars FROM gen g "
+        "WHERE g.rated IS NOT NULL ORDER BY g.i"
     )
 
 
@@ -364,7 +417,27 @@ def owner_chats(roster: Roster, count: int) -> list[int]:
 # ---- anchors: the least an answer can cost on this schema (plain SQL, one indexed read) ----
 
 REPORT_ANCHOR = (
-    "SELECT count(*) FROM events INDEXED BY events_kind_at WHERE kind = 'submitted' AND at >= ?"
+    "SELECT count(*) FROM events INDEXED BY events_kind_at_request "
+    "WHERE kind = 'submitted' AND at >= ?"
 )
 OVERDUE_ANCHOR = "SELECT count(*) FROM requests WHERE status IN ('accepted', 'reopened')"
+
+
+def expected(path: Path) -> tuple[int, int]:
+    """What the generator made for NOW: (requests due for a chase step, overdue requests)."""
+    now = _text(str(int(NOW.timestamp())))
+    conn = sqlite3.connect(path)
+    try:
+        (due,) = conn.execute(
+            f"SELECT count(*) FROM requests WHERE next_step_at <= {now}"
+        ).fetchone()
+        (overdue,) = conn.execute(
+            "SELECT count(*) FROM requests WHERE status IN ('accepted', 'reopened') "
+            f"AND due_at < {now}"
+        ).fetchone()
+        return int(due), int(overdue)
+    finally:
+        conn.close()
+
+
 BIG_TABLES = ("requests", "events", "offers", "outbox", "inbox", "people", "enterprises")

@@ -61,8 +61,9 @@ async def timed(work: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
-def describe(op: str, result: Any) -> str:
+def describe(op: str, result: Any, db: Path) -> str:
     """A short note on what the operation produced (so a wrong answer is noticed)."""
+    due, overdue = history.expected(db)
     if op == "sweep":
         steps = (
             len(result.reminded_accept)
@@ -71,13 +72,16 @@ def describe(op: str, result: Any) -> str:
             + len(result.reminded_due)
             + len(result.overdue)
         )
-        return f"{steps} chase steps taken, digest sent: {result.digest_sent}"
+        return (
+            f"{due} requests due by the index, {steps} chase steps taken, "
+            f"digest sent: {result.digest_sent}"
+        )
     if op == "digest":
         return f"{len(result.overdue)} overdue listed; received yesterday {result.counts.received}"
     if op == "stats":
         return f"received this month {result[1].received}"
     if op == "overdue":
-        return f"{len(result)} overdue"
+        return f"{len(result)} overdue (the generator made {overdue})"
     if op == "export":
         return f"{result:,} bytes of .xlsx"
     return ""
@@ -118,13 +122,13 @@ async def run_one(op: str, db: Path, profile: int = 0) -> None:
             return
         if not profile:
             seconds, result = await timed(operations(runtime)[op])
-            emit(op=op, seconds=seconds, rss_mb=peak_rss_mb(), note=describe(op, result))
+            emit(op=op, seconds=seconds, rss_mb=peak_rss_mb(), note=describe(op, result, db))
             return
         profiler = cProfile.Profile()
         profiler.enable()
         seconds, result = await timed(operations(runtime)[op])
         profiler.disable()
-        emit(op=op, seconds=seconds, rss_mb=peak_rss_mb(), note=describe(op, result))
+        emit(op=op, seconds=seconds, rss_mb=peak_rss_mb(), note=describe(op, result, db))
         emit(
             op="profile",
             of=op,

@@ -224,7 +224,7 @@ def detail_table(size: dict[str, Any]) -> list[str]:
         (
             "digest",
             seconds_of(ops.get("digest")),
-            "plain aiosqlite: count of the month's submitted events (index events_kind_at)",
+            "plain aiosqlite: count of the month's submitted events (index events_kind_at_request)",
             anchors.get("report_read"),
             TARGETS["digest"],
             "≤ 1 s",

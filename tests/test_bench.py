@@ -143,3 +143,27 @@ async def test_generated_history_has_nothing_due_at_its_instant(tmp_path: Path) 
     finally:
         await runtime.close()
     assert not report, report
+
+
+async def test_generated_report_facts_are_what_the_event_log_folds_into(tmp_path: Path) -> None:
+    """The generator writes the report facts in bulk (folding millions of events in Python
+    takes minutes); they are the rows the project's own rebuild folds from the event log, so
+    the digest, /stats and /overdue read what the generated events say."""
+    made = await asyncio.to_thread(history.generate, tmp_path / "history.db", 300, 60)
+
+    def facts() -> list[tuple[object, ...]]:
+        conn = sqlite3.connect(made.path)
+        try:
+            return (
+                conn.execute("SELECT * FROM request_facts ORDER BY request_id").fetchall()
+                + conn.execute(
+                    "SELECT request_id, at_us, stars FROM ratings ORDER BY request_id, at_us"
+                ).fetchall()
+            )
+        finally:
+            conn.close()
+
+    generated = facts()
+    assert len(generated) > 360  # a row per request, and the ratings
+    assert await history.fold_facts(made.path) == 360
+    assert facts() == generated

@@ -24,7 +24,7 @@ import pytest
 import pytest_asyncio
 
 from bot.domain import kpis
-from bot.domain.clock import from_text
+from bot.domain.clock import from_text, to_text
 from bot.domain.kinds import EventKind
 from bot.domain.kpis import Cut, Period
 from bot.domain.models import Event, RequestStatus
@@ -264,3 +264,30 @@ async def test_migrating_an_old_database_folds_the_facts_from_its_events(tmp_pat
         ]
     finally:
         await db.close()
+
+
+async def test_a_chase_leaves_the_facts_answering_overdue_after_it() -> None:
+    """The sweep chases every overdue request each morning; that event changes neither its
+    status, deadline nor holder, so "overdue at an instant after it" stays the facts' answer
+    (last_event_us is the last change of those) instead of a fold of its events."""
+    from bot.storage.sqlite.reports import fact_of, us
+
+    t0 = datetime(2026, 11, 2, 1, 0, tzinfo=ZoneInfo("UTC"))
+    due = t0 + timedelta(days=5)
+
+    def event(
+        kind: EventKind, at: datetime, to: RequestStatus | None = None, **payload: str
+    ) -> Event:
+        return Event(request_id=1, actor_id=7, kind=kind, to_status=to, payload=payload, at=at)
+
+    accepted = t0 + timedelta(minutes=5)
+    events = [
+        event(EventKind.SUBMITTED, t0, RequestStatus.SUBMITTED),
+        event(EventKind.DISPATCHED, t0, RequestStatus.DISPATCHED),
+        event(EventKind.ACCEPTED, accepted, RequestStatus.ACCEPTED, due_at=to_text(due)),
+        event(EventKind.OVERDUE_CHASED, due + timedelta(days=1)),
+    ]
+    row = fact_of(1, events)
+    assert row[-1] == us(accepted)  # last_event_us: the chase is not a change
+    assert row[-2] == us(due)  # still being worked on, due then
+    assert kpis.overdue_at(kpis.timelines(events).values(), due + timedelta(days=2))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from bot.domain.clock import from_text, to_text
+
+T = TypeVar("T")
 
 
 def ts(when: datetime | None) -> str | None:
@@ -26,24 +29,57 @@ def in_list(values: Iterable[str]) -> tuple[str, list[str]]:
 
 
 class Statements:
-    """Statements on one connection, inside the transaction its unit of work opened."""
+    """Statements on one connection, inside the transaction its unit of work opened.
+
+    Each statement is ONE trip to aiosqlite's thread: executed, read and its cursor closed
+    there. (`conn.execute` then `fetchone` then the cursor's close would be three trips, and
+    each trip hands the GIL to that thread and back: under load that hand-off, not SQLite,
+    is what a statement costs.)
+    """
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
 
+    async def _in_thread(self, fn: Callable[[sqlite3.Cursor], T], sql: str, params: Any) -> T:
+        conn = self.conn
+
+        def run() -> T:
+            cur = conn._conn.execute(sql, params)
+            try:
+                return fn(cur)
+            finally:
+                cur.close()
+
+        result: T = await conn._execute(run)  # type: ignore[no-untyped-call]
+        return result
+
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        return await self._in_thread(_fetchone, sql, params)
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return await self._in_thread(_fetchall, sql, params)
 
     async def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        async with self.conn.execute(sql, params) as cur:
-            return cur.rowcount
+        return await self._in_thread(_rowcount, sql, params)
 
     async def _insert(self, sql: str, params: Sequence[Any] = ()) -> int:
-        async with self.conn.execute(sql, params) as cur:
-            assert cur.lastrowid is not None
-            return cur.lastrowid
+        rowid = await self._in_thread(_lastrowid, sql, params)
+        assert rowid is not None
+        return rowid
+
+
+def _fetchone(cur: sqlite3.Cursor) -> aiosqlite.Row | None:
+    row: aiosqlite.Row | None = cur.fetchone()
+    return row
+
+
+def _fetchall(cur: sqlite3.Cursor) -> list[aiosqlite.Row]:
+    return list(cur.fetchall())
+
+
+def _rowcount(cur: sqlite3.Cursor) -> int:
+    return cur.rowcount
+
+
+def _lastrowid(cur: sqlite3.Cursor) -> int | None:
+    return cur.lastrowid

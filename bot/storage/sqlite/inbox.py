@@ -54,32 +54,38 @@ class InboxSql(Statements):
 
     async def mark_processed(self, update_id: int, now: datetime) -> bool:
         """Marks an update handled; false if it already was (a redelivery)."""
-        await self._run(
-            "INSERT OR IGNORE INTO inbox (channel, ref, seq, payload, received_at) "
-            "VALUES (?, ?, ?, '{}', ?)",
-            (UPDATES_CHANNEL, str(update_id), update_id, to_text(now)),
-        )
-        changed = await self._run(
+        # Stored and not yet handled: the common case, one statement.
+        if await self._run(
             "UPDATE inbox SET processed_at = ? WHERE channel = ? AND ref = ? "
             "AND processed_at IS NULL",
             (to_text(now), UPDATES_CHANNEL, str(update_id)),
+        ):
+            return True
+        # Not stored (fed to the application directly), or handled before.
+        return bool(
+            await self._run(
+                "INSERT OR IGNORE INTO inbox (channel, ref, seq, payload, received_at, "
+                "processed_at) VALUES (?, ?, ?, '{}', ?, ?)",
+                (UPDATES_CHANNEL, str(update_id), update_id, to_text(now), to_text(now)),
+            )
         )
-        return changed == 1
 
     async def start_handling(self, update_id: int) -> int | None:
         """Counts one more start of handling an update; None if it was handled already."""
-        await self._run(
+        row = await self._one(
             "UPDATE inbox SET attempts = attempts + 1 WHERE channel = ? AND ref = ? "
-            "AND processed_at IS NULL",
+            "AND processed_at IS NULL RETURNING attempts",
             (UPDATES_CHANNEL, str(update_id)),
         )
+        if row is not None:
+            return int(row["attempts"])
         row = await self._one(
-            "SELECT attempts, processed_at FROM inbox WHERE channel = ? AND ref = ?",
+            "SELECT processed_at FROM inbox WHERE channel = ? AND ref = ?",
             (UPDATES_CHANNEL, str(update_id)),
         )
         if row is None:
             return 1  # not stored (a test feeding the application directly): a first try
-        return None if row["processed_at"] else int(row["attempts"])
+        return None
 
     async def add_dead_letter(
         self, update_id: int, payload: str, reason: str, now: datetime

@@ -5,7 +5,8 @@ appended for a request re-folds that request's events (a handful, read by the
 ``events_request`` index) through the very definitions of bot.domain.kpis (``timelines``) and
 upserts one row of ``request_facts``: first submission, first offer, first acceptance, first
 resolution, the deadline that decides on-time resolution, cancelled before acceptance, the
-current status, holder and working deadline, and the instant of the latest event. Instants
+current status, holder and working deadline, and the instant the last of those three changed
+(column ``last_event_us``; a chase or a note changes none of them). Instants
 are integer microseconds since the epoch, so "accepted within 30 minutes" and the durations
 are exact integer arithmetic.
 
@@ -108,8 +109,19 @@ def fact_of(request_id: int, events: Sequence[Event]) -> FactRow:
         status.value if status else None,
         t.holders[-1][1] if t.holders else None,
         us(due_now) if status in _WORKING else None,
-        max(us(e.at) or 0 for e in events) if events else 0,
+        _last_change(t),
     )
+
+
+def _last_change(t: kpis.Timeline) -> int:
+    """The last instant the state an overdue line reads (status, deadline, holder) changed.
+
+    Stored as ``last_event_us``: "overdue at an instant after it" is then the facts' answer. An
+    event that changes none of the three (the sweep's daily chase of every overdue request, a
+    note) does not send its request back to be folded from its events for the digest.
+    """
+    changes = [steps[-1][0] for steps in (t.statuses, t.deadlines, t.holders) if steps]
+    return max(us(at) or 0 for at in changes) if changes else 0
 
 
 def rating_of(event: Event) -> tuple[int, int, int] | None:
