@@ -2,7 +2,7 @@
 
 It proves the seam of issue 8: a channel is an inbound adapter making the same service calls the
 Telegram handlers make (bot/handlers, bot/channels/telegram) plus a Channel for the outbox
-drainer (bot/channels/base.py). Nothing under bot/domain or bot/services knows of it.
+drainer (bot/channels/drainer.py). Nothing under bot/domain or bot/services knows of it.
 
 A line is `<label>:<phone> <input>`; the phone is the person's id on this channel (their
 Address is `script:<phone>`), the label only helps a reader. Inputs:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import sla_policy
-from bot.channels.base import OutboxDrainer
+from bot.channels.drainer import OutboxDrainer
 from bot.channels.fake import Delivery, RecordingChannel
 from bot.config_files import load_calendar, load_catalog
 from bot.domain.clock import FakeClock

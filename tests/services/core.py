@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from bot.channels.base import OutboxDrainer
+from bot.channels.drainer import OutboxDrainer
 from bot.channels.fake import RecordingChannel
 from bot.config_files import load_catalog
 from bot.domain.clock import FakeClock

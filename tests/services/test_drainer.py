@@ -13,14 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.base import (
-    BACKOFF_CAP,
-    BACKOFF_JITTER,
-    OutboxDrainer,
-    Permanent,
-    Transient,
-    backoff,
-)
+from bot.channels.base import Permanent, Transient
+from bot.channels.drainer import BACKOFF_CAP, BACKOFF_JITTER, OutboxDrainer, backoff
 from bot.channels.fake import RecordingChannel
 from bot.channels.telegram.identity import address
 from bot.domain.clock import FakeClock, from_text

@@ -1,6 +1,6 @@
 """The Telegram channel: renders outbox messages and sends or edits them through the Bot API.
 
-Pacing, order, retries and deferral are channel-neutral and live in bot.channels.base; this
+Pacing, order, retries and deferral are channel-neutral and live in bot.channels.drainer; this
 module only speaks Telegram, mapping its errors to the neutral ones.
 """
 
@@ -16,15 +16,8 @@ from telegram import Message as TgMessage
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.channels.base import (
-    BATCH,
-    EditImpossible,
-    OutboxDrainer,
-    Permanent,
-    SentRef,
-    Transient,
-    backoff,
-)
+from bot.channels.base import EditImpossible, Permanent, SentRef, Transient
+from bot.channels.drainer import BATCH, OutboxDrainer, backoff
 from bot.channels.telegram.identity import CHANNEL
 from bot.channels.telegram.renderers import RENDERERS, Context, Outgoing
 from bot.domain.clock import Clock
