@@ -92,6 +92,10 @@ class PeopleRepository(Protocol):
 
     async def set_teams(self, person_id: int, teams: Iterable[str]) -> None: ...
 
+    async def set_chains(self, person_id: int, chains: Iterable[str]) -> None:
+        """The industry chains whose committee this person sits on (replacing the old ones)."""
+        ...
+
     async def deactivate_role_except(self, role: Role, keep_phones: Iterable[str]) -> int: ...
 
     async def owner_states(self, phones: Iterable[str]) -> dict[str, tuple[str, bool]]:

@@ -20,6 +20,8 @@ PERSON = (
     "(SELECT group_concat(role, ',') FROM person_roles r "
     " WHERE r.person_id = p.id AND r.active = 1) AS role_list, "
     "(SELECT group_concat(team, ',') FROM team_members t WHERE t.person_id = p.id) AS team_list, "
+    "(SELECT group_concat(chain, char(31)) FROM committee_chains c WHERE c.person_id = p.id) "
+    " AS chain_list, "
     "(SELECT group_concat(channel || char(31) || address, char(30)) FROM "
     " (SELECT channel, address FROM person_addresses a WHERE a.person_id = p.id ORDER BY rowid)"
     ") AS address_list "
@@ -47,6 +49,7 @@ class PeopleSql(Statements):
             language=row["language"],
             roles=frozenset(Role(r) for r in _split(row["role_list"], ",")),
             teams=frozenset(_split(row["team_list"], ",")),
+            chains=frozenset(_split(row["chain_list"], "\x1f")),
             active=bool(row["active"]),
             away=bool(row["away"]),
             unreachable=row["unreachable_at"] is not None,
@@ -125,6 +128,14 @@ class PeopleSql(Statements):
         for team in sorted(set(teams)):
             await self._run(
                 "INSERT INTO team_members (person_id, team) VALUES (?, ?)", (person_id, team)
+            )
+
+    async def set_chains(self, person_id: int, chains: Iterable[str]) -> None:
+        """The industry chains whose committee this person sits on (replacing the old ones)."""
+        await self._run("DELETE FROM committee_chains WHERE person_id = ?", (person_id,))
+        for chain in sorted(set(chains)):
+            await self._run(
+                "INSERT INTO committee_chains (person_id, chain) VALUES (?, ?)", (person_id, chain)
             )
 
     async def deactivate_role_except(self, role: Role, keep_phones: Iterable[str]) -> int:

@@ -1,0 +1,1 @@
+-- 0007: placeholder (reserved for another branch; the lead renumbers at merge).

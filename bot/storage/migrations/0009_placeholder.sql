@@ -1,0 +1,1 @@
+-- 0009: placeholder (reserved for another branch; the lead renumbers at merge).
