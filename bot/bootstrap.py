@@ -239,6 +239,8 @@ KNOWN_COMMANDS = (
     "extend",
     "reassign",
     "export",
+    "chain",
+    "roster",
 )
 
 

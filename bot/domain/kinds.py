@@ -47,6 +47,8 @@ class MessageKind(StrEnum):
     # About no request in particular.
     DIGEST = "digest"
     DEAD_LETTER = "dead_letter"
+    # Someone's account moved (bot.services.people): to the supervisors.
+    PERSON_REBOUND = "person_rebound"  # params: name, phone, roles (Role values, ",")
 
 
 class EventKind(StrEnum):
@@ -73,6 +75,11 @@ class EventKind(StrEnum):
     ROSTER_IMPORTED = "roster_imported"
     PERSON_UNREACHABLE = "person_unreachable"  # payload: person, why
     PERSON_REACHABLE = "person_reachable"  # payload: person, how
+    # A person shared their phone from a new account: the binding moved (payload: channel,
+    # address, previous: the old account's address).
+    PERSON_REBOUND = "person_rebound"
+    # A supervisor changed someone's phone (/roster); payload: person, previous, phone.
+    PHONE_CHANGED = "phone_changed"
     # The chase (one per step, so a step is never repeated).
     REMINDED_ACCEPT = "reminded_accept"  # payload: round
     UNACCEPTED_REPORTED = "unaccepted_reported"  # payload: round

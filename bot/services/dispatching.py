@@ -11,7 +11,14 @@ from bot.domain.models import (
     Role,
     Route,
 )
-from bot.domain.routing import FIRST_TIERS, Tier, committee_members, own_commissioner, route, route_chain
+from bot.domain.routing import (
+    FIRST_TIERS,
+    Tier,
+    committee_members,
+    own_commissioner,
+    route,
+    route_chain,
+)
 from bot.services.context import ServiceContext
 from bot.services.errors import Refusal, Refused
 from bot.services.ports import Transaction

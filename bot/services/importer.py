@@ -443,9 +443,7 @@ def _person_row(
     if kind is RosterKind.COMMISSIONERS:
         teams = _teams(errors, line, row["teams"], known_teams)
     if not errors and phone is not None:
-        parsed.people.append(
-            _PersonRow(line, row["name"], phone, tuple(addresses), teams, chains)
-        )
+        parsed.people.append(_PersonRow(line, row["name"], phone, tuple(addresses), teams, chains))
 
 
 def _enterprise_row(
@@ -532,12 +530,19 @@ def _merge_members(parsed: _Parsed) -> None:
             merged[row.phone] = row
         elif first.name != row.name:
             parsed.errors.append(
-                _error(row.line, Problem.DUPLICATE, column="phone", value=row.phone, other=first.line)
+                _error(
+                    row.line, Problem.DUPLICATE, column="phone", value=row.phone, other=first.line
+                )
             )
         else:
             addresses = tuple(dict.fromkeys((*first.addresses, *row.addresses)))
             merged[row.phone] = _PersonRow(
-                first.line, first.name, first.phone, addresses, first.teams, first.chains | row.chains
+                first.line,
+                first.name,
+                first.phone,
+                addresses,
+                first.teams,
+                first.chains | row.chains,
             )
     parsed.people = list(merged.values())
 

@@ -134,6 +134,12 @@ class EnterpriseRepository(Protocol):
 
     async def upsert_enterprise(self, e: Enterprise) -> int: ...
 
+    async def chains(self) -> list[str]:
+        """The industry chains the active enterprises belong to, in order."""
+        ...
+
+    async def enterprises_in_chain(self, chain: str) -> list[Enterprise]: ...
+
     async def enterprises_by_codes(self, codes: Iterable[str]) -> dict[str, Enterprise]:
         """The enterprises with these credit codes (one query), by code."""
         ...
@@ -255,6 +261,16 @@ class ListRepository(Protocol):
         due_before: datetime | None = None,
         categories: Sequence[str] | None = None,
     ) -> tuple[list[RequestLine], int]: ...
+
+    async def chain_lines(
+        self,
+        chains: Iterable[str],
+        statuses: Iterable[RequestStatus] | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[RequestLine], int]:
+        """Requests of the enterprises of these chains (in `statuses`; None: every status)."""
+        ...
 
 
 class EventRepository(Protocol):

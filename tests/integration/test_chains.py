@@ -8,6 +8,7 @@ from bot.domain.models import Enterprise, Role
 from bot.sample import (
     CHEN,
     DISTILLERY_OWNER,
+    HERB_OWNER,
     LI,
     MA,
     SUPERVISOR,
@@ -95,3 +96,78 @@ async def test_a_commissioner_who_is_the_contact_is_not_dispatched_their_own_req
     assert await offered_to(world, 1) == {WANG.phone}  # 陈专员 has not onboarded
     offers = [m for m in li_user.messages() if m.button("接单") is not None]
     assert not offers, "the contact was offered their own enterprise's request"
+
+
+async def test_a_committee_member_lists_their_chains_requests_with_chain(world: World) -> None:
+    await load_committees(world.runtime.db, world.clock.now())
+    owner = await onboard(world, TROUT_OWNER)
+    herbs = await onboard(world, HERB_OWNER)
+    tan = await onboard(world, TAN)
+    await new_request(owner, category=CHAIN, description="想找本县的饲料供应商合作")
+    await new_request(owner, category="融资", description="需要贷款200万元用于扩建鱼塘")
+    await new_request(herbs, category=CHAIN, description="想对接中药饮片加工厂")  # 中药材
+
+    await tan.command("chain")
+    listed = await tan.wait_for_message("您所在产业链的诉求")
+
+    labels = listed.buttons
+    assert any("#1" in label for label in labels) and any("#2" in label for label in labels)
+    assert not any("#3" in label for label in labels)
+    await tan.tap(next(label for label in labels if "#2" in label), listed)
+    card = await tan.wait_for_edit(listed, lambda m: "#2" in (m.text or ""))
+    assert card.button("接单") is None  # seen, not offered to the committee
+    foreign = await tan.tap_data(listed, "1:cd:3:chain.0")
+    answer = await tan.wait_answer(foreign)
+    assert answer.get("show_alert") is True
+
+
+async def test_a_supervisor_picks_a_chain_and_sees_its_enterprises_and_open_requests(
+    world: World,
+) -> None:
+    owner = await onboard(world, TROUT_OWNER)
+    boss = await onboard(world, SUPERVISOR)
+    await new_request(owner, category="融资", description="需要贷款200万元用于扩建鱼塘")
+
+    await boss.command("chain")
+    picker = await boss.wait_for_message(lambda m: m.button("冷水鱼") is not None)
+    assert picker.button("中药材") is not None and picker.button("酒类") is not None
+    await boss.tap("冷水鱼", picker)
+    shown = await boss.wait_for_edit(picker, lambda m: "清溪冷水鱼养殖场" in (m.text or ""))
+
+    assert "产业链：冷水鱼" in (shown.text or "")
+    assert any("#1" in label for label in shown.buttons)
+    await boss.tap("◀ 产业链", shown)
+    await boss.wait_for_edit(picker, lambda m: m.button("酒类") is not None)
+
+
+async def test_chain_is_refused_to_an_owner_and_a_commissioner(world: World) -> None:
+    owner = await onboard(world, TROUT_OWNER)
+    li = await onboard(world, LI)
+    for user in (owner, li):
+        await user.command("chain")
+        refused = await user.wait_for_message("/chain")
+        assert "行业党委" in (refused.text or "")
+    picker_tap = await li.tap_data(refused, "1:ls::chain.0.0")
+    assert (await li.wait_answer(picker_tap)).get("show_alert") is True
+
+
+async def test_a_new_account_sharing_the_phone_moves_the_binding_and_tells_supervisors(
+    world: World,
+) -> None:
+    boss = await onboard(world, SUPERVISOR)
+    old = await onboard(world, LI)
+    new = world.sim.user(2999, LI.name, language_code="zh-hans")
+
+    await new.command("start")
+    await new.wait_for_message()
+    await new.share_contact(LI.phone)
+    await new.wait_for_message(lambda m: LI.name in (m.text or ""))
+
+    told = await boss.wait_for_message("🔁")
+    assert LI.name in (told.text or "") and LI.phone in (told.text or "")
+    await old.command("mine")
+    refused = await old.wait_for_message(lambda m: "/start" in (m.text or ""))
+    assert "手机号" in (refused.text or "")
+    async with world.runtime.db.read() as tx:
+        li = await tx.person_by_phone(LI.phone)
+    assert li is not None and [a.value for a in li.addresses] == ["2999"]

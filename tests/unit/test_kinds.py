@@ -99,7 +99,12 @@ PARAMS: dict[MessageKind, dict[str, str | int | float | bool | None]] = {
     MessageKind.DIGEST: {"digest": DIGEST.model_dump_json()},
     MessageKind.DEAD_LETTER: {"update_id": 12, "reason": "bad"},
 }
-STANDALONE = {MessageKind.DIGEST, MessageKind.DEAD_LETTER, MessageKind.UNREACHABLE_REPORT}
+STANDALONE = {
+    MessageKind.DIGEST,
+    MessageKind.DEAD_LETTER,
+    MessageKind.UNREACHABLE_REPORT,
+    MessageKind.PERSON_REBOUND,
+}
 
 
 def _context(kind: MessageKind, **params: str | int | float | bool | None) -> Context:

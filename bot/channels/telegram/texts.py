@@ -119,7 +119,9 @@ def welcome(person: Person, enterprises: Sequence[Enterprise], catalog: Catalog,
             ).format(chains=chains)
         )
     if Role.SUPERVISOR in person.roles:
-        lines.append(_("Supervisor: /open, /digest, /overdue, /stats, /reassign, /export, /roster, /chain."))
+        lines.append(
+            _("Supervisor: /open, /digest, /overdue, /stats, /reassign, /export, /roster, /chain.")
+        )
     lines.append(_("/help shows every command; /lang switches the language."))
     return "\n".join(lines)
 

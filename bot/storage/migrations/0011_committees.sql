@@ -22,3 +22,4 @@ CREATE TABLE committee_chains (
 );
 CREATE INDEX committee_chains_chain ON committee_chains(chain, person_id);
 CREATE INDEX enterprises_chain ON enterprises(chain, id);
+CREATE INDEX requests_enterprise ON requests(enterprise_id, id);
