@@ -98,6 +98,14 @@ class PeopleRepository(Protocol):
 
     async def deactivate_role_except(self, role: Role, keep_phones: Iterable[str]) -> int: ...
 
+    async def people_page(self, role: Role, limit: int, offset: int) -> tuple[list[Person], int]:
+        """Active holders of `role` (commissioners by their first team, then by name)."""
+        ...
+
+    async def set_phone(self, person_id: int, phone: str) -> None:
+        """A new phone for a person, and for the enterprises that list them as contact."""
+        ...
+
     async def owner_states(self, phones: Iterable[str]) -> dict[str, tuple[str, bool]]:
         """(name, holds the owner role) of the people with these phones, by phone."""
         ...

@@ -138,6 +138,36 @@ class PeopleSql(Statements):
                 "INSERT INTO committee_chains (person_id, chain) VALUES (?, ?)", (person_id, chain)
             )
 
+    async def people_page(self, role: Role, limit: int, offset: int) -> tuple[list[Person], int]:
+        """Active holders of `role`, by their first team (commissioners), then by name."""
+        where = (
+            "JOIN person_roles pr ON pr.person_id = p.id "
+            "WHERE pr.role = ? AND pr.active = 1 AND p.active = 1 "
+        )
+        count = await self._one(f"SELECT COUNT(*) AS n FROM people p {where}", (role.value,))
+        order = (
+            "ORDER BY (SELECT min(team) FROM team_members t WHERE t.person_id = p.id), p.name, p.id"
+            if role == Role.COMMISSIONER
+            else "ORDER BY p.name, p.id"
+        )
+        rows = await self._all(
+            f"{PERSON}{where}{order} LIMIT ? OFFSET ?",
+            (role.value, limit, offset),
+        )
+        people = [p for p in [await self._person(r) for r in rows] if p is not None]
+        return people, int(count["n"]) if count else 0
+
+    async def set_phone(self, person_id: int, phone: str) -> None:
+        """A new phone for a person, and for the enterprises that list them as contact."""
+        row = await self._one("SELECT phone FROM people WHERE id = ?", (person_id,))
+        if row is None:
+            return
+        await self._run(
+            "UPDATE enterprises SET contact_phone = ? WHERE contact_phone = ?",
+            (phone, row["phone"]),
+        )
+        await self._run("UPDATE people SET phone = ? WHERE id = ?", (phone, person_id))
+
     async def deactivate_role_except(self, role: Role, keep_phones: Iterable[str]) -> int:
         marks, phones = in_list(keep_phones)
         return await self._run(
