@@ -4,7 +4,10 @@ enterprise's contact is never dispatched that enterprise's requests."""
 
 from __future__ import annotations
 
-from bot.domain.models import Enterprise, Role
+from datetime import timedelta
+from pathlib import Path
+
+from bot.domain.models import Enterprise, RequestStatus, Role
 from bot.sample import (
     CHEN,
     DISTILLERY_OWNER,
@@ -19,8 +22,10 @@ from bot.sample import (
 )
 from tests.conftest import World
 from tests.integration.flows import new_request, onboard
+from tests.integration.sla_support import cq, open_services
 
 CHAIN = "产业链对接"
+T0 = cq(2026, 11, 25, 10, 0)
 
 
 async def offered_to(world: World, request_id: int) -> set[str]:
@@ -171,3 +176,42 @@ async def test_a_new_account_sharing_the_phone_moves_the_binding_and_tells_super
     async with world.runtime.db.read() as tx:
         li = await tx.person_by_phone(LI.phone)
     assert li is not None and [a.value for a in li.addresses] == ["2999"]
+
+
+async def test_a_committee_decline_sends_a_chain_request_to_the_supervisors(world: World) -> None:
+    await load_committees(world.runtime.db, world.clock.now())
+    owner = await onboard(world, TROUT_OWNER)
+    tan = await onboard(world, TAN)
+    boss = await onboard(world, SUPERVISOR)
+    wang = await onboard(world, WANG)  # promotion team: never asked for a chain request
+    await new_request(owner, category=CHAIN, description="想找本县的饲料供应商合作")
+    card = await tan.wait_for_message("#1")
+
+    await tan.tap("退回", card)
+    await tan.wait_for_message("原因")
+    await tan.send("这家企业不在本产业链，请督导另行安排")
+    await tan.wait_for_message("转交")
+
+    offered = await boss.wait_for_message(lambda m: "#1" in (m.text or "") and bool(m.buttons))
+    assert offered.button("接单") is not None
+    assert await offered_to(world, 1) == {TAN.phone, SUPERVISOR.phone}
+    assert not [m for m in wang.messages() if "#1" in (m.text or "")]
+
+
+async def test_an_unaccepted_chain_request_escalates_to_the_supervisors(tmp_path: Path) -> None:
+    svc = await open_services(tmp_path, T0)
+    try:
+        await load_committees(svc.db, svc.clock.now(), bind=True)
+        request = await svc.submit(TROUT_OWNER, category="supply_chain")
+        assert (await svc.request(request.id)).status == RequestStatus.DISPATCHED
+
+        await svc.at(T0 + timedelta(hours=2))
+        report = await svc.sweep.run()
+
+        assert report.escalated == [request.id]
+        async with svc.db.read() as tx:
+            offered = await tx.offered(request.id)
+            people = [await tx.person(i) for i in offered]
+        assert [p.name for p in people if p] == [SUPERVISOR.name]
+    finally:
+        await svc.close()
