@@ -67,7 +67,10 @@ class Dispatching(ServiceContext):
             )
             tier, recipients = route_chain(committee, everyone, declined, start)
         else:
-            tier, recipients = route(commissioner, everyone, team, declined, start)
+            # Nobody is offered their own enterprise's request, in no tier that can avoid it.
+            contact = enterprise.contact_phone if enterprise else ""
+            own = frozenset(p.id for p in everyone if contact and p.phone == contact)
+            tier, recipients = route(commissioner, everyone, team, declined | own, start)
         if tier == Tier.SUPERVISORS and not recipients:
             recipients = []
         action = Action.DISPATCH if tier in FIRST_TIERS else Action.ESCALATE

@@ -78,6 +78,7 @@ async def test_a_commissioner_who_is_the_contact_is_not_dispatched_their_own_req
     async with world.runtime.db.tx() as tx:
         li = await tx.person_by_phone(LI.phone)
         assert li is not None
+        await tx.set_teams(li.id, ["finance", "relief"])  # the very team it goes to
         await tx.upsert_person(LI.name, LI.phone, Role.OWNER, None, world.clock.now())
         await tx.upsert_enterprise(
             Enterprise(
