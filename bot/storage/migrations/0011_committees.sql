@@ -15,11 +15,11 @@ DROP TABLE person_roles;
 ALTER TABLE person_roles_new RENAME TO person_roles;
 
 -- The chains a committee member serves; `chain` matches enterprises.chain.
-CREATE TABLE committee_chains (
+CREATE TABLE IF NOT EXISTS committee_chains (
     person_id INTEGER NOT NULL REFERENCES people(id),
     chain     TEXT    NOT NULL,
     PRIMARY KEY (person_id, chain)
 );
-CREATE INDEX committee_chains_chain ON committee_chains(chain, person_id);
-CREATE INDEX enterprises_chain ON enterprises(chain, id);
-CREATE INDEX requests_enterprise ON requests(enterprise_id, id);
+CREATE INDEX IF NOT EXISTS committee_chains_chain ON committee_chains(chain, person_id);
+CREATE INDEX IF NOT EXISTS enterprises_chain ON enterprises(chain, id);
+CREATE INDEX IF NOT EXISTS requests_enterprise ON requests(enterprise_id, id);
