@@ -43,6 +43,7 @@ from bot.handlers.onboarding import Onboarding
 from bot.handlers.oversight import Oversight
 from bot.handlers.presence import GROUP as PRESENCE_GROUP
 from bot.handlers.presence import Presence
+from bot.handlers.roster import Roster
 from bot.handlers.supervisor import Supervision
 from bot.scheduler import SWEEP_JOB, start_retention, start_sweeps, warn_unconfirmed_years
 from bot.services.browse import Browse
@@ -51,6 +52,7 @@ from bot.services.chats import ChatNotices
 from bot.services.dead_letters import DeadLetters
 from bot.services.desk import Desk
 from bot.services.digest import DigestService
+from bot.services.directory import Directory
 from bot.services.extensions import Extensions
 from bot.services.reach import Reachability
 from bot.services.retention import Retention
@@ -252,6 +254,8 @@ KNOWN_COMMANDS = (
     "extend",
     "reassign",
     "export",
+    "chain",
+    "roster",
 )
 
 
@@ -309,6 +313,9 @@ def register(
         supervision.add_to(app)
     # /my, /mine, /open, cards, timelines, withdrawing (and the withdrawal's reason text).
     lists.add_to(app)
+    # /roster for the supervisors (and the new phone a Change phone tap asks for).
+    desk = deps.desk
+    Roster(deps, Directory(desk.db, desk.clock, desk.catalog, desk.deadlines)).add_to(app)
     app.add_handler(CallbackQueryHandler(common.on_stale_tap))
     # Group 1: the text a Decline / Resolve / Note tap asked for.
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, dispatch.on_pending_text), 1)

@@ -218,7 +218,7 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--lang", choices=["zh", "en"], default=None)
     demo.add_argument("--keep", type=Path, help="keep the demo database in this folder")
     imp = sub.add_parser("import", help="import a roster (CSV in UTF-8 or GBK, or .xlsx)")
-    imp.add_argument("kind", choices=["commissioners", "enterprises", "supervisors"])
+    imp.add_argument("kind", choices=["commissioners", "enterprises", "supervisors", "committees"])
     imp.add_argument("file", type=Path)
     imp.add_argument("--sync", action="store_true", help="deactivate whoever the file omits")
     imp.add_argument("--dry-run", action="store_true", help="check and count, write nothing")

@@ -24,12 +24,14 @@ KINDS: dict[RosterKind, str] = {
     RosterKind.COMMISSIONERS: N_("commissioners"),
     RosterKind.ENTERPRISES: N_("enterprises"),
     RosterKind.SUPERVISORS: N_("supervisors"),
+    RosterKind.COMMITTEES: N_("committee members"),
 }
 
 ROLES: dict[str, str] = {
     Role.OWNER.value: N_("owner"),
     Role.COMMISSIONER.value: N_("commissioner"),
     Role.SUPERVISOR.value: N_("supervisor"),
+    Role.COMMITTEE.value: N_("committee member"),
 }
 
 # What the file was read as (the .xlsx text names its sheet).

@@ -35,6 +35,12 @@ DISTILLERY_OWNER = SamplePerson("赵厂长", "13800000003", 3003)
 OWNERS = (TROUT_OWNER, HERB_OWNER, DISTILLERY_OWNER)
 
 
+# A member of the 冷水鱼 chain's industry party committee (行业党委), and one of 中药材's.
+TAN = SamplePerson("谭书记", "13900000021", 4001)
+MA = SamplePerson("马委员", "13900000022", 4002)
+COMMITTEE = ((TAN, "冷水鱼"), (MA, "中药材"))
+
+
 @dataclass(frozen=True)
 class SampleEnterprise:
     name: str
@@ -86,3 +92,12 @@ async def load_sample(db: UnitOfWork, now: datetime, bind: bool = False) -> None
                     commissioner_id=ids[ent.commissioner.phone] if ent.commissioner else None,
                 )
             )
+
+
+async def load_committees(db: UnitOfWork, now: datetime, bind: bool = False) -> None:
+    """Writes the sample chain committees (as `oncall-bot import committees` would)."""
+    async with db.tx() as tx:
+        for person, chain in COMMITTEE:
+            tg = person.address if bind else None
+            person_id = await tx.upsert_person(person.name, person.phone, Role.COMMITTEE, tg, now)
+            await tx.set_chains(person_id, [chain])

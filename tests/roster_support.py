@@ -23,7 +23,7 @@ TROUT = credit_code("91500240MA6C1T0R8")
 HERBS = credit_code("91500240MA5YJ2KU6")
 SPIRITS = credit_code("91500240MA60X9L23")
 
-# The three rosters, imported in this order (enterprises need their commissioners). Chinese
+# The four rosters, imported in this order (enterprises need their commissioners). Chinese
 # names throughout (every character in GBK), a full-width phone, a landline contact.
 ROSTERS: dict[str, str] = {
     "commissioners": "name,phone,teams,telegram_id\n"
@@ -36,6 +36,11 @@ ROSTERS: dict[str, str] = {
     f"黄连中药材股份公司,{HERBS},中药材,黄连,周丽,023-73331234,\n"
     f"山城酒厂,{SPIRITS},酒类,白酒,黄伟,13900000001,13800000002\n",
     "supervisors": "name,phone,telegram_id\n督导甲,13700000001,2001\n督导乙,13700000002,\n",
+    # One member serves two chains (a row each); one has not been given a Telegram id.
+    "committees": "chain,name,phone,telegram_id\n"
+    "冷水鱼,谭书记,13600000001,3001\n"
+    "黄连,谭书记,13600000001,3001\n"
+    "白酒,马委员,136 0000 0002,\n",
 }
 
 VARIANTS = ("utf-8", "utf-8-sig", "gbk", "xlsx")

@@ -33,6 +33,8 @@ UNDO: dict[int, tuple[str, ...]] = {
         "ALTER TABLE people DROP COLUMN away_until",
         "ALTER TABLE people DROP COLUMN away_reason",
     ),
+    # 0011 rebuilds person_roles with the committee role, its other statements IF NOT EXISTS.
+    11: (),
 }
 
 

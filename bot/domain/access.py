@@ -62,6 +62,8 @@ COMMANDS: dict[str, frozenset[Relation]] = {
     "extend": frozenset({R.HOLDER}),  # /extend #N: the holder asks for a later deadline
     "reassign": SUPERVISORS,  # /reassign #N PHONE
     "export": SUPERVISORS,
+    "chain": SUPERVISORS | {R.CHAIN_COMMITTEE},  # a committee member: their chains' requests
+    "roster": SUPERVISORS,
 }
 
 # Buttons, by the lower-case name of their callback op (bot.channels.telegram.callback_data).
@@ -97,6 +99,10 @@ BUTTONS: dict[str, frozenset[Relation]] = {
     "handback": frozenset({R.HOLDER}),  # 退单: the holder hands it back
     "handback_reason": frozenset({R.HOLDER}),
     "route": SUPERVISORS,  # where a hand-back goes: team, person, back to the holder
+    "chains": SUPERVISORS,  # the chain picker of /chain
+    "roster": SUPERVISORS,  # a page of /roster
+    "person": SUPERVISORS,  # one person's entry in /roster
+    "phone": SUPERVISORS,  # change that person's phone
 }
 
 # Commands as "/name", buttons by name.
@@ -113,6 +119,7 @@ def relations(
     team_members: Collection[int] = (),
     assigned: int | None = None,
     chain_members: Collection[int] = (),
+    chain: str | None = None,
 ) -> frozenset[Relation]:
     """How `person` stands to `request`: `offered` are the ids it is (or was) on offer to,
     `team_members` the commissioners of its category's team, `assigned` the enterprise's
@@ -127,7 +134,7 @@ def relations(
             found.add(R.OWNER)
         if person.has(Role.COMMISSIONER):
             found.add(R.COMMISSIONER)
-        if person.id in chain_members:
+        if person.id in chain_members or person.has(Role.COMMITTEE):
             found.add(R.CHAIN_COMMITTEE)
         return frozenset(found or {R.STRANGER})
     if request.owner_id == person.id:
@@ -140,7 +147,9 @@ def relations(
         found.add(R.OFFERED)
     if assigned == person.id:
         found.add(R.ASSIGNED)
-    if person.id in chain_members:
+    if person.id in chain_members or (
+        person.has(Role.COMMITTEE) and bool(chain) and chain in person.chains
+    ):
         found.add(R.CHAIN_COMMITTEE)
     if person.has(Role.COMMISSIONER):
         found.add(R.TEAM_MEMBER if person.id in team_members else R.COMMISSIONER)

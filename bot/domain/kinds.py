@@ -60,6 +60,8 @@ class MessageKind(StrEnum):
     RATING_COMMENT = "rating_comment"  # a later comment on a low rating; params: stars, comment
     REOPENED = "reopened"  # to the holder offered it again / to the owner; params: owner, reason
     AUTO_CLOSED = "auto_closed"  # to the owner; params: days
+    # Someone's account moved (bot.services.people): to the supervisors.
+    PERSON_REBOUND = "person_rebound"  # params: name, phone, roles (Role values, ",")
 
 
 @unique
@@ -93,6 +95,11 @@ class EventKind(StrEnum):
     ROSTER_IMPORTED = "roster_imported"
     PERSON_UNREACHABLE = "person_unreachable"  # payload: person, why
     PERSON_REACHABLE = "person_reachable"  # payload: person, how
+    # A person shared their phone from a new account: the binding moved (payload: channel,
+    # address, previous: the old account's address).
+    PERSON_REBOUND = "person_rebound"
+    # A supervisor changed someone's phone (/roster); payload: person, previous, phone.
+    PHONE_CHANGED = "phone_changed"
     # The chase (one per step, so a step is never repeated).
     REMINDED_ACCEPT = "reminded_accept"  # payload: round
     UNACCEPTED_REPORTED = "unaccepted_reported"  # payload: round

@@ -45,6 +45,9 @@ class ListKind(StrEnum):
     MY = "my"  # an owner's own requests, every status
     MINE = "mine"  # what a commissioner (or supervisor) holds and what is on offer to them
     OPEN = "open"  # the supervisors' view of every open request, filtered
+    # An industry chain's requests: a committee member's own chains (chain None, every
+    # status), or one chain's open ones (chain: its place among the chains, in order).
+    CHAIN = "chain"
 
 
 class OpenFilter(StrEnum):
@@ -64,9 +67,10 @@ class ListKey:
     page: int = 0
     filter: OpenFilter = OpenFilter.ALL
     team: str | None = None
+    chain: int | None = None
 
     def at(self, page: int) -> ListKey:
-        return ListKey(self.kind, page, self.filter, self.team)
+        return ListKey(self.kind, page, self.filter, self.team, self.chain)
 
 
 @dataclass(frozen=True)

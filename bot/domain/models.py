@@ -55,6 +55,7 @@ class Role(StrEnum):
     OWNER = "owner"
     COMMISSIONER = "commissioner"
     SUPERVISOR = "supervisor"
+    COMMITTEE = "committee"  # a member of an industry chain's party committee (行业党委)
 
 
 class Urgency(StrEnum):
@@ -89,11 +90,19 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+class Route(StrEnum):
+    """Where a category's requests go first."""
+
+    COMMISSIONER = "commissioner"  # the enterprise's commissioner, then the team, supervisors
+    CHAIN = "chain"  # the enterprise's chain committee, then the supervisors
+
+
 class Category(Frozen):
     key: str
     zh: str
     en: str
     team: str
+    route: Route = Route.COMMISSIONER
 
     def label(self, lang: str) -> str:
         return self.en if lang == Language.EN else self.zh
@@ -142,6 +151,8 @@ class Person(Frozen):
     language: str | None = None
     roles: frozenset[Role] = frozenset()
     teams: frozenset[str] = frozenset()
+    # The industry chains whose party committee they sit on (committee members only).
+    chains: frozenset[str] = frozenset()
     active: bool = True
     away: bool = False
     # The end of an away period (UTC; None: until /back) and why they are away.

@@ -1,15 +1,20 @@
-"""Who gets a dispatch: the commissioner, else the category's team, else the supervisors."""
+"""Who gets a dispatch: the commissioner, else the category's team, else the supervisors.
+
+A chain-routed category (产业链对接) goes to the enterprise's chain committee instead, and
+from there straight to the supervisors (the team tier does not apply to it).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
 
-from bot.domain.models import Person, Role
+from bot.domain.models import Enterprise, Person, Role
 
 
 class Tier(StrEnum):
     COMMISSIONER = "commissioner"
+    COMMITTEE = "committee"  # the enterprise's chain committee (a first tier, like COMMISSIONER)
     TEAM = "team"
     SUPERVISORS = "supervisors"
 
@@ -32,6 +37,50 @@ def supervisors(people: Sequence[Person]) -> list[Person]:
     """The supervisors with an address; those known to be unreachable only if nobody else is."""
     bound = [p for p in people if p.has(Role.SUPERVISOR) and p.addresses]
     return [p for p in bound if not p.unreachable] or bound
+
+
+FIRST_TIERS = frozenset({Tier.COMMISSIONER, Tier.COMMITTEE})
+
+
+def own_commissioner(commissioner: Person | None, enterprise: Enterprise | None) -> Person | None:
+    """The enterprise's commissioner, unless they are also its contact (its owner): nobody is
+    dispatched requests of their own enterprise; those go to the team."""
+    if commissioner is None or enterprise is None:
+        return commissioner
+    if enterprise.contact_phone and enterprise.contact_phone == commissioner.phone:
+        return None
+    return commissioner
+
+
+def committee_members(
+    people: Sequence[Person], chain: str, exclude: frozenset[int], contact_phone: str = ""
+) -> list[Person]:
+    """The reachable members of `chain`'s committee, but not the enterprise's own contact."""
+    if not chain:
+        return []
+    return [
+        p
+        for p in people
+        if p.has(Role.COMMITTEE)
+        and chain in p.chains
+        and reachable(p)
+        and p.id not in exclude
+        and not (contact_phone and p.phone == contact_phone)
+    ]
+
+
+def route_chain(
+    committee: Sequence[Person],
+    people: Sequence[Person],
+    exclude: frozenset[int] = frozenset(),
+    start: Tier = Tier.COMMISSIONER,
+) -> tuple[Tier, list[Person]]:
+    """A chain-routed request: the chain committee (`committee`: its reachable members) first
+    (from a first-tier `start`), then the supervisors."""
+    members = [p for p in committee if p.id not in exclude]
+    if start in FIRST_TIERS and members:
+        return Tier.COMMITTEE, members
+    return Tier.SUPERVISORS, supervisors(people)
 
 
 def route(

@@ -1,4 +1,4 @@
-"""/my, /mine and /open as paged button lists; a request's card and timeline; the owner's withdraw.
+"""/my, /mine, /open and /chain as paged button lists; a request's card and timeline; withdrawing.
 
 Every tap is authorised by bot.services.browse / bot.services.cancel from the person behind
 it (the button only names a page or a request); the list message is edited in place.
@@ -27,9 +27,9 @@ from bot.channels.telegram.callback_data import Callback, Op, decode, pattern
 from bot.channels.telegram.identity import address
 from bot.domain.identity import Address
 from bot.domain.listing import ListKey, ListKind, Page
-from bot.domain.models import LengthProblem, Person
+from bot.domain.models import LengthProblem, Person, Role
 from bot.handlers.common import Context, Deps, HandlerBase, answer_query, answer_refusal, retrying
-from bot.services.browse import Browse
+from bot.services.browse import Browse, ChainView
 from bot.services.cancel import Cancellation, PendingReason
 from bot.services.errors import Refusal, Refused
 
@@ -51,9 +51,11 @@ class Lists(HandlerBase):
         app.add_handler(CommandHandler("my", self.on_my))
         app.add_handler(CommandHandler("mine", self.on_mine))
         app.add_handler(CommandHandler("open", self.on_open))
+        app.add_handler(CommandHandler("chain", self.on_chain))
         taps = {
             Op.LIST: self.on_page,
             Op.TEAMS: self.on_teams,
+            Op.CHAINS: self.on_chains,
             Op.CARD: self.on_card,
             Op.TIMELINE: self.on_timeline,
             Op.WITHDRAW: self.on_withdraw,
@@ -118,12 +120,18 @@ class Lists(HandlerBase):
             else:
                 await answer_refusal(update, refused, lang)
             return
+        chain = None
+        if key.kind == ListKind.CHAIN and key.chain is not None:
+            chain = await self.queries.chain(person.id, key.chain)  # allowed: the page was
         await self.answer(update)
-        await self._show(update, *self._render(page, lang))
+        await self._show(update, *self._render(page, lang, chain))
 
-    def _render(self, page: Page, lang: str) -> tuple[str, InlineKeyboardMarkup | None]:
+    def _render(
+        self, page: Page, lang: str, chain: ChainView | None = None
+    ) -> tuple[str, InlineKeyboardMarkup | None]:
         now = self.desk.clock.now()
-        return texts_lists.list_text(page, self.catalog, lang), kb.list_markup(page, now, lang)
+        text = texts_lists.list_text(page, self.catalog, lang, chain)
+        return text, kb.list_markup(page, now, lang)
 
     # ---- lists --------------------------------------------------------------------------
 
@@ -138,6 +146,37 @@ class Lists(HandlerBase):
     async def on_open(self, update: Update, context: Context) -> None:
         """Every open request, with the supervisors' filters."""
         await self._list(update, ListKey(ListKind.OPEN))
+
+    async def on_chain(self, update: Update, context: Context) -> None:
+        """A committee member's chains' requests; a supervisor picks a chain first."""
+        person, lang = await self.who(update)
+        if person is not None and person.has(Role.SUPERVISOR):
+            await self._chains(update, person, lang)
+            return
+        if person is not None and not person.has(Role.COMMITTEE):
+            await self.reply(update, texts_lists.committee_only(lang))
+            return
+        await self._list(update, ListKey(ListKind.CHAIN))
+
+    async def on_chains(self, update: Update, context: Context) -> None:
+        """The chain buttons of a supervisor's /chain."""
+        person, lang, cb = await self._tap(update)
+        if person is None or cb is None:
+            return
+        await self._chains(update, person, lang)
+
+    async def _chains(self, update: Update, person: Person, lang: str) -> None:
+        try:
+            chains = await self.queries.chains(person.id)
+        except Refused as refused:
+            if update.callback_query is not None:
+                await self._refused(update, refused, lang)
+            else:
+                await answer_refusal(update, refused, lang)
+            return
+        await self.answer(update)
+        markup = kb.chain_picker(chains, lang) if chains else None
+        await self._show(update, texts_lists.pick_chain(lang, bool(chains)), markup)
 
     async def on_page(self, update: Update, context: Context) -> None:
         """Another page or filter of a list, in the same message."""

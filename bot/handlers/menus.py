@@ -52,6 +52,8 @@ DESCRIPTIONS: dict[str, str] = {
     "stats": N_("This month's rates"),
     "reassign": N_("Give a request to someone else"),
     "export": N_("All requests as a spreadsheet"),
+    "chain": N_("Industry chains: enterprises and requests"),
+    "roster": N_("People by role and team"),
     "start": N_("Register with your phone number"),
     "help": N_("Commands"),
     "lang": N_("Language"),
@@ -61,6 +63,7 @@ STRANGER = ("start", "help", "lang")
 BY_ROLE: dict[Role, tuple[str, ...]] = {
     Role.OWNER: ("new", "my", "help", "lang", "cancel"),
     Role.COMMISSIONER: ("mine", "extend", "away", "back", "help", "lang", "cancel"),
+    Role.COMMITTEE: ("chain", "mine", "help", "lang", "cancel"),
     Role.SUPERVISOR: (
         "open",
         "mine",
@@ -69,6 +72,8 @@ BY_ROLE: dict[Role, tuple[str, ...]] = {
         "stats",
         "reassign",
         "export",
+        "chain",
+        "roster",
         "help",
         "lang",
         "cancel",

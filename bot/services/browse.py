@@ -3,11 +3,14 @@
 Read-only use cases, each on one read snapshot. They take person ids and decide on every call
 who may see what (a list button or a card button carries a key, never a permission):
 
-* a list: ``my`` — anyone registered, their own requests; ``mine`` — commissioners and
-  supervisors, what they hold and what is on offer to them; ``open`` — supervisors only;
+* a list: ``my`` — anyone registered, their own requests; ``mine`` — commissioners, chain
+  committee members and supervisors, what they hold and what is on offer to them; ``open`` —
+  supervisors only; ``chain`` — a committee member: every request of their chains'
+  enterprises; one chain's open requests: the supervisors and that chain's committee;
 * a card and its timeline: the request's owner, its holder, whoever it is on offer to now,
-  the enterprise's commissioner and the supervisors. The owner (unless also one of the staff)
-  sees only the owner-facing steps of the timeline (bot.domain.listing.OWNER_STEPS).
+  the enterprise's commissioner, its chain's committee members and the supervisors. The owner
+  (unless also one of the staff) sees only the owner-facing steps of the timeline
+  (bot.domain.listing.OWNER_STEPS).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from bot.domain.listing import (
     RequestLine,
     clamp_page,
 )
-from bot.domain.models import Catalog, Event, Person, RequestStatus
+from bot.domain.models import Catalog, Enterprise, Event, Person, RequestStatus, Role
 from bot.services.desk import RequestView
 from bot.services.errors import Refusal, Refused
 from bot.services.ports import Clock, Transaction, UnitOfWork
@@ -82,6 +85,15 @@ class CardView:
     @property
     def can_cancel(self) -> bool:
         return self.owner and self.status in CANCELLABLE
+
+
+@dataclass(frozen=True)
+class ChainView:
+    """An industry chain as a list shows it: its name and its enterprises."""
+
+    index: int
+    name: str
+    enterprises: tuple[Enterprise, ...]
 
 
 @dataclass(frozen=True)
@@ -147,6 +159,13 @@ class Browse:
             if not allows("/mine", relations(person)):
                 raise Refused(Refusal.NOT_ALLOWED)
             return await tx.staff_lines(person.id, WORKING, CLAIMABLE, size, offset)
+        if key.kind == ListKind.CHAIN:
+            if key.chain is None:
+                if not person.has(Role.COMMITTEE) or not person.chains:
+                    raise Refused(Refusal.NOT_ALLOWED)
+                return await tx.chain_lines(sorted(person.chains), None, size, offset)
+            chain = await _chain_at(tx, person, key.chain)
+            return await tx.chain_lines([chain], OPEN_STATUSES, size, offset)
         if not allows("/open", relations(person)):
             raise Refused(Refusal.NOT_ALLOWED)
         if key.filter == OpenFilter.OVERDUE:
@@ -159,6 +178,24 @@ class Browse:
             categories = [c.key for c in self.catalog.categories if c.team == key.team]
             return await tx.open_lines(OPEN_STATUSES, size, offset, categories=categories)
         return await tx.open_lines(OPEN_STATUSES, size, offset)
+
+    # ---- chains ---------------------------------------------------------------------------
+
+    async def chains(self, person_id: int) -> list[str]:
+        """Every industry chain, in order (their places are what chain buttons carry);
+        supervisors only."""
+        async with self.db.read() as tx:
+            person = await _person(tx, person_id)
+            if not person.has(Role.SUPERVISOR):
+                raise Refused(Refusal.NOT_ALLOWED)
+            return await tx.chains()
+
+    async def chain(self, person_id: int, index: int) -> ChainView:
+        """The chain at `index` and its enterprises, for the supervisors and its committee."""
+        async with self.db.read() as tx:
+            person = await _person(tx, person_id)
+            name = await _chain_at(tx, person, index)
+            return ChainView(index, name, tuple(await tx.enterprises_in_chain(name)))
 
     # ---- one request --------------------------------------------------------------------
 
@@ -193,7 +230,13 @@ class Browse:
         holder = await tx.person(request.holder_id) if request.holder_id else None
         offered_ids = await tx.offered(request_id) if request.status in CLAIMABLE else []
         offered = [p for p in [await tx.person(i) for i in offered_ids] if p is not None]
-        standing = relations(person, request, offered_ids, assigned=enterprise.commissioner_id)
+        standing = relations(
+            person,
+            request,
+            offered_ids,
+            assigned=enterprise.commissioner_id,
+            chain=enterprise.chain,
+        )
         is_owner = Relation.OWNER in standing
         is_holder = Relation.HOLDER in standing
         is_offered = Relation.OFFERED in standing
@@ -232,6 +275,18 @@ async def _person(tx: Transaction, person_id: int) -> Person:
     if person is None or not person.active:
         raise Refused(Refusal.NOT_REGISTERED)
     return person
+
+
+async def _chain_at(tx: Transaction, person: Person, index: int) -> str:
+    """The chain at `index` among all chains, if this person may see it (Refused if not: a
+    supervisor sees every chain, a committee member their own; a stale index is BAD_INPUT)."""
+    chains = await tx.chains()
+    if not 0 <= index < len(chains):
+        raise Refused(Refusal.BAD_INPUT, field="chain")
+    chain = chains[index]
+    if not (person.has(Role.SUPERVISOR) or (person.has(Role.COMMITTEE) and chain in person.chains)):
+        raise Refused(Refusal.NOT_ALLOWED)
+    return chain
 
 
 def _ids(event: Event, fields: Iterable[str]) -> set[int]:

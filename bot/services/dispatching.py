@@ -9,8 +9,16 @@ from bot.domain.models import (
     Person,
     RequestStatus,
     Role,
+    Route,
 )
-from bot.domain.routing import Tier, route
+from bot.domain.routing import (
+    FIRST_TIERS,
+    Tier,
+    committee_members,
+    own_commissioner,
+    route,
+    route_chain,
+)
 from bot.services.context import ServiceContext
 from bot.services.errors import Refusal, Refused
 from bot.services.ports import Transaction
@@ -31,28 +39,41 @@ class Dispatching(ServiceContext):
         """Offers the request to the next tier that has someone, and tells them."""
         request = await self.request_of(tx, request_id)
         enterprise = await tx.enterprise(request.enterprise_id)
-        commissioner = (
-            await tx.person(enterprise.commissioner_id)
-            if enterprise and enterprise.commissioner_id
-            else None
+        commissioner = own_commissioner(
+            (
+                await tx.person(enterprise.commissioner_id)
+                if enterprise and enterprise.commissioner_id
+                else None
+            ),
+            enterprise,
         )
         category = self.catalog.category(request.category)
         team = category.team if category else "relief"
-        staff = {
-            p.id: p
-            for role in (Role.COMMISSIONER, Role.SUPERVISOR)
-            for p in await tx.people_with_role(role)
-        }
+        chained = category is not None and category.route == Route.CHAIN
+        roles = (Role.COMMISSIONER, Role.SUPERVISOR) + ((Role.COMMITTEE,) if chained else ())
+        staff = {p.id: p for role in roles for p in await tx.people_with_role(role)}
         everyone = list(staff.values())
         declined = frozenset(
             e.actor_id
             for e in await tx.events(request_id)
             if e.kind == EventKind.DECLINED and e.actor_id
         )
-        tier, recipients = route(commissioner, everyone, team, declined, start)
+        if chained:
+            committee = committee_members(
+                everyone,
+                enterprise.chain if enterprise else "",
+                declined,
+                enterprise.contact_phone if enterprise else "",
+            )
+            tier, recipients = route_chain(committee, everyone, declined, start)
+        else:
+            # Nobody is offered their own enterprise's request, in no tier that can avoid it.
+            contact = enterprise.contact_phone if enterprise else ""
+            own = frozenset(p.id for p in everyone if contact and p.phone == contact)
+            tier, recipients = route(commissioner, everyone, team, declined | own, start)
         if tier == Tier.SUPERVISORS and not recipients:
             recipients = []
-        action = Action.DISPATCH if tier == Tier.COMMISSIONER else Action.ESCALATE
+        action = Action.DISPATCH if tier in FIRST_TIERS else Action.ESCALATE
         if before == RequestStatus.DISPATCHED and action == Action.DISPATCH:
             action = Action.REASSIGN
         after = transition(before, action)
@@ -84,7 +105,7 @@ class Dispatching(ServiceContext):
                 file_kind=attachment.kind,
                 file_name=attachment.file_name,
             )
-        if tier != Tier.COMMISSIONER:
+        if tier not in FIRST_TIERS:
             # Supervisors hear of every request that left its commissioner's hands.
             watchers = [s for s in await self.supervisors_of(tx) if s not in recipients]
             await self.notify(

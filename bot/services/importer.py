@@ -1,4 +1,4 @@
-"""Roster import: commissioners, enterprises and supervisors, every row or none.
+"""Roster import: commissioners, enterprises, supervisors and committees, every row or none.
 
 The columns of each kind are fixed by interface.md ("CSV formats"); their order is free, and
 header names are matched without regard to case or surrounding spaces. The file itself is read
@@ -29,6 +29,9 @@ Every row is checked before anything is written, and all problems are reported t
 - ``commissioner_phone`` (enterprises) is optional (no commissioner: requests go to the
   category's team); when given it is a mobile number of an active commissioner already in
   the database, so commissioners are imported before enterprises.
+- ``chain`` (committees) is required: the industry chain (matching the enterprises' ``chain``)
+  whose party committee the person sits on; a member of two chains' committees is listed on
+  one row per chain, under one name.
 - ``teams`` (commissioners) is a ``;``-separated list of known team keys, possibly empty.
 - a ``<channel>_id`` column (interface.md has ``telegram_id``) is optional; when given it is
   a positive integer, unique in the file, and binds the person to that address in the
@@ -89,6 +92,7 @@ class RosterKind(StrEnum):
     COMMISSIONERS = "commissioners"
     ENTERPRISES = "enterprises"
     SUPERVISORS = "supervisors"
+    COMMITTEES = "committees"  # the industry chains' party-committee members
 
 
 COLUMNS: Mapping[RosterKind, tuple[str, ...]] = {
@@ -103,6 +107,14 @@ COLUMNS: Mapping[RosterKind, tuple[str, ...]] = {
         "commissioner_phone",
     ),
     RosterKind.SUPERVISORS: ("name", "phone", "telegram_id"),
+    RosterKind.COMMITTEES: ("chain", "name", "phone", "telegram_id"),
+}
+
+# The role each people roster gives.
+ROLES: Mapping[RosterKind, Role] = {
+    RosterKind.COMMISSIONERS: Role.COMMISSIONER,
+    RosterKind.SUPERVISORS: Role.SUPERVISOR,
+    RosterKind.COMMITTEES: Role.COMMITTEE,
 }
 
 _MOBILE = re.compile(r"1[0-9]{10}")
@@ -224,6 +236,7 @@ class _PersonRow:
     phone: str
     addresses: tuple[Address, ...]
     teams: frozenset[str]
+    chains: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -328,10 +341,16 @@ class _Unique:
     def __init__(self, column: str) -> None:
         self.column = column
         self.seen: dict[object, int] = {}
+        self.holders: dict[object, object] = {}
 
-    def check(self, errors: list[RowError], line: int, value: object) -> None:
+    def check(
+        self, errors: list[RowError], line: int, value: object, holder: object = None
+    ) -> None:
+        """Reports a value seen before, unless both lines name the same `holder` (a committee
+        member's phone on each of their chains' rows)."""
         other = self.seen.setdefault(value, line)
-        if other != line:
+        first = self.holders.setdefault(value, holder)
+        if other != line and (holder is None or first != holder):
             errors.append(
                 _error(line, Problem.DUPLICATE, column=self.column, value=value, other=other)
             )
@@ -341,6 +360,7 @@ class _Unique:
 _LIMITS: Mapping[RosterKind, Mapping[str, int]] = {
     RosterKind.COMMISSIONERS: {"name": PERSON_NAME_MAX},
     RosterKind.SUPERVISORS: {"name": PERSON_NAME_MAX},
+    RosterKind.COMMITTEES: {"name": PERSON_NAME_MAX, "chain": LABEL_MAX},
     RosterKind.ENTERPRISES: {
         "name": ENTERPRISE_NAME_MAX,
         "contact_name": PERSON_NAME_MAX,
@@ -401,25 +421,31 @@ def _person_row(
     ids: Mapping[str, _Unique],
 ) -> None:
     phone: str | None = None
+    chains: frozenset[str] = frozenset()
+    if kind is RosterKind.COMMITTEES:
+        if not row["chain"]:
+            errors.append(_error(line, Problem.REQUIRED, column="chain"))
+        chains = frozenset({row["chain"]})
     if not row["phone"]:
         errors.append(_error(line, Problem.REQUIRED, column="phone"))
     else:
         phone = _phone(errors, line, "phone", row["phone"], mobile=True)
         if phone is not None:
-            phones.check(errors, line, phone)
+            # A committee member who serves two chains is listed once per chain.
+            phones.check(errors, line, f"{phone} / {row['chain']}" if chains else phone)
     addresses: list[Address] = []
     for column, unique in ids.items():
         if not row[column]:
             continue
         value = _channel_id(errors, line, column, row[column])
         if value is not None:
-            unique.check(errors, line, value)
+            unique.check(errors, line, value, phone if chains else None)
             addresses.append(Address(column.removesuffix(ID_SUFFIX), str(value)))
     teams: frozenset[str] = frozenset()
     if kind is RosterKind.COMMISSIONERS:
         teams = _teams(errors, line, row["teams"], known_teams)
     if not errors and phone is not None:
-        parsed.people.append(_PersonRow(line, row["name"], phone, tuple(addresses), teams))
+        parsed.people.append(_PersonRow(line, row["name"], phone, tuple(addresses), teams, chains))
 
 
 def _enterprise_row(
@@ -494,6 +520,33 @@ def _enterprise_row(
                 commissioner_phone=commissioner_phone,
             )
         )
+
+
+def _merge_members(parsed: _Parsed) -> None:
+    """One entry per committee member, with every chain they are listed for (one row each);
+    the same phone under two names is an error, as in every roster."""
+    merged: dict[str, _PersonRow] = {}
+    for row in parsed.people:
+        first = merged.get(row.phone)
+        if first is None:
+            merged[row.phone] = row
+        elif first.name != row.name:
+            parsed.errors.append(
+                _error(
+                    row.line, Problem.DUPLICATE, column="phone", value=row.phone, other=first.line
+                )
+            )
+        else:
+            addresses = tuple(dict.fromkeys((*first.addresses, *row.addresses)))
+            merged[row.phone] = _PersonRow(
+                first.line,
+                first.name,
+                first.phone,
+                addresses,
+                first.teams,
+                first.chains | row.chains,
+            )
+    parsed.people = list(merged.values())
 
 
 # ---- applying (one transaction) --------------------------------------------------------
@@ -573,7 +626,7 @@ async def _other_people(tx: Transaction, kind: RosterKind, parsed: _Parsed) -> l
             if e.contact_phone:
                 listed.setdefault(e.contact_phone, (e.line, e.contact_name))
     else:
-        role = Role.COMMISSIONER if kind is RosterKind.COMMISSIONERS else Role.SUPERVISOR
+        role = ROLES[kind]
         column = "phone"
         listed = {p.phone: (p.line, p.name) for p in parsed.people}
     errors: list[RowError] = []
@@ -624,18 +677,23 @@ async def _apply_people(
     tally: _Tally,
     now: datetime,
 ) -> None:
-    role = Role.COMMISSIONER if kind is RosterKind.COMMISSIONERS else Role.SUPERVISOR
+    role = ROLES[kind]
     with_teams = kind is RosterKind.COMMISSIONERS
     for row in rows:
         before = await tx.person_by_phone(row.phone)
         teams = row.teams if with_teams else None
-        tally.count(_person_change(before, role, row.name, row.addresses, teams))
+        change = _person_change(before, role, row.name, row.addresses, teams)
+        if change == "unchanged" and before is not None and before.chains != row.chains:
+            change = "updated"
+        tally.count(change)
         first = row.addresses[0] if row.addresses else None
         person_id = await tx.upsert_person(row.name, row.phone, role, first, now)
         for address in row.addresses[1:]:
             await tx.bind_address(person_id, address, None)
         if teams is not None:
             await tx.set_teams(person_id, teams)
+        if kind is RosterKind.COMMITTEES:
+            await tx.set_chains(person_id, row.chains)
 
 
 async def _apply_enterprises(
@@ -698,11 +756,11 @@ async def _deactivate_missing(
             Role.OWNER, {r.contact_phone for r in rows if r.contact_phone}
         )
     else:
-        role = Role.COMMISSIONER if kind is RosterKind.COMMISSIONERS else Role.SUPERVISOR
+        role = ROLES[kind]
         keep = {r.phone for r in parsed.people}
         leaving = [p for p in await tx.people_with_role(role) if p.phone not in keep]
         tally.deactivated = await tx.deactivate_role_except(role, keep)
-        if role is Role.COMMISSIONER:
+        if role in (Role.COMMISSIONER, Role.COMMITTEE):
             for person in leaving:
                 for request in await staff_requests(tx, person):
                     await tx.withdraw_offers(request.id, person.id)
@@ -748,6 +806,8 @@ async def import_roster(
     if table.source is None:
         return _failed(kind, table.errors, dry_run, table)
     parsed = _parse(kind, table.records, teams)
+    if kind is RosterKind.COMMITTEES:
+        _merge_members(parsed)
     errors = [*table.errors, *parsed.errors]
     rows = parsed.enterprises if kind is RosterKind.ENTERPRISES else parsed.people
     if sync and not rows and not errors:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.domain.access import allows, relations
 from bot.domain.identity import Address
-from bot.domain.kinds import EventKind
+from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.models import (
     Enterprise,
     Person,
@@ -34,6 +34,7 @@ class People(ServiceContext):
             person = await tx.person_by_phone(normalised)
             if person is None or not person.active or not person.roles:
                 return None
+            previous = person.address_in(address.channel)
             await tx.bind_address(person.id, address, language)
             await self.record(
                 tx,
@@ -45,6 +46,27 @@ class People(ServiceContext):
             )
             bound = await tx.person(person.id)
             assert bound is not None
+            if previous is not None and previous != address:
+                # A new account (a new phone, a reinstalled Telegram): the old one has lost
+                # access with the binding, and the supervisors should know.
+                await self.record(
+                    tx,
+                    None,
+                    person,
+                    EventKind.PERSON_REBOUND,
+                    channel=address.channel,
+                    address=address.value,
+                    previous=previous.value,
+                )
+                watchers = [s for s in await self.supervisors_of(tx) if s.id != person.id]
+                await self.notify(
+                    tx,
+                    watchers,
+                    MessageKind.PERSON_REBOUND,
+                    name=person.name,
+                    phone=person.phone,
+                    roles=",".join(sorted(r.value for r in person.roles)),
+                )
             return Onboarded(bound, tuple(await tx.enterprises_of_contact(bound.phone)))
 
     async def set_language(self, person_id: int, language: str) -> None:

@@ -105,7 +105,19 @@ class PeopleRepository(Protocol):
 
     async def set_teams(self, person_id: int, teams: Iterable[str]) -> None: ...
 
+    async def set_chains(self, person_id: int, chains: Iterable[str]) -> None:
+        """The industry chains whose committee this person sits on (replacing the old ones)."""
+        ...
+
     async def deactivate_role_except(self, role: Role, keep_phones: Iterable[str]) -> int: ...
+
+    async def people_page(self, role: Role, limit: int, offset: int) -> tuple[list[Person], int]:
+        """Active holders of `role` (commissioners by their first team, then by name)."""
+        ...
+
+    async def set_phone(self, person_id: int, phone: str) -> None:
+        """A new phone for a person, and for the enterprises that list them as contact."""
+        ...
 
     async def owner_states(self, phones: Iterable[str]) -> dict[str, tuple[str, bool]]:
         """(name, holds the owner role) of the people with these phones, by phone."""
@@ -142,6 +154,12 @@ class EnterpriseRepository(Protocol):
     async def enterprises_of_contact(self, phone: str) -> list[Enterprise]: ...
 
     async def upsert_enterprise(self, e: Enterprise) -> int: ...
+
+    async def chains(self) -> list[str]:
+        """The industry chains the active enterprises belong to, in order."""
+        ...
+
+    async def enterprises_in_chain(self, chain: str) -> list[Enterprise]: ...
 
     async def enterprises_by_codes(self, codes: Iterable[str]) -> dict[str, Enterprise]:
         """The enterprises with these credit codes (one query), by code."""
@@ -277,6 +295,16 @@ class ListRepository(Protocol):
         due_before: datetime | None = None,
         categories: Sequence[str] | None = None,
     ) -> tuple[list[RequestLine], int]: ...
+
+    async def chain_lines(
+        self,
+        chains: Iterable[str],
+        statuses: Iterable[RequestStatus] | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[RequestLine], int]:
+        """Requests of the enterprises of these chains (in `statuses`; None: every status)."""
+        ...
 
 
 class EventRepository(Protocol):

@@ -155,7 +155,7 @@ def _plan_accept(events: list[Event], now: datetime, policy: SlaPolicy) -> list[
     seconds = waited.total_seconds()
     done = {(e.kind, e.payload.get("round")) for e in events}
     tier = current.payload.get("tier")
-    if tier == Tier.COMMISSIONER and waited >= policy.accept_escalate_after:
+    if tier in (Tier.COMMISSIONER, Tier.COMMITTEE) and waited >= policy.accept_escalate_after:
         # The escalation supersedes a reminder a downtime kept from going out.
         return [Step(ESCALATE, number, seconds)]
     steps: list[Step] = []

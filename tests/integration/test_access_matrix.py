@@ -162,6 +162,10 @@ CALLBACK: dict[str, Callable[[int, str], Callback]] = {
     "list_mine": lambda _n, _lang: Callback(Op.LIST, None, "mine.0"),
     "list_open": lambda _n, _lang: Callback(Op.LIST, None, "open.all.0"),
     "teams": lambda _n, _lang: Callback(Op.TEAMS),
+    "chains": lambda _n, _lang: Callback(Op.CHAINS),
+    "roster": lambda _n, _lang: Callback(Op.ROSTER, None, "c.0"),
+    "person": lambda _n, _lang: Callback(Op.PERSON, 1, "c.0"),
+    "phone": lambda _n, _lang: Callback(Op.PHONE, 1, "c.0"),
 }
 COMMAND_ARGS = {"extend": "#{n} 3 等待材料补齐", "reassign": f"#{{n}} {CHEN.phone}"}
 
@@ -201,7 +205,8 @@ def build_cells() -> list[Cell]:
         for button in FORM_BUTTONS:
             cells.append(Cell(button, "any", role, _expect(allows(button, standing), False)))
         cells.append(Cell("lang", "any", role, _expect(allows("lang", standing), True)))
-        cells.append(Cell("teams", "any", role, _expect(allows("teams", standing), True)))
+        for button in ("teams", "chains", "roster", "person", "phone"):
+            cells.append(Cell(button, "any", role, _expect(allows(button, standing), True)))
         for button, command in LIST_BUTTONS.items():
             ok = allows("list", standing) and allows(f"/{command}", standing)
             cells.append(Cell(button, "any", role, _expect(ok, True)))
@@ -288,6 +293,7 @@ class Run:
         found = {texts.not_registered(lang), texts.not_owner(lang), texts.stale_button(lang)}
         found |= {texts_sla.supervisors_only(lang, c) for c in COMMANDS}
         found.add(texts_lists.not_yours(lang, n))
+        found.add(texts_lists.committee_only(lang))  # /chain for neither a member nor a supervisor
         for reason in Refusal:
             for details in ({}, {"request_id": n}, {"request_id": n, "holder": LI.name}):
                 found.add(texts.refusal(reason, details, lang))  # type: ignore[arg-type]

@@ -7,9 +7,9 @@ import pytest
 from bot.channels.telegram.callback_data import MAX_BYTES, Callback, Op, decode
 from bot.domain.identity import Address
 from bot.domain.lifecycle import TRANSITIONS, Action, IllegalTransition, transition
-from bot.domain.models import Person, RequestStatus, Role
+from bot.domain.models import Enterprise, Person, RequestStatus, Role, Route
 from bot.domain.phones import normalise_phone
-from bot.domain.routing import Tier, route
+from bot.domain.routing import Tier, committee_members, own_commissioner, route, route_chain
 
 S = RequestStatus
 
@@ -121,7 +121,9 @@ def test_the_catalog_maps_every_category_of_the_interface() -> None:
     from bot.config_files import load_catalog
 
     catalog = load_catalog(None)
-    mapping = {c.key: c.team for c in catalog.categories}
+    mapping = {c.key: c.team for c in catalog.categories if c.route == Route.COMMISSIONER}
+    chained = [(c.key, c.zh) for c in catalog.categories if c.route == Route.CHAIN]
+    assert chained == [("supply_chain", "产业链对接")]
     assert mapping == {
         "financing": "finance",
         "labor": "talent",
@@ -138,3 +140,46 @@ def test_the_catalog_maps_every_category_of_the_interface() -> None:
         "other": "relief",
     }
     assert len(catalog.teams) == 10
+
+
+def _member(i: int, chains: set[str], phone: str = "") -> Person:
+    return Person(
+        id=i,
+        name=f"m{i}",
+        phone=phone or f"1360000000{i}",
+        addresses=(Address("telegram", str(i)),),
+        roles=frozenset({Role.COMMITTEE}),
+        chains=frozenset(chains),
+    )
+
+
+def test_a_chain_request_goes_to_its_chains_committee_then_the_supervisors() -> None:
+    boss = Person(
+        id=9,
+        name="boss",
+        phone="13700000009",
+        addresses=(Address("telegram", "9"),),
+        roles=frozenset({Role.SUPERVISOR}),
+    )
+    fish, herbs = _member(1, {"冷水鱼"}), _member(2, {"中药材", "冷水鱼"})
+    people = [fish, herbs, _member(3, {"中药材"}), boss]
+
+    committee = committee_members(people, "冷水鱼", frozenset())
+    assert [p.id for p in committee] == [1, 2]
+    assert route_chain(committee, people) == (Tier.COMMITTEE, [fish, herbs])
+    # Both declined, or the chase moved on: the supervisors.
+    assert route_chain(committee, people, frozenset({1, 2})) == (Tier.SUPERVISORS, [boss])
+    assert route_chain(committee, people, start=Tier.TEAM) == (Tier.SUPERVISORS, [boss])
+    # No chain, or a member who is the enterprise's own contact.
+    assert committee_members(people, "", frozenset()) == []
+    assert committee_members(people, "冷水鱼", frozenset(), fish.phone) == [herbs]
+
+
+def test_a_commissioner_who_is_the_enterprises_contact_is_passed_over() -> None:
+    li = Person(id=1, name="li", phone="13900000011", roles=frozenset({Role.COMMISSIONER}))
+    own = Enterprise(id=1, name="x", credit_code="c", contact_phone=li.phone, commissioner_id=1)
+    other = Enterprise(id=2, name="y", credit_code="d", contact_phone="13800000001")
+
+    assert own_commissioner(li, own) is None
+    assert own_commissioner(li, other) is li
+    assert own_commissioner(None, other) is None

@@ -656,7 +656,7 @@ def test_every_problem_has_a_text_in_both_languages() -> None:
 
 
 async def import_all(db: Database, folder: Path, variant: str) -> list[ImportReport]:
-    """The three sample rosters written in `variant` and imported in order."""
+    """The four sample rosters written in `variant` and imported in order."""
     reports = []
     for kind in ROSTERS:
         report = await run(db, RosterKind(kind), write_roster(folder, kind, variant))
@@ -681,10 +681,11 @@ async def test_gbk_bom_utf8_and_xlsx_rosters_import_to_the_same_database(tmp_pat
             "gbk": SourceFormat.GB18030,
             "xlsx": SourceFormat.XLSX,
         }[variant]
-        assert [r.source for r in reports] == [expected] * 3
+        assert [r.source for r in reports] == [expected] * 4
         assert [(r.created, r.updated, r.unchanged) for r in reports] == [
             (3, 0, 0),
             (3, 0, 0),
+            (2, 0, 0),
             (2, 0, 0),
         ]
         snapshots[variant] = snapshot(folder / "oncall.db")
@@ -693,6 +694,7 @@ async def test_gbk_bom_utf8_and_xlsx_rosters_import_to_the_same_database(tmp_pat
     people = {(row[1], row[2]) for row in reference["people"]}  # (name, phone)
     assert {("刘芳", "13800000002"), ("王强", "13800000003"), ("周丽", "02373331234")} <= people
     assert len(reference["enterprises"]) == 3
+    assert sorted(reference["committee_chains"]) == [(8, "冷水鱼"), (8, "黄连"), (9, "白酒")]
     for variant in VARIANTS[1:]:
         assert snapshots[variant] == reference, variant
 
@@ -701,7 +703,8 @@ async def test_xlsx_numbers_come_back_as_their_digits(db: Database, tmp_path: Pa
     await import_all(db, tmp_path, "xlsx")
 
     chen = await person(db, "13800000001")  # typed as a number into Excel
-    assert chen is not None and chen.name == "陈明" and chen.address == Address("telegram", "1001")
+    assert chen is not None and chen.name == "陈明"
+    assert chen.addresses == (Address("telegram", "1001"),)
     trout = await enterprise(db, TROUT)
     assert trout is not None and trout.contact_phone == "13900000001"
 
@@ -861,3 +864,63 @@ async def test_names_too_long_for_a_message_are_refused_with_the_line(
     assert f"chain is {LABEL_MAX + 1} characters long" in reason(e, 4)
     assert f"contact_name is {PERSON_NAME_MAX + 1} characters long" in reason(e, 4)
     assert await person(db, "13800000001") is None
+
+
+# ---- committees: the industry chains' party-committee members ---------------------------
+
+COMMITTEES = """chain,name,phone,telegram_id
+冷水鱼,谭书记,13600000001,3001
+黄连,谭书记,13600000001,3001
+白酒,马委员,13600000002,
+"""
+
+
+async def test_committees_import_gives_the_role_and_the_chains(
+    db: Database, tmp_path: Path
+) -> None:
+    report = await run(db, RosterKind.COMMITTEES, csv_file(tmp_path, COMMITTEES))
+
+    assert report.written, import_summary(report, "en")
+    assert (report.created, report.updated, report.unchanged) == (2, 0, 0)
+    tan = await person(db, "13600000001")
+    assert tan is not None and tan.has(Role.COMMITTEE)
+    assert tan.chains == frozenset({"冷水鱼", "黄连"})
+    assert tan.addresses == (Address("telegram", "3001"),)
+    ma = await person(db, "13600000002")
+    assert ma is not None and ma.chains == frozenset({"白酒"}) and not ma.addresses
+    again = await run(db, RosterKind.COMMITTEES, csv_file(tmp_path, COMMITTEES))
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+
+
+async def test_committee_rows_are_checked(db: Database, tmp_path: Path) -> None:
+    text = (
+        "chain,name,phone,telegram_id\n"
+        ",谭书记,13600000001,\n"  # no chain
+        "冷水鱼,谭书记,13600000001,\n"
+        "冷水鱼,谭书记,13600000001,\n"  # the same chain twice
+        "黄连,谭某,13600000001,\n"  # one phone, two names
+    )
+
+    report = await run(db, RosterKind.COMMITTEES, csv_file(tmp_path, text))
+
+    assert not report.written
+    assert [(e.line, e.problem) for e in report.errors] == [
+        (2, Problem.REQUIRED),
+        (4, Problem.DUPLICATE),
+        (5, Problem.DUPLICATE),
+    ]
+    assert await person(db, "13600000001") is None
+
+
+async def test_committee_sync_deactivates_members_no_longer_listed(
+    db: Database, tmp_path: Path
+) -> None:
+    await run(db, RosterKind.COMMITTEES, csv_file(tmp_path, COMMITTEES))
+    only_tan = "chain,name,phone,telegram_id\n冷水鱼,谭书记,13600000001,\n"
+
+    report = await run(db, RosterKind.COMMITTEES, csv_file(tmp_path, only_tan), sync=True)
+
+    assert report.deactivated == 1
+    tan, ma = await person(db, "13600000001"), await person(db, "13600000002")
+    assert tan is not None and tan.chains == frozenset({"冷水鱼"})
+    assert ma is not None and not ma.has(Role.COMMITTEE)

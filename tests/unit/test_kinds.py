@@ -104,6 +104,7 @@ STANDALONE = {
     MessageKind.DEAD_LETTER,
     MessageKind.UNREACHABLE_REPORT,
     MessageKind.AWAY_NOTICE,
+    MessageKind.PERSON_REBOUND,
 }
 
 

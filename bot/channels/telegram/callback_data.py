@@ -28,6 +28,11 @@ class Op(StrEnum):
     # Lists, cards and timelines (bot.handlers.lists); arg: a list key (keyboards_lists).
     LIST = "ls"  # a page of a list
     TEAMS = "lt"  # the supervisors' team picker for /open
+    CHAINS = "lc"  # the supervisors' chain picker for /chain
+    # The supervisors' /roster (bot.handlers.roster): a page, a person's entry, a new phone.
+    ROSTER = "rs"
+    PERSON = "rp"
+    PHONE = "rh"
     CARD = "cd"  # a request's card (arg: the list to go back to)
     TIMELINE = "tl"  # a request's timeline (arg: <page>.<list key>)
     # The owner withdraws a request: ask, confirm, then a reason or Skip (or keep it).

@@ -1,7 +1,8 @@
 """Buttons of the lists, the request card, its timeline and the withdrawal (issue 11).
 
 A list key travels in callback data as text: ``my.3``, ``mine.0``, ``open.all.0``,
-``open.late.1``, ``open.new.0``, ``open.team.finance.2`` (kind, filter, team, page). It names a
+``open.late.1``, ``open.new.0``, ``open.team.finance.2`` (kind, filter, team, page), ``chain.0``
+(a committee member's chains), ``chain.3.0`` (the fourth chain in order, its first page). It names a
 page, never a permission: the handler asks bot.services.browse, which checks who is asking.
 """
 
@@ -23,8 +24,8 @@ from bot.services.browse import CardView
 
 MAX_PAGE = 99_999
 _KEY = re.compile(
-    r"^(?:(?P<kind>my|mine)|open\.(?P<filter>all|late|new)|open\.team\.(?P<team>[a-z0-9_]{1,24}))"
-    r"\.(?P<page>\d{1,5})$"
+    r"^(?:(?P<kind>my|mine|chain)|open\.(?P<filter>all|late|new)|open\.team\.(?P<team>[a-z0-9_]{1,24})"
+    r"|chain\.(?P<chain>\d{1,4}))\.(?P<page>\d{1,5})$"
 )
 _TIMELINE = re.compile(r"^(?P<page>\d{1,4})\.(?P<key>.*)$")
 
@@ -33,6 +34,8 @@ def encode_key(key: ListKey) -> str:
     if key.kind == ListKind.OPEN:
         middle = f"team.{key.team}" if key.filter == OpenFilter.TEAM else key.filter.value
         return f"open.{middle}.{key.page}"
+    if key.kind == ListKind.CHAIN and key.chain is not None:
+        return f"chain.{key.chain}.{key.page}"
     return f"{key.kind.value}.{key.page}"
 
 
@@ -44,6 +47,8 @@ def decode_key(text: str | None) -> ListKey | None:
     page = int(found["page"])
     if found["kind"]:
         return ListKey(ListKind(found["kind"]), page)
+    if found["chain"]:
+        return ListKey(ListKind.CHAIN, page, chain=int(found["chain"]))
     if found["team"]:
         return ListKey(ListKind.OPEN, page, OpenFilter.TEAM, found["team"])
     return ListKey(ListKind.OPEN, page, OpenFilter(found["filter"]))
@@ -82,6 +87,8 @@ def list_markup(page: Page, now: datetime, lang: str) -> InlineKeyboardMarkup | 
         nav.append(_button(_("Next ▶"), Callback(Op.LIST, arg=encode_key(key.at(key.page + 1)))))
     if nav:
         rows.append(nav)
+    if key.kind == ListKind.CHAIN and key.chain is not None:
+        rows.append([_button(_("◀ Chains"), Callback(Op.CHAINS))])
     if key.kind == ListKind.OPEN:
         filters = []
         for f in (OpenFilter.ALL, OpenFilter.OVERDUE, OpenFilter.UNACCEPTED):
@@ -108,6 +115,15 @@ def team_picker(catalog: Catalog, lang: str) -> InlineKeyboardMarkup:
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     rows.append([_button(_("◀ Back"), Callback(Op.LIST, arg="open.all.0"))])
     return InlineKeyboardMarkup(rows)
+
+
+def chain_picker(chains: Sequence[str], lang: str) -> InlineKeyboardMarkup:
+    """One button per industry chain (two a row); each opens that chain's open requests."""
+    buttons = [
+        _button(name, Callback(Op.LIST, arg=encode_key(ListKey(ListKind.CHAIN, 0, chain=i))))
+        for i, name in enumerate(chains)
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
 def card_markup(card: CardView, back: ListKey | None, lang: str) -> InlineKeyboardMarkup:

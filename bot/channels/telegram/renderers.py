@@ -282,6 +282,11 @@ def dead_letter(c: Context) -> Outgoing:
     return Outgoing(texts_sla.dead_letter(update_id, str(c.params.get("reason") or ""), c.lang))
 
 
+@renders(MessageKind.PERSON_REBOUND)
+def person_rebound(c: Context) -> Outgoing:
+    return Outgoing(texts_reach.person_rebound(c.params, c.lang))
+
+
 @renders(MessageKind.UNREACHABLE_REPORT)
 def unreachable_report(c: Context) -> Outgoing:
     return Outgoing(texts_reach.unreachable_report(c.params, c.lang))

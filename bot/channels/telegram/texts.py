@@ -93,8 +93,18 @@ def welcome(person: Person, enterprises: Sequence[Enterprise], catalog: Catalog,
                 "<b>Accept</b> button; /mine lists yours."
             ).format(teams=teams)
         )
+    if Role.COMMITTEE in person.roles:
+        chains = "、".join(e(c) for c in sorted(person.chains)) or "—"
+        lines.append(
+            _(
+                "Industry chain party committee (chains: {chains}). Supply-chain requests of "
+                "your chains arrive here with an <b>Accept</b> button; /chain lists them."
+            ).format(chains=chains)
+        )
     if Role.SUPERVISOR in person.roles:
-        lines.append(_("Supervisor: /open, /digest, /overdue, /stats, /reassign, /export."))
+        lines.append(
+            _("Supervisor: /open, /digest, /overdue, /stats, /reassign, /export, /roster, /chain.")
+        )
     lines.append(_("/help shows every command; /lang switches the language."))
     return "\n".join(lines)
 
@@ -116,8 +126,15 @@ def help_text(person: Person | None, lang: str) -> str:
                 _("/away [until YYYY-MM-DD] [reason] — stop new dispatches to you; /back — resume"),
                 _("/extend #N DAYS REASON — ask the supervisors for a later deadline"),
             ]
+        if Role.COMMITTEE in person.roles:
+            lines += [
+                _("/chain — your chains' requests"),
+                _("/mine — requests you hold or that wait for your tap"),
+            ]
         if Role.SUPERVISOR in person.roles:
             lines += [
+                _("/chain — enterprises and open requests by industry chain"),
+                _("/roster — people by role and team: who has onboarded, who is away"),
                 _("/digest — today's figures now"),
                 _("/overdue — overdue requests"),
                 _("/open — every open request, by filter or team"),
@@ -351,6 +368,8 @@ def received(request: Request, params: Params, lang: str) -> str:
     tier = params.get("tier")
     if tier == "commissioner":
         to = _("your service commissioner {names}").format(names=e(names))
+    elif tier == "committee" and names:
+        to = _("the industry chain's party committee ({names})").format(names=e(names))
     elif tier == "team" and names:
         to = _("the service team ({names})").format(names=e(names))
     else:

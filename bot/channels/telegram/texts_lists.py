@@ -22,7 +22,7 @@ from bot.domain.listing import AgeUnit, ListKind, OpenFilter, Page, RequestLine,
 from bot.domain.models import Catalog, Outcome, Request, RequestStatus, Urgency
 from bot.domain.models import text_length as tg_length
 from bot.i18n import translator
-from bot.services.browse import CardView, History, Step
+from bot.services.browse import CardView, ChainView, History, Step
 
 # A timeline page stays well inside Telegram's 4,096 characters (header and HTML included),
 # and one step's free text (a note, a summary, a reason) is cut to keep a page readable.
@@ -75,7 +75,7 @@ def filter_label(kind: OpenFilter, lang: str) -> str:
     }[kind]
 
 
-def list_text(page: Page, catalog: Catalog, lang: str) -> str:
+def list_text(page: Page, catalog: Catalog, lang: str, chain: ChainView | None = None) -> str:
     """The list message above its buttons (the buttons are the items)."""
     _ = translator(lang)
     key = page.key
@@ -85,6 +85,12 @@ def list_text(page: Page, catalog: Catalog, lang: str) -> str:
     elif key.kind == ListKind.MINE:
         title = _("<b>Your work</b>: requests you hold and those waiting for your tap")
         empty = _("Nothing open for you right now.")
+    elif key.kind == ListKind.CHAIN and chain is not None:
+        title = chain_heading(chain, lang)
+        empty = _("No open request from this chain's enterprises.")
+    elif key.kind == ListKind.CHAIN:
+        title = _("<b>Your chains' requests</b>")
+        empty = _("No request from your chains' enterprises yet.")
     else:
         name = filter_label(key.filter, lang)
         if key.filter == OpenFilter.TEAM and key.team:
@@ -102,6 +108,36 @@ def list_text(page: Page, catalog: Catalog, lang: str) -> str:
             ),
         ]
     )
+
+
+CHAIN_NAMES_SHOWN = 20  # enterprises named above a chain's list; the rest are counted
+
+
+def chain_heading(chain: ChainView, lang: str) -> str:
+    """An industry chain's name, its enterprises (the first few by name), then its requests."""
+    _ = translator(lang)
+    shown = chain.enterprises[:CHAIN_NAMES_SHOWN]
+    names = "、".join(e(x.name) for x in shown) or "—"
+    more = len(chain.enterprises) - len(shown)
+    if more > 0:
+        names += " " + _("and {n} more").format(n=more)
+    return _("<b>Chain: {chain}</b>\n{count} enterprise(s): {names}\n<b>Open requests</b>").format(
+        chain=e(chain.name), count=len(chain.enterprises), names=names
+    )
+
+
+def committee_only(lang: str) -> str:
+    _ = translator(lang)
+    return _("/chain is for the industry chains' party committees and the supervisors.")
+
+
+def pick_chain(lang: str, any_chain: bool) -> str:
+    _ = translator(lang)
+    if not any_chain:
+        return _(
+            "No enterprise is on an industry chain yet (the enterprises roster's chain column)."
+        )
+    return _("<b>Industry chains</b> · choose one to see its enterprises and open requests:")
 
 
 def pick_team(lang: str) -> str:

@@ -26,6 +26,7 @@ def role_names(roles: Iterable[str], lang: str) -> str:
         Role.OWNER.value: _("enterprise owner"),
         Role.COMMISSIONER.value: _("service commissioner"),
         Role.SUPERVISOR.value: _("supervisor"),
+        Role.COMMITTEE.value: _("chain committee member"),
     }
     return "、".join(names.get(r, r) for r in roles if r) or "—"
 
@@ -195,3 +196,15 @@ def digest_lines(items: Sequence[UnreachableLine], lang: str) -> list[str]:
     if len(items) > MAX_LINES:
         lines.append(_("… and {k} more").format(k=len(items) - MAX_LINES))
     return lines
+
+
+def person_rebound(params: Params, lang: str) -> str:
+    """To the supervisors: someone now uses the bot from another account."""
+    _ = translator(lang)
+    roles = role_names(str(params.get("roles") or "").split(","), lang)
+    return _(
+        "🔁 <b>{name}</b> ({roles}, {phone}) shared their phone from a new Telegram account: "
+        "the bot now answers that account only; the old one has lost access."
+    ).format(
+        name=e(str(params.get("name") or "")), roles=roles, phone=e(str(params.get("phone") or ""))
+    )

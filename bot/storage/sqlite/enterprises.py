@@ -43,6 +43,20 @@ class EnterprisesSql(Statements):
         )
         return [self._enterprise(r) for r in rows]
 
+    async def chains(self) -> list[str]:
+        """The industry chains the active enterprises belong to, in order (index
+        enterprises_chain)."""
+        rows = await self._all(
+            "SELECT DISTINCT chain FROM enterprises WHERE chain != '' AND active = 1 ORDER BY chain"
+        )
+        return [str(r["chain"]) for r in rows]
+
+    async def enterprises_in_chain(self, chain: str) -> list[Enterprise]:
+        rows = await self._all(
+            "SELECT * FROM enterprises WHERE chain = ? AND active = 1 ORDER BY name, id", (chain,)
+        )
+        return [self._enterprise(r) for r in rows]
+
     async def upsert_enterprise(self, e: Enterprise) -> int:
         row = await self._one("SELECT id FROM enterprises WHERE credit_code = ?", (e.credit_code,))
         values = (

@@ -34,6 +34,13 @@ OPEN_WHERE = (
 )
 
 
+# The requests of some chains' enterprises (index enterprises_chain, then requests by enterprise).
+CHAIN_WHERE = (
+    "FROM requests r WHERE r.enterprise_id IN "
+    "(SELECT e.id FROM enterprises e WHERE e.chain IN ({chains})) {statuses}"
+)
+
+
 def _line(row: aiosqlite.Row) -> RequestLine:
     return RequestLine(
         id=row["id"],
@@ -105,4 +112,22 @@ class ListsSql(Statements):
             extra = f"AND r.category IN ({k_marks or 'NULL'})"
             params.update(k_values)
         where = OPEN_WHERE.format(statuses=s_marks, categories=extra)
+        return await self._page(where, params, limit, offset)
+
+    async def chain_lines(
+        self,
+        chains: Iterable[str],
+        statuses: Iterable[RequestStatus] | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[RequestLine], int]:
+        """Requests of the enterprises of `chains` (in `statuses`, if given), newest first."""
+        h_marks, h_values = _named("h", chains)
+        params: dict[str, Any] = dict(h_values)
+        extra = ""
+        if statuses is not None:
+            s_marks, s_values = _named("s", (s.value for s in statuses))
+            extra = f"AND r.status IN ({s_marks or 'NULL'})"
+            params.update(s_values)
+        where = CHAIN_WHERE.format(chains=h_marks or "NULL", statuses=extra)
         return await self._page(where, params, limit, offset)

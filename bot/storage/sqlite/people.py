@@ -20,6 +20,8 @@ PERSON = (
     "(SELECT group_concat(role, ',') FROM person_roles r "
     " WHERE r.person_id = p.id AND r.active = 1) AS role_list, "
     "(SELECT group_concat(team, ',') FROM team_members t WHERE t.person_id = p.id) AS team_list, "
+    "(SELECT group_concat(chain, char(31)) FROM committee_chains c WHERE c.person_id = p.id) "
+    " AS chain_list, "
     "(SELECT group_concat(channel || char(31) || address, char(30)) FROM "
     " (SELECT channel, address FROM person_addresses a WHERE a.person_id = p.id ORDER BY rowid)"
     ") AS address_list "
@@ -47,6 +49,7 @@ class PeopleSql(Statements):
             language=row["language"],
             roles=frozenset(Role(r) for r in _split(row["role_list"], ",")),
             teams=frozenset(_split(row["team_list"], ",")),
+            chains=frozenset(_split(row["chain_list"], "\x1f")),
             active=bool(row["active"]),
             away=bool(row["away"]),
             away_until=from_text(row["away_until"]) if row["away_until"] else None,
@@ -151,6 +154,44 @@ class PeopleSql(Statements):
             await self._run(
                 "INSERT INTO team_members (person_id, team) VALUES (?, ?)", (person_id, team)
             )
+
+    async def set_chains(self, person_id: int, chains: Iterable[str]) -> None:
+        """The industry chains whose committee this person sits on (replacing the old ones)."""
+        await self._run("DELETE FROM committee_chains WHERE person_id = ?", (person_id,))
+        for chain in sorted(set(chains)):
+            await self._run(
+                "INSERT INTO committee_chains (person_id, chain) VALUES (?, ?)", (person_id, chain)
+            )
+
+    async def people_page(self, role: Role, limit: int, offset: int) -> tuple[list[Person], int]:
+        """Active holders of `role`, by their first team (commissioners), then by name."""
+        where = (
+            "JOIN person_roles pr ON pr.person_id = p.id "
+            "WHERE pr.role = ? AND pr.active = 1 AND p.active = 1 "
+        )
+        count = await self._one(f"SELECT COUNT(*) AS n FROM people p {where}", (role.value,))
+        order = (
+            "ORDER BY (SELECT min(team) FROM team_members t WHERE t.person_id = p.id), p.name, p.id"
+            if role == Role.COMMISSIONER
+            else "ORDER BY p.name, p.id"
+        )
+        rows = await self._all(
+            f"{PERSON}{where}{order} LIMIT ? OFFSET ?",
+            (role.value, limit, offset),
+        )
+        people = [p for p in [await self._person(r) for r in rows] if p is not None]
+        return people, int(count["n"]) if count else 0
+
+    async def set_phone(self, person_id: int, phone: str) -> None:
+        """A new phone for a person, and for the enterprises that list them as contact."""
+        row = await self._one("SELECT phone FROM people WHERE id = ?", (person_id,))
+        if row is None:
+            return
+        await self._run(
+            "UPDATE enterprises SET contact_phone = ? WHERE contact_phone = ?",
+            (phone, row["phone"]),
+        )
+        await self._run("UPDATE people SET phone = ? WHERE id = ?", (phone, person_id))
 
     async def deactivate_role_except(self, role: Role, keep_phones: Iterable[str]) -> int:
         marks, phones = in_list(keep_phones)

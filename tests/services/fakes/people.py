@@ -35,6 +35,7 @@ class FakePeople(Tables):
             language=row.language,
             roles=frozenset(r for (pid, r), on in self.s.roles.items() if pid == row.id and on),
             teams=self.s.teams.get(row.id, frozenset()),
+            chains=self.s.chains.get(row.id, frozenset()),
             active=row.active,
             away=row.away,
             away_until=row.away_until,
@@ -99,6 +100,31 @@ class FakePeople(Tables):
             away_until=until if away else None,
             away_reason=reason if away else None,
         )
+
+    async def set_chains(self, person_id: int, chains: Iterable[str]) -> None:
+        self.s.chains[person_id] = frozenset(chains)
+
+    async def people_page(self, role: Role, limit: int, offset: int) -> tuple[list[Person], int]:
+        rows = [
+            p for p in self.s.people.values() if p.active and self.s.roles.get((p.id, role), False)
+        ]
+
+        def order(p: PersonRow) -> tuple[str, str, int]:
+            first = min(self.s.teams.get(p.id, frozenset()), default="")
+            return (first if role == Role.COMMISSIONER else "", p.name, p.id)
+
+        rows.sort(key=order)
+        page = [self._person(p) for p in rows[offset : offset + limit]]
+        return [p for p in page if p is not None], len(rows)
+
+    async def set_phone(self, person_id: int, phone: str) -> None:
+        row = self.s.people.get(person_id)
+        if row is None:
+            return
+        for eid, e in list(self.s.enterprises.items()):
+            if e.contact_phone == row.phone:
+                self.s.enterprises[eid] = e.model_copy(update={"contact_phone": phone})
+        self._update_person(person_id, phone=phone)
 
     async def away_ended(self, now: datetime) -> list[int]:
         return sorted(

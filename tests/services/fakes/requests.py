@@ -12,6 +12,7 @@ from bot.domain.clock import from_text, to_text
 from bot.domain.listing import RequestLine
 from bot.domain.models import (
     Attachment,
+    Enterprise,
     Outcome,
     Request,
     RequestStatus,
@@ -326,6 +327,29 @@ class FakeRequests(Tables):
             or (r.request.status in claim and self._has_offer(r.request.id, person_id))
         ]
         return self._page(rows, limit, offset)
+
+    async def chain_lines(
+        self,
+        chains: Iterable[str],
+        statuses: Iterable[RequestStatus] | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[RequestLine], int]:
+        wanted, among = set(chains), set(statuses) if statuses is not None else None
+        rows = [
+            r
+            for r in self.s.requests.values()
+            if self.s.enterprises[r.request.enterprise_id].chain in wanted
+            and (among is None or r.request.status in among)
+        ]
+        return self._page(rows, limit, offset)
+
+    async def chains(self) -> list[str]:
+        return sorted({e.chain for e in self.s.enterprises.values() if e.chain and e.active})
+
+    async def enterprises_in_chain(self, chain: str) -> list[Enterprise]:
+        found = [e for e in self.s.enterprises.values() if e.chain == chain and e.active]
+        return sorted(found, key=lambda e: (e.name, e.id))
 
     async def open_lines(
         self,

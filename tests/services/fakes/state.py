@@ -92,6 +92,7 @@ class FakeState:
     people: dict[int, PersonRow] = field(default_factory=dict)
     roles: dict[tuple[int, Role], bool] = field(default_factory=dict)  # → active
     teams: dict[int, frozenset[str]] = field(default_factory=dict)
+    chains: dict[int, frozenset[str]] = field(default_factory=dict)  # committee members'
     addresses: list[tuple[int, Address]] = field(default_factory=list)  # in binding order
     enterprises: dict[int, Enterprise] = field(default_factory=dict)
     requests: dict[int, RequestRow] = field(default_factory=dict)
@@ -111,6 +112,7 @@ class FakeState:
             people=dict(self.people),
             roles=dict(self.roles),
             teams=dict(self.teams),
+            chains=dict(self.chains),
             addresses=list(self.addresses),
             enterprises=dict(self.enterprises),
             requests=dict(self.requests),

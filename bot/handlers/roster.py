@@ -1,0 +1,188 @@
+"""/roster for the supervisors: people by role and team, paged; a person's entry; a new phone.
+
+Every command and tap is authorised by bot.services.directory from the person behind it (a
+button names a page or a person, never a permission). The new phone is the supervisor's next
+text after "Change phone"; its handler runs in a group before the others and lets every other
+text through.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.channels.telegram import keyboards_roster as kb
+from bot.channels.telegram import texts, texts_roster, texts_sla
+from bot.channels.telegram.callback_data import Op, decode, pattern
+from bot.channels.telegram.identity import address
+from bot.domain.directory import RosterKey
+from bot.domain.identity import Address
+from bot.domain.models import Person
+from bot.handlers.common import Context, Deps, HandlerBase, answer_query, answer_refusal
+from bot.services.directory import Directory
+from bot.services.errors import Refusal, Refused
+
+# Before the lists' group (-1) and group 0: a pending phone change takes the next text.
+GROUP = -2
+NOT_MODIFIED = "message is not modified"
+
+
+class Roster(HandlerBase):
+    def __init__(self, deps: Deps, directory: Directory) -> None:
+        super().__init__(deps)
+        self.directory = directory
+
+    def add_to(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        app.add_handler(CommandHandler("roster", self.on_roster))
+        app.add_handler(CallbackQueryHandler(self.on_page, pattern(Op.ROSTER)))
+        app.add_handler(CallbackQueryHandler(self.on_person, pattern(Op.PERSON)))
+        app.add_handler(CallbackQueryHandler(self.on_phone, pattern(Op.PHONE)))
+        app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text), GROUP)
+        app.add_handler(CommandHandler("cancel", self.on_cancel), GROUP)
+
+    async def _show(self, update: Update, text: str, markup: InlineKeyboardMarkup) -> None:
+        if update.callback_query is None:
+            await self.reply(update, text, reply_markup=markup)
+            return
+        try:
+            await self.edit(update, text, reply_markup=markup)
+        except BadRequest as exc:
+            if NOT_MODIFIED not in exc.message.lower():
+                raise
+
+    async def _refused(self, update: Update, refused: Refused, lang: str) -> None:
+        if refused.reason == Refusal.NOT_ALLOWED:
+            text = texts_sla.supervisors_only(lang, "roster")
+            if update.callback_query is not None:
+                await answer_query(update.callback_query, text, True)
+            else:
+                await self.reply(update, text)
+        elif refused.reason in (Refusal.NOT_FOUND, Refusal.BAD_INPUT) and update.callback_query:
+            await answer_query(update.callback_query, texts.stale_button(lang), True)
+        else:
+            await answer_refusal(update, refused, lang)
+
+    async def _page(self, update: Update, person: Person | None, lang: str, key: RosterKey) -> None:
+        if person is None:
+            await answer_refusal(update, Refused(Refusal.NOT_REGISTERED), lang)
+            return
+        try:
+            page = await self.directory.page(person.id, key)
+        except Refused as refused:
+            await self._refused(update, refused, lang)
+            return
+        await self.answer(update)
+        markup = kb.roster_markup(page, self.catalog, lang)
+        await self._show(update, texts_roster.roster_text(page, lang), markup)
+
+    async def on_roster(self, update: Update, context: Context) -> None:
+        """The commissioners, first page, with the other groups as buttons."""
+        person, lang = await self.who(update)
+        await self._page(update, person, lang, RosterKey())
+
+    async def on_page(self, update: Update, context: Context) -> None:
+        """Another page or group, in the same message."""
+        person, lang = await self.who(update)
+        cb = decode(_data(update))
+        key = RosterKey.decode(cb.arg if cb else None)
+        if key is None:
+            await self.answer(update, texts.stale_button(lang), True)
+            return
+        await self._page(update, person, lang, key)
+
+    async def on_person(self, update: Update, context: Context) -> None:
+        """A person's entry, with Change phone."""
+        person, lang = await self.who(update)
+        cb = decode(_data(update))
+        if person is None or cb is None or cb.request_id is None:
+            await self._tap_refused(update, person, lang)
+            return
+        try:
+            entry = await self.directory.entry(person.id, cb.request_id)
+        except Refused as refused:
+            await self._refused(update, refused, lang)
+            return
+        await self.answer(update)
+        text = texts_roster.entry_text(entry, self.catalog, lang)
+        await self._show(update, text, kb.entry_markup(entry.id, cb.arg, lang))
+
+    async def on_phone(self, update: Update, context: Context) -> None:
+        """Change phone: asks for the new number (the next text)."""
+        person, lang = await self.who(update)
+        cb = decode(_data(update))
+        if person is None or cb is None or cb.request_id is None:
+            await self._tap_refused(update, person, lang)
+            return
+        try:
+            target = await self.directory.ask_phone(person.id, _at(update), cb.request_id, cb.arg)
+        except Refused as refused:
+            await self._refused(update, refused, lang)
+            return
+        await self.answer(update)
+        await self.reply(update, texts_roster.ask_phone(target, lang))
+
+    async def _tap_refused(self, update: Update, person: Person | None, lang: str) -> None:
+        text = texts.not_registered(lang) if person is None else texts.stale_button(lang)
+        await self.answer(update, text, True)
+
+    async def on_text(self, update: Update, context: Context) -> None:
+        """The new phone a Change phone tap asked for (any other text goes on)."""
+        message = update.effective_message
+        if message is None or message.text is None or update.effective_user is None:
+            return
+        pending = await self.directory.pending_phone(_at(update))
+        if pending is None:
+            return
+        person, lang = await self.who(update)
+        if person is None:
+            return
+        try:
+            changed, previous = await self.directory.change_phone(
+                person.id, pending.person_id, message.text, _at(update), update.update_id
+            )
+        except Refused as refused:
+            problem = refused.details.get("problem")
+            if problem == "not_mobile":
+                await self.reply(update, texts_roster.not_a_mobile(lang))
+            elif problem == "taken":
+                name = str(refused.details.get("name") or "")
+                await self.reply(update, texts_roster.phone_taken(name, lang))
+            else:
+                await self.directory.drop_phone(_at(update))
+                await self._refused(update, refused, lang)
+            raise ApplicationHandlerStop from None
+        text = texts_roster.phone_changed(changed, previous, lang)
+        text += "\n\n" + texts_roster.entry_text(changed, self.catalog, lang)
+        await self.reply(update, text, reply_markup=kb.entry_markup(changed.id, pending.back, lang))
+        raise ApplicationHandlerStop
+
+    async def on_cancel(self, update: Update, context: Context) -> None:
+        """/cancel while a phone change waits keeps the old phone."""
+        if update.effective_user is None:
+            return
+        pending = await self.directory.drop_phone(_at(update))
+        if pending is None:
+            return  # nothing of ours: /cancel goes on
+        _person, lang = await self.who(update)
+        await self.reply(update, texts_roster.phone_kept(lang))
+        raise ApplicationHandlerStop
+
+
+def _data(update: Update) -> str | None:
+    return update.callback_query.data if update.callback_query else None
+
+
+def _at(update: Update) -> Address:
+    user = update.effective_user
+    assert user is not None, "handled only for updates from a user"
+    return address(user.id)
