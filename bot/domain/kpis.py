@@ -375,6 +375,32 @@ class Cut(StrEnum):
     CATEGORY = "category"
     INDUSTRY = "industry"
     CHAIN = "chain"
+    # Attributed to people (README "Figures by cut"): the person who resolved a request, else
+    # the one holding it now; their team; the chain of a request a committee member resolved.
+    COMMISSIONER = "commissioner"
+    TEAM = "team"
+    COMMITTEE = "committee"
+    # Who gets the credit for a resolution (the seed's headline): one of CREDIT_KEYS.
+    CREDIT = "credit"
+
+
+# The groups of Cut.CREDIT: resolved by the enterprise's own commissioner, by a committee
+# member, by a team member, by anyone else; "" for a request nobody has resolved.
+CREDIT_COMMISSIONER = "commissioner"
+CREDIT_COMMITTEE = "committee"
+CREDIT_TEAM = "team"
+CREDIT_OTHER = "other"
+
+
+class Tally(Frozen):
+    """What Counts leaves out: cancelled, reopened, resolved by outcome (in a period), and
+    the requests open now."""
+
+    cancelled: int = 0
+    reopened: int = 0
+    open_now: int = 0
+    # outcome → distinct requests resolved with it in the period
+    outcomes: dict[str, int] = {}
 
 
 class Durations(Frozen):

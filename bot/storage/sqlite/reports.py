@@ -40,7 +40,7 @@ from typing import Any
 from bot.domain import kpis
 from bot.domain.clock import to_text
 from bot.domain.kinds import EventKind
-from bot.domain.kpis import Counts, Cut, Durations, OverdueLine, Period, Rate, Rates
+from bot.domain.kpis import Counts, Cut, Durations, OverdueLine, Period, Rate, Rates, Tally
 from bot.domain.models import Event, RequestStatus
 from bot.storage.sqlite.events import EventsSql
 
@@ -62,14 +62,19 @@ FactRow = tuple[
     int | None,
     int | None,
     int,
+    int | None,
+    str | None,
+    int,
+    int | None,
 ]
 FACT_COLUMNS = (
     "request_id, submitted_us, first_offer_us, first_accept_us, resolved_us, deadline_us, "
-    "cancelled_before_accept, status, holder_id, work_due_us, last_event_us"
+    "cancelled_before_accept, status, holder_id, work_due_us, last_event_us, "
+    "resolver_id, outcome, reopened, cancelled_us"
 )
 _UPSERT = (
     f"INSERT OR REPLACE INTO request_facts ({FACT_COLUMNS}) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 _RATING = "INSERT INTO ratings (request_id, at_us, stars) VALUES (?, ?, ?)"
@@ -81,6 +86,37 @@ _KEYS: dict[Cut, str] = {
     Cut.INDUSTRY: "e.industry",
     Cut.CHAIN: "e.chain",
 }
+# The person a request is attributed to: who first resolved it, else who holds it now.
+_WHO = "COALESCE(f.resolver_id, f.holder_id)"
+_COMMITTEE_MEMBER = (
+    "EXISTS (SELECT 1 FROM person_roles pr WHERE pr.person_id = {who} "
+    "AND pr.role = 'committee' AND pr.active = 1)"
+)
+_TEAM_MEMBER = "EXISTS (SELECT 1 FROM team_members tm WHERE tm.person_id = {who})"
+_KEYS |= {
+    Cut.COMMISSIONER: _WHO,
+    Cut.TEAM: f"(SELECT MIN(tm.team) FROM team_members tm WHERE tm.person_id = {_WHO})",
+    Cut.COMMITTEE: f"CASE WHEN {_COMMITTEE_MEMBER.format(who=_WHO)} THEN e.chain END",
+    Cut.CREDIT: (
+        "CASE WHEN f.resolver_id IS NULL THEN NULL "
+        f"WHEN f.resolver_id = e.commissioner_id THEN '{kpis.CREDIT_COMMISSIONER}' "
+        f"WHEN {_COMMITTEE_MEMBER.format(who='f.resolver_id')} THEN '{kpis.CREDIT_COMMITTEE}' "
+        f"WHEN {_TEAM_MEMBER.format(who='f.resolver_id')} THEN '{kpis.CREDIT_TEAM}' "
+        f"ELSE '{kpis.CREDIT_OTHER}' END"
+    ),
+}
+_OPEN = ", ".join(
+    f"'{s.value}'"
+    for s in (
+        RequestStatus.SUBMITTED,
+        RequestStatus.DISPATCHED,
+        RequestStatus.ESCALATED,
+        RequestStatus.ACCEPTED,
+        RequestStatus.REOPENED,
+    )
+)
+# Counted when the event kind exists (issue 12: reopening may come later), else 0.
+_REOPENED_KIND: EventKind | None = EventKind.__members__.get("REOPENED")
 
 
 def us(when: datetime | None) -> int | None:
@@ -109,6 +145,21 @@ def fact_of(request_id: int, events: Sequence[Event]) -> FactRow:
         t.holders[-1][1] if t.holders else None,
         us(due_now) if status in _WORKING else None,
         max(us(e.at) or 0 for e in events) if events else 0,
+        *_credit_of(events),
+    )
+
+
+def _credit_of(events: Sequence[Event]) -> tuple[int | None, str | None, int, int | None]:
+    """Who first resolved it and how, how often it was reopened, when it was cancelled."""
+    resolved = next((e for e in events if e.kind == EventKind.RESOLVED), None)
+    outcome = resolved.payload.get("outcome") if resolved else None
+    reopened = sum(1 for e in events if e.to_status == RequestStatus.REOPENED)
+    cancelled = next((e for e in events if e.to_status == RequestStatus.CANCELLED), None)
+    return (
+        resolved.actor_id if resolved else None,
+        outcome if isinstance(outcome, str) else None,
+        reopened,
+        us(cancelled.at) if cancelled else None,
     )
 
 
@@ -122,10 +173,18 @@ def rating_of(event: Event) -> tuple[int, int, int] | None:
     return event.request_id, (event.at - EPOCH) // _US, stars
 
 
+def _events_from(key: str) -> str:
+    """The events of requests, joined to what the cut's key reads."""
+    facts = "JOIN request_facts f ON f.request_id = ev.request_id " if "f." in key else ""
+    return (
+        f"events ev {facts}JOIN requests r ON r.id = ev.request_id "
+        "LEFT JOIN enterprises e ON e.id = r.enterprise_id"
+    )
+
+
 def _counts_sql(kind: EventKind, key: str) -> str:
     return (
-        f"SELECT {key} AS k, COUNT(DISTINCT ev.request_id) AS n FROM events ev "
-        "JOIN requests r ON r.id = ev.request_id LEFT JOIN enterprises e ON e.id = r.enterprise_id "
+        f"SELECT {key} AS k, COUNT(DISTINCT ev.request_id) AS n FROM {_events_from(key)} "
         f"WHERE ev.kind = '{kind.value}' AND ev.at >= ? AND ev.at < ? GROUP BY k"
     )
 
@@ -337,6 +396,51 @@ class ReportsSql(EventsSql):
             found.setdefault("", {})
         return {k: Durations.model_validate(v) for k, v in sorted(found.items())}
 
+    async def report_tally(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Tally]:
+        """Cancelled, reopened and resolved by outcome in `period`; open now (any period)."""
+        key, src = _KEYS[by], self._facts_from(by)
+        lo, hi = us(period.start), us(period.end)
+        span = (to_text(period.start), to_text(period.end))
+        cancelled = await self._grouped(
+            f"SELECT {key} AS k, COUNT(*) FROM {src} "
+            "WHERE f.cancelled_us >= ? AND f.cancelled_us < ?",
+            (lo, hi),
+            by,
+        )
+        open_now = await self._grouped(
+            f"SELECT {key} AS k, COUNT(*) FROM {src} WHERE f.status IN ({_OPEN})", (), by
+        )
+        reopened: dict[str, tuple[Any, ...]] = {}
+        if _REOPENED_KIND is not None:
+            reopened = {
+                str(r["k"] or ""): (int(r["n"]),)
+                for r in await self._all(_counts_sql(_REOPENED_KIND, key), span)
+            }
+        outcomes: dict[str, dict[str, int]] = {}
+        for r in await self._all(
+            f"SELECT {key} AS k, json_extract(ev.payload, '$.outcome') AS o, "
+            f"COUNT(DISTINCT ev.request_id) AS n FROM {_events_from(key)} "
+            f"WHERE ev.kind = '{EventKind.RESOLVED.value}' AND ev.at >= ? AND ev.at < ? "
+            "GROUP BY k, o",
+            span,
+        ):
+            outcomes.setdefault(str(r["k"] or ""), {})[str(r["o"] or "")] = int(r["n"])
+        keys = {""} if by is Cut.COUNTY else set()
+        keys |= set(cancelled) | set(open_now) | set(reopened) | set(outcomes)
+
+        def count(found: dict[str, tuple[Any, ...]], k: str) -> int:
+            return int(found.get(k, (0,))[0] or 0)
+
+        return {
+            k: Tally(
+                cancelled=count(cancelled, k),
+                reopened=count(reopened, k),
+                open_now=count(open_now, k),
+                outcomes=outcomes.get(k, {}),
+            )
+            for k in sorted(keys)
+        }
+
     async def report_overdue(self, when: datetime) -> list[OverdueLine]:
         """Requests being worked on past their deadline at `when`, most late first, named."""
         return [line for line, _ in await self._overdue_keyed(when, Cut.COUNTY)]
@@ -429,6 +533,7 @@ class ReportsSql(EventsSql):
         marks = ",".join("?" for _ in request_ids)
         rows = await self._all(
             f"SELECT r.id, COALESCE(e.name, '—') AS name, {_KEYS[by]} AS k FROM requests r "
+            "LEFT JOIN request_facts f ON f.request_id = r.id "
             f"LEFT JOIN enterprises e ON e.id = r.enterprise_id WHERE r.id IN ({marks})",
             request_ids,
         )

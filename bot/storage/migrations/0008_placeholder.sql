@@ -1,0 +1,1 @@
+-- 0008: placeholder (another branch's migration; the lead renumbers at merge).

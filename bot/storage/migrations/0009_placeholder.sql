@@ -1,0 +1,1 @@
+-- 0009: placeholder (another branch's migration; the lead renumbers at merge).

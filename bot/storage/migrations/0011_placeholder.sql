@@ -1,0 +1,1 @@
+-- 0011: placeholder (another branch's migration; the lead renumbers at merge).
