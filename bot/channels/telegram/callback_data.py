@@ -34,6 +34,8 @@ class Op(StrEnum):
     WITHDRAW_YES = "wy"
     WITHDRAW_SKIP = "ws"
     WITHDRAW_KEEP = "wk"
+    # A page of a /stats answer (request_id: the page; arg: <first>.<last>.<cut>, re-checked).
+    STATS = "st"
 
 
 @dataclass(frozen=True)

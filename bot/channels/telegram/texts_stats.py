@@ -1,0 +1,215 @@
+"""Texts (HTML) of /stats: a period's figures, the county total and one block per group."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.channels.telegram import keyboards
+from bot.channels.telegram.callback_data import Callback, Op
+from bot.channels.telegram.texts import category_label, e
+from bot.channels.telegram.texts_sla import duration
+from bot.domain import kpis
+from bot.domain.kpis import Cut, Rate
+from bot.domain.models import Catalog, Outcome
+from bot.domain.periods import StatsProblem
+from bot.i18n import translator
+from bot.services.stats import StatsReport, StatsRow
+
+# A page stays well under Telegram's 4,096 characters.
+PAGE_CHARS = 3500
+
+
+def _pct(rate: Rate) -> str:
+    value = rate.value
+    return "—" if value is None else f"{value:.0%} ({rate.hits}/{rate.total})"
+
+
+def _span(seconds: float | None, lang: str) -> str:
+    return "—" if seconds is None else duration(seconds, lang)
+
+
+def cut_label(by: Cut, lang: str) -> str:
+    _ = translator(lang)
+    labels = {
+        Cut.COUNTY: _("county total"),
+        Cut.COMMISSIONER: _("by commissioner"),
+        Cut.TEAM: _("by team"),
+        Cut.COMMITTEE: _("by chain committee"),
+        Cut.CATEGORY: _("by category"),
+        Cut.CHAIN: _("by industry chain"),
+        Cut.INDUSTRY: _("by industry"),
+        Cut.CREDIT: _("by who resolved"),
+    }
+    return labels[by]
+
+
+def group_name(report: StatsReport, row: StatsRow, catalog: Catalog, lang: str) -> str:
+    _ = translator(lang)
+    if not row.key:
+        return _("(none)")
+    if report.by is Cut.COMMISSIONER:
+        return row.name or f"#{row.key}"
+    if report.by is Cut.CATEGORY:
+        return category_label(catalog, row.key, lang)
+    if report.by is Cut.TEAM:
+        team = catalog.team(row.key)
+        return team.label(lang) if team else row.key
+    if report.by is Cut.CREDIT:
+        return credit_label(row.key, lang)
+    return row.key
+
+
+def credit_label(key: str, lang: str) -> str:
+    _ = translator(lang)
+    labels = {
+        kpis.CREDIT_TEAM: _("teams"),
+        kpis.CREDIT_COMMISSIONER: _("commissioners"),
+        kpis.CREDIT_COMMITTEE: _("committees"),
+        kpis.CREDIT_OTHER: _("others"),
+    }
+    return labels.get(key, key)
+
+
+def headline(report: StatsReport, lang: str) -> str:
+    """The seed's sentence: who solved how many in the period."""
+    _ = translator(lang)
+    c = report.credit
+    return _("Resolved: teams {team}, commissioners {commissioner}, committees {committee}").format(
+        team=c.get(kpis.CREDIT_TEAM, 0),
+        commissioner=c.get(kpis.CREDIT_COMMISSIONER, 0),
+        committee=c.get(kpis.CREDIT_COMMITTEE, 0),
+    ) + (_(", others {n}").format(n=c[kpis.CREDIT_OTHER]) if c.get(kpis.CREDIT_OTHER) else "")
+
+
+def _outcomes(row: StatsRow, lang: str) -> str:
+    parts = []
+    for outcome in Outcome:
+        if n := row.tally.outcomes.get(outcome.value, 0):
+            parts.append(f"{e(keyboards.outcome_label(outcome, lang))} {n}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def block(row: StatsRow, title: str, within: float, lang: str) -> str:
+    """Every figure of one group."""
+    _ = translator(lang)
+    c, r, d, t = row.counts, row.rates, row.durations, row.tally
+    return "\n".join(
+        [
+            f"<b>{e(title)}</b>",
+            _(
+                "Received {received} · accepted {accepted} · resolved {resolved}{outcomes} · "
+                "escalated {escalated} · reopened {reopened} · cancelled {cancelled}"
+            ).format(
+                received=c.received,
+                accepted=c.accepted,
+                resolved=c.resolved,
+                outcomes=_outcomes(row, lang),
+                escalated=c.escalated,
+                reopened=t.reopened,
+                cancelled=t.cancelled,
+            ),
+            _("Open now {open} · overdue at the period's end {overdue}").format(
+                open=t.open_now, overdue=c.overdue
+            ),
+            _(
+                "Response (within {limit}) {response} · resolution {resolution} · "
+                "satisfaction {satisfaction}"
+            ).format(
+                limit=duration(within, lang),
+                response=_pct(r.response),
+                resolution=_pct(r.resolution),
+                satisfaction=_pct(r.satisfaction),
+            ),
+            _("To accept: median {median} · p90 {p90} · mean {mean}").format(
+                median=_span(d.accept_median_seconds, lang),
+                p90=_span(d.accept_p90_seconds, lang),
+                mean=_span(r.mtta_seconds, lang),
+            ),
+            _("To resolve: median {median} · p90 {p90} · mean {mean}").format(
+                median=_span(d.resolve_median_seconds, lang),
+                p90=_span(d.resolve_p90_seconds, lang),
+                mean=_span(r.mttr_seconds, lang),
+            ),
+        ]
+    )
+
+
+def pages(report: StatsReport, catalog: Catalog, lang: str) -> list[str]:
+    """The answer to /stats, split into pages under Telegram's limit (a group never split)."""
+    _ = translator(lang)
+    within = report.accept_within_seconds
+    head = [
+        _("📈 <b>Figures {first} to {last}</b>, {cut}").format(
+            first=report.first.isoformat(),
+            last=report.last.isoformat(),
+            cut=_("your own") if report.own else cut_label(report.by, lang),
+        )
+    ]
+    if not report.own:
+        head.append(headline(report, lang))
+    title = _("Your figures") if report.own else _("County total")
+    head.append(block(report.total, title, within, lang))
+    found: list[str] = ["\n".join(head)]
+    for row in report.rows:
+        text = block(row, group_name(report, row, catalog, lang), within, lang)
+        if len(found[-1]) + 2 + len(text) > PAGE_CHARS:
+            found.append(text)
+        else:
+            found[-1] += "\n\n" + text
+    return found
+
+
+def page_keyboard(arg: str, page: int, count: int, lang: str) -> InlineKeyboardMarkup | None:
+    """◀ / ▶ between the pages of one /stats answer (arg: the ask, re-checked on each tap)."""
+    if count <= 1:
+        return None
+    _ = translator(lang)
+    row = []
+    if page > 0:
+        row.append(
+            InlineKeyboardButton(
+                _("◀ Previous"), callback_data=Callback(Op.STATS, page - 1, arg).encode()
+            )
+        )
+    row.append(
+        InlineKeyboardButton(
+            f"{page + 1}/{count}", callback_data=Callback(Op.STATS, page, arg).encode()
+        )
+    )
+    if page + 1 < count:
+        row.append(
+            InlineKeyboardButton(
+                _("Next ▶"), callback_data=Callback(Op.STATS, page + 1, arg).encode()
+            )
+        )
+    return InlineKeyboardMarkup([row])
+
+
+def problem(why: StatsProblem, lang: str) -> str:
+    """A /stats the bot cannot read, with examples."""
+    _ = translator(lang)
+    reasons = {
+        StatsProblem.BAD_DATE: _("Dates are written YYYY-MM-DD, for example 2026-11-01."),
+        StatsProblem.REVERSED: _("The first date must not be after the second."),
+        StatsProblem.TOO_LONG: _("A period can cover at most ten years."),
+        StatsProblem.BAD_CUT: _(
+            "After “by” write one of: team, commissioner, committee, chain, category, industry, "
+            "credit."
+        ),
+        StatsProblem.UNKNOWN: _("I could not read that period."),
+    }
+    return "\n".join(
+        [
+            reasons[why],
+            _(
+                "Use: /stats [today|yesterday|week|month|year|FROM TO] [by team|commissioner|"
+                "chain|category]\nFor example: /stats week by team, or "
+                "/stats 2026-11-01 2026-11-15 by commissioner"
+            ),
+        ]
+    )
+
+
+def not_allowed(lang: str) -> str:
+    _ = translator(lang)
+    return _("Figures are for supervisors and commissioners.")
