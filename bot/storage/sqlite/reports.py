@@ -252,6 +252,17 @@ class ReportsSql(EventsSql):
             "LEFT JOIN enterprises e ON e.id = r.enterprise_id"
         )
 
+    @staticmethod
+    def _ratings_from(by: Cut) -> str:
+        """The ratings as g, joined to what the cut's key reads (the facts as f)."""
+        if by is Cut.COUNTY:
+            return "ratings g"
+        facts = "JOIN request_facts f ON f.request_id = g.request_id " if "f." in _KEYS[by] else ""
+        return (
+            f"ratings g {facts}JOIN requests r ON r.id = g.request_id "
+            "LEFT JOIN enterprises e ON e.id = r.enterprise_id"
+        )
+
     async def _grouped(
         self, sql: str, params: Sequence[Any], by: Cut
     ) -> dict[str, tuple[Any, ...]]:
@@ -331,9 +342,9 @@ class ReportsSql(EventsSql):
             by,
         )
         satisfaction = await self._grouped(
-            f"SELECT {key} AS k, COUNT(*), COALESCE(SUM(f.stars >= 4), 0) "
-            f"FROM {self._facts_from(by, 'ratings')} "
-            "WHERE f.at_us >= ? AND f.at_us < ?",
+            f"SELECT {key} AS k, COUNT(*), COALESCE(SUM(g.stars >= 4), 0) "
+            f"FROM {self._ratings_from(by)} "
+            "WHERE g.at_us >= ? AND g.at_us < ?",
             (lo, hi),
             by,
         )
