@@ -30,7 +30,8 @@ import pytest
 from bot.domain.clock import FakeClock, to_text
 from bot.domain.kinds import EventKind as K
 from bot.domain.kpis import Counts, Cut, Durations, Period, Rate, Tally
-from bot.domain.models import Event, RequestStatus as S
+from bot.domain.models import Event
+from bot.domain.models import RequestStatus as S
 from bot.domain.periods import StatsAsk
 from bot.services.errors import Refused
 from bot.services.stats import StatsService
@@ -124,8 +125,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     )
     await c.executemany(
         "INSERT INTO person_roles (person_id, role) VALUES (?, ?)",
-        [(1, "supervisor"), (2, "commissioner"), (3, "commissioner"), (4, "commissioner")]
-        + [(5, "commissioner"), (101, "owner"), (102, "owner")],
+        [(1, "supervisor"), *((i, "commissioner") for i in (2, 3, 4, 5)), (101, "owner")],
     )
     await c.executemany(
         "INSERT INTO team_members (person_id, team) VALUES (?, ?)",
@@ -134,14 +134,17 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     await c.executemany(
         "INSERT INTO enterprises (id, name, credit_code, industry, chain, commissioner_id) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        [(1, "E1", "91500000000000001X", "水产", "冷水鱼", 5)]
-        + [(2, "E2", "91500000000000002X", "中药", "中药材", 2)],
+        [
+            (1, "E1", "91500000000000001X", "水产", "冷水鱼", 5),
+            (2, "E2", "91500000000000002X", "中药", "中药材", 2),
+        ],
     )
     await c.executemany(
         "INSERT INTO requests (id, enterprise_id, owner_id, category, description, urgency, "
         "status, created_at) VALUES (?, ?, ?, ?, '…', 'normal', 'submitted', ?)",
         [(n, e, 100 + e, cat, at) for n, (e, cat) in REQUESTS.items()],
     )
+    await c.execute("INSERT INTO person_roles (person_id, role) VALUES (102, 'owner')")
     async with database.tx() as tx:
         for event in EVENTS:
             await tx.append(event)
