@@ -1,9 +1,9 @@
 """What `/stats` asks for: a period of local dates and a cut, parsed from the command's words.
 
 `/stats [today|yesterday|week|month|year|FROM TO] [by team|commissioner|chain|category|...]`:
-dates are YYYY-MM-DD in the county's time zone, both ends included; `week` is this week from
-Monday, `month` and `year` run from their first day; all of them up to today. No words: this
-month so far.
+dates are YYYY-MM-DD in the county's time zone, both ends included (one date: that day);
+`week` is this week from Monday, `month` and `year` run from their first day; all of them up
+to today. No words: this month so far.
 """
 
 from __future__ import annotations
@@ -89,8 +89,12 @@ def parse_stats(words: list[str], today: date) -> StatsAsk | StatsProblem:
         if (end - start).days >= MAX_DAYS:
             return StatsProblem.TOO_LONG
         first, last = start, end
-    elif len(words) == 1 and _date(words[0]) is None and any(ch.isdigit() for ch in words[0]):
-        return StatsProblem.BAD_DATE
+    elif len(words) == 1 and any(ch.isdigit() for ch in words[0]):
+        # One date: that day alone.
+        day = _date(words[0])
+        if day is None:
+            return StatsProblem.BAD_DATE
+        first, last = day, day
     else:
         return StatsProblem.UNKNOWN
     return StatsAsk(first=first, last=last, by=by)
