@@ -47,6 +47,13 @@ class MessageKind(StrEnum):
     # About no request in particular.
     DIGEST = "digest"
     DEAD_LETTER = "dead_letter"
+    # Issue 12 (bot.services.weekly): the digest's chart, right after its text (params: points,
+    # a JSON list of kpis.DayPoint); Monday's chart by team (params: teams, a JSON object
+    # team → [received, resolved]; start, end: local ISO dates); a commissioner's own week
+    # (params: open, overdue, requests "1,3").
+    DIGEST_CHART = "digest_chart"
+    TEAM_CHART = "team_chart"
+    WEEK_SUMMARY = "week_summary"
 
 
 class EventKind(StrEnum):
@@ -79,6 +86,7 @@ class EventKind(StrEnum):
     REMINDED_DUE = "reminded_due"  # payload: due_at
     OVERDUE_CHASED = "overdue_chased"  # payload: day (local ISO date), days_late, due_at
     DIGEST_SENT = "digest_sent"  # payload: date (local ISO date), recipients
+    WEEKLY_SENT = "weekly_sent"  # payload: week (its Monday, local ISO date), recipients
     # Extensions.
     EXTENSION_ASKED = "extension_asked"  # payload: ask, days, reason, due_at (old), new_due_at
     EXTENSION_APPROVED = "extension_approved"  # payload: ask, due_at (new), previous_due_at

@@ -58,7 +58,7 @@ class Supervision(HandlerBase):
         if person is None:
             return
         digest = await self.digests.for_date()
-        await self.reply(update, texts_sla.digest(digest, lang))
+        await self.reply(update, texts_stats.digest_text(digest, self.catalog, lang))
 
     async def on_overdue(self, update: Update, context: Context) -> None:
         """Lists the requests past their deadline now (supervisors only)."""

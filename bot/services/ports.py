@@ -16,7 +16,16 @@ from typing import Any, Protocol
 from bot.domain.clock import Clock
 from bot.domain.identity import Address
 from bot.domain.kinds import EventKind
-from bot.domain.kpis import Counts, Cut, Durations, OverdueLine, Period, Rates, Tally
+from bot.domain.kpis import (
+    Counts,
+    Cut,
+    Durations,
+    LowRating,
+    OverdueLine,
+    Period,
+    Rates,
+    Tally,
+)
 from bot.domain.listing import RequestLine
 from bot.domain.models import (
     Attachment,
@@ -286,14 +295,16 @@ class ReportRepository(Protocol):
         """Response, resolution and satisfaction rates and MTTA/MTTR over `period`."""
         ...
 
-    async def report_durations(
-        self, period: Period, by: Cut = Cut.COUNTY
-    ) -> dict[str, Durations]:
+    async def report_durations(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Durations]:
         """Median and p90 of time to accept and to resolve over `period`."""
         ...
 
     async def report_tally(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Tally]:
         """Cancelled, reopened and resolved by outcome in `period`; open now."""
+        ...
+
+    async def report_low_ratings(self, period: Period, most: int = 2) -> list[LowRating]:
+        """Ratings of at most `most` stars given in `period`, oldest first."""
         ...
 
     async def report_overdue(self, when: datetime) -> list[OverdueLine]:

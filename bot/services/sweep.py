@@ -74,6 +74,7 @@ from bot.services.sla import (
     UNACCEPTED_REPORTED,
     SlaPolicy,
 )
+from bot.services.weekly import DigestExtras
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ class SweepReport:
     reminded_due: list[int] = field(default_factory=list)
     overdue: list[int] = field(default_factory=list)
     digest_sent: bool = False
+    weekly_sent: bool = False
 
     @property
     def chased(self) -> bool:
@@ -235,6 +237,7 @@ class Sweep:
         self.desk = desk
         self.policy = policy
         self.digests = digests
+        self.extras = DigestExtras(digests)
 
     async def run(self, now: datetime | None = None) -> SweepReport:
         """One sweep at `now` (normally the clock's now; events carry the clock's time)."""
@@ -382,6 +385,9 @@ class Sweep:
         async with desk.db.read() as tx:  # checked off the write lock; again inside the unit
             if not await self._digest_due(tx, now):
                 return
+        today = self.policy.local(now).date()
+        # The chart's series and the weekly figures: read here, off the write lock.
+        extras = await self.extras.prepare(today, now)
         async with desk.unit() as tx:
             if not await self._digest_due(tx, now):
                 return
@@ -402,4 +408,5 @@ class Sweep:
             await desk.record(
                 tx, None, None, DIGEST_SENT, date=today.isoformat(), recipients=len(supervisors)
             )
+            report.weekly_sent = await self.extras.enqueue(desk, tx, supervisors, extras, today)
             report.digest_sent = True

@@ -99,7 +99,14 @@ PARAMS: dict[MessageKind, dict[str, str | int | float | bool | None]] = {
     MessageKind.DIGEST: {"digest": DIGEST.model_dump_json()},
     MessageKind.DEAD_LETTER: {"update_id": 12, "reason": "bad"},
 }
-STANDALONE = {MessageKind.DIGEST, MessageKind.DEAD_LETTER, MessageKind.UNREACHABLE_REPORT}
+STANDALONE = {
+    MessageKind.DIGEST,
+    MessageKind.DEAD_LETTER,
+    MessageKind.UNREACHABLE_REPORT,
+    MessageKind.DIGEST_CHART,
+    MessageKind.TEAM_CHART,
+    MessageKind.WEEK_SUMMARY,
+}
 
 
 def _context(kind: MessageKind, **params: str | int | float | bool | None) -> Context:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import Bot
+from telegram import Bot, InputFile
 from telegram import Message as TgMessage
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
@@ -29,6 +29,7 @@ from bot.channels.telegram.identity import CHANNEL
 from bot.channels.telegram.renderers import RENDERERS, Context, Outgoing
 from bot.domain.clock import Clock
 from bot.domain.models import Catalog, Message, Person
+from bot.export.charts import render_off_loop
 from bot.i18n import pick_language
 from bot.services.desk import Desk, RequestView
 from bot.services.ports import UnitOfWork
@@ -96,7 +97,17 @@ class TelegramChannel:
         chat = int(address)
         sent: TgMessage
         try:
-            if out.file_id is not None:
+            if out.draw is not None:
+                # Drawn in a worker thread: the loop goes on serving updates meanwhile.
+                picture = await render_off_loop(out.draw)
+                sent = await self.bot.send_photo(
+                    chat,
+                    InputFile(picture, filename="chart.png"),
+                    caption=out.text,
+                    parse_mode=ParseMode.HTML if out.html else None,
+                    disable_notification=silent,
+                )
+            elif out.file_id is not None:
                 send_file = self.bot.send_photo if out.photo else self.bot.send_document
                 sent = await send_file(
                     chat,

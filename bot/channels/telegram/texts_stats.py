@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.channels.telegram import keyboards
 from bot.channels.telegram.callback_data import Callback, Op
 from bot.channels.telegram.texts import category_label, e
-from bot.channels.telegram.texts_sla import duration
+from bot.channels.telegram.texts_sla import digest, duration
 from bot.domain import kpis
-from bot.domain.kpis import Cut, Rate
+from bot.domain.kpis import Cut, Digest, RankLine, Rate
 from bot.domain.models import Catalog, Outcome
 from bot.domain.periods import StatsProblem
 from bot.i18n import translator
@@ -213,3 +216,82 @@ def problem(why: StatsProblem, lang: str) -> str:
 def not_allowed(lang: str) -> str:
     _ = translator(lang)
     return _("Figures are for supervisors and commissioners.")
+
+
+def _ranks(lines: tuple[RankLine, ...], catalog: Catalog | None, lang: str) -> str:
+    names = []
+    for line in lines:
+        team = catalog.team(line.key) if catalog else None
+        names.append(f"{e(team.label(lang) if team else line.name)} {_pct(line.rate)}")
+    return "，".join(names) if lang == "zh" else ", ".join(names)
+
+
+def digest_lines(d: Digest, catalog: Catalog | None, lang: str) -> list[str]:
+    """What issue 12 adds to the digest: best and worst by resolution rate, low ratings."""
+    _ = translator(lang)
+    lines: list[str] = []
+    ranks = (
+        (_("Commissioners"), d.top_commissioners, d.bottom_commissioners, None),
+        (_("Teams"), d.top_teams, d.bottom_teams, catalog),
+    )
+    if any(top or bottom for _name, top, bottom, _c in ranks):
+        lines.append(
+            _(
+                "<b>Resolution rate this month</b>, best ▲ and worst ▼ (at least {n} requests)"
+            ).format(n=kpis.MIN_RANKED)
+        )
+        for name, top, bottom, cat in ranks:
+            if top:
+                lines.append(f"{name} ▲ {_ranks(top, cat, lang)}")
+            if bottom:
+                lines.append(f"{name} ▼ {_ranks(bottom, cat, lang)}")
+    if d.low_ratings:
+        if lines:
+            lines.append("")
+        lines.append(_("<b>Low ratings yesterday</b> ({k})").format(k=len(d.low_ratings)))
+        lines += [
+            _("#{n} · {enterprise} · {holder} · {stars}/5").format(
+                n=r.request_id, enterprise=e(r.enterprise), holder=e(r.holder), stars=r.stars
+            )
+            for r in d.low_ratings[:20]
+        ]
+    return lines
+
+
+def digest_text(d: Digest, catalog: Catalog | None, lang: str) -> str:
+    """The supervisors' daily digest with the ranks and the low ratings."""
+    return digest(d, lang, digest_lines(d, catalog, lang))
+
+
+def digest_chart_caption(days: int, lang: str) -> str:
+    _ = translator(lang)
+    return _(
+        "📊 The last {days} days: requests received and resolved, and the three rates."
+    ).format(days=days)
+
+
+def team_chart_caption(start: date, end: date, lang: str) -> str:
+    _ = translator(lang)
+    return _("📊 <b>Weekly report</b>: requests by team, {start} to {end}.").format(
+        start=start.isoformat(), end=end.isoformat()
+    )
+
+
+def no_team(lang: str) -> str:
+    _ = translator(lang)
+    return _("no team")
+
+
+def week_summary(params: Mapping[str, str | int | float | bool | None], lang: str) -> str:
+    """A commissioner's Monday summary of their own work."""
+    _ = translator(lang)
+    lines = [
+        _("🗓 <b>Your week</b>: {open} open, {overdue} overdue.").format(
+            open=int(params.get("open") or 0), overdue=int(params.get("overdue") or 0)
+        )
+    ]
+    late = [n for n in str(params.get("requests") or "").split(",") if n]
+    if late:
+        lines.append(_("Overdue: {requests}").format(requests=", ".join(f"#{n}" for n in late)))
+    lines.append(_("/mine lists them; /stats shows your figures."))
+    return "\n".join(lines)

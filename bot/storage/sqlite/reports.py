@@ -40,7 +40,17 @@ from typing import Any
 from bot.domain import kpis
 from bot.domain.clock import to_text
 from bot.domain.kinds import EventKind
-from bot.domain.kpis import Counts, Cut, Durations, OverdueLine, Period, Rate, Rates, Tally
+from bot.domain.kpis import (
+    Counts,
+    Cut,
+    Durations,
+    LowRating,
+    OverdueLine,
+    Period,
+    Rate,
+    Rates,
+    Tally,
+)
 from bot.domain.models import Event, RequestStatus
 from bot.storage.sqlite.events import EventsSql
 
@@ -451,6 +461,28 @@ class ReportsSql(EventsSql):
             )
             for k in sorted(keys)
         }
+
+    async def report_low_ratings(self, period: Period, most: int = 2) -> list[LowRating]:
+        """Ratings of at most `most` stars given in `period`, oldest first, named."""
+        rows = await self._all(
+            "SELECT g.request_id, g.stars, COALESCE(e.name, '—') AS enterprise, "
+            "COALESCE(p.name, '—') AS holder FROM ratings g "
+            "JOIN requests r ON r.id = g.request_id "
+            "LEFT JOIN enterprises e ON e.id = r.enterprise_id "
+            "LEFT JOIN request_facts f ON f.request_id = g.request_id "
+            f"LEFT JOIN people p ON p.id = {_WHO} "
+            "WHERE g.at_us >= ? AND g.at_us < ? AND g.stars <= ? ORDER BY g.at_us, g.request_id",
+            (us(period.start), us(period.end), most),
+        )
+        return [
+            LowRating(
+                request_id=int(r["request_id"]),
+                stars=int(r["stars"]),
+                enterprise=str(r["enterprise"]),
+                holder=str(r["holder"]),
+            )
+            for r in rows
+        ]
 
     async def report_overdue(self, when: datetime) -> list[OverdueLine]:
         """Requests being worked on past their deadline at `when`, most late first, named."""
