@@ -22,17 +22,19 @@ chain 冷水鱼, commissioner D), E2 (中药, chain 中药材, commissioner A). 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.channels.telegram import texts_stats
 from bot.domain.clock import FakeClock, to_text
 from bot.domain.kinds import EventKind as K
-from bot.domain.kpis import Counts, Cut, Durations, Period, Rate, Tally
+from bot.domain.kpis import Counts, Cut, Durations, LowRating, Period, RankLine, Rate, Tally
 from bot.domain.models import Event
 from bot.domain.models import RequestStatus as S
 from bot.domain.periods import StatsAsk
+from bot.services.digest import DigestService
 from bot.services.errors import Refused
 from bot.services.stats import StatsService
 from bot.storage.uow import Database
@@ -289,3 +291,23 @@ async def test_stats_service_by_role(db: Database, tmp_path: Path) -> None:
     assert own.total.tally.outcomes == {"solved": 1, "referred": 1}
     with pytest.raises(Refused):
         await stats.report(ask, owner)
+
+
+async def test_digest_ranks_and_low_ratings(db: Database, tmp_path: Path) -> None:
+    clock = FakeClock(t(12, 1, 2))
+    services = await Services.open(tmp_path / "other.db", clock)
+    await services.db.close()
+    digests = DigestService(db, clock, services.digests.policy)
+    async with db.read() as tx:
+        # Yesterday (local) is 11-07: R2's two stars; no one has 3 deadlines this month yet.
+        early = await digests.build(tx, date(2026, 11, 8), clock.now())
+        # Report date 12-01: November's resolution rates; only the finance team has volume.
+        late = await digests.build(tx, date(2026, 12, 1), clock.now())
+    assert early.low_ratings == (LowRating(request_id=2, stars=2, enterprise="E1", holder="专员D"),)
+    assert early.top_commissioners == early.top_teams == early.bottom_teams == ()
+    assert late.top_teams == (RankLine(key="finance", name="finance", rate=Rate(hits=3, total=3)),)
+    assert late.bottom_teams == late.top_commissioners == late.bottom_commissioners == ()
+    assert late.low_ratings == ()
+    text = texts_stats.digest_text(late, None, "en")
+    assert "Teams ▲ finance 100% (3/3)" in text
+    assert "#2 · E1 · 专员D · 2/5" in texts_stats.digest_text(early, None, "en")
