@@ -87,7 +87,7 @@ class DigestService:
             for back in range(days, 0, -1):
                 day = report_date - timedelta(days=back)
                 period = kpis.day_period(day, tz)
-                c = (await tx.report_counts(period))[COUNTY]
+                c = (await tx.report_counts(period, overdue=False))[COUNTY]
                 r = (await tx.report_rates(period, within))[COUNTY]
                 points.append(
                     DayPoint(

@@ -285,7 +285,9 @@ class ReportRepository(Protocol):
     Each groups by a cut (the county total is the one group ""); run them in `read()`.
     """
 
-    async def report_counts(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Counts]:
+    async def report_counts(
+        self, period: Period, by: Cut = Cut.COUNTY, overdue: bool = True
+    ) -> dict[str, Counts]:
         """Received, accepted, resolved, escalated in `period`; overdue at its last instant."""
         ...
 

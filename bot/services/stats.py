@@ -91,7 +91,7 @@ class StatsService:
         async with self.db.read() as tx:
             total = (await self._rows(tx, period, Cut.COUNTY))[0]
             rows = await self._rows(tx, period, ask.by) if ask.by is not Cut.COUNTY else []
-            credit = await tx.report_counts(period, Cut.CREDIT)
+            credit = await tx.report_counts(period, Cut.CREDIT, overdue=False)
             if ask.by in PERSON_CUTS:
                 rows = [await self._named(tx, row) for row in rows]
         if own:

@@ -59,7 +59,7 @@ class DigestExtras:
         last_week = kpis.Period(kpis.day_period(start, tz).start, kpis.day_period(end, tz).end)
         instant = kpis.Period(now, now + timedelta(microseconds=1))
         async with self.digests.db.read() as tx:
-            teams = await tx.report_counts(last_week, Cut.TEAM)
+            teams = await tx.report_counts(last_week, Cut.TEAM, overdue=False)
             prepared.teams = {k: [c.received, c.resolved] for k, c in teams.items()}
             overdue = await tx.report_counts(instant, Cut.COMMISSIONER)
             tally = await tx.report_tally(instant, Cut.COMMISSIONER)

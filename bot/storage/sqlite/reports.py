@@ -33,6 +33,7 @@ is the group "". Reports run on the reader connection (Database.read()), never t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -183,9 +184,16 @@ def rating_of(event: Event) -> tuple[int, int, int] | None:
     return event.request_id, (event.at - EPOCH) // _US, stars
 
 
+def _needs_request(key: str) -> bool:
+    """Whether a cut's key reads the request (r) or its enterprise (e), not only the facts."""
+    return re.search(r"\b[re]\.", key) is not None
+
+
 def _events_from(key: str) -> str:
     """The events of requests, joined to what the cut's key reads."""
     facts = "JOIN request_facts f ON f.request_id = ev.request_id " if "f." in key else ""
+    if not _needs_request(key):
+        return f"events ev {facts}".rstrip()
     return (
         f"events ev {facts}JOIN requests r ON r.id = ev.request_id "
         "LEFT JOIN enterprises e ON e.id = r.enterprise_id"
@@ -255,7 +263,7 @@ class ReportsSql(EventsSql):
     @staticmethod
     def _facts_from(by: Cut, table: str = "request_facts") -> str:
         """`table` as f (any table keyed by request_id), joined to what the cut's key reads."""
-        if by is Cut.COUNTY:
+        if by is Cut.COUNTY or not _needs_request(_KEYS[by]):
             return f"{table} f"
         return (
             f"{table} f JOIN requests r ON r.id = f.request_id "
@@ -265,9 +273,9 @@ class ReportsSql(EventsSql):
     @staticmethod
     def _ratings_from(by: Cut) -> str:
         """The ratings as g, joined to what the cut's key reads (the facts as f)."""
-        if by is Cut.COUNTY:
-            return "ratings g"
         facts = "JOIN request_facts f ON f.request_id = g.request_id " if "f." in _KEYS[by] else ""
+        if by is Cut.COUNTY or not _needs_request(_KEYS[by]):
+            return f"ratings g {facts}".rstrip()
         return (
             f"ratings g {facts}JOIN requests r ON r.id = g.request_id "
             "LEFT JOIN enterprises e ON e.id = r.enterprise_id"
@@ -280,8 +288,11 @@ class ReportsSql(EventsSql):
         rows = await self._all(grouped, params)
         return {str(r[0] if r[0] is not None else ""): tuple(r)[1:] for r in rows}
 
-    async def report_counts(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Counts]:
-        """Received, accepted, resolved, escalated in `period`; overdue at its last instant."""
+    async def report_counts(
+        self, period: Period, by: Cut = Cut.COUNTY, overdue: bool = True
+    ) -> dict[str, Counts]:
+        """Received, accepted, resolved, escalated in `period`; overdue at its last instant
+        (0 without `overdue`: that one folds the events of whatever changed since then)."""
         key = _KEYS[by]
         lo, hi = us(period.start), us(period.end)
         received = await self._grouped(
@@ -303,16 +314,16 @@ class ReportsSql(EventsSql):
             else:
                 rows = await self._all(_counts_sql(kind, key), span)
                 per_kind[kind] = {str(r["k"] or ""): int(r["n"]) for r in rows}
-        overdue = await self._overdue_counts(period.end - _US, by)
+        late = await self._overdue_counts(period.end - _US, by) if overdue else {}
         keys = {""} if by is Cut.COUNTY else set(received)
-        keys |= {k for d in per_kind.values() for k in d} | set(overdue)
+        keys |= {k for d in per_kind.values() for k in d} | set(late)
         return {
             k: Counts(
                 received=int(received.get(k, (0,))[0]),
                 accepted=per_kind[EventKind.ACCEPTED].get(k, 0),
                 resolved=per_kind[EventKind.RESOLVED].get(k, 0),
                 escalated=per_kind[EventKind.ESCALATED].get(k, 0),
-                overdue=overdue.get(k, 0),
+                overdue=late.get(k, 0),
             )
             for k in sorted(keys)
         }
