@@ -301,6 +301,10 @@ class ReportRepository(Protocol):
         """Median and p90 of time to accept and to resolve over `period`."""
         ...
 
+    async def report_resolved(self, period: Period, by: Cut) -> dict[str, int]:
+        """Distinct requests with a resolution in `period`, by group."""
+        ...
+
     async def report_tally(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Tally]:
         """Cancelled, reopened and resolved by outcome in `period`; open now."""
         ...

@@ -91,7 +91,7 @@ class StatsService:
         async with self.db.read() as tx:
             total = (await self._rows(tx, period, Cut.COUNTY))[0]
             rows = await self._rows(tx, period, ask.by) if ask.by is not Cut.COUNTY else []
-            credit = await tx.report_counts(period, Cut.CREDIT, overdue=False)
+            credit = await tx.report_resolved(period, Cut.CREDIT)
             if ask.by in PERSON_CUTS:
                 rows = [await self._named(tx, row) for row in rows]
         if own:
@@ -107,7 +107,7 @@ class StatsService:
             accept_within_seconds=self.policy.accept_remind_after.total_seconds(),
             total=total,
             rows=tuple(rows),
-            credit={k: c.resolved for k, c in credit.items() if k and c.resolved},
+            credit={k: n for k, n in credit.items() if k and n},
             own=own,
         )
 

@@ -328,6 +328,13 @@ class ReportsSql(EventsSql):
             for k in sorted(keys)
         }
 
+    async def report_resolved(self, period: Period, by: Cut) -> dict[str, int]:
+        """Distinct requests with a resolution in `period`, by group (the headline's figure)."""
+        rows = await self._all(
+            _counts_sql(EventKind.RESOLVED, _KEYS[by]), (to_text(period.start), to_text(period.end))
+        )
+        return {str(r["k"] or ""): int(r["n"]) for r in rows}
+
     async def report_rates(
         self, period: Period, accept_within: timedelta, by: Cut = Cut.COUNTY
     ) -> dict[str, Rates]:
@@ -410,9 +417,11 @@ class ReportsSql(EventsSql):
         for name, (value, where) in spans.items():
             # Only the rows at the two ranks around each quantile leave SQLite.
             rows = await self._all(
-                f"SELECT k, n, rn, d FROM (SELECT {key} AS k, {value} AS d, "
-                f"ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY {value}) - 1 AS rn, "
-                f"COUNT(*) OVER (PARTITION BY {key}) AS n FROM {src} WHERE {where}) "
+                # The key and the span are computed once per row, in the innermost query.
+                "SELECT k, n, rn, d FROM (SELECT k, d, "
+                "ROW_NUMBER() OVER (PARTITION BY k ORDER BY d) - 1 AS rn, "
+                "COUNT(*) OVER (PARTITION BY k) AS n FROM "
+                f"(SELECT {key} AS k, {value} AS d FROM {src} WHERE {where})) "
                 "WHERE rn IN (CAST((n - 1) * 0.5 AS INTEGER), CAST((n - 1) * 0.5 AS INTEGER) + 1, "
                 "CAST((n - 1) * 0.9 AS INTEGER), CAST((n - 1) * 0.9 AS INTEGER) + 1)",
                 (lo, hi),
