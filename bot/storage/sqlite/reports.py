@@ -27,8 +27,11 @@ Figures (definitions in kpis and README.md):
   after it, whose state at that instant is folded from their events (for "now" there are
   none).
 
-Every figure can be grouped by a cut (kpis.Cut: category, industry, chain); the county total
-is the group "". Reports run on the reader connection (Database.read()), never the writer.
+Every figure can be grouped by a cut (kpis.Cut: category, industry, chain; and, attributed to
+people from the facts' first resolver or current holder, commissioner, team, committee and
+credit — README "Figures by cut"); the county total is the group "". ``report_tally`` adds
+cancelled, reopened, resolved by outcome and open now. Reports run on the reader connection
+(Database.read()), never the writer.
 """
 
 from __future__ import annotations
