@@ -348,15 +348,24 @@ def _fill_facts(conn: sqlite3.Connection, holder: str) -> None:
         "WHEN g.resolved IS NOT NULL THEN g.resolved "
         "ELSE g.accepted END"
     )
+    # Who resolved it and how (migration 0012): the holder, with the generated outcome.
+    credit = "resolver_id" in columns(conn, "request_facts")
     conn.execute(
         "INSERT INTO request_facts (request_id, submitted_us, first_offer_us, first_accept_us, "
         "resolved_us, deadline_us, cancelled_before_accept, status, holder_id, work_due_us, "
-        "last_event_us) "
-        f"SELECT g.i, g.created {us}, g.created {us}, g.accepted {us}, g.resolved {us}, "
+        "last_event_us"
+        + (", resolver_id, outcome) " if credit else ") ")
+        + f"SELECT g.i, g.created {us}, g.created {us}, g.accepted {us}, g.resolved {us}, "
         f"g.due {us}, 0, CASE WHEN g.rated IS NOT NULL THEN 'closed' "
         "WHEN g.resolved IS NOT NULL THEN 'resolved' ELSE 'accepted' END, "
-        f"{holder}, CASE WHEN g.resolved IS NULL THEN g.due {us} END, ({last}) {us} "
-        "FROM gen g ORDER BY g.i"
+        f"{holder}, CASE WHEN g.resolved IS NULL THEN g.due {us} END, ({last}) {us}"
+        + (
+            f", CASE WHEN g.resolved IS NOT NULL THEN {holder} END, "
+            "CASE WHEN g.resolved IS NOT NULL THEN g.outcome END "
+            if credit
+            else " "
+        )
+        + "FROM gen g ORDER BY g.i"
     )
     conn.execute(
         "INSERT INTO ratings (request_id, at_us, stars) "

@@ -176,14 +176,17 @@ async def _check(settings: Settings) -> int:
     return code
 
 
-async def _digest(settings: Settings, day: str | None) -> int:
-    """Prints the supervisors' digest of `day` (default today) in the default language."""
+async def _digest(settings: Settings, day: str | None, png: Path | None = None) -> int:
+    """Prints the supervisors' digest of `day` (default today) in the default language; with
+    `png`, writes its chart (the last 30 days) there too."""
     from datetime import date
 
     from bot.bootstrap import sla_policy
-    from bot.channels.telegram.texts_sla import digest, plain
-    from bot.config_files import default_calendar, load_calendar
+    from bot.channels.telegram.texts_sla import plain
+    from bot.channels.telegram.texts_stats import digest_text
+    from bot.config_files import default_calendar, load_calendar, load_catalog
     from bot.domain.clock import SystemClock
+    from bot.export.charts import DayFigures, daily_chart
     from bot.services.digest import DigestService
     from bot.storage.uow import Database
 
@@ -195,10 +198,15 @@ async def _digest(settings: Settings, day: str | None) -> int:
     policy = sla_policy(settings, load_calendar(default_calendar(), settings.tz))
     db = await Database.open(settings.db)
     try:
-        result = await DigestService(db, SystemClock(), policy).for_date(report_date)
+        service = DigestService(db, SystemClock(), policy)
+        result = await service.for_date(report_date)
+        points = await service.series(result.report_date) if png else []
     finally:
         await db.close()
-    print(plain(digest(result, settings.default_language)))
+    lang = settings.default_language
+    print(plain(digest_text(result, load_catalog(), lang)))
+    if png is not None:
+        png.write_bytes(daily_chart([DayFigures(**p.model_dump()) for p in points], lang))
     return 0
 
 
@@ -224,6 +232,7 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     digest = sub.add_parser("digest", help="print the supervisors' digest")
     digest.add_argument("--date", help="YYYY-MM-DD (default: today)")
+    digest.add_argument("--png", type=Path, help="also write the digest's chart (PNG) here")
     export = sub.add_parser("export", help="the requests as an .xlsx spreadsheet or CSV")
     export.add_argument("path", type=Path)
     export.add_argument("--from", dest="from_date", help="first day submitted, YYYY-MM-DD")
@@ -271,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             return asyncio.run(_check(settings))
         if args.command == "digest":
-            return asyncio.run(_digest(settings, args.date))
+            return asyncio.run(_digest(settings, args.date, args.png))
     except KeyboardInterrupt:
         return 130
     return 2

@@ -35,6 +35,15 @@ UNDO: dict[int, tuple[str, ...]] = {
     ),
     # 0011 rebuilds person_roles with the committee role, its other statements IF NOT EXISTS.
     11: (),
+    12: (
+        "DROP INDEX facts_resolver",
+        "DROP INDEX facts_cancelled",
+        "DROP INDEX facts_open",
+        "ALTER TABLE request_facts DROP COLUMN resolver_id",
+        "ALTER TABLE request_facts DROP COLUMN outcome",
+        "ALTER TABLE request_facts DROP COLUMN reopened",
+        "ALTER TABLE request_facts DROP COLUMN cancelled_us",
+    ),
 }
 
 

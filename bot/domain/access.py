@@ -58,7 +58,7 @@ COMMANDS: dict[str, frozenset[Relation]] = {
     "back": frozenset({R.COMMISSIONER}),
     "digest": SUPERVISORS,
     "overdue": SUPERVISORS,
-    "stats": SUPERVISORS,
+    "stats": SUPERVISORS | {R.COMMISSIONER},  # a commissioner: their own figures only
     "extend": frozenset({R.HOLDER}),  # /extend #N: the holder asks for a later deadline
     "reassign": SUPERVISORS,  # /reassign #N PHONE
     "export": SUPERVISORS,
@@ -103,6 +103,7 @@ BUTTONS: dict[str, frozenset[Relation]] = {
     "roster": SUPERVISORS,  # a page of /roster
     "person": SUPERVISORS,  # one person's entry in /roster
     "phone": SUPERVISORS,  # change that person's phone
+    "stats": SUPERVISORS | {R.COMMISSIONER},  # a page of a /stats answer
 }
 
 # Commands as "/name", buttons by name.

@@ -62,6 +62,13 @@ class MessageKind(StrEnum):
     AUTO_CLOSED = "auto_closed"  # to the owner; params: days
     # Someone's account moved (bot.services.people): to the supervisors.
     PERSON_REBOUND = "person_rebound"  # params: name, phone, roles (Role values, ",")
+    # Issue 12 (bot.services.weekly): the digest's chart, right after its text (params: points,
+    # a JSON list of kpis.DayPoint); Monday's chart by team (params: teams, a JSON object
+    # team → [received, resolved]; start, end: local ISO dates); a commissioner's own week
+    # (params: open, overdue, requests "1,3").
+    DIGEST_CHART = "digest_chart"
+    TEAM_CHART = "team_chart"
+    WEEK_SUMMARY = "week_summary"
 
 
 @unique
@@ -106,6 +113,7 @@ class EventKind(StrEnum):
     REMINDED_DUE = "reminded_due"  # payload: due_at
     OVERDUE_CHASED = "overdue_chased"  # payload: day (local ISO date), days_late, due_at
     DIGEST_SENT = "digest_sent"  # payload: date (local ISO date), recipients
+    WEEKLY_SENT = "weekly_sent"  # payload: week (its Monday, local ISO date), recipients
     # Extensions.
     EXTENSION_ASKED = "extension_asked"  # payload: ask, days, reason, due_at (old), new_due_at
     EXTENSION_APPROVED = "extension_approved"  # payload: ask, due_at (new), previous_due_at

@@ -367,6 +367,51 @@ class UnreachableLine(Frozen):
     since: date  # local date they were marked
 
 
+# The least volume (requests whose deadline fell in the month) for a commissioner or a team
+# to be ranked by resolution rate in the digest (README "Digest").
+MIN_RANKED = 3
+
+
+class RankLine(Frozen):
+    """A commissioner (key: person id, name) or a team (key: team key) and its rate."""
+
+    key: str
+    name: str = ""
+    rate: Rate
+
+
+class LowRating(Frozen):
+    """A rating of 1 or 2 stars."""
+
+    request_id: int
+    stars: int
+    enterprise: str
+    holder: str
+
+
+class DayPoint(Frozen):
+    """One local day of the county's figures, for the digest's chart."""
+
+    day: date
+    received: int
+    resolved: int
+    response: float | None
+    resolution: float | None
+    satisfaction: float | None
+
+
+def ranked(rates: dict[str, Rate], minimum: int = MIN_RANKED) -> tuple[list[str], list[str]]:
+    """The three best and (of the rest) three worst keys by rate, among those with volume."""
+    able = [
+        (k, r.value) for k, r in rates.items() if k and r.total >= minimum and r.value is not None
+    ]
+    best = sorted(able, key=lambda kv: (-(kv[1] or 0.0), kv[0]))
+    top = [k for k, _ in best[:3]]
+    rest = [kv for kv in best if kv[0] not in top]
+    bottom = [k for k, _ in sorted(rest, key=lambda kv: (kv[1] or 0.0, kv[0]))[:3]]
+    return top, bottom
+
+
 class Digest(Frozen):
     """Everything the supervisors' daily digest shows, language-neutral (rendered at send time)."""
 
@@ -384,6 +429,13 @@ class Digest(Frozen):
     calendar_file: str = ""
     # People the bot cannot reach in the chat (issue 7), longest first.
     unreachable: tuple[UnreachableLine, ...] = ()
+    # Issue 12: by resolution rate this month (at least MIN_RANKED requests), best and worst.
+    top_commissioners: tuple[RankLine, ...] = ()
+    bottom_commissioners: tuple[RankLine, ...] = ()
+    top_teams: tuple[RankLine, ...] = ()
+    bottom_teams: tuple[RankLine, ...] = ()
+    # Ratings of 1–2 stars given yesterday.
+    low_ratings: tuple[LowRating, ...] = ()
 
 
 class Cut(StrEnum):
@@ -393,6 +445,32 @@ class Cut(StrEnum):
     CATEGORY = "category"
     INDUSTRY = "industry"
     CHAIN = "chain"
+    # Attributed to people (README "Figures by cut"): the person who resolved a request, else
+    # the one holding it now; their team; the chain of a request a committee member resolved.
+    COMMISSIONER = "commissioner"
+    TEAM = "team"
+    COMMITTEE = "committee"
+    # Who gets the credit for a resolution (the seed's headline): one of CREDIT_KEYS.
+    CREDIT = "credit"
+
+
+# The groups of Cut.CREDIT: resolved by the enterprise's own commissioner, by a committee
+# member, by a team member, by anyone else; "" for a request nobody has resolved.
+CREDIT_COMMISSIONER = "commissioner"
+CREDIT_COMMITTEE = "committee"
+CREDIT_TEAM = "team"
+CREDIT_OTHER = "other"
+
+
+class Tally(Frozen):
+    """What Counts leaves out: cancelled, reopened, resolved by outcome (in a period), and
+    the requests open now."""
+
+    cancelled: int = 0
+    reopened: int = 0
+    open_now: int = 0
+    # outcome → distinct requests resolved with it in the period
+    outcomes: dict[str, int] = {}
 
 
 class Durations(Frozen):

@@ -49,7 +49,7 @@ DESCRIPTIONS: dict[str, str] = {
     "back": N_("Back: send me requests again"),
     "digest": N_("Today's figures"),
     "overdue": N_("Overdue requests"),
-    "stats": N_("This month's rates"),
+    "stats": N_("Figures by period and by team"),
     "reassign": N_("Give a request to someone else"),
     "export": N_("All requests as a spreadsheet"),
     "chain": N_("Industry chains: enterprises and requests"),
@@ -62,7 +62,7 @@ DESCRIPTIONS: dict[str, str] = {
 STRANGER = ("start", "help", "lang")
 BY_ROLE: dict[Role, tuple[str, ...]] = {
     Role.OWNER: ("new", "my", "help", "lang", "cancel"),
-    Role.COMMISSIONER: ("mine", "extend", "away", "back", "help", "lang", "cancel"),
+    Role.COMMISSIONER: ("mine", "extend", "away", "back", "stats", "help", "lang", "cancel"),
     Role.COMMITTEE: ("chain", "mine", "help", "lang", "cancel"),
     Role.SUPERVISOR: (
         "open",

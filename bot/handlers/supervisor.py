@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.channels.telegram import texts, texts_sla
+from bot.channels.telegram import texts, texts_sla, texts_stats
 from bot.channels.telegram.callback_data import Op, decode, pattern
 from bot.domain.access import allows, relations
-from bot.domain.models import Person
+from bot.domain.kpis import Cut
+from bot.domain.models import Person, Role
+from bot.domain.periods import StatsAsk, StatsProblem, parse_stats
 from bot.handlers.common import Context, Deps, HandlerBase, answer_refusal, person_id
 from bot.services.digest import DigestService
 from bot.services.errors import Refusal, Refused
 from bot.services.extensions import Extensions
+from bot.services.stats import StatsService
 
 COMMANDS = ("digest", "overdue", "stats", "extend")
 EXTEND = re.compile(r"^\s*#?(\d{1,12})\s+(\d{1,3})\s+(.+)$", re.DOTALL)
 DECISION = re.compile(r"^([yn])(\d{1,6})$")
+STATS_PAGE = re.compile(r"^(\d{8})\.(\d{8})\.([a-z]+)$")
 
 
 class Supervision(HandlerBase):
@@ -27,6 +32,7 @@ class Supervision(HandlerBase):
         super().__init__(deps)
         self.digests = digests
         self.extensions = extensions
+        self.stats = StatsService(digests.db, digests.clock, digests.policy)
 
     def add_to(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Registers the commands and the decision buttons (before any catch-all handler)."""
@@ -35,6 +41,7 @@ class Supervision(HandlerBase):
         app.add_handler(CommandHandler("stats", self.on_stats))
         app.add_handler(CommandHandler("extend", self.on_extend))
         app.add_handler(CallbackQueryHandler(self.on_decision, pattern(Op.EXTENSION)))
+        app.add_handler(CallbackQueryHandler(self.on_stats_page, pattern(Op.STATS)))
 
     async def _supervisor(self, update: Update, command: str) -> tuple[Person | None, str]:
         person, lang = await self.who(update)
@@ -52,7 +59,7 @@ class Supervision(HandlerBase):
         if person is None:
             return
         digest = await self.digests.for_date()
-        await self.reply(update, texts_sla.digest(digest, lang))
+        await self.reply(update, texts_stats.digest_text(digest, self.catalog, lang))
 
     async def on_overdue(self, update: Update, context: Context) -> None:
         """Lists the requests past their deadline now (supervisors only)."""
@@ -62,13 +69,42 @@ class Supervision(HandlerBase):
         await self.reply(update, texts_sla.overdue_list(await self.digests.overdue_now(), lang))
 
     async def on_stats(self, update: Update, context: Context) -> None:
-        """This month's figures so far (supervisors only)."""
-        person, lang = await self._supervisor(update, "stats")
+        """/stats [period] [by cut]: supervisors any cut, commissioners their own figures."""
+        person, lang = await self.who(update)
         if person is None:
+            await answer_refusal(update, Refused(Refusal.NOT_REGISTERED), lang)
             return
-        period, counts, rates = await self.digests.month_so_far()
-        within = self.digests.policy.accept_remind_after.total_seconds()
-        await self.reply(update, texts_sla.stats(period, counts, rates, within, lang, self.deps.tz))
+        if not (person.has(Role.SUPERVISOR) or person.has(Role.COMMISSIONER)):
+            await self.reply(update, texts_stats.not_allowed(lang))
+            return
+        message = update.effective_message
+        words = (message.text or "").split()[1:] if message else []
+        ask = parse_stats(words, self.stats.today())
+        if isinstance(ask, StatsProblem):
+            await self.reply(update, texts_stats.problem(ask, lang))
+            return
+        pages = texts_stats.pages(await self.stats.report(ask, person), self.catalog, lang)
+        keyboard = texts_stats.page_keyboard(_stats_arg(ask), 0, len(pages), lang)
+        await self.reply(update, pages[0], reply_markup=keyboard)
+
+    async def on_stats_page(self, update: Update, context: Context) -> None:
+        """◀ / ▶ on a /stats answer: the page recomputed for whoever taps, as they may see it."""
+        query = update.callback_query
+        assert query is not None
+        person, lang = await self.who(update)
+        cb = decode(query.data)
+        ask = _stats_ask(cb.arg) if cb else None
+        if cb is None or ask is None:
+            await query.answer(texts.stale_button(lang), show_alert=True)
+            return
+        if person is None or not (person.has(Role.SUPERVISOR) or person.has(Role.COMMISSIONER)):
+            await query.answer(texts_stats.not_allowed(lang), show_alert=True)
+            return
+        pages = texts_stats.pages(await self.stats.report(ask, person), self.catalog, lang)
+        page = min(cb.request_id or 0, len(pages) - 1)
+        await self.answer(update)
+        keyboard = texts_stats.page_keyboard(_stats_arg(ask), page, len(pages), lang)
+        await self.edit(update, pages[page], reply_markup=keyboard)
 
     async def on_extend(self, update: Update, context: Context) -> None:
         """The holder asks for a later deadline: /extend #N DAYS REASON."""
@@ -135,3 +171,19 @@ class Supervision(HandlerBase):
                 lang, cb.request_id, decided.approved, decided.due, self.deps.tz
             )
         )
+
+
+def _stats_arg(ask: StatsAsk) -> str:
+    return f"{ask.first:%Y%m%d}.{ask.last:%Y%m%d}.{ask.by.value}"
+
+
+def _stats_ask(arg: str | None) -> StatsAsk | None:
+    found = STATS_PAGE.match(arg or "")
+    if found is None or found.group(3) not in Cut.__members__.values():
+        return None
+    try:
+        first = date(int(found.group(1)[:4]), int(found.group(1)[4:6]), int(found.group(1)[6:]))
+        last = date(int(found.group(2)[:4]), int(found.group(2)[4:6]), int(found.group(2)[6:]))
+    except ValueError:
+        return None
+    return StatsAsk(first=first, last=last, by=Cut(found.group(3)))

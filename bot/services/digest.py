@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from bot.domain import kpis
-from bot.domain.kpis import Digest, OverdueLine, UnreachableLine
+from bot.domain.kpis import Cut, DayPoint, Digest, OverdueLine, RankLine, UnreachableLine
 from bot.services.ports import Clock, Transaction, UnitOfWork
 from bot.services.sla import SlaPolicy
 
@@ -58,7 +58,48 @@ class DigestService:
             unconfirmed_years=tuple(years),
             calendar_file=calendar.calendar_file if years else "",
             unreachable=tuple(await self._unreachable(tx)),
+            **await self._ranks(tx, month),
+            low_ratings=tuple(await tx.report_low_ratings(yesterday)),
         )
+
+    async def _ranks(self, tx: Transaction, month: kpis.Period) -> dict[str, tuple[RankLine, ...]]:
+        """The best and worst three commissioners and teams by this month's resolution rate."""
+        within = self.policy.accept_remind_after
+        found: dict[str, tuple[RankLine, ...]] = {}
+        for cut, name in ((Cut.COMMISSIONER, "commissioners"), (Cut.TEAM, "teams")):
+            rates = {
+                k: r.resolution for k, r in (await tx.report_rates(month, within, cut)).items()
+            }
+            top, bottom = kpis.ranked(rates)
+            for which, keys in (("top", top), ("bottom", bottom)):
+                lines = []
+                for k in keys:
+                    person = await tx.person(int(k)) if cut is Cut.COMMISSIONER else None
+                    lines.append(RankLine(key=k, name=person.name if person else k, rate=rates[k]))
+                found[f"{which}_{name}"] = tuple(lines)
+        return found
+
+    async def series(self, report_date: date, days: int = 30) -> list[DayPoint]:
+        """The county's figures of each of the `days` local days before `report_date`."""
+        tz, within = self.policy.tz, self.policy.accept_remind_after
+        points = []
+        async with self.db.read() as tx:
+            for back in range(days, 0, -1):
+                day = report_date - timedelta(days=back)
+                period = kpis.day_period(day, tz)
+                c = (await tx.report_counts(period, overdue=False))[COUNTY]
+                r = (await tx.report_rates(period, within))[COUNTY]
+                points.append(
+                    DayPoint(
+                        day=day,
+                        received=c.received,
+                        resolved=c.resolved,
+                        response=r.response.value,
+                        resolution=r.resolution.value,
+                        satisfaction=r.satisfaction.value,
+                    )
+                )
+        return points
 
     async def month_so_far(self) -> tuple[kpis.Period, kpis.Counts, kpis.Rates]:
         """This month's figures from the 1st up to now (the answer to /stats)."""

@@ -16,7 +16,16 @@ from typing import Any, Protocol
 from bot.domain.clock import Clock
 from bot.domain.identity import Address
 from bot.domain.kinds import EventKind
-from bot.domain.kpis import Counts, Cut, Durations, OverdueLine, Period, Rates
+from bot.domain.kpis import (
+    Counts,
+    Cut,
+    Durations,
+    LowRating,
+    OverdueLine,
+    Period,
+    Rates,
+    Tally,
+)
 from bot.domain.listing import RequestLine
 from bot.domain.models import (
     Attachment,
@@ -327,7 +336,9 @@ class ReportRepository(Protocol):
     Each groups by a cut (the county total is the one group ""); run them in `read()`.
     """
 
-    async def report_counts(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Counts]:
+    async def report_counts(
+        self, period: Period, by: Cut = Cut.COUNTY, overdue: bool = True
+    ) -> dict[str, Counts]:
         """Received, accepted, resolved, escalated in `period`; overdue at its last instant."""
         ...
 
@@ -339,6 +350,18 @@ class ReportRepository(Protocol):
 
     async def report_durations(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Durations]:
         """Median and p90 of time to accept and to resolve over `period`."""
+        ...
+
+    async def report_resolved(self, period: Period, by: Cut) -> dict[str, int]:
+        """Distinct requests with a resolution in `period`, by group."""
+        ...
+
+    async def report_tally(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Tally]:
+        """Cancelled, reopened and resolved by outcome in `period`; open now."""
+        ...
+
+    async def report_low_ratings(self, period: Period, most: int = 2) -> list[LowRating]:
+        """Ratings of at most `most` stars given in `period`, oldest first."""
         ...
 
     async def report_overdue(self, when: datetime) -> list[OverdueLine]:

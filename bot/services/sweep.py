@@ -81,6 +81,7 @@ from bot.services.sla import (
     UNACCEPTED_REPORTED,
     SlaPolicy,
 )
+from bot.services.weekly import DigestExtras
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,7 @@ class SweepReport:
     overdue: list[int] = field(default_factory=list)
     auto_closed: list[int] = field(default_factory=list)
     digest_sent: bool = False
+    weekly_sent: bool = False
 
     @property
     def chased(self) -> bool:
@@ -251,6 +253,7 @@ class Sweep:
         self.desk = desk
         self.policy = policy
         self.digests = digests
+        self.extras = DigestExtras(digests)
 
     async def run(self, now: datetime | None = None) -> SweepReport:
         """One sweep at `now` (normally the clock's now; events carry the clock's time)."""
@@ -422,6 +425,9 @@ class Sweep:
         async with desk.db.read() as tx:  # checked off the write lock; again inside the unit
             if not await self._digest_due(tx, now):
                 return
+        today = self.policy.local(now).date()
+        # The chart's series and the weekly figures: read here, off the write lock.
+        extras = await self.extras.prepare(today, now)
         async with desk.unit() as tx:
             if not await self._digest_due(tx, now):
                 return
@@ -442,4 +448,5 @@ class Sweep:
             await desk.record(
                 tx, None, None, DIGEST_SENT, date=today.isoformat(), recipients=len(supervisors)
             )
+            report.weekly_sent = await self.extras.enqueue(desk, tx, supervisors, extras, today)
             report.digest_sent = True

@@ -22,6 +22,12 @@ def report_facts_version() -> int:
     return next(v for v, name, _ in migrations() if name.endswith("_reports.sql"))
 
 
+def report_facts_latest() -> int:
+    """The last schema version that changed what the facts keep (rebuilt when migrating to it)."""
+    names = ("_reports.sql", "_report_cuts.sql")
+    return max(v for v, name, _ in migrations() if name.endswith(names))
+
+
 async def rebuild_report_facts(conn: aiosqlite.Connection) -> int:
     """Recomputes the report facts from the event log in one transaction; returns the count."""
     await conn.execute("BEGIN IMMEDIATE")
@@ -58,7 +64,7 @@ class Database:
         try:
             before = await schema_version(conn)
             await migrate(conn)
-            if before < report_facts_version():
+            if before < report_facts_latest():
                 # The report facts start empty: fold them from the event log once.
                 await rebuild_report_facts(conn)
         except BaseException:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.telegram import texts, texts_lists, texts_sla
+from bot.channels.telegram import texts, texts_lists, texts_sla, texts_stats
 from bot.channels.telegram.callback_data import Callback, Op
 from bot.domain.access import BUTTONS, COMMANDS, Relation, allows
 from bot.domain.clock import FakeClock
@@ -166,6 +166,7 @@ CALLBACK: dict[str, Callable[[int, str], Callback]] = {
     "roster": lambda _n, _lang: Callback(Op.ROSTER, None, "c.0"),
     "person": lambda _n, _lang: Callback(Op.PERSON, 1, "c.0"),
     "phone": lambda _n, _lang: Callback(Op.PHONE, 1, "c.0"),
+    "stats": lambda _n, _lang: Callback(Op.STATS, 0, "20261101.20261125.county"),
 }
 COMMAND_ARGS = {"extend": "#{n} 3 等待材料补齐", "reassign": f"#{{n}} {CHEN.phone}"}
 
@@ -205,7 +206,7 @@ def build_cells() -> list[Cell]:
         for button in FORM_BUTTONS:
             cells.append(Cell(button, "any", role, _expect(allows(button, standing), False)))
         cells.append(Cell("lang", "any", role, _expect(allows("lang", standing), True)))
-        for button in ("teams", "chains", "roster", "person", "phone"):
+        for button in ("teams", "chains", "roster", "person", "phone", "stats"):
             cells.append(Cell(button, "any", role, _expect(allows(button, standing), True)))
         for button, command in LIST_BUTTONS.items():
             ok = allows("list", standing) and allows(f"/{command}", standing)
@@ -293,7 +294,8 @@ class Run:
         found = {texts.not_registered(lang), texts.not_owner(lang), texts.stale_button(lang)}
         found |= {texts_sla.supervisors_only(lang, c) for c in COMMANDS}
         found.add(texts_lists.not_yours(lang, n))
-        found.add(texts_lists.committee_only(lang))  # /chain for neither a member nor a supervisor
+        found.add(texts_lists.committee_only(lang))
+        found.add(texts_stats.not_allowed(lang))  # /chain for neither a member nor a supervisor
         for reason in Refusal:
             for details in ({}, {"request_id": n}, {"request_id": n, "holder": LI.name}):
                 found.add(texts.refusal(reason, details, lang))  # type: ignore[arg-type]

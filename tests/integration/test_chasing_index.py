@@ -197,7 +197,7 @@ async def test_open_requests_from_before_the_migration_are_planned_by_the_first_
     await roll_back_to(conn, 4)
     await conn.close()
 
-    svc = await Services.open(path, svc.clock, svc.calendar)  # migrates: 0005 backfills
+    svc = await Services.open(path, svc.clock, svc.calendar)
     try:
         assert await next_step(svc, waiting.id) == PLAN_AT_ONCE
         assert await next_step(svc, working.id) == PLAN_AT_ONCE

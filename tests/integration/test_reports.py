@@ -288,6 +288,8 @@ async def test_a_chase_leaves_the_facts_answering_overdue_after_it() -> None:
         event(EventKind.OVERDUE_CHASED, due + timedelta(days=1)),
     ]
     row = fact_of(1, events)
-    assert row[-1] == us(accepted)  # last_event_us: the chase is not a change
-    assert row[-2] == us(due)  # still being worked on, due then
+    assert row[10] == us(
+        accepted
+    )  # last_event_us (before the credit columns): a chase is no change
+    assert row[9] == us(due)  # work_due_us: still being worked on, due then
     assert kpis.overdue_at(kpis.timelines(events).values(), due + timedelta(days=2))

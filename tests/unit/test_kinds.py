@@ -105,6 +105,9 @@ STANDALONE = {
     MessageKind.UNREACHABLE_REPORT,
     MessageKind.AWAY_NOTICE,
     MessageKind.PERSON_REBOUND,
+    MessageKind.DIGEST_CHART,
+    MessageKind.TEAM_CHART,
+    MessageKind.WEEK_SUMMARY,
 }
 
 

@@ -53,6 +53,8 @@ class Op(StrEnum):
     HANDBACK_REASON = "hr"
     # A supervisor's routing pickers; arg <ask>.<t-TEAM | p-ID | h | pp-PAGE | tm>.
     ROUTE = "rt"
+    # A page of a /stats answer (request_id: the page; arg: <first>.<last>.<cut>, re-checked).
+    STATS = "st"
 
 
 @dataclass(frozen=True)

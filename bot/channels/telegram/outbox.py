@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import Bot, ReplyParameters
+from telegram import Bot, InputFile, ReplyParameters
 from telegram import Message as TgMessage
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
@@ -23,6 +23,7 @@ from bot.channels.telegram.renderers import RENDERERS, Context, Outgoing
 from bot.domain.clock import Clock
 from bot.domain.content import CAPTIONLESS, parse_location
 from bot.domain.models import Catalog, Message, Person
+from bot.export.charts import render_off_loop
 from bot.i18n import pick_language
 from bot.services.desk import Desk, RequestView
 from bot.services.ports import UnitOfWork
@@ -90,7 +91,17 @@ class TelegramChannel:
         chat = int(address)
         sent: TgMessage
         try:
-            if out.file_id is not None:
+            if out.draw is not None:
+                # Drawn in a worker thread: the loop goes on serving updates meanwhile.
+                picture = await render_off_loop(out.draw)
+                sent = await self.bot.send_photo(
+                    chat,
+                    InputFile(picture, filename="chart.png"),
+                    caption=out.text,
+                    parse_mode=ParseMode.HTML if out.html else None,
+                    disable_notification=silent,
+                )
+            elif out.file_id is not None:
                 sent = await self._send_file(chat, out, silent)
             else:
                 sent = await self.bot.send_message(

@@ -8,8 +8,11 @@ MessageKind has exactly one renderer, so a new kind cannot ship without one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
@@ -24,12 +27,14 @@ from bot.channels.telegram import (
     texts_notes,
     texts_reach,
     texts_sla,
+    texts_stats,
 )
 from bot.domain.content import CAPTIONLESS
 from bot.domain.handoff import Why
 from bot.domain.kinds import MessageKind
-from bot.domain.kpis import Digest
+from bot.domain.kpis import DayPoint, Digest
 from bot.domain.models import Catalog, Message, Person, Request
+from bot.export import charts
 from bot.services.desk import RequestView
 from bot.services.reach import UNREACHABLE
 from bot.services.sla import ACCEPT_TIMEOUT
@@ -85,6 +90,9 @@ class Outgoing:
     html: bool = True
     # Without a sound whatever the quiet hours say (None: as they say).
     silent: bool | None = None
+    # A picture to draw and upload as a photo with the text as its caption; the sender calls
+    # it in a worker thread (charts.render_off_loop), never on the event loop.
+    draw: Callable[[], bytes] | None = None
 
 
 Renderer = Callable[[Context], Outgoing]
@@ -273,7 +281,8 @@ for _kind, _text in _BY_REQUEST.items():
 @renders(MessageKind.DIGEST)
 def digest(c: Context) -> Outgoing:
     """The supervisors' daily digest."""
-    return Outgoing(texts_sla.digest(Digest.model_validate_json(str(c.params["digest"])), c.lang))
+    found = Digest.model_validate_json(str(c.params["digest"]))
+    return Outgoing(texts_stats.digest_text(found, c.catalog, c.lang))
 
 
 @renders(MessageKind.DEAD_LETTER)
@@ -348,3 +357,42 @@ def handoff_result(c: Context) -> Outgoing:
 @renders(MessageKind.AWAY_NOTICE)
 def away_notice(c: Context) -> Outgoing:
     return Outgoing(texts_handoff.away_notice(c.params, c.lang, c.tz))
+
+
+# ---- issue 12: charts and the commissioners' week ---------------------------------------------
+
+
+@renders(MessageKind.DIGEST_CHART)
+def digest_chart(c: Context) -> Outgoing:
+    """The digest's chart: the last 30 days' received and resolved, and the three rates."""
+    raw = json.loads(str(c.params.get("points") or "[]"))
+    days = [charts.DayFigures(**DayPoint.model_validate(p).model_dump()) for p in raw]
+    return Outgoing(
+        texts_stats.digest_chart_caption(len(days), c.lang),
+        draw=partial(charts.daily_chart, days, c.lang),
+        photo=True,
+    )
+
+
+@renders(MessageKind.TEAM_CHART)
+def team_chart(c: Context) -> Outgoing:
+    """Monday's chart by team: last week's received and resolved per team."""
+    raw: dict[str, list[int]] = json.loads(str(c.params.get("teams") or "{}"))
+    start = date.fromisoformat(str(c.params.get("start") or "2000-01-01"))
+    end = date.fromisoformat(str(c.params.get("end") or "2000-01-01"))
+    teams = []
+    for key, (received, resolved) in raw.items():
+        team = c.catalog.team(key)
+        name = team.label(c.lang) if team else (key or texts_stats.no_team(c.lang))
+        teams.append(charts.TeamFigures(name, received, resolved))
+    return Outgoing(
+        texts_stats.team_chart_caption(start, end, c.lang),
+        draw=partial(charts.team_chart, teams, start, end, c.lang),
+        photo=True,
+    )
+
+
+@renders(MessageKind.WEEK_SUMMARY)
+def week_summary(c: Context) -> Outgoing:
+    """A commissioner's Monday summary of their own open and overdue work."""
+    return Outgoing(texts_stats.week_summary(c.params, c.lang))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -394,8 +394,8 @@ def counts_line(c: Counts, lang: str) -> str:
     )
 
 
-def digest(d: Digest, lang: str) -> str:
-    """The supervisors' daily digest."""
+def digest(d: Digest, lang: str, extra: Sequence[str] = ()) -> str:
+    """The supervisors' daily digest (`extra`: lines shown before the overdue list)."""
     _ = translator(lang)
     c = d.counts
     lines = [
@@ -429,6 +429,8 @@ def digest(d: Digest, lang: str) -> str:
         ),
     ]
     lines.append("")
+    if extra:
+        lines += [*extra, ""]
     if d.overdue:
         lines.append(_("<b>Overdue now</b> ({k})").format(k=len(d.overdue)))
         lines += overdue_lines(d.overdue, lang)

@@ -28,12 +28,16 @@ Figures (definitions in kpis and README.md):
   after it, whose state at that instant is folded from their events (for "now" there are
   none).
 
-Every figure can be grouped by a cut (kpis.Cut: category, industry, chain); the county total
-is the group "". Reports run on the reader connection (Database.read()), never the writer.
+Every figure can be grouped by a cut (kpis.Cut: category, industry, chain; and, attributed to
+people from the facts' first resolver or current holder, commissioner, team, committee and
+credit — README "Figures by cut"); the county total is the group "". ``report_tally`` adds
+cancelled, reopened, resolved by outcome and open now. Reports run on the reader connection
+(Database.read()), never the writer.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,7 +45,17 @@ from typing import Any
 from bot.domain import kpis
 from bot.domain.clock import to_text
 from bot.domain.kinds import EventKind
-from bot.domain.kpis import Counts, Cut, Durations, OverdueLine, Period, Rate, Rates
+from bot.domain.kpis import (
+    Counts,
+    Cut,
+    Durations,
+    LowRating,
+    OverdueLine,
+    Period,
+    Rate,
+    Rates,
+    Tally,
+)
 from bot.domain.models import Event, RequestStatus
 from bot.storage.sqlite.events import EventsSql
 
@@ -63,14 +77,19 @@ FactRow = tuple[
     int | None,
     int | None,
     int,
+    int | None,
+    str | None,
+    int,
+    int | None,
 ]
 FACT_COLUMNS = (
     "request_id, submitted_us, first_offer_us, first_accept_us, resolved_us, deadline_us, "
-    "cancelled_before_accept, status, holder_id, work_due_us, last_event_us"
+    "cancelled_before_accept, status, holder_id, work_due_us, last_event_us, "
+    "resolver_id, outcome, reopened, cancelled_us"
 )
 _UPSERT = (
     f"INSERT OR REPLACE INTO request_facts ({FACT_COLUMNS}) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 _RATING = "INSERT INTO ratings (request_id, at_us, stars) VALUES (?, ?, ?)"
@@ -82,6 +101,37 @@ _KEYS: dict[Cut, str] = {
     Cut.INDUSTRY: "e.industry",
     Cut.CHAIN: "e.chain",
 }
+# The person a request is attributed to: who first resolved it, else who holds it now.
+_WHO = "COALESCE(f.resolver_id, f.holder_id)"
+_COMMITTEE_MEMBER = (
+    "EXISTS (SELECT 1 FROM person_roles pr WHERE pr.person_id = {who} "
+    "AND pr.role = 'committee' AND pr.active = 1)"
+)
+_TEAM_MEMBER = "EXISTS (SELECT 1 FROM team_members tm WHERE tm.person_id = {who})"
+_KEYS |= {
+    Cut.COMMISSIONER: _WHO,
+    Cut.TEAM: f"(SELECT MIN(tm.team) FROM team_members tm WHERE tm.person_id = {_WHO})",
+    Cut.COMMITTEE: f"CASE WHEN {_COMMITTEE_MEMBER.format(who=_WHO)} THEN e.chain END",
+    Cut.CREDIT: (
+        "CASE WHEN f.resolver_id IS NULL THEN NULL "
+        f"WHEN f.resolver_id = e.commissioner_id THEN '{kpis.CREDIT_COMMISSIONER}' "
+        f"WHEN {_COMMITTEE_MEMBER.format(who='f.resolver_id')} THEN '{kpis.CREDIT_COMMITTEE}' "
+        f"WHEN {_TEAM_MEMBER.format(who='f.resolver_id')} THEN '{kpis.CREDIT_TEAM}' "
+        f"ELSE '{kpis.CREDIT_OTHER}' END"
+    ),
+}
+_OPEN = ", ".join(
+    f"'{s.value}'"
+    for s in (
+        RequestStatus.SUBMITTED,
+        RequestStatus.DISPATCHED,
+        RequestStatus.ESCALATED,
+        RequestStatus.ACCEPTED,
+        RequestStatus.REOPENED,
+    )
+)
+# Counted when the event kind exists (issue 12: reopening may come later), else 0.
+_REOPENED_KIND: EventKind | None = EventKind.__members__.get("REOPENED")
 
 
 def us(when: datetime | None) -> int | None:
@@ -110,6 +160,7 @@ def fact_of(request_id: int, events: Sequence[Event]) -> FactRow:
         t.holders[-1][1] if t.holders else None,
         us(due_now) if status in _WORKING else None,
         _last_change(t),
+        *_credit_of(events),
     )
 
 
@@ -124,6 +175,20 @@ def _last_change(t: kpis.Timeline) -> int:
     return max(us(at) or 0 for at in changes) if changes else 0
 
 
+def _credit_of(events: Sequence[Event]) -> tuple[int | None, str | None, int, int | None]:
+    """Who first resolved it and how, how often it was reopened, when it was cancelled."""
+    resolved = next((e for e in events if e.kind == EventKind.RESOLVED), None)
+    outcome = resolved.payload.get("outcome") if resolved else None
+    reopened = sum(1 for e in events if e.to_status == RequestStatus.REOPENED)
+    cancelled = next((e for e in events if e.to_status == RequestStatus.CANCELLED), None)
+    return (
+        resolved.actor_id if resolved else None,
+        outcome if isinstance(outcome, str) else None,
+        reopened,
+        us(cancelled.at) if cancelled else None,
+    )
+
+
 def rating_of(event: Event) -> tuple[int, int, int] | None:
     """(request, instant, stars) of a rating, as kpis.timelines reads one; None otherwise."""
     stars = event.payload.get("stars")
@@ -134,14 +199,29 @@ def rating_of(event: Event) -> tuple[int, int, int] | None:
     return event.request_id, (event.at - EPOCH) // _US, stars
 
 
+def _needs_request(key: str) -> bool:
+    """Whether a cut's key reads the request (r) or its enterprise (e), not only the facts."""
+    return re.search(r"\b[re]\.", key) is not None
+
+
+def _events_from(key: str) -> str:
+    """The events of requests, joined to what the cut's key reads."""
+    facts = "JOIN request_facts f ON f.request_id = ev.request_id " if "f." in key else ""
+    if not _needs_request(key):
+        return f"events ev {facts}".rstrip()
+    return (
+        f"events ev {facts}JOIN requests r ON r.id = ev.request_id "
+        "LEFT JOIN enterprises e ON e.id = r.enterprise_id"
+    )
+
+
 # A `closed` event counts as "closed unrated" only when the sweep closed it (payload auto).
 _AUTO = {EventKind.CLOSED: " AND json_extract(ev.payload, '$.auto') = 1"}
 
 
 def _counts_sql(kind: EventKind, key: str) -> str:
     return (
-        f"SELECT {key} AS k, COUNT(DISTINCT ev.request_id) AS n FROM events ev "
-        "JOIN requests r ON r.id = ev.request_id LEFT JOIN enterprises e ON e.id = r.enterprise_id "
+        f"SELECT {key} AS k, COUNT(DISTINCT ev.request_id) AS n FROM {_events_from(key)} "
         f"WHERE ev.kind = '{kind.value}' AND ev.at >= ? AND ev.at < ?{_AUTO.get(kind, '')} "
         "GROUP BY k"
     )
@@ -203,10 +283,21 @@ class ReportsSql(EventsSql):
     @staticmethod
     def _facts_from(by: Cut, table: str = "request_facts") -> str:
         """`table` as f (any table keyed by request_id), joined to what the cut's key reads."""
-        if by is Cut.COUNTY:
+        if by is Cut.COUNTY or not _needs_request(_KEYS[by]):
             return f"{table} f"
         return (
             f"{table} f JOIN requests r ON r.id = f.request_id "
+            "LEFT JOIN enterprises e ON e.id = r.enterprise_id"
+        )
+
+    @staticmethod
+    def _ratings_from(by: Cut) -> str:
+        """The ratings as g, joined to what the cut's key reads (the facts as f)."""
+        facts = "JOIN request_facts f ON f.request_id = g.request_id " if "f." in _KEYS[by] else ""
+        if by is Cut.COUNTY or not _needs_request(_KEYS[by]):
+            return f"ratings g {facts}".rstrip()
+        return (
+            f"ratings g {facts}JOIN requests r ON r.id = g.request_id "
             "LEFT JOIN enterprises e ON e.id = r.enterprise_id"
         )
 
@@ -217,8 +308,11 @@ class ReportsSql(EventsSql):
         rows = await self._all(grouped, params)
         return {str(r[0] if r[0] is not None else ""): tuple(r)[1:] for r in rows}
 
-    async def report_counts(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Counts]:
-        """Received, accepted, resolved, escalated in `period`; overdue at its last instant."""
+    async def report_counts(
+        self, period: Period, by: Cut = Cut.COUNTY, overdue: bool = True
+    ) -> dict[str, Counts]:
+        """Received, accepted, resolved, escalated in `period`; overdue at its last instant
+        (0 without `overdue`: that one folds the events of whatever changed since then)."""
         key = _KEYS[by]
         lo, hi = us(period.start), us(period.end)
         received = await self._grouped(
@@ -247,21 +341,28 @@ class ReportsSql(EventsSql):
             else:
                 rows = await self._all(_counts_sql(kind, key), span)
                 per_kind[kind] = {str(r["k"] or ""): int(r["n"]) for r in rows}
-        overdue = await self._overdue_counts(period.end - _US, by)
+        late = await self._overdue_counts(period.end - _US, by) if overdue else {}
         keys = {""} if by is Cut.COUNTY else set(received)
-        keys |= {k for d in per_kind.values() for k in d} | set(overdue)
+        keys |= {k for d in per_kind.values() for k in d} | set(late)
         return {
             k: Counts(
                 received=int(received.get(k, (0,))[0]),
                 accepted=per_kind[EventKind.ACCEPTED].get(k, 0),
                 resolved=per_kind[EventKind.RESOLVED].get(k, 0),
                 escalated=per_kind[EventKind.ESCALATED].get(k, 0),
-                overdue=overdue.get(k, 0),
+                overdue=late.get(k, 0),
                 reopened=per_kind[EventKind.REOPENED].get(k, 0),
                 closed_unrated=per_kind[EventKind.CLOSED].get(k, 0),
             )
             for k in sorted(keys)
         }
+
+    async def report_resolved(self, period: Period, by: Cut) -> dict[str, int]:
+        """Distinct requests with a resolution in `period`, by group (the headline's figure)."""
+        rows = await self._all(
+            _counts_sql(EventKind.RESOLVED, _KEYS[by]), (to_text(period.start), to_text(period.end))
+        )
+        return {str(r["k"] or ""): int(r["n"]) for r in rows}
 
     async def report_rates(
         self, period: Period, accept_within: timedelta, by: Cut = Cut.COUNTY
@@ -298,9 +399,9 @@ class ReportsSql(EventsSql):
             by,
         )
         satisfaction = await self._grouped(
-            f"SELECT {key} AS k, COUNT(*), COALESCE(SUM(f.stars >= 4), 0) "
-            f"FROM {self._facts_from(by, 'ratings')} "
-            "WHERE f.at_us >= ? AND f.at_us < ?",
+            f"SELECT {key} AS k, COUNT(*), COALESCE(SUM(g.stars >= 4), 0) "
+            f"FROM {self._ratings_from(by)} "
+            "WHERE g.at_us >= ? AND g.at_us < ?",
             (lo, hi),
             by,
         )
@@ -345,9 +446,11 @@ class ReportsSql(EventsSql):
         for name, (value, where) in spans.items():
             # Only the rows at the two ranks around each quantile leave SQLite.
             rows = await self._all(
-                f"SELECT k, n, rn, d FROM (SELECT {key} AS k, {value} AS d, "
-                f"ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY {value}) - 1 AS rn, "
-                f"COUNT(*) OVER (PARTITION BY {key}) AS n FROM {src} WHERE {where}) "
+                # The key and the span are computed once per row, in the innermost query.
+                "SELECT k, n, rn, d FROM (SELECT k, d, "
+                "ROW_NUMBER() OVER (PARTITION BY k ORDER BY d) - 1 AS rn, "
+                "COUNT(*) OVER (PARTITION BY k) AS n FROM "
+                f"(SELECT {key} AS k, {value} AS d FROM {src} WHERE {where})) "
                 "WHERE rn IN (CAST((n - 1) * 0.5 AS INTEGER), CAST((n - 1) * 0.5 AS INTEGER) + 1, "
                 "CAST((n - 1) * 0.9 AS INTEGER), CAST((n - 1) * 0.9 AS INTEGER) + 1)",
                 (lo, hi),
@@ -362,6 +465,73 @@ class ReportsSql(EventsSql):
         if by is Cut.COUNTY:
             found.setdefault("", {})
         return {k: Durations.model_validate(v) for k, v in sorted(found.items())}
+
+    async def report_tally(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Tally]:
+        """Cancelled, reopened and resolved by outcome in `period`; open now (any period)."""
+        key, src = _KEYS[by], self._facts_from(by)
+        lo, hi = us(period.start), us(period.end)
+        span = (to_text(period.start), to_text(period.end))
+        cancelled = await self._grouped(
+            f"SELECT {key} AS k, COUNT(*) FROM {src} "
+            "WHERE f.cancelled_us >= ? AND f.cancelled_us < ?",
+            (lo, hi),
+            by,
+        )
+        open_now = await self._grouped(
+            f"SELECT {key} AS k, COUNT(*) FROM {src} WHERE f.status IN ({_OPEN})", (), by
+        )
+        reopened: dict[str, tuple[Any, ...]] = {}
+        if _REOPENED_KIND is not None:
+            reopened = {
+                str(r["k"] or ""): (int(r["n"]),)
+                for r in await self._all(_counts_sql(_REOPENED_KIND, key), span)
+            }
+        outcomes: dict[str, dict[str, int]] = {}
+        for r in await self._all(
+            f"SELECT {key} AS k, json_extract(ev.payload, '$.outcome') AS o, "
+            f"COUNT(DISTINCT ev.request_id) AS n FROM {_events_from(key)} "
+            f"WHERE ev.kind = '{EventKind.RESOLVED.value}' AND ev.at >= ? AND ev.at < ? "
+            "GROUP BY k, o",
+            span,
+        ):
+            outcomes.setdefault(str(r["k"] or ""), {})[str(r["o"] or "")] = int(r["n"])
+        keys = {""} if by is Cut.COUNTY else set()
+        keys |= set(cancelled) | set(open_now) | set(reopened) | set(outcomes)
+
+        def count(found: dict[str, tuple[Any, ...]], k: str) -> int:
+            return int(found.get(k, (0,))[0] or 0)
+
+        return {
+            k: Tally(
+                cancelled=count(cancelled, k),
+                reopened=count(reopened, k),
+                open_now=count(open_now, k),
+                outcomes=outcomes.get(k, {}),
+            )
+            for k in sorted(keys)
+        }
+
+    async def report_low_ratings(self, period: Period, most: int = 2) -> list[LowRating]:
+        """Ratings of at most `most` stars given in `period`, oldest first, named."""
+        rows = await self._all(
+            "SELECT g.request_id, g.stars, COALESCE(e.name, '—') AS enterprise, "
+            "COALESCE(p.name, '—') AS holder FROM ratings g "
+            "JOIN requests r ON r.id = g.request_id "
+            "LEFT JOIN enterprises e ON e.id = r.enterprise_id "
+            "LEFT JOIN request_facts f ON f.request_id = g.request_id "
+            f"LEFT JOIN people p ON p.id = {_WHO} "
+            "WHERE g.at_us >= ? AND g.at_us < ? AND g.stars <= ? ORDER BY g.at_us, g.request_id",
+            (us(period.start), us(period.end), most),
+        )
+        return [
+            LowRating(
+                request_id=int(r["request_id"]),
+                stars=int(r["stars"]),
+                enterprise=str(r["enterprise"]),
+                holder=str(r["holder"]),
+            )
+            for r in rows
+        ]
 
     async def report_overdue(self, when: datetime) -> list[OverdueLine]:
         """Requests being worked on past their deadline at `when`, most late first, named."""
@@ -455,6 +625,7 @@ class ReportsSql(EventsSql):
         marks = ",".join("?" for _ in request_ids)
         rows = await self._all(
             f"SELECT r.id, COALESCE(e.name, '—') AS name, {_KEYS[by]} AS k FROM requests r "
+            "LEFT JOIN request_facts f ON f.request_id = r.id "
             f"LEFT JOIN enterprises e ON e.id = r.enterprise_id WHERE r.id IN ({marks})",
             request_ids,
         )

@@ -10,7 +10,19 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from bot.domain import kpis
-from bot.domain.kpis import Counts, Cut, Durations, OverdueLine, Period, Rates, Timeline
+from bot.domain.kinds import EventKind
+from bot.domain.kpis import (
+    Counts,
+    Cut,
+    Durations,
+    LowRating,
+    OverdueLine,
+    Period,
+    Rates,
+    Tally,
+    Timeline,
+)
+from bot.domain.models import Event, RequestStatus, Role
 from tests.services.fakes.state import Tables
 
 
@@ -25,17 +37,131 @@ class FakeReports(Tables):
             groups[self._key(request_id, by)].append(line)
         return groups
 
+    def _resolver(self, request_id: int) -> int | None:
+        first = next(
+            (
+                e
+                for e in self.s.events
+                if e.request_id == request_id and e.kind == EventKind.RESOLVED
+            ),
+            None,
+        )
+        return first.actor_id if first else None
+
     def _key(self, request_id: int, by: Cut) -> str:
+        """As bot.storage.sqlite.reports._KEYS groups: a request's cut key ("" for none)."""
         row = self.s.requests.get(request_id)
         if row is None or by == Cut.COUNTY:
             return ""
+        request = row.request
+        enterprise = self.s.enterprises[request.enterprise_id]
         if by == Cut.CATEGORY:
-            return row.request.category
-        enterprise = self.s.enterprises[row.request.enterprise_id]
-        return enterprise.industry if by == Cut.INDUSTRY else enterprise.chain
+            return request.category
+        if by == Cut.INDUSTRY:
+            return enterprise.industry
+        if by == Cut.CHAIN:
+            return enterprise.chain
+        resolver = self._resolver(request_id)
+        who = resolver if resolver is not None else request.holder_id
+        if by == Cut.COMMISSIONER:
+            return str(who) if who is not None else ""
+        if by == Cut.TEAM:
+            return min(self.s.teams.get(who or 0, frozenset()), default="")
+        if by == Cut.COMMITTEE:
+            return enterprise.chain if who is not None and self._committee(who) else ""
+        if resolver is None:  # Cut.CREDIT
+            return ""
+        if resolver == enterprise.commissioner_id:
+            return kpis.CREDIT_COMMISSIONER
+        if self._committee(resolver):
+            return kpis.CREDIT_COMMITTEE
+        if self.s.teams.get(resolver):
+            return kpis.CREDIT_TEAM
+        return kpis.CREDIT_OTHER
 
-    async def report_counts(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Counts]:
-        return {key: kpis.counts(lines, period) for key, lines in self._lines_by(by).items()}
+    def _committee(self, person_id: int) -> bool:
+        return self.s.roles.get((person_id, Role.COMMITTEE), False)
+
+    def _in(self, kind: EventKind, period: Period) -> list[Event]:
+        return [e for e in self.s.events if e.kind == kind and e.request_id and e.at in period]
+
+    async def report_counts(
+        self, period: Period, by: Cut = Cut.COUNTY, overdue: bool = True
+    ) -> dict[str, Counts]:
+        found = {key: kpis.counts(lines, period) for key, lines in self._lines_by(by).items()}
+        if overdue:
+            return found
+        return {key: c.model_copy(update={"overdue": 0}) for key, c in found.items()}
+
+    async def report_resolved(self, period: Period, by: Cut) -> dict[str, int]:
+        groups: dict[str, set[int]] = defaultdict(set)
+        for e in self._in(EventKind.RESOLVED, period):
+            groups[self._key(e.request_id or 0, by)].add(e.request_id or 0)
+        return {key: len(ids) for key, ids in groups.items()}
+
+    async def report_tally(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Tally]:
+        opened = {
+            RequestStatus.SUBMITTED,
+            RequestStatus.DISPATCHED,
+            RequestStatus.ESCALATED,
+            RequestStatus.ACCEPTED,
+            RequestStatus.REOPENED,
+        }
+        cancelled: dict[str, int] = defaultdict(int)
+        for rid in self.s.requests:
+            first = next(
+                (
+                    e
+                    for e in self.s.events
+                    if e.request_id == rid and e.to_status == RequestStatus.CANCELLED
+                ),
+                None,
+            )
+            if first is not None and first.at in period:
+                cancelled[self._key(rid, by)] += 1
+        open_now: dict[str, int] = defaultdict(int)
+        for rid, row in self.s.requests.items():
+            if row.request.status in opened:
+                open_now[self._key(rid, by)] += 1
+        reopened: dict[str, set[int]] = defaultdict(set)
+        for e in self._in(EventKind.REOPENED, period):
+            reopened[self._key(e.request_id or 0, by)].add(e.request_id or 0)
+        outcomes: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+        for e in self._in(EventKind.RESOLVED, period):
+            outcome = str(e.payload.get("outcome") or "")
+            outcomes[self._key(e.request_id or 0, by)][outcome].add(e.request_id or 0)
+        keys = ({""} if by == Cut.COUNTY else set()) | set(cancelled) | set(open_now)
+        keys |= set(reopened) | set(outcomes)
+        return {
+            key: Tally(
+                cancelled=cancelled.get(key, 0),
+                reopened=len(reopened.get(key, set())),
+                open_now=open_now.get(key, 0),
+                outcomes={o: len(ids) for o, ids in outcomes.get(key, {}).items()},
+            )
+            for key in sorted(keys)
+        }
+
+    async def report_low_ratings(self, period: Period, most: int = 2) -> list[LowRating]:
+        found = []
+        for e in self._in(EventKind.RATED, period):
+            stars = e.payload.get("stars")
+            if not isinstance(stars, int) or isinstance(stars, bool) or stars > most:
+                continue
+            rid = e.request_id or 0
+            request = self.s.requests[rid].request
+            resolver = self._resolver(rid)
+            who = resolver if resolver is not None else request.holder_id
+            person = self.s.people.get(who) if who is not None else None
+            found.append(
+                LowRating(
+                    request_id=rid,
+                    stars=stars,
+                    enterprise=self.s.enterprises[request.enterprise_id].name,
+                    holder=person.name if person else "—",
+                )
+            )
+        return found
 
     async def report_rates(
         self, period: Period, accept_within: timedelta, by: Cut = Cut.COUNTY

@@ -1,0 +1,133 @@
+"""/stats: the figures of a period by cut, from the report queries (definitions: README.md).
+
+Supervisors get any cut and the county total; a commissioner gets their own figures only
+(the commissioner cut's row that is theirs). Reports run on the reader (never the write lock).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.domain import kpis
+from bot.domain.kpis import Counts, Cut, Durations, Period, Rates, Tally
+from bot.domain.models import Person, Role
+from bot.domain.periods import StatsAsk
+from bot.services.errors import Refusal, Refused
+from bot.services.ports import Clock, Transaction, UnitOfWork
+from bot.services.sla import SlaPolicy
+
+COUNTY = ""
+# Cuts keyed by a person's id (shown by name).
+PERSON_CUTS = frozenset({Cut.COMMISSIONER})
+EMPTY_RATES = Rates(
+    response=kpis.Rate(hits=0, total=0),
+    resolution=kpis.Rate(hits=0, total=0),
+    satisfaction=kpis.Rate(hits=0, total=0),
+    mtta_seconds=None,
+    mttr_seconds=None,
+)
+EMPTY_COUNTS = Counts(received=0, accepted=0, resolved=0, escalated=0, overdue=0)
+
+
+class StatsRow(BaseModel):
+    """Every figure of one group of a cut (key: the group; name: how to show it)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    name: str = ""
+    counts: Counts = EMPTY_COUNTS
+    rates: Rates = EMPTY_RATES
+    durations: Durations = Durations()
+    tally: Tally = Tally()
+
+
+class StatsReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    first: date
+    last: date
+    start: datetime
+    end: datetime
+    by: Cut
+    accept_within_seconds: float
+    total: StatsRow
+    rows: tuple[StatsRow, ...] = ()
+    # Resolved in the period by whom the credit goes to (kpis.CREDIT_*): the seed's headline.
+    credit: dict[str, int] = {}
+    # Only the asker's own figures (a commissioner).
+    own: bool = False
+
+
+class StatsService:
+    def __init__(self, db: UnitOfWork, clock: Clock, policy: SlaPolicy) -> None:
+        self.db = db
+        self.clock = clock
+        self.policy = policy
+
+    def today(self) -> date:
+        return self.policy.local(self.clock.now()).date()
+
+    def period_of(self, ask: StatsAsk, now: datetime) -> Period:
+        """Local days first..last; up to this instant when the period reaches now."""
+        tz = self.policy.tz
+        start = kpis.day_period(ask.first, tz).start
+        end = min(kpis.day_period(ask.last, tz).end, now + timedelta(microseconds=1))
+        return Period(start, max(start, end))
+
+    async def report(self, ask: StatsAsk, asker: Person) -> StatsReport:
+        """The figures `asker` may see for `ask` (supervisors: all; commissioners: theirs)."""
+        if asker.has(Role.SUPERVISOR):
+            own = False
+        elif asker.has(Role.COMMISSIONER):
+            own = True
+            ask = ask.model_copy(update={"by": Cut.COMMISSIONER})
+        else:
+            raise Refused(Refusal.NOT_ALLOWED)
+        now = self.clock.now()
+        period = self.period_of(ask, now)
+        async with self.db.read() as tx:
+            total = (await self._rows(tx, period, Cut.COUNTY))[0]
+            rows = await self._rows(tx, period, ask.by) if ask.by is not Cut.COUNTY else []
+            credit = await tx.report_resolved(period, Cut.CREDIT)
+            if ask.by in PERSON_CUTS:
+                rows = [await self._named(tx, row) for row in rows]
+        if own:
+            mine = next((r for r in rows if r.key == str(asker.id)), None)
+            total = mine or StatsRow(key=str(asker.id))
+            rows = []
+        return StatsReport(
+            first=ask.first,
+            last=ask.last,
+            start=period.start,
+            end=period.end,
+            by=ask.by,
+            accept_within_seconds=self.policy.accept_remind_after.total_seconds(),
+            total=total,
+            rows=tuple(rows),
+            credit={k: n for k, n in credit.items() if k and n},
+            own=own,
+        )
+
+    async def _rows(self, tx: Transaction, period: Period, by: Cut) -> list[StatsRow]:
+        counts = await tx.report_counts(period, by)
+        rates = await tx.report_rates(period, self.policy.accept_remind_after, by)
+        spans = await tx.report_durations(period, by)
+        tally = await tx.report_tally(period, by)
+        keys = sorted(set(counts) | set(rates) | set(spans) | set(tally))
+        return [
+            StatsRow(
+                key=k,
+                counts=counts.get(k, EMPTY_COUNTS),
+                rates=rates.get(k, EMPTY_RATES),
+                durations=spans.get(k, Durations()),
+                tally=tally.get(k, Tally()),
+            )
+            for k in keys
+        ]
+
+    async def _named(self, tx: Transaction, row: StatsRow) -> StatsRow:
+        person = await tx.person(int(row.key)) if row.key.isdigit() else None
+        return row.model_copy(update={"name": person.name if person else ""})
