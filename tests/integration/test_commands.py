@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.models import RequestStatus
+from bot.i18n import translator
 from bot.sample import CHEN, HERB_OWNER, LI, SUPERVISOR, TROUT_OWNER, WANG
 from tests.conftest import World
 from tests.integration.flows import accepted_request, decline_other, new_request, onboard
@@ -202,7 +203,9 @@ async def test_a_reply_elsewhere_is_relayed_not_taken_as_the_pending_answer(worl
     assert view.request.resolution == "已协调部分资金，剩余部分转交金融顾问团"
 
 
-async def test_stats_shows_the_month_so_far_to_supervisors_only(world: World) -> None:
+async def test_stats_shows_the_month_so_far_to_supervisors_and_commissioners_their_own(
+    world: World,
+) -> None:
     owner = await onboard(world, TROUT_OWNER)
     li = await onboard(world, LI)
     boss = await onboard(world, SUPERVISOR)
@@ -211,11 +214,14 @@ async def test_stats_shows_the_month_so_far_to_supervisors_only(world: World) ->
     await li.tap("接单", card)
     await owner.wait_for_message("已接单")
     await boss.command("stats")
-    stats = (await boss.wait_for_message("本月至今")).text or ""
-    assert "受理 1" in stats and "接单 1" in stats
+    stats = (await boss.wait_for_message("统计")).text or ""
+    assert "全县合计" in stats and "受理 1" in stats and "接单 1" in stats
     assert "100% (1/1)" in stats  # accepted at once: within the 30 minutes
     await li.command("stats")
-    await li.wait_for_message("督导")
+    own = (await li.wait_for_message("统计")).text or ""
+    assert "本人" in own and "全县合计" not in own  # a commissioner's own figures only
+    await owner.command("stats")
+    await owner.wait_for_message(translator("zh")("Figures are for supervisors and commissioners."))
 
 
 async def test_a_very_long_relayed_reply_still_arrives(world: World) -> None:
