@@ -31,7 +31,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from bot.channels.telegram.identity import CHANNEL
 from bot.services.importer import Problem, RosterTable, RowError, SourceFormat
+
+# The roster column of people's accounts (interface.md: `telegram_id`), an Address there.
+ID_COLUMN = f"{CHANNEL}_id"
 
 __all__ = ["read_roster", "roster_from_bytes"]
 
@@ -57,7 +61,7 @@ def read_roster(path: Path) -> RosterTable:
         data = path.read_bytes()
     except OSError as exc:
         error = _error(0, Problem.UNREADABLE, error=str(exc.strerror or exc))
-        return RosterTable(path.name, None, errors=(error,))
+        return RosterTable(path.name, None, errors=(error,), id_column=ID_COLUMN)
     return roster_from_bytes(path.name, data)
 
 
@@ -71,9 +75,9 @@ def roster_from_bytes(name: str, data: bytes) -> RosterTable:
         if name.lower().endswith((".xlsx", ".xlsm")):
             raise _Unreadable(_error(0, Problem.BAD_XLSX, error="not a zip archive"))
         text, source = _decode(data)
-        return RosterTable(name, source, _records(text))
+        return RosterTable(name, source, _records(text), id_column=ID_COLUMN)
     except _Unreadable as exc:
-        return RosterTable(name, None, errors=(exc.error,))
+        return RosterTable(name, None, errors=(exc.error,), id_column=ID_COLUMN)
 
 
 # ---- CSV ------------------------------------------------------------------------------------
@@ -144,7 +148,7 @@ def _workbook(name: str, data: bytes) -> RosterTable:
         ) from exc
     try:
         if not book.worksheets:
-            return RosterTable(name, SourceFormat.XLSX)
+            return RosterTable(name, SourceFormat.XLSX, id_column=ID_COLUMN)
         sheet = book.worksheets[0]
         # Some writers record a wrong used range; without it every stored row is read.
         sheet.reset_dimensions()
@@ -166,7 +170,9 @@ def _workbook(name: str, data: bytes) -> RosterTable:
         for _line, cells in rows:  # rows end at their last stored cell: pad them evenly
             cells.extend([""] * (width - len(cells)))
             del cells[:skip]
-        return RosterTable(name, SourceFormat.XLSX, rows, tuple(errors), sheet=sheet.title)
+        return RosterTable(
+            name, SourceFormat.XLSX, rows, tuple(errors), sheet=sheet.title, id_column=ID_COLUMN
+        )
     finally:
         book.close()
 

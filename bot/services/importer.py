@@ -33,9 +33,9 @@ Every row is checked before anything is written, and all problems are reported t
   whose party committee the person sits on; a member of two chains' committees is listed on
   one row per chain, under one name.
 - ``teams`` (commissioners) is a ``;``-separated list of known team keys, possibly empty.
-- a ``<channel>_id`` column (interface.md has ``telegram_id``) is optional; when given it is
-  a positive integer, unique in the file, and binds the person to that address in the
-  channel the column is named after.
+- a ``<channel>_id`` column (interface.md fixes its channel; bot/roster_files.py names it) is
+  optional; when given it is a positive integer, unique in the file, and binds the person to
+  that address in the channel the column is named after.
 - ``credit_code`` is the 18-character Unified Social Credit Code (digits and capital letters
   other than I, O, S, V and Z; lower case is accepted), unique in the file, and its last
   character is the check character GB 32100-2015 calls for (bot.domain.roster).
@@ -95,8 +95,9 @@ class RosterKind(StrEnum):
     COMMITTEES = "committees"  # the industry chains' party-committee members
 
 
+# "{id}": the column of people's account ids in a channel (RosterTable.id_column names it).
 COLUMNS: Mapping[RosterKind, tuple[str, ...]] = {
-    RosterKind.COMMISSIONERS: ("name", "phone", "teams", "telegram_id"),
+    RosterKind.COMMISSIONERS: ("name", "phone", "teams", "{id}"),
     RosterKind.ENTERPRISES: (
         "name",
         "credit_code",
@@ -106,8 +107,8 @@ COLUMNS: Mapping[RosterKind, tuple[str, ...]] = {
         "contact_phone",
         "commissioner_phone",
     ),
-    RosterKind.SUPERVISORS: ("name", "phone", "telegram_id"),
-    RosterKind.COMMITTEES: ("chain", "name", "phone", "telegram_id"),
+    RosterKind.SUPERVISORS: ("name", "phone", "{id}"),
+    RosterKind.COMMITTEES: ("chain", "name", "phone", "{id}"),
 }
 
 # The role each people roster gives.
@@ -200,6 +201,8 @@ class RosterTable:
     records: Sequence[tuple[int, Sequence[str]]] = ()
     errors: tuple[RowError, ...] = ()
     sheet: str = ""  # .xlsx: the sheet read
+    # The column of people's account ids, `<channel>_id` (interface.md fixes the channel's).
+    id_column: str = ""
 
 
 @dataclass(frozen=True)
@@ -261,12 +264,19 @@ class _Parsed:
     commissioner_refs: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _header(kind: RosterKind, line: int, cells: Sequence[str]) -> tuple[list[str], list[RowError]]:
+def columns(kind: RosterKind, id_column: str) -> tuple[str, ...]:
+    """The columns of a roster of `kind`, its id column named `id_column`."""
+    return tuple(id_column if c == "{id}" else c for c in COLUMNS[kind])
+
+
+def _header(
+    kind: RosterKind, id_column: str, line: int, cells: Sequence[str]
+) -> tuple[list[str], list[RowError]]:
     """The header's column names, or the reasons it does not fit the kind."""
     names = [c.strip().lower() for c in cells]
     while names and not names[-1]:
         names.pop()  # spreadsheets pad the header with empty cells
-    expected = COLUMNS[kind]
+    expected = columns(kind, id_column)
     listed = ", ".join(expected)
     errors = [_error(line, Problem.UNNAMED_COLUMN, n=i + 1) for i, n in enumerate(names) if not n]
     present = [n for n in names if n]
@@ -311,8 +321,8 @@ def _channel_id(errors: list[RowError], line: int, column: str, raw: str) -> int
     return None
 
 
-def _id_columns(kind: RosterKind) -> list[str]:
-    return [c for c in COLUMNS[kind] if c.endswith(ID_SUFFIX)]
+def _id_columns(kind: RosterKind, id_column: str) -> list[str]:
+    return [c for c in columns(kind, id_column) if c.endswith(ID_SUFFIX)]
 
 
 def _teams(errors: list[RowError], line: int, raw: str, known: frozenset[str]) -> frozenset[str]:
@@ -371,19 +381,24 @@ _LIMITS: Mapping[RosterKind, Mapping[str, int]] = {
 
 
 def _parse(
-    kind: RosterKind, records: Sequence[tuple[int, Sequence[str]]], teams: frozenset[str]
+    kind: RosterKind,
+    records: Sequence[tuple[int, Sequence[str]]],
+    teams: frozenset[str],
+    id_column: str,
 ) -> _Parsed:
     """Checks the header and every row without the database; keeps the rows that pass."""
     parsed = _Parsed()
     if not records:
-        parsed.errors.append(_error(1, Problem.EMPTY_FILE, expected=",".join(COLUMNS[kind])))
+        parsed.errors.append(
+            _error(1, Problem.EMPTY_FILE, expected=",".join(columns(kind, id_column)))
+        )
         return parsed
     header_line, header_cells = records[0]
-    names, parsed.errors = _header(kind, header_line, header_cells)
+    names, parsed.errors = _header(kind, id_column, header_line, header_cells)
     if parsed.errors:
         return parsed  # without the right columns no row can be read
     phones = _Unique("phone")
-    ids = {column: _Unique(column) for column in _id_columns(kind)}
+    ids = {column: _Unique(column) for column in _id_columns(kind, id_column)}
     codes = _Unique("credit_code")
     contacts: dict[str, tuple[int, str]] = {}
     for line, cells in records[1:]:
@@ -805,7 +820,7 @@ async def import_roster(
     """Checks the whole table, then upserts every row (in short transactions), or writes nothing."""
     if table.source is None:
         return _failed(kind, table.errors, dry_run, table)
-    parsed = _parse(kind, table.records, teams)
+    parsed = _parse(kind, table.records, teams, table.id_column)
     if kind is RosterKind.COMMITTEES:
         _merge_members(parsed)
     errors = [*table.errors, *parsed.errors]
