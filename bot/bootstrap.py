@@ -19,6 +19,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.channels.pending import Expecting, Flow
 from bot.channels.telegram.callback_data import Op, pattern
 from bot.channels.telegram.inbox import DurablePoller, Inbox, OrderedUpdateProcessor
 from bot.channels.telegram.outbox import OutboxSender
@@ -30,6 +31,7 @@ from bot.domain.clock import Clock, SystemClock
 from bot.domain.deadlines import QuietHours, WorkCalendar, parse_hhmm
 from bot.domain.flood import FloodGuard
 from bot.handlers.aftercare import Aftercare as AftercareHandlers
+from bot.handlers.answers import Answers
 from bot.handlers.common import Common, Deps
 from bot.handlers.dispatch import Dispatch
 from bot.handlers.gate import GROUP as GATE_GROUP
@@ -59,6 +61,7 @@ from bot.services.retention import Retention
 from bot.services.sla import SlaPolicy
 from bot.services.sweep import Sweep
 from bot.settings import LimitsSettings, Settings
+from bot.storage.sqlite.expectations import SqliteExpectations
 from bot.storage.uow import Database
 from bot.watchdog import Watchdog
 
@@ -211,7 +214,8 @@ async def build(
         is_quiet=lambda now: quiet.is_quiet(now, settings.tz),
     )
     senders.append(sender)
-    deps = Deps(desk, catalog, settings.tz, settings.default_language)
+    expecting = Expecting(SqliteExpectations(db), clock)
+    deps = Deps(desk, catalog, settings.tz, settings.default_language, expecting)
     digests = DigestService(db, clock, policy)
     menus = register(
         app, deps, Supervision(deps, digests, Extensions(desk, policy)), settings.limits
@@ -311,14 +315,18 @@ def register(
     AftercareHandlers(deps).add_to(app)
     if supervision is not None:
         supervision.add_to(app)
-    # /my, /mine, /open, cards, timelines, withdrawing (and the withdrawal's reason text).
+    # /my, /mine, /open, cards, timelines, withdrawing.
     lists.add_to(app)
-    # /roster for the supervisors (and the new phone a Change phone tap asks for).
+    # /roster for the supervisors.
     desk = deps.desk
-    Roster(deps, Directory(desk.db, desk.clock, desk.catalog, desk.deadlines)).add_to(app)
+    roster = Roster(deps, Directory(desk.db, desk.clock, desk.catalog, desk.deadlines))
+    roster.add_to(app)
     app.add_handler(CallbackQueryHandler(common.on_stale_tap))
-    # Group 1: the text a Decline / Resolve / Note tap asked for.
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, dispatch.on_pending_text), 1)
+    # Group -2: the text a tap asked for (a reason, a summary, a note, a phone); commands drop it.
+    answers = Answers(deps)
+    answers.takes(Flow.WITHDRAW, lists.answer_withdraw, lists.withdraw_dropped)
+    answers.takes(Flow.PHONE, roster.answer_phone, roster.phone_dropped)
+    answers.add_to(app)
     # Group 2: replies to a message naming #N are relayed.
     app.add_handler(MessageHandler(filters.REPLY & ~filters.COMMAND, dispatch.on_relay), 2)
     # Group 3: whatever is left.

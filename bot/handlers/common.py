@@ -10,18 +10,20 @@ from datetime import timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, ForceReply, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.channels.pending import Expecting, Flow
 from bot.channels.telegram import keyboards, texts, texts_notes
-from bot.channels.telegram.callback_data import decode
+from bot.channels.telegram.callback_data import Callback, decode
 from bot.channels.telegram.content import unsupported
 from bot.channels.telegram.identity import address
+from bot.domain.identity import Address
 from bot.domain.models import Catalog, Person
 from bot.i18n import pick_language
-from bot.services.desk import PENDING_FLOWS, Desk
+from bot.services.desk import Desk
 from bot.services.errors import Refusal, Refused
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,22 @@ class Deps:
     catalog: Catalog
     tz: ZoneInfo
     default_language: str
+    expecting: Expecting  # what the next text in a conversation answers
+
+
+@dataclass(frozen=True)
+class Tap:
+    """A tap on a request's button, decoded and authorised: who tapped, about which request."""
+
+    cb: Callback
+    request_id: int
+    person_id: int
+    lang: str
+    query: CallbackQuery
+
+
+# A check on the server that this person may use this button on this request (raises Refused).
+Authorise = Callable[[int, int], Awaitable[object]]
 
 
 class HandlerBase:
@@ -43,6 +61,7 @@ class HandlerBase:
         self.deps = deps
         self.desk = deps.desk
         self.catalog = deps.catalog
+        self.expecting = deps.expecting
 
     async def who(self, update: Update) -> tuple[Person | None, str]:
         """The person behind an update (None if not bound) and the language to answer in."""
@@ -60,6 +79,40 @@ class HandlerBase:
         to the Telegram account."""
         user = update.effective_user
         return person_id(await self.desk.whoami(address(user.id)) if user else None)
+
+    async def tap(self, update: Update, authorise: Authorise | None = None) -> Tap | None:
+        """Decodes a tap on a request's button and, given `authorise(request_id, person_id)`,
+        checks it on the server; None when the tap was answered already (a stale button, an
+        unknown person, a refusal: an alert)."""
+        query = update.callback_query
+        assert query is not None
+        person, lang = await self.who(update)
+        cb = decode(query.data)
+        if cb is None or cb.request_id is None:
+            await answer_query(query, texts.stale_button(lang), True)
+            return None
+        try:
+            who = person_id(person)
+            if authorise is not None:
+                await authorise(cb.request_id, who)
+        except Refused as refused:
+            await answer_refusal(update, refused, lang)
+            return None
+        return Tap(cb, cb.request_id, who, lang, query)
+
+    async def expect(
+        self, update: Update, flow: Flow, subject: int, prompt: Message | None, **data: str
+    ) -> None:
+        """Remembers that the next text here answers `flow` about `subject`, asked by `prompt`."""
+        ref = str(prompt.message_id) if prompt is not None else None
+        await self.expecting.ask(at(update), flow, subject, ref, **data)
+
+    async def ask_text(
+        self, update: Update, flow: Flow, subject: int, text: str, **data: str
+    ) -> None:
+        """Asks for a text (Telegram's reply field opens on the question); the next text answers."""
+        prompt = await self.reply(update, text, reply_markup=ForceReply(selective=True))
+        await self.expect(update, flow, subject, prompt, **data)
 
     @staticmethod
     async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
@@ -120,11 +173,7 @@ class Common(HandlerBase):
     async def on_cancel(self, update: Update, context: Context) -> None:
         """Drops whatever this person was in the middle of (outside the intake form)."""
         _person, lang = await self.who(update)
-        user = update.effective_user
-        assert user is not None
-        anything = False
-        for flow in PENDING_FLOWS:
-            anything = await self.desk.drop_draft(address(user.id), flow) or anything
+        anything = await self.expecting.forget(at(update)) is not None
         await self.reply(update, texts.cancelled(lang, anything))
 
     async def on_fallback(self, update: Update, context: Context) -> None:
@@ -159,6 +208,13 @@ class Common(HandlerBase):
                 await self.reply(update, texts.error(lang))
         except Exception:
             log.warning("could not tell the person about the failure", exc_info=True)
+
+
+def at(update: Update) -> Address:
+    """The conversation an update comes from (a private chat: the user's own address)."""
+    user = update.effective_user
+    assert user is not None, "handled only for updates from a user"
+    return address(user.id)
 
 
 def person_id(person: Person | None) -> int:

@@ -121,8 +121,8 @@ class Gate(HandlerBase):
     async def _in_a_flow(self, user_id: int, message: Message, context: Context) -> bool:
         if await self.desk.draft(address(user_id)) is not None:
             return True  # the /new form
-        if await self.desk.expected(address(user_id)) is not None:
-            return True  # a Decline reason, a Resolve summary, a Note, asked for by a tap
+        if await self.expecting.current(address(user_id)) is not None:
+            return True  # a reason, a summary, a note, a phone: asked for by a tap
         replied = message.reply_to_message
         if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
             return False

@@ -6,15 +6,15 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
-from telegram import ForceReply, Message, Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.channels.pending import Flow
 from bot.channels.telegram import keyboards_handoff, texts, texts_handoff
-from bot.channels.telegram.callback_data import Callback, Op, decode, pattern
-from bot.channels.telegram.identity import address
+from bot.channels.telegram.callback_data import Callback, Op, pattern
 from bot.domain.handoff import Reason
-from bot.handlers.common import Context, HandlerBase, answer_refusal, person_id
+from bot.handlers.common import Context, HandlerBase, answer_query, answer_refusal, at
 from bot.handlers.oversight import Oversight
 from bot.services.errors import Refusal, Refused
 from bot.services.handoff import Choice
@@ -40,102 +40,81 @@ class Handoff(HandlerBase):
         app.add_handler(CallbackQueryHandler(self.on_route, pattern(Op.ROUTE)))
 
     async def _tap(self, update: Update) -> tuple[Callback | None, int, str]:
-        query = update.callback_query
-        assert query is not None
-        person, lang = await self.who(update)
-        cb = decode(query.data)
-        if cb is None or cb.request_id is None:
-            await query.answer(texts.stale_button(lang), show_alert=True)
-            return None, 0, lang
-        try:
-            who = person_id(person)
-        except Refused as refused:
-            await answer_refusal(update, refused, lang)
-            return None, 0, lang
-        return cb, who, lang
+        tap = await self.tap(update)
+        return (tap.cb, tap.person_id, tap.lang) if tap else (None, 0, "")
 
     async def on_decline(self, update: Update, context: Context) -> None:
         """Offers the reasons for declining as buttons."""
-        cb, who, lang = await self._tap(update)
-        if cb is None or cb.request_id is None or update.callback_query is None:
+        tap = await self.tap(update, self.desk.authorise_offered)
+        if tap is None:
             return
-        try:
-            await self.desk.authorise_offered(cb.request_id, who)
-        except Refused as refused:
-            await answer_refusal(update, refused, lang)
-            return
-        await update.callback_query.answer()
+        await tap.query.answer()
         await self.reply(
             update,
-            texts_handoff.ask_reason(lang, cb.request_id, handback=False),
-            reply_markup=keyboards_handoff.reasons(Op.DECLINE_REASON, cb.request_id, lang),
+            texts_handoff.ask_reason(tap.lang, tap.request_id, handback=False),
+            reply_markup=keyboards_handoff.reasons(Op.DECLINE_REASON, tap.request_id, tap.lang),
         )
 
     async def on_handback(self, update: Update, context: Context) -> None:
         """The holder's Hand back (退单): asks why, with reason buttons."""
-        cb, who, lang = await self._tap(update)
-        if cb is None or cb.request_id is None or update.callback_query is None:
+        tap = await self.tap(update)
+        if tap is None:
             return
         try:
-            await self.desk.authorise_handback(cb.request_id, who)
+            await self.desk.authorise_handback(tap.request_id, tap.person_id)
         except Refused as refused:
-            if refused.reason == Refusal.DUPLICATE:
-                await update.callback_query.answer(
-                    texts_handoff.pending_handback(lang), show_alert=True
-                )
-            else:
-                await answer_refusal(update, refused, lang)
+            await self._handback_refused(update, refused, tap.lang)
             return
-        await update.callback_query.answer()
+        await tap.query.answer()
         await self.reply(
             update,
-            texts_handoff.ask_reason(lang, cb.request_id, handback=True),
-            reply_markup=keyboards_handoff.reasons(Op.HANDBACK_REASON, cb.request_id, lang),
+            texts_handoff.ask_reason(tap.lang, tap.request_id, handback=True),
+            reply_markup=keyboards_handoff.reasons(Op.HANDBACK_REASON, tap.request_id, tap.lang),
         )
+
+    @staticmethod
+    async def _handback_refused(update: Update, refused: Refused, lang: str) -> None:
+        if refused.reason == Refusal.DUPLICATE and update.callback_query is not None:
+            await answer_query(update.callback_query, texts_handoff.pending_handback(lang), True)
+        else:
+            await answer_refusal(update, refused, lang)
 
     async def on_reason(self, update: Update, context: Context) -> None:
         """A reason button: declines or hands back at once; Other asks for the words."""
-        cb, who, lang = await self._tap(update)
-        query = update.callback_query
-        if cb is None or cb.request_id is None or query is None:
+        tap = await self.tap(update)
+        if tap is None:
             return
-        handback = cb.op == Op.HANDBACK_REASON
-        if cb.arg not in set(Reason):
+        query, lang, n, who = tap.query, tap.lang, tap.request_id, tap.person_id
+        handback = tap.cb.op == Op.HANDBACK_REASON
+        flow = Flow.HANDBACK if handback else Flow.DECLINE
+        if tap.cb.arg not in set(Reason):
             await query.answer(texts.stale_button(lang), show_alert=True)
             return
-        n = cb.request_id
         try:
-            if cb.arg == Reason.OTHER:
+            if tap.cb.arg == Reason.OTHER:
                 if handback:
                     await self.desk.authorise_handback(n, who)
                 else:
                     await self.desk.authorise_offered(n, who)
                 await query.answer()
-                ask = (
-                    texts_handoff.ask_handback_text(lang, n)
-                    if handback
-                    else texts.ask_decline_reason(lang, n)
-                )
-                prompt = await self.reply(update, ask, reply_markup=ForceReply(selective=True))
-                await self.desk.expect(
-                    address(query.from_user.id),
-                    "handback" if handback else "decline",
-                    n,
-                    prompt=prompt.message_id if prompt else None,
+                await self.ask_text(
+                    update, flow, n, texts_handoff.ask_reason_text(lang, n, handback)
                 )
                 return
             if handback:
-                told = await self.desk.hand_back(n, who, cb.arg, update.update_id)
+                told = await self.desk.hand_back(n, who, tap.cb.arg, update.update_id)
                 done = texts_handoff.handed_back(lang, n, told)
             else:
-                await self.desk.decline(n, who, cb.arg, update.update_id)
-                done = texts.declined(lang, n)
+                await self.desk.decline(n, who, tap.cb.arg, update.update_id)
+                done = texts_handoff.declined(lang, n)
         except Refused as refused:
-            if refused.reason == Refusal.DUPLICATE and handback:
-                await query.answer(texts_handoff.pending_handback(lang), show_alert=True)
+            if handback:
+                await self._handback_refused(update, refused, lang)
             else:
                 await answer_refusal(update, refused, lang)
             return
+        # Answered by a button: a question for the words, if one was asked, is moot.
+        await self.expecting.forget(at(update), flow)
         await query.answer()
         await query.edit_message_text(done, parse_mode=ParseMode.HTML)
 

@@ -14,29 +14,31 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
-    filters,
 )
 
+from bot.channels.pending import Expectation, Flow
 from bot.channels.telegram import keyboards_lists as kb
 from bot.channels.telegram import texts, texts_lists, texts_sla
 from bot.channels.telegram.callback_data import Callback, Op, decode, pattern
-from bot.channels.telegram.identity import address
-from bot.domain.identity import Address
 from bot.domain.listing import ListKey, ListKind, Page
-from bot.domain.models import LengthProblem, Person, Role
-from bot.handlers.common import Context, Deps, HandlerBase, answer_query, answer_refusal, retrying
+from bot.domain.models import Person, Role
+from bot.handlers.common import (
+    Context,
+    Deps,
+    HandlerBase,
+    answer_query,
+    answer_refusal,
+    at,
+    retrying,
+)
 from bot.services.browse import Browse, ChainView
-from bot.services.cancel import Cancellation, PendingReason
+from bot.services.cancel import Cancellation
 from bot.services.errors import Refusal, Refused
 
 log = logging.getLogger(__name__)
 
-# The group of the /cancel that drops a pending withdrawal (before everything else answers it).
-CANCEL_GROUP = -1
 NOT_MODIFIED = "message is not modified"
 
 
@@ -65,9 +67,6 @@ class Lists(HandlerBase):
         }
         for op, callback in taps.items():
             app.add_handler(CallbackQueryHandler(callback, pattern(op)))
-        # The reason for a withdrawal: plain text while one is pending (else it goes on).
-        app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_reason))
-        app.add_handler(CommandHandler("cancel", self.on_cancel), CANCEL_GROUP)
 
     # ---- shared -------------------------------------------------------------------------
 
@@ -285,19 +284,19 @@ class Lists(HandlerBase):
         )
 
     async def on_withdraw_yes(self, update: Update, context: Context) -> None:
-        """Confirmed: asks for the reason (or Skip)."""
+        """Confirmed: asks for the reason (or Skip) in the tapped message."""
         person, lang, request_id, back = await self._withdraw_tap(update)
         if person is None or request_id is None:
             return
-        query = _query(update)
-        prompt = query.message.message_id if isinstance(query.message, Message) else None
         try:
-            await self.cancellation.ask_reason(
-                person.id, _at(update), request_id, prompt, kb.encode_key(back) if back else None
-            )
+            await self.cancellation.authorise(person.id, request_id)
         except Refused as refused:
             await self._refused(update, refused, lang)
             return
+        query = _query(update)
+        prompt = query.message if isinstance(query.message, Message) else None
+        where = {"back": kb.encode_key(back)} if back else {}
+        await self.expect(update, Flow.WITHDRAW, request_id, prompt, **where)
         await self.answer(update)
         await self._show(
             update,
@@ -311,12 +310,11 @@ class Lists(HandlerBase):
         if person is None or request_id is None:
             return
         try:
-            done = await self.cancellation.cancel(
-                person.id, request_id, None, update.update_id, _at(update)
-            )
+            done = await self.cancellation.cancel(person.id, request_id, None, update.update_id)
         except Refused as refused:
             await self._refused(update, refused, lang)
             return
+        await self.expecting.forget(at(update), Flow.WITHDRAW)
         prefix = texts_lists.withdrawn(lang, done.request, len(done.told)) + "\n\n"
         await self._card(update, person, lang, request_id, back, prefix)
 
@@ -330,60 +328,41 @@ class Lists(HandlerBase):
         except Refused as refused:
             await self._refused(update, refused, lang)
             return
-        await self.cancellation.keep(_at(update))
+        await self.expecting.forget(at(update), Flow.WITHDRAW)
         await self._card(update, person, lang, request_id, back)
 
-    async def on_reason(self, update: Update, context: Context) -> None:
-        """The text a confirmed withdrawal asked for: withdraws the request with it."""
-        message = update.effective_message
-        if message is None or message.text is None:
-            return
-        person, lang = await self.who(update)
-        if person is None:
-            return
-        pending = await self.cancellation.pending(_at(update))
-        if pending is None:
-            return
-        replied = message.reply_to_message
-        if replied is not None and replied.message_id != pending.prompt:
-            return  # a reply to another message is meant for the relay
-        try:
-            done = await self.cancellation.cancel(
-                person.id, pending.request_id, message.text, update.update_id, _at(update)
-            )
-        except Refused as refused:
-            problem = refused.details.get("problem")
-            if refused.reason == Refusal.BAD_INPUT and problem == LengthProblem.TOO_LONG.value:
-                length, limit = refused.details.get("length"), refused.details.get("max")
-                await self.reply(update, texts.too_long(lang, int(length or 0), int(limit or 0)))
-            elif refused.reason == Refusal.BAD_INPUT:
-                await self.reply(update, texts.too_short(lang))
-            else:
-                await self.cancellation.keep(_at(update))
-                await answer_refusal(update, refused, lang)
-            raise ApplicationHandlerStop from None
-        text = texts_lists.withdrawn(lang, done.request, len(done.told))
-        await self.reply(update, text)
-        if pending.prompt is not None:
+    async def answer_withdraw(
+        self,
+        update: Update,
+        context: Context,
+        expected: Expectation,
+        who: int,
+        text: str,
+        lang: str,
+    ) -> bool:
+        """The reason a confirmed withdrawal asked for: withdraws the request with it."""
+        done = await self.cancellation.cancel(who, expected.subject, text, update.update_id)
+        await self.reply(update, texts_lists.withdrawn(lang, done.request, len(done.told)))
+        if expected.prompt is not None:
             # The question's Skip / Keep buttons are moot now: it becomes the card.
-            await self._edit_prompt(update, context, person, lang, pending)
-        raise ApplicationHandlerStop
+            await self._edit_prompt(update, context, who, lang, expected)
+        return True
 
     async def _edit_prompt(
         self,
         update: Update,
         context: Context,
-        person: Person,
+        who: int,
         lang: str,
-        pending: PendingReason,
+        expected: Expectation,
     ) -> None:
         chat = update.effective_chat
-        if chat is None or pending.prompt is None:
+        if chat is None or expected.prompt is None:
             return
-        card = await self.queries.card(person.id, pending.request_id)
+        card = await self.queries.card(who, expected.subject)
         text = texts_lists.card_text(card, self.catalog, lang, self.deps.tz)
-        markup = kb.card_markup(card, kb.decode_key(pending.context), lang)
-        prompt = pending.prompt
+        markup = kb.card_markup(card, kb.decode_key(expected.data.get("back")), lang)
+        prompt = int(expected.prompt)
         try:
             await retrying(
                 lambda: context.bot.edit_message_text(
@@ -393,23 +372,9 @@ class Lists(HandlerBase):
         except BadRequest as exc:
             log.info("could not edit the withdrawal question: %s", exc.message)
 
-    async def on_cancel(self, update: Update, context: Context) -> None:
+    async def withdraw_dropped(self, update: Update, expected: Expectation, lang: str) -> None:
         """/cancel while a withdrawal waits for its reason keeps the request."""
-        person, lang = await self.who(update)
-        if person is None:
-            return
-        pending = await self.cancellation.keep(_at(update))
-        if pending is None:
-            return  # nothing of ours: /cancel goes on to whatever else it stops
-        await self.reply(update, texts_lists.kept(lang, pending.request_id))
-        raise ApplicationHandlerStop
-
-
-def _at(update: Update) -> Address:
-    """The conversation an update comes from (a private chat: the user's own address)."""
-    user = update.effective_user
-    assert user is not None, "handled only for updates from a user"
-    return address(user.id)
+        await self.reply(update, texts_lists.kept(lang, expected.subject))
 
 
 def _query(update: Update) -> CallbackQuery:

@@ -2,8 +2,7 @@
 
 Every command and tap is authorised by bot.services.directory from the person behind it (a
 button names a page or a person, never a permission). The new phone is the supervisor's next
-text after "Change phone"; its handler runs in a group before the others and lets every other
-text through.
+text after "Change phone" (taken by bot.handlers.answers, flow PHONE, and answered here).
 """
 
 from __future__ import annotations
@@ -14,26 +13,20 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
-    filters,
 )
 
+from bot.channels.pending import Expectation, Flow
 from bot.channels.telegram import keyboards_roster as kb
 from bot.channels.telegram import texts, texts_roster, texts_sla
 from bot.channels.telegram.callback_data import Op, decode, pattern
-from bot.channels.telegram.identity import address
 from bot.domain.directory import RosterKey
-from bot.domain.identity import Address
 from bot.domain.models import Person
 from bot.handlers.common import Context, Deps, HandlerBase, answer_query, answer_refusal
 from bot.services.directory import Directory
 from bot.services.errors import Refusal, Refused
 
-# Before the lists' group (-1) and group 0: a pending phone change takes the next text.
-GROUP = -2
 NOT_MODIFIED = "message is not modified"
 
 
@@ -47,8 +40,6 @@ class Roster(HandlerBase):
         app.add_handler(CallbackQueryHandler(self.on_page, pattern(Op.ROSTER)))
         app.add_handler(CallbackQueryHandler(self.on_person, pattern(Op.PERSON)))
         app.add_handler(CallbackQueryHandler(self.on_phone, pattern(Op.PHONE)))
-        app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text), GROUP)
-        app.add_handler(CommandHandler("cancel", self.on_cancel), GROUP)
 
     async def _show(self, update: Update, text: str, markup: InlineKeyboardMarkup) -> None:
         if update.callback_query is None:
@@ -124,65 +115,54 @@ class Roster(HandlerBase):
             await self._tap_refused(update, person, lang)
             return
         try:
-            target = await self.directory.ask_phone(person.id, _at(update), cb.request_id, cb.arg)
+            target = await self.directory.entry(person.id, cb.request_id)
         except Refused as refused:
             await self._refused(update, refused, lang)
             return
         await self.answer(update)
-        await self.reply(update, texts_roster.ask_phone(target, lang))
+        prompt = await self.reply(update, texts_roster.ask_phone(target, lang))
+        where = {"back": cb.arg} if cb.arg else {}
+        await self.expect(update, Flow.PHONE, target.id, prompt, **where)
 
     async def _tap_refused(self, update: Update, person: Person | None, lang: str) -> None:
         text = texts.not_registered(lang) if person is None else texts.stale_button(lang)
         await self.answer(update, text, True)
 
-    async def on_text(self, update: Update, context: Context) -> None:
-        """The new phone a Change phone tap asked for (any other text goes on)."""
-        message = update.effective_message
-        if message is None or message.text is None or update.effective_user is None:
-            return
-        pending = await self.directory.pending_phone(_at(update))
-        if pending is None:
-            return
-        person, lang = await self.who(update)
-        if person is None:
-            return
+    async def answer_phone(
+        self,
+        update: Update,
+        context: Context,
+        expected: Expectation,
+        who: int,
+        text: str,
+        lang: str,
+    ) -> bool:
+        """The new phone a Change phone tap asked for; a wrong one is asked for again."""
         try:
             changed, previous = await self.directory.change_phone(
-                person.id, pending.person_id, message.text, _at(update), update.update_id
+                who, expected.subject, text, update.update_id
             )
         except Refused as refused:
             problem = refused.details.get("problem")
             if problem == "not_mobile":
                 await self.reply(update, texts_roster.not_a_mobile(lang))
-            elif problem == "taken":
+                return False
+            if problem == "taken":
                 name = str(refused.details.get("name") or "")
                 await self.reply(update, texts_roster.phone_taken(name, lang))
-            else:
-                await self.directory.drop_phone(_at(update))
-                await self._refused(update, refused, lang)
-            raise ApplicationHandlerStop from None
+                return False
+            await self._refused(update, refused, lang)
+            return True
         text = texts_roster.phone_changed(changed, previous, lang)
         text += "\n\n" + texts_roster.entry_text(changed, self.catalog, lang)
-        await self.reply(update, text, reply_markup=kb.entry_markup(changed.id, pending.back, lang))
-        raise ApplicationHandlerStop
+        back = expected.data.get("back")
+        await self.reply(update, text, reply_markup=kb.entry_markup(changed.id, back, lang))
+        return True
 
-    async def on_cancel(self, update: Update, context: Context) -> None:
+    async def phone_dropped(self, update: Update, expected: Expectation, lang: str) -> None:
         """/cancel while a phone change waits keeps the old phone."""
-        if update.effective_user is None:
-            return
-        pending = await self.directory.drop_phone(_at(update))
-        if pending is None:
-            return  # nothing of ours: /cancel goes on
-        _person, lang = await self.who(update)
         await self.reply(update, texts_roster.phone_kept(lang))
-        raise ApplicationHandlerStop
 
 
 def _data(update: Update) -> str | None:
     return update.callback_query.data if update.callback_query else None
-
-
-def _at(update: Update) -> Address:
-    user = update.effective_user
-    assert user is not None, "handled only for updates from a user"
-    return address(user.id)

@@ -97,7 +97,6 @@ class Aftercare(Dispatching):
                 holder_id=request.holder_id if present else None,
             ):
                 raise Refused(Refusal.NOT_WORKING, request_id=request_id)
-            await tx.delete_drafts_of(person.id, "reopen")
             await tx.withdraw_offers(request_id)
             if present and holder is not None:
                 await tx.offer(request_id, [holder.id], REOPEN_TIER, now)
@@ -161,7 +160,6 @@ class Aftercare(Dispatching):
             await self.record(
                 tx, request_id, person, EventKind.COMMENTED, stars=stars, comment=text
             )
-            await tx.delete_drafts_of(person.id, "comment")
             if stars <= LOW_RATING:
                 holder = await tx.person(request.holder_id) if request.holder_id else None
                 await self.notify(

@@ -6,8 +6,8 @@ held it or had it on offer is told (#N, the reason) while their card is edited s
 Accept / Resolve buttons go away. The chase (bot.services.sweep) reads only requests waiting
 to be accepted or in work, so nothing chases a cancelled request.
 
-Between the confirmation and the reason, the question is remembered in a draft (flow
-``withdraw``, keyed by the Address of the conversation) so that the owner's next text answers it.
+Between the confirmation and the reason, the channel remembers the question (see
+bot.channels.pending); the reason arrives here as an argument of `cancel`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.access import allows, relations
-from bot.domain.identity import Address
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.lifecycle import Action, IllegalTransition, transition
 from bot.domain.models import Person, Request, RequestStatus
@@ -23,7 +22,6 @@ from bot.services.desk import NOTE_MAX, Desk, check_text
 from bot.services.errors import Refusal, Refused
 from bot.services.ports import Transaction
 
-WITHDRAW = "withdraw"  # the draft flow of a pending reason
 REASON_MIN = 1
 
 
@@ -33,15 +31,8 @@ class Cancelled:
     told: tuple[Person, ...]  # the holder and whoever had it on offer
 
 
-@dataclass(frozen=True)
-class PendingReason:
-    request_id: int
-    prompt: int | None  # the channel's reference of the message that asked
-    context: str | None = None  # the channel's note of where the question was asked from
-
-
 class Cancellation:
-    """Withdrawing a request: authorise, remember the question, cancel in one transaction."""
+    """Withdrawing a request: authorise the tap, then cancel in one transaction."""
 
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
@@ -63,47 +54,12 @@ class Cancellation:
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
             return request
 
-    async def ask_reason(
-        self,
-        person_id: int,
-        at: Address,
-        request_id: int,
-        prompt: int | None,
-        context: str | None = None,
-    ) -> None:
-        """Remembers that the next text at `at` is this person's reason for withdrawing #N."""
-        async with self.desk.unit() as tx:
-            person = await _person(tx, person_id)
-            await _cancellable(tx, person, request_id)
-            data = {"request_id": request_id, "prompt": prompt, "context": context}
-            await tx.save_draft(at, WITHDRAW, "reason", data, self.desk.clock.now())
-
-    async def pending(self, at: Address) -> PendingReason | None:
-        async with self.desk.db.read() as tx:
-            found = await tx.draft(at, WITHDRAW)
-        if found is None:
-            return None
-        data = found[1]
-        prompt, context = data.get("prompt"), data.get("context")
-        return PendingReason(
-            int(data["request_id"]), int(prompt) if prompt else None, str(context or "") or None
-        )
-
-    async def keep(self, at: Address) -> PendingReason | None:
-        """Forgets a pending withdrawal (the owner kept the request); returns what it was."""
-        pending = await self.pending(at)
-        if pending is not None:
-            async with self.desk.unit() as tx:
-                await tx.delete_draft(at, WITHDRAW)
-        return pending
-
     async def cancel(
         self,
         person_id: int,
         request_id: int,
         reason: str | None,
         update_id: int | None = None,
-        at: Address | None = None,
     ) -> Cancelled:
         """Withdraws #N; tells its holder or whoever has it on offer, and clears their buttons."""
         if reason is not None:
@@ -118,8 +74,6 @@ class Cancellation:
             if not await tx.move(request_id, [request.status], after):
                 raise Refused(Refusal.NOT_WORKING, request_id=request_id)
             await tx.withdraw_offers(request_id)
-            if at is not None:
-                await tx.delete_draft(at, WITHDRAW)
             await desk.record(
                 tx,
                 request_id,

@@ -29,7 +29,7 @@ from bot.services.people import Onboarded, People
 from bot.services.queries import Queries, RequestView
 from bot.services.relay import Relay, Relayed
 from bot.services.supervision import Supervision
-from bot.services.work import PENDING_FLOWS, Accepted, Work
+from bot.services.work import Accepted, Work
 
 __all__ = [
     "DESCRIPTION_MAX",
@@ -38,7 +38,6 @@ __all__ = [
     "MAX_ATTACHMENTS",
     "MAX_OPEN_REQUESTS",
     "NOTE_MAX",
-    "PENDING_FLOWS",
     "REASON_MIN",
     "Accepted",
     "Desk",

@@ -1,32 +1,20 @@
 """The supervisors' roster of people (/roster): pages by role, a person's entry, a new phone.
 
 Every call checks that the person asking is a supervisor (a button only names a page or a
-person). A phone change is asked for, then typed: between the two, the question is remembered
-in a draft (flow ``phone``, keyed by the Address of the conversation), so that the
-supervisor's next text answers it. The change itself is one transaction: the person's phone
+person). A phone change is asked for, then typed: between the two, the channel remembers the
+question (bot.channels.pending). The change itself is one transaction: the person's phone
 (and the contact phone of the enterprises that list them), a ``phone_changed`` event.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot.domain.directory import ROSTER_PAGE_SIZE, PeoplePage, RosterKey, new_phone
-from bot.domain.identity import Address
 from bot.domain.kinds import EventKind
 from bot.domain.listing import clamp_page
 from bot.domain.models import Person, Role
 from bot.services.context import ServiceContext
 from bot.services.errors import Refusal, Refused
 from bot.services.ports import Transaction
-
-PHONE = "phone"  # the draft flow of a pending phone change
-
-
-@dataclass(frozen=True)
-class PendingPhone:
-    person_id: int
-    back: str | None  # the roster page to go back to (an encoded RosterKey)
 
 
 class Directory(ServiceContext):
@@ -54,41 +42,11 @@ class Directory(ServiceContext):
                 raise Refused(Refusal.NOT_FOUND)
             return person
 
-    async def ask_phone(
-        self, supervisor_id: int, at: Address, person_id: int, back: str | None
-    ) -> Person:
-        """Remembers that the next text at `at` is `person_id`'s new phone."""
-        async with self.unit() as tx:
-            await _supervisor(tx, supervisor_id)
-            person = await tx.person(person_id)
-            if person is None or not person.active:
-                raise Refused(Refusal.NOT_FOUND)
-            data = {"person_id": person_id, "back": back}
-            await tx.save_draft(at, PHONE, "phone", data, self.clock.now())
-            return person
-
-    async def pending_phone(self, at: Address) -> PendingPhone | None:
-        async with self.db.read() as tx:
-            found = await tx.draft(at, PHONE)
-        if found is None:
-            return None
-        back = found[1].get("back")
-        return PendingPhone(int(found[1]["person_id"]), str(back) if back else None)
-
-    async def drop_phone(self, at: Address) -> PendingPhone | None:
-        """Forgets a pending phone change; returns what it was."""
-        pending = await self.pending_phone(at)
-        if pending is not None:
-            async with self.unit() as tx:
-                await tx.delete_draft(at, PHONE)
-        return pending
-
     async def change_phone(
         self,
         supervisor_id: int,
         person_id: int,
         raw: str,
-        at: Address | None = None,
         update_id: int | None = None,
     ) -> tuple[Person, str]:
         """Gives the person the mobile number `raw`; (the person now, their old phone).
@@ -108,8 +66,6 @@ class Directory(ServiceContext):
             if holder is not None and holder.id != person.id:
                 raise Refused(Refusal.BAD_INPUT, field="phone", problem="taken", name=holder.name)
             await tx.set_phone(person.id, phone)
-            if at is not None:
-                await tx.delete_draft(at, PHONE)
             await self.record(
                 tx,
                 None,

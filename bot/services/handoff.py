@@ -119,7 +119,6 @@ class Handoffs(Dispatching):
                 raise Refused(Refusal.NOT_WORKING, request_id=request_id)
             if pending(await tx.events(request_id)) is not None:
                 raise Refused(Refusal.DUPLICATE, request_id=request_id)
-            await tx.delete_drafts_of(person.id, "handback")
             await ask_supervisors(tx, self.clock.now(), request, person, Why.HANDBACK, reason)
             return sum(1 for s in await self.supervisors_of(tx) if s.address is not None)
 

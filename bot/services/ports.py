@@ -464,10 +464,6 @@ class DraftRepository(Protocol):
 
     async def delete_draft(self, at: Address, flow: str | None = None) -> None: ...
 
-    async def delete_drafts_of(self, person_id: int, flow: str) -> None:
-        """Drops this flow's drafts at every address of the person."""
-        ...
-
     async def drafts(self, flow: str) -> list[tuple[Address, str]]: ...
 
 

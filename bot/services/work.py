@@ -1,13 +1,11 @@
-"""Work on a request: accept, decline, resolve, note, rate, and the inputs those taps ask for."""
+"""Work on a request: accept, decline, resolve, note, rate (each text arrives as an argument)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from bot.domain.access import allows, relations
 from bot.domain.clock import to_text
-from bot.domain.identity import Address
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.lifecycle import CLAIMABLE, WORKING, Action, sources, transition
 from bot.domain.models import (
@@ -24,9 +22,6 @@ from bot.services.errors import Refusal, Refused
 from bot.services.ports import Transaction
 
 LOW_RATING = 2  # a rating of this many stars or fewer alerts the supervisors at once
-
-# The inputs a tap asks for: the next text the person sends answers it.
-PENDING_FLOWS = ("decline", "resolve", "note", "inote", "reopen", "comment", "handback")
 
 
 @dataclass(frozen=True)
@@ -119,7 +114,6 @@ class Work(Dispatching):
                 reason=reason,
             )
             await tx.withdraw_offers(request_id, person.id)
-            await tx.delete_drafts_of(person.id, "decline")
             await self.notify(tx, [person], MessageKind.CARD, request, edit_key="card")
             remaining = [p for p in offered if p != person.id]
             if remaining:
@@ -166,7 +160,6 @@ class Work(Dispatching):
                 outcome=outcome.value,
                 summary=summary,
             )
-            await tx.delete_drafts_of(person.id, "resolve")
             resolved = await self.request_of(tx, request_id)
             owner = await tx.person(resolved.owner_id)
             await self.notify(tx, [person], MessageKind.CARD, resolved, edit_key="card")
@@ -187,7 +180,6 @@ class Work(Dispatching):
             if not allows("note", relations(person, request)) or request.status not in WORKING:
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)
             await self.record(tx, request_id, person, EventKind.NOTED, text=text)
-            await tx.delete_drafts_of(person.id, "note")
             owner = await tx.person(request.owner_id)
             if owner is not None and not owner.unreachable:
                 await self.notify(
@@ -235,28 +227,7 @@ class Work(Dispatching):
                 )
             return closed
 
-    # ---- pending inputs (a reason, a summary, a note: the next text the person sends) -------
-
-    async def expect(
-        self, at: Address, flow: str, request_id: int, **data: str | int | None
-    ) -> None:
-        """Remembers what the next text in the conversation at `at` answers."""
-        async with self.unit() as tx:
-            # One question at a time: a new prompt replaces any unanswered one.
-            for other in PENDING_FLOWS:
-                await tx.delete_draft(at, other)
-            await tx.save_draft(
-                at, flow, "text", {"request_id": request_id, **data}, self.clock.now()
-            )
-
-    async def expected(self, at: Address) -> tuple[str, dict[str, Any]] | None:
-        """The input last asked for at this address (decline reason, resolve summary, note)."""
-        async with self.db.read() as tx:
-            for flow in PENDING_FLOWS:
-                found = await tx.draft(at, flow)
-                if found:
-                    return flow, found[1]
-        return None
+    # ---- authorising a tap before its text is asked for (asked again when it comes) ------
 
     async def authorise_holder(
         self, request_id: int, person_id: int, action: str = "resolve"

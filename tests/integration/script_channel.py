@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.channels.fake import RecordingChannel
+from bot.channels.pending import Expecting, Flow, MemoryExpectations
 from bot.domain.identity import Address
 from bot.domain.models import Draft, Outcome, Person, Urgency
 from bot.services.cancel import Cancellation
@@ -44,8 +45,13 @@ class ScriptChannel:
     desk: Desk
     cancellation: Cancellation
     out: RecordingChannel = field(default_factory=lambda: RecordingChannel(name=CHANNEL))
+    # What the next line from each address answers: this channel's own, kept in memory.
+    expecting: Expecting = field(init=False)
     # What the adapter answered each line with (a channel's immediate reply, not the outbox).
     answers: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.expecting = Expecting(MemoryExpectations(), self.desk.clock)
 
     async def say(self, line: str) -> str:
         """Handles one line and returns the immediate answer ("ok …" or "refused: …")."""
@@ -78,18 +84,18 @@ class ScriptChannel:
             flow = command.removeprefix("/")
             if flow == "decline":
                 await desk.authorise_offered(request_id, person.id)
-                await desk.expect(at, flow, request_id)
+                await self.expecting.ask(at, Flow.DECLINE, request_id)
             else:
                 await desk.authorise_holder(request_id, person.id)
                 outcome = {"outcome": Outcome(args[1]).value} if flow == "resolve" else {}
-                await desk.expect(at, flow, request_id, **outcome)
+                await self.expecting.ask(at, Flow(flow), request_id, **outcome)
             return f"ok {flow} #{request_id}: send the text"
         if command == "/rate":
             closed = await desk.rate(_number(args[0]), person.id, int(args[1]))
             return f"ok rated #{closed.id}"
         if command == "/withdraw":
             reason = " ".join(args[1:]) or None
-            done = await self.cancellation.cancel(person.id, _number(args[0]), reason, at=at)
+            done = await self.cancellation.cancel(person.id, _number(args[0]), reason)
             return f"ok withdrew #{done.request.id}"
         if command == ">":
             about = await desk.request_for_message(at, args[0])
@@ -122,16 +128,19 @@ class ScriptChannel:
     async def _answer(self, person: Person, at: Address, text: str) -> str:
         """A plain text: the answer to the question last asked at this address."""
         desk = self.desk
-        expected = await desk.expected(at)
+        expected = await self.expecting.current(at)
         if expected is None:
             raise Refused(Refusal.BAD_INPUT, field="text")
-        flow, data = expected
-        request_id = int(data["request_id"])
-        if flow == "decline":
+        request_id = expected.subject
+        if expected.flow == Flow.DECLINE:
             tier, _people = await desk.decline(request_id, person.id, text)
-            return f"ok declined #{request_id}, now with the {tier.value}"
-        if flow == "resolve":
-            await desk.resolve(request_id, person.id, Outcome(data["outcome"]), text)
-            return f"ok resolved #{request_id}"
-        await desk.note(request_id, person.id, text)
-        return f"ok noted #{request_id}"
+            answer = f"ok declined #{request_id}, now with the {tier.value}"
+        elif expected.flow == Flow.RESOLVE:
+            outcome = Outcome(expected.data["outcome"])
+            await desk.resolve(request_id, person.id, outcome, text)
+            answer = f"ok resolved #{request_id}"
+        else:
+            await desk.note(request_id, person.id, text)
+            answer = f"ok noted #{request_id}"
+        await self.expecting.answered(at, expected)
+        return answer

@@ -6,6 +6,7 @@ from bot.channels.telegram import texts, texts_guard
 from bot.channels.telegram.identity import address
 from bot.domain.models import RequestStatus
 from bot.sample import LI, TROUT_OWNER
+from bot.storage.sqlite.expectations import SqliteExpectations
 from tests.conftest import World
 from tests.integration.flows import accepted_request, decline_other, new_request, onboard
 from tests.integration.guard_support import settled, snapshot
@@ -53,9 +54,8 @@ async def test_an_edit_while_a_decline_reason_is_asked_for_is_not_taken_as_the_r
     assert snapshot(world) == before
     view = await world.runtime.desk.view(1)
     assert view is not None and view.request.status == RequestStatus.DISPATCHED
-    assert (
-        await world.runtime.desk.expected(address(li.id)) is not None
-    )  # the reason is still awaited
+    stored = SqliteExpectations(world.runtime.db)
+    assert await stored.expectation(address(li.id)) is not None  # the reason is still awaited
 
 
 async def test_an_edited_relay_reply_is_not_relayed_again(world: World) -> None:

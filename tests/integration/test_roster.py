@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.domain.models import Role
 from bot.sample import HERB_OWNER, LI, SUPERVISOR, TROUT_OWNER, WANG
+from bot.storage.sqlite.expectations import SqliteExpectations
 from tests.conftest import World
 from tests.integration.flows import onboard
 
@@ -98,5 +99,4 @@ async def test_roster_is_for_supervisors_only(world: World) -> None:
     for data in (f"1:rp:{wang_id}:c.0", f"1:rh:{wang_id}:c.0", "1:rs::c.0"):
         tap = await li.tap_data(refused, data)
         assert (await li.wait_answer(tap)).get("show_alert") is True, data
-    async with world.runtime.db.read() as tx:
-        assert await tx.draft(LI.address, "phone") is None
+    assert await SqliteExpectations(world.runtime.db).expectation(LI.address) is None

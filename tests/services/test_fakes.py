@@ -172,7 +172,7 @@ async def test_drafts_inbox_and_references(uow: UnitOfWork) -> None:
         await tx.save_draft(LI.address, "note", "text", {"request_id": rid}, START)
         await tx.save_draft(Address("wecom", "x"), "note", "text", {}, START)
         assert await tx.draft(LI.address, "note") == ("text", {"request_id": rid})
-        await tx.delete_drafts_of(li, "note")
+        await tx.delete_draft(LI.address, "note")
         assert await tx.drafts("note") == [(Address("wecom", "x"), "text")]
         assert await tx.store_updates([(5, "{}"), (6, "{}")], START) == [5, 6]
         assert await tx.store_updates([(6, "{}")], START) == []

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup
 
 from bot.channels.telegram import keyboards
-from bot.channels.telegram.texts_handoff import reason_label
+from bot.channels.telegram.texts_handoff import reason_line
 from bot.domain.lifecycle import CLAIMABLE, WORKING
 from bot.domain.models import (
     Catalog,
@@ -442,24 +442,10 @@ def escalated(view: RequestView, params: Params, catalog: Catalog, lang: str) ->
         category=e(category_label(catalog, r.category, lang)),
         to=to,
     )
-    if reason:
-        text += "\n" + _("Reason: {reason}").format(reason=e(reason_label(reason, lang)))
-    return text
+    return text + reason_line(reason, lang)
 
 
 # ---- commissioner prompts and answers ------------------------------------------------------
-
-
-def ask_decline_reason(lang: str, request_id: int) -> str:
-    _ = translator(lang)
-    return _(
-        "Why are you declining <b>#{n}</b>? Send the reason in one message (or /cancel)."
-    ).format(n=request_id)
-
-
-def declined(lang: str, request_id: int) -> str:
-    _ = translator(lang)
-    return _("Thank you. #{n} has been passed on.").format(n=request_id)
 
 
 def ask_outcome(lang: str, request_id: int) -> str:

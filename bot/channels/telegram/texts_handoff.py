@@ -1,4 +1,5 @@
-"""Texts of reasons, hand-backs (退单), the supervisors' routing pickers and away periods."""
+"""Texts of reasons (declining, handing back: asked, shown), the supervisors' routing pickers
+and away periods. Every "Reason: …" line and every question for a reason is made here."""
 
 from __future__ import annotations
 
@@ -41,6 +42,16 @@ def reason_label(reason: object, lang: str) -> str:
     return _(REASONS[Reason(text)]) if text in set(Reason) else text
 
 
+def reason_line(reason: object, lang: str, own_words: bool = False) -> str:
+    """A line "Reason: …", or "": a reason button's label, else (or always, with `own_words`)
+    the person's own words, escaped."""
+    if not reason:
+        return ""
+    _ = translator(lang)
+    text = str(reason) if own_words else reason_label(reason, lang)
+    return "\n" + _("Reason: {reason}").format(reason=e(text))
+
+
 def _day(value: object, tz: ZoneInfo) -> str:
     return from_text(str(value)).astimezone(tz).strftime("%Y-%m-%d") if value else ""
 
@@ -52,11 +63,21 @@ def ask_reason(lang: str, request_id: int, handback: bool) -> str:
     return _("Why are you declining <b>#{n}</b>? Pick a reason.").format(n=request_id)
 
 
-def ask_handback_text(lang: str, request_id: int) -> str:
+def ask_reason_text(lang: str, request_id: int, handback: bool) -> str:
+    """After Other: the reason in the person's own words (the next text answers)."""
     _ = translator(lang)
+    if handback:
+        return _(
+            "Why are you handing <b>#{n}</b> back? Send the reason in one message (or /cancel)."
+        ).format(n=request_id)
     return _(
-        "Why are you handing <b>#{n}</b> back? Send the reason in one message (or /cancel)."
+        "Why are you declining <b>#{n}</b>? Send the reason in one message (or /cancel)."
     ).format(n=request_id)
+
+
+def declined(lang: str, request_id: int) -> str:
+    _ = translator(lang)
+    return _("Thank you. #{n} has been passed on.").format(n=request_id)
 
 
 def handed_back(lang: str, request_id: int, supervisors: int) -> str:
@@ -103,9 +124,7 @@ def handoff(request: Request, params: Params, catalog: Catalog, lang: str) -> st
         )
     else:
         text = _("🔀 Where should <b>#{n}</b> go?").format(n=n)
-    if reason:
-        text += "\n" + _("Reason: {reason}").format(reason=e(reason_label(reason, lang)))
-    return text
+    return text + reason_line(reason, lang)
 
 
 def handoff_decided(request: Request, params: Params, catalog: Catalog, lang: str) -> str:
@@ -172,8 +191,7 @@ def away_notice(params: Params, lang: str, tz: ZoneInfo) -> str:
         )
     else:
         text = _("🏖 {name} is away until they send /back.").format(name=name)
-    if params.get("reason"):
-        text += "\n" + _("Reason: {reason}").format(reason=e(params.get("reason")))
+    text += reason_line(params.get("reason"), lang, own_words=True)
     numbers = [n for n in str(params.get("requests") or "").split(",") if n]
     if numbers:
         text += "\n" + _(

@@ -42,14 +42,6 @@ class DraftsSql(Statements):
                 (at.channel, at.value, flow),
             )
 
-    async def delete_drafts_of(self, person_id: int, flow: str) -> None:
-        """Drops this flow's drafts at every address of the person."""
-        await self._run(
-            "DELETE FROM drafts WHERE flow = ? AND EXISTS (SELECT 1 FROM person_addresses a "
-            "WHERE a.person_id = ? AND a.channel = drafts.channel AND a.address = drafts.address)",
-            (flow, person_id),
-        )
-
     async def drafts(self, flow: str) -> list[tuple[Address, str]]:
         rows = await self._all("SELECT channel, address, step FROM drafts WHERE flow = ?", (flow,))
         return [(Address(r["channel"], r["address"]), r["step"]) for r in rows]

@@ -181,11 +181,6 @@ class FakeMessages(Tables):
         for key in [k for k in self.s.drafts if k[0] == at and flow in (None, k[1])]:
             del self.s.drafts[key]
 
-    async def delete_drafts_of(self, person_id: int, flow: str) -> None:
-        mine = {a for pid, a in self.s.addresses if pid == person_id}
-        for key in [k for k in self.s.drafts if k[1] == flow and k[0] in mine]:
-            del self.s.drafts[key]
-
     async def drafts(self, flow: str) -> list[tuple[Address, str]]:
         return [(at, found[0]) for (at, f), found in self.s.drafts.items() if f == flow]
 
