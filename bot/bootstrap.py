@@ -311,7 +311,7 @@ def register(
         CallbackQueryHandler(dispatch.on_share_with_owner, pattern(Op.SHARE_WITH_OWNER))
     )
     app.add_handler(CallbackQueryHandler(common.on_lang_choice, pattern(Op.LANG)))
-    # Reopen, and the rating's comment (their texts: the pending inputs of group 1).
+    # Reopen, and the rating's comment (their texts: bot.handlers.answers).
     AftercareHandlers(deps).add_to(app)
     if supervision is not None:
         supervision.add_to(app)
