@@ -3,7 +3,8 @@
 `oncall-bot run` as a subprocess against the HTTP simulator. 李专员 resolves #1; 张老板 rates
 it 1 star with a comment: the supervisor is alerted with both; he reopens it and it goes back to
 李专员 with Accept; he files #2 and withdraws it, and its offer's buttons go away; /my lists both
-with their cards. #3 is resolved and never rated; the process runs through
+with their cards; a reply about #2 then offers him a New request button that starts the form
+(and only for him). #3 is resolved and never rated; the process runs through
 tests/e2e/clocked.py, so its clock is moved past the auto-close (one working day here) and #3
 closes by itself, unrated. `/stats` over those days then counts, as README defines: one reopened,
 one cancelled, one closed unrated, and a satisfaction of 0% (0/1) — the 1-star rating counted,
@@ -25,6 +26,7 @@ from tests.e2e.support import (
     new_request,
     onboard,
     query,
+    texts_to,
 )
 
 COUNTY = ZoneInfo("Asia/Shanghai")
@@ -79,7 +81,7 @@ async def test_rating_comment_reopen_withdraw_and_my_in_the_real_process(
     assert [r["status"] for r in status] == ["reopened"]
 
     # #2, withdrawn before anyone takes it: the offer loses its Accept button.
-    await new_request(owner, "用工", "旺季需要临时招聘10名工人")
+    received = await new_request(owner, "用工", "旺季需要临时招聘10名工人")
     offer = await li.wait_for_message(
         lambda m: "#2" in (m.text or "") and m.button("接单") is not None, timeout=WAIT
     )
@@ -96,6 +98,22 @@ async def test_rating_comment_reopen_withdraw_and_my_in_the_real_process(
     await li.wait_for_edit(offer, lambda m: m.button("接单") is None, timeout=WAIT)
     status = query(bot.db_path, "SELECT status FROM requests WHERE id = 2")
     assert [r["status"] for r in status] == ["cancelled"]
+
+    # A reply about the withdrawn #2 is not passed on; its owner gets a New request button,
+    # which nobody else can use (the holder's tap is refused on the server) and which starts
+    # the form for him.
+    await owner.reply(received, "还想补充一点情况")
+    finished = await owner.wait_for_message("已撤销", timeout=WAIT)
+    new = finished.button("提交新诉求")
+    assert new is not None and finished.button("重新办理") is None
+    assert not texts_to(li, "还想补充一点情况")
+    tap = await li.tap_data(again, str(new["callback_data"]))
+    assert (await li.wait_answer(tap, timeout=WAIT)).get("show_alert") is True
+    await owner.tap("提交新诉求", finished)
+    form = await owner.wait_for_message(lambda m: m.button("融资") is not None, timeout=WAIT)
+    assert "1/4" in (form.text or "")
+    await owner.command("cancel")
+    await owner.wait_for_message(timeout=WAIT)
 
     # #3 is resolved and never rated: a week on, it has closed by itself, counted unrated.
     first_day = bot.now().astimezone(COUNTY).date()
