@@ -124,11 +124,13 @@ async def test_away_until_a_date_routes_past_them_is_not_chased_and_ends_by_itse
     assert holder_of(bot, 1) == "王专员"
     assert holder_of(bot, 2) == "李专员"  # the supervisor has not decided #2: still his
 
-    # Two hours on: #1, #2 and #3 are all past their deadlines. 王专员 is chased for his;
-    # 李专员, away, is not chased for #2: the sweep looks at #2 and plans no step for it.
+    # Tomorrow 09:00 (still away): #1, #2 and #3 are all past their deadlines, and it is past
+    # the morning from which overdue requests are chased. 王专员 is chased for his; 李专员,
+    # away, is not chased for #2: the sweep looks at #2 and plans no step for it.
     planned = "SELECT next_step_at IS NULL FROM requests WHERE id = 2"
     assert not query(bot.db_path, planned)[0][0]  # #2's deadline is planned, as any
-    bot.advance_clock(timedelta(hours=2))
+    tomorrow = bot.now().astimezone(COUNTY).date() + timedelta(days=1)
+    bot.advance_clock(datetime.combine(tomorrow, time(9, 0), COUNTY) - bot.now())
     await bot.wait(
         lambda: all(any("已逾期" in t for t in texts_to(wang, f"#{n}")) for n in (1, 3)),
         WAIT,

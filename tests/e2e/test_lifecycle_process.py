@@ -115,7 +115,7 @@ async def test_rating_comment_reopen_withdraw_and_my_in_the_real_process(
     await owner.command("cancel")
     await owner.wait_for_message(timeout=WAIT)
 
-    # #3 is resolved and never rated: a week on, it has closed by itself, counted unrated.
+    # #3 is resolved and never rated: days later, it has closed by itself, counted unrated.
     first_day = bot.now().astimezone(COUNTY).date()
     await new_request(owner, "销售", "想把冷水鱼卖进县城的超市")
     card = await li.wait_for_message(
@@ -131,7 +131,8 @@ async def test_rating_comment_reopen_withdraw_and_my_in_the_real_process(
     unrated = await owner.wait_for_message(
         lambda m: "#3" in (m.text or "") and m.button("1") is not None, timeout=WAIT
     )
-    bot.advance_clock(timedelta(days=7))
+    # (Fifteen days: one working day comes after any holiday, Spring Festival's included.)
+    bot.advance_clock(timedelta(days=15))
     # The rating question becomes the auto-close notice (Reopen stays).
     closed = await owner.wait_for_edit(unrated, lambda m: m.button("1") is None, timeout=WAIT)
     assert "自动关闭" in (closed.text or "") and closed.button("重新办理") is not None
