@@ -104,6 +104,7 @@ BUTTONS: dict[str, frozenset[Relation]] = {
     "person": SUPERVISORS,  # one person's entry in /roster
     "phone": SUPERVISORS,  # change that person's phone
     "stats": SUPERVISORS | {R.COMMISSIONER},  # a page of a /stats answer
+    "new_request": OWNERS,  # starts the /new form (offered after a finished request)
 }
 
 # Commands as "/name", buttons by name.

@@ -199,14 +199,17 @@ class Dispatch(HandlerBase):
         await self.edit(update, None)
 
     async def _finished(self, update: Update, request_id: int, who: int, lang: str) -> bool:
-        """A reply about a closed or cancelled request: says so, offers reopen or /new."""
+        """A reply about a closed or cancelled request: says so; its owner gets New request
+        (and Reopen while allowed) as buttons."""
         done = await self.desk.finished(request_id, who)
         if done is None:
             return False
         cancelled = done.request.status == RequestStatus.CANCELLED
+        owner = done.request.owner_id == who
+        markup = keyboards_aftercare.finished(request_id, lang, done.may_reopen) if owner else None
         await self.reply(
             update,
-            texts_aftercare.finished(lang, request_id, cancelled, done.may_reopen),
-            reply_markup=keyboards_aftercare.reopen(request_id, lang) if done.may_reopen else None,
+            texts_aftercare.finished(lang, request_id, cancelled, done.may_reopen, owner),
+            reply_markup=markup,
         )
         return True

@@ -29,7 +29,7 @@ from bot.channels.telegram.callback_data import Op, decode, pattern
 from bot.channels.telegram.content import CONTENT, content_of, unsupported
 from bot.channels.telegram.identity import CHANNEL, address
 from bot.domain.access import allows, relations
-from bot.domain.models import Attachment, Draft, Urgency
+from bot.domain.models import Attachment, Draft, Person, Urgency
 from bot.handlers.common import Context, HandlerBase, answer_refusal, person_id
 from bot.services.desk import MAX_ATTACHMENTS
 from bot.services.errors import Refusal, Refused
@@ -127,11 +127,25 @@ class Intake(HandlerBase):
     async def on_new(self, update: Update, context: Context) -> object:
         """Starts a new form (or restarts one)."""
         person, lang = await self.who(update)
-        user = update.effective_user
-        assert user is not None
         if person is None or not allows("/new", relations(person)):
             await self.reply(update, texts.not_owner(lang))
             return END
+        return await self._start(update, person, lang)
+
+    @step
+    async def on_new_button(self, update: Update, context: Context) -> object:
+        """Starts the form like /new: the New request button under a finished request's reply."""
+        person, lang = await self.who(update)
+        if person is None or not allows("new_request", relations(person)):
+            await self.answer(update, texts.not_owner(lang), alert=True)
+            return END
+        return await self._start(update, person, lang)
+
+    async def _start(self, update: Update, person: Person, lang: str) -> object:
+        """The form's first question for an owner (refused with a reason if they may not file);
+        a tap is answered once: with the refusal, or plainly before the question."""
+        user = update.effective_user
+        assert user is not None
         enterprises = await self.desk.enterprises_of(person.id)
         if not enterprises:
             await answer_refusal(update, Refused(Refusal.NO_ENTERPRISE), lang)
@@ -146,6 +160,7 @@ class Intake(HandlerBase):
         draft = await self._save(
             update, Draft(at=address(user.id), step=first), first, enterprise_id=enterprises[0].id
         )
+        await self.answer(update)
         return await self.ask(update, draft, lang)
 
     @step
@@ -372,12 +387,16 @@ class Intake(HandlerBase):
             # Per-chat tracking is intended: the form's buttons belong to the owner's chat.
             warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
             return ConversationHandler(
-                entry_points=[CommandHandler("new", self.on_new)],
+                entry_points=[
+                    CommandHandler("new", self.on_new),
+                    CallbackQueryHandler(self.on_new_button, pattern(Op.NEW_REQUEST)),
+                ],
                 states=states,
                 fallbacks=[
                     CommandHandler("cancel", self.on_cancel),
                     CallbackQueryHandler(self.on_cancel, pattern(Op.CANCEL)),
                     CommandHandler("new", self.on_new),
+                    CallbackQueryHandler(self.on_new_button, pattern(Op.NEW_REQUEST)),
                 ],
                 name="intake",
                 persistent=True,

@@ -27,3 +27,14 @@ async def bot(sim: BotApiSimulator, tmp_path: Path) -> AsyncIterator[BotProcess]
         await process.close()
         # Shown by pytest only when the test failed.
         print(f"--- bot log ({process.stderr_path}) ---\n{process.log_tail(200)}")
+
+
+@pytest.fixture
+async def clocked_bot(sim: BotApiSimulator, tmp_path: Path) -> AsyncIterator[BotProcess]:
+    """The bot process with a clock the test moves (`advance_clock`); not started."""
+    process = BotProcess(sim, tmp_path, clocked=True)
+    try:
+        yield process
+    finally:
+        await process.close()
+        print(f"--- bot log ({process.stderr_path}) ---\n{process.log_tail(200)}")

@@ -15,7 +15,7 @@ import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -27,6 +27,7 @@ from bot.simulator.server import SEND_METHODS, BotApiSimulator
 from bot.storage.uow import Database
 
 TOKEN = "123456:E2E-TOKEN"
+REPO = Path(__file__).resolve().parents[2]
 # The outbox paces about one message a second per chat; a few messages queued for one chat
 # therefore take a few seconds. Generous, since a wait returns as soon as its condition holds.
 WAIT = 15.0
@@ -94,8 +95,13 @@ class BotProcess:
         workdir: Path,
         extra_env: Mapping[str, str] | None = None,
         options: Iterable[str] = (),
+        *,
+        clocked: bool = False,
     ) -> None:
         self.sim = sim
+        # clocked: run through tests/e2e/clocked.py, whose clock advance_clock() moves.
+        self.clocked = clocked
+        self.offset_path = workdir / "clock-offset"
         self.options = tuple(options)  # before the command, e.g. ("-v",)
         self.workdir = workdir
         self.db_path = workdir / "oncall.db"
@@ -109,6 +115,11 @@ class BotProcess:
                 **(extra_env or {}),
             }
         )
+        if clocked:
+            self.env["E2E_CLOCK_OFFSET_FILE"] = str(self.offset_path)
+            self.env["PYTHONPATH"] = os.pathsep.join(
+                p for p in (str(REPO), self.env.get("PYTHONPATH", "")) if p
+            )
         self.proc: asyncio.subprocess.Process | None = None
         self.starts = 0
 
@@ -137,7 +148,7 @@ class BotProcess:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "bot",
+                "tests.e2e.clocked" if self.clocked else "bot",
                 *self.options,
                 "run",
                 cwd=self.workdir,
@@ -154,6 +165,22 @@ class BotProcess:
                 STARTUP,
                 "the bot to start (setMyCommands)",
             )
+
+    def now(self) -> datetime:
+        """The process's clock (the real one plus the offset advance_clock() set)."""
+        try:
+            offset = float(self.offset_path.read_text() or 0)
+        except FileNotFoundError:
+            offset = 0.0
+        return datetime.now(UTC) + timedelta(seconds=offset)
+
+    def advance_clock(self, delta: timedelta) -> None:
+        """Moves the clock of a `clocked` process forward (it reads the offset at every use)."""
+        assert self.clocked, "only a clocked BotProcess has a clock to move"
+        offset = self.now() - datetime.now(UTC) + delta
+        tmp = self.offset_path.with_suffix(".tmp")
+        tmp.write_text(str(offset.total_seconds()))
+        tmp.replace(self.offset_path)  # atomic: the bot never reads a half-written offset
 
     def _default_menus(self) -> list[RecordedCall]:
         """setMyCommands calls for every chat (a person's own menu names a scope)."""

@@ -3,11 +3,18 @@
 `oncall-bot run` as a subprocess against the HTTP simulator. 李专员 resolves #1; 张老板 rates
 it 1 star with a comment: the supervisor is alerted with both; he reopens it and it goes back to
 李专员 with Accept; he files #2 and withdraws it, and its offer's buttons go away; /my lists both
-with their cards. Auto-close needs three working days: it is proven with a FakeClock through
-the real Application (tests/integration/test_aftercare.py), not by waiting here.
+with their cards; a reply about #2 then offers him a New request button that starts the form
+(and only for him). #3 is resolved and never rated; the process runs through
+tests/e2e/clocked.py, so its clock is moved past the auto-close (one working day here) and #3
+closes by itself, unrated. `/stats` over those days then counts, as README defines: one reopened,
+one cancelled, one closed unrated, and a satisfaction of 0% (0/1) — the 1-star rating counted,
+the auto-closed request never.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from bot.sample import LI, SUPERVISOR, TROUT_OWNER
 from bot.simulator.server import BotApiSimulator
@@ -19,14 +26,24 @@ from tests.e2e.support import (
     new_request,
     onboard,
     query,
+    texts_to,
 )
+
+COUNTY = ZoneInfo("Asia/Shanghai")
 
 
 async def test_rating_comment_reopen_withdraw_and_my_in_the_real_process(
-    sim: BotApiSimulator, bot: BotProcess
+    sim: BotApiSimulator, clocked_bot: BotProcess
 ) -> None:
+    bot = clocked_bot
     # A script taps far faster than a person: the flood guard (20 in 10 s) would mute it.
-    bot.env.update({"ONCALL_LIMITS__FLOOD_UPDATES": "200"})
+    bot.env.update(
+        {
+            "ONCALL_LIMITS__FLOOD_UPDATES": "200",
+            "ONCALL_LIFECYCLE__AUTO_CLOSE_WORKING_DAYS": "1",
+            "ONCALL_SLA__CHECK_INTERVAL": "1",
+        }
+    )
     await load_sample_rosters(bot.db_path)
     await bot.start()
     owner = await onboard(sim, TROUT_OWNER)
@@ -64,7 +81,7 @@ async def test_rating_comment_reopen_withdraw_and_my_in_the_real_process(
     assert [r["status"] for r in status] == ["reopened"]
 
     # #2, withdrawn before anyone takes it: the offer loses its Accept button.
-    await new_request(owner, "用工", "旺季需要临时招聘10名工人")
+    received = await new_request(owner, "用工", "旺季需要临时招聘10名工人")
     offer = await li.wait_for_message(
         lambda m: "#2" in (m.text or "") and m.button("接单") is not None, timeout=WAIT
     )
@@ -81,4 +98,56 @@ async def test_rating_comment_reopen_withdraw_and_my_in_the_real_process(
     await li.wait_for_edit(offer, lambda m: m.button("接单") is None, timeout=WAIT)
     status = query(bot.db_path, "SELECT status FROM requests WHERE id = 2")
     assert [r["status"] for r in status] == ["cancelled"]
+
+    # A reply about the withdrawn #2 is not passed on; its owner gets a New request button,
+    # which nobody else can use (the holder's tap is refused on the server) and which starts
+    # the form for him.
+    await owner.reply(received, "还想补充一点情况")
+    finished = await owner.wait_for_message("已撤销", timeout=WAIT)
+    new = finished.button("提交新诉求")
+    assert new is not None and finished.button("重新办理") is None
+    assert not texts_to(li, "还想补充一点情况")
+    tap = await li.tap_data(again, str(new["callback_data"]))
+    assert (await li.wait_answer(tap, timeout=WAIT)).get("show_alert") is True
+    await owner.tap("提交新诉求", finished)
+    form = await owner.wait_for_message(lambda m: m.button("融资") is not None, timeout=WAIT)
+    assert "1/4" in (form.text or "")
+    await owner.command("cancel")
+    await owner.wait_for_message(timeout=WAIT)
+
+    # #3 is resolved and never rated: days later, it has closed by itself, counted unrated.
+    first_day = bot.now().astimezone(COUNTY).date()
+    await new_request(owner, "销售", "想把冷水鱼卖进县城的超市")
+    card = await li.wait_for_message(
+        lambda m: "#3" in (m.text or "") and m.button("接单") is not None, timeout=WAIT
+    )
+    await li.tap("接单", card)
+    await li.wait_for_edit(card, lambda m: m.button("办结") is not None, timeout=WAIT)
+    await li.tap("办结", card)
+    outcomes = await li.wait_for_message(lambda m: m.button("已解决") is not None, timeout=WAIT)
+    await li.tap("已解决", outcomes)
+    await li.wait_for_edit(outcomes, "说明", timeout=WAIT)
+    await li.send("已对接县城两家超市的采购")
+    unrated = await owner.wait_for_message(
+        lambda m: "#3" in (m.text or "") and m.button("1") is not None, timeout=WAIT
+    )
+    # (Fifteen days: one working day comes after any holiday, Spring Festival's included.)
+    bot.advance_clock(timedelta(days=15))
+    # The rating question becomes the auto-close notice (Reopen stays).
+    closed = await owner.wait_for_edit(unrated, lambda m: m.button("1") is None, timeout=WAIT)
+    assert "自动关闭" in (closed.text or "") and closed.button("重新办理") is not None
+    assert "1 个工作日" in (closed.text or "")  # ONCALL_LIFECYCLE__AUTO_CLOSE_WORKING_DAYS
+    auto = query(bot.db_path, "SELECT payload FROM events WHERE kind = 'closed' AND request_id = 3")
+    assert len(auto) == 1 and '"auto": true' in auto[0]["payload"]
+    assert [
+        r["status"] for r in query(bot.db_path, "SELECT status FROM requests WHERE id = 3")
+    ] == ["closed"]
+
+    # The figures of those days, as README defines them.
+    last_day = bot.now().astimezone(COUNTY).date()
+    await boss.command("stats", f"{first_day.isoformat()} {last_day.isoformat()}")
+    stats = await boss.wait_for_message("重新办理", timeout=WAIT)
+    text = stats.text or ""
+    assert "重新办理 1 · 撤回 1 · 未评价关闭 1" in text, text
+    assert "满意率 0% (0/1)" in text, text  # the 1-star rating; the auto-closed #3 not at all
     assert_clean(sim)

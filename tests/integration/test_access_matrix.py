@@ -167,6 +167,7 @@ CALLBACK: dict[str, Callable[[int, str], Callback]] = {
     "person": lambda _n, _lang: Callback(Op.PERSON, 1, "c.0"),
     "phone": lambda _n, _lang: Callback(Op.PHONE, 1, "c.0"),
     "stats": lambda _n, _lang: Callback(Op.STATS, 0, "20261101.20261125.county"),
+    "new_request": lambda _n, _lang: Callback(Op.NEW_REQUEST),
 }
 COMMAND_ARGS = {"extend": "#{n} 3 等待材料补齐", "reassign": f"#{{n}} {CHEN.phone}"}
 
@@ -206,7 +207,7 @@ def build_cells() -> list[Cell]:
         for button in FORM_BUTTONS:
             cells.append(Cell(button, "any", role, _expect(allows(button, standing), False)))
         cells.append(Cell("lang", "any", role, _expect(allows("lang", standing), True)))
-        for button in ("teams", "chains", "roster", "person", "phone", "stats"):
+        for button in ("teams", "chains", "roster", "person", "phone", "stats", "new_request"):
             cells.append(Cell(button, "any", role, _expect(allows(button, standing), True)))
         for button, command in LIST_BUTTONS.items():
             ok = allows("list", standing) and allows(f"/{command}", standing)
@@ -323,6 +324,10 @@ class Run:
             answer = await user.wait_answer(tap)
             text = str(answer.get("text") or "")
             refused = bool(answer.get("show_alert"))
+            if cell.action == "new_request" and not refused:
+                await self.settle()  # the form's first question, then close the form again
+                await user.command("cancel")
+                await user.wait_for_message()
         await self.settle()
         if cell.expect == "allowed":
             if refused:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.channels.telegram import texts
+from bot.channels.telegram.identity import address
 from bot.domain.kinds import EventKind
 from bot.domain.models import Request, RequestStatus, Role
 from bot.sample import CHEN, LI, SUPERVISOR, WANG
 from bot.services.cancel import Cancellation
+from bot.services.desk import INTAKE
 from bot.simulator.driver import SimUser
 from bot.simulator.models import SimMessage
 from tests.conftest import World
@@ -191,14 +194,52 @@ async def test_a_reply_to_a_closed_request_says_so_and_offers_reopen(world: Worl
     li.mark()
     await owner.reply(rate, "还有一个问题想咨询")
     answer = await owner.wait_for_message("已关闭")
-    assert "#1" in (answer.text or "") and "/new" in (answer.text or "")
-    assert answer.button("重新办理") is not None
+    assert "#1" in (answer.text or "") and "提交新诉求" in (answer.text or "")
+    assert answer.button("重新办理") is not None and answer.button("提交新诉求") is not None
     assert not [m for m in li.messages() if "还有一个问题" in (m.text or "")]
 
     world.clock.advance(timedelta(days=8))  # too late to reopen: only a new request
     await owner.reply(rate, "还有一个问题想咨询")
     late = await owner.wait_for_message("已关闭")
-    assert late.button("重新办理") is None and "/new" in (late.text or "")
+    assert late.button("重新办理") is None and late.button("提交新诉求") is not None
+
+
+async def test_new_request_under_a_finished_reply_starts_the_form_for_its_owner_only(
+    world: World,
+) -> None:
+    owner, li, card, rate = await resolved(world)
+    await owner.tap("5", rate)
+    await owner.wait_for_edit(rate, lambda m: m.button("补充留言") is not None)
+    await owner.reply(rate, "还有一个问题想咨询")
+    answer = await owner.wait_for_message("已关闭")
+    button = answer.button("提交新诉求")
+    assert button is not None
+
+    # The data names no one: anyone else tapping it (here the holder) is refused on the server.
+    tap = await li.tap_data(card, str(button["callback_data"]))
+    refused = await li.wait_answer(tap)
+    assert refused.get("show_alert") is True and refused.get("text") == texts.not_owner("zh")
+    async with world.runtime.db.read() as tx:
+        assert await tx.draft(address(li.id), INTAKE) is None
+
+    # The owner's tap starts the form: the category buttons, then the usual steps.
+    tap = await owner.tap("提交新诉求", answer)
+    assert not (await owner.wait_answer(tap)).get("show_alert")
+    question = await owner.wait_for_message(lambda m: m.button("融资") is not None)
+    await owner.tap("融资", question)
+    await owner.wait_for_message("2/4")
+    async with world.runtime.db.read() as tx:
+        draft = await tx.draft(address(owner.id), INTAKE)
+    assert draft is not None
+
+
+async def test_staff_replying_to_a_finished_request_get_no_owner_buttons(world: World) -> None:
+    owner, li, card, rate = await resolved(world)
+    await owner.tap("5", rate)
+    await owner.wait_for_edit(rate, lambda m: m.button("补充留言") is not None)
+    await li.reply(card, "后续有问题随时联系")
+    answer = await li.wait_for_message("已关闭")
+    assert "#1" in (answer.text or "") and not answer.buttons
 
 
 async def test_a_reply_to_a_withdrawn_request_says_so(world: World) -> None:
@@ -209,6 +250,7 @@ async def test_a_reply_to_a_withdrawn_request_says_so(world: World) -> None:
     await owner.reply(taken, "请问进展如何")
     answer = await owner.wait_for_message("已撤销")
     assert "#1" in (answer.text or "") and answer.button("重新办理") is None
+    assert answer.button("提交新诉求") is not None
     assert not [m for m in li.messages() if "请问进展" in (m.text or "")]
 
 

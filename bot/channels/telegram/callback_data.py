@@ -55,6 +55,8 @@ class Op(StrEnum):
     ROUTE = "rt"
     # A page of a /stats answer (request_id: the page; arg: <first>.<last>.<cut>, re-checked).
     STATS = "st"
+    # "Open a new request" under a reply about a finished request: starts the /new form.
+    NEW_REQUEST = "nw"
 
 
 @dataclass(frozen=True)

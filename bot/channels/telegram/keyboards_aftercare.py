@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.channels.telegram import keyboards
@@ -16,6 +18,18 @@ def _button(label: str, cb: Callback) -> InlineKeyboardButton:
 def reopen(request_id: int, lang: str) -> InlineKeyboardMarkup:
     _ = translator(lang)
     return InlineKeyboardMarkup([[_button(_("↩ Reopen"), Callback(Op.REOPEN, request_id))]])
+
+
+def finished(request_id: int, lang: str, may_reopen: bool) -> InlineKeyboardMarkup:
+    """Under a reply about a closed or withdrawn request, to its owner: a new request (the
+    /new form), and Reopen while the server still allows it."""
+    _ = translator(lang)
+    rows: list[Sequence[InlineKeyboardButton]] = [
+        [_button(_("🆕 New request"), Callback(Op.NEW_REQUEST))]
+    ]
+    if may_reopen:
+        rows.extend(reopen(request_id, lang).inline_keyboard)
+    return InlineKeyboardMarkup(rows)
 
 
 def rating_or_reopen(request_id: int, lang: str) -> InlineKeyboardMarkup:

@@ -107,15 +107,20 @@ def auto_closed(request: Request, params: Params, lang: str) -> str:
     ).format(n=request.id, days=params.get("days"))
 
 
-def finished(lang: str, request_id: int, cancelled: bool, may_reopen: bool) -> str:
+def finished(
+    lang: str, request_id: int, cancelled: bool, may_reopen: bool, owner: bool = True
+) -> str:
+    """A reply about a finished request; its owner is offered buttons (keyboards_aftercare)."""
     _ = translator(lang)
     if cancelled:
         text = _("#{n} was withdrawn, so this message was not passed on.").format(n=request_id)
     else:
         text = _("#{n} is closed, so this message was not passed on.").format(n=request_id)
+    if not owner:  # staff file no requests
+        return text
     if may_reopen:
-        return text + "\n" + _("Tap Reopen to reopen it, or send /new to open a new request.")
-    return text + "\n" + _("Send /new to open a new request.")
+        return text + "\n" + _("Tap Reopen to reopen it, or New request to open a new one.")
+    return text + "\n" + _("Tap New request to open a new one.")
 
 
 def reopen_done(lang: str, request_id: int) -> str:
