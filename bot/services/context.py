@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.models import (
@@ -26,6 +27,10 @@ from bot.services.ports import Clock, DeadlinePolicy, Transaction, UnitOfWork, W
 NOTE_MAX = 2000
 REASON_MIN = 2  # a decline reason, a resolution summary
 MAX_OPEN_REQUESTS = 20  # per owner; ONCALL_LIMITS__MAX_OPEN_REQUESTS
+
+RECORDED_UPDATE: ContextVar[int | None] = ContextVar("recorded_update", default=None)
+"""The update a committed unit of work recorded as handled, in the task handling it: the
+channel's processor then needs no transaction of its own to mark it."""
 
 
 class ServiceContext:
@@ -58,6 +63,8 @@ class ServiceContext:
             if update_id is not None and not await tx.mark_processed(update_id, self.clock.now()):
                 raise Refused(Refusal.DUPLICATE)
             yield tx
+        if update_id is not None:
+            RECORDED_UPDATE.set(update_id)
         self._wakeup()
 
     async def notify(

@@ -37,13 +37,29 @@ class Statements:
     is what a statement costs.)
     """
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, begin: str | None = None) -> None:
         self.conn = conn
+        # The unit of work's BEGIN, sent in the same trip as the first statement (a unit that
+        # runs none sends no BEGIN, COMMIT or ROLLBACK at all).
+        self._begin = begin
+        self.touched = False  # a statement was handed to the connection's thread
+
+    async def _begin_now(self) -> None:
+        """Sends the pending BEGIN before statements that do not go through `_in_thread`."""
+        if self._begin is None:
+            return
+        begin, self._begin = self._begin, None
+        self.touched = True
+        await self.conn._execute(self.conn._conn.execute, begin)  # type: ignore[no-untyped-call]
 
     async def _in_thread(self, fn: Callable[[sqlite3.Cursor], T], sql: str, params: Any) -> T:
         conn = self.conn
+        begin, self._begin = self._begin, None
+        self.touched = True
 
         def run() -> T:
+            if begin is not None:
+                conn._conn.execute(begin).close()
             cur = conn._conn.execute(sql, params)
             try:
                 return fn(cur)
