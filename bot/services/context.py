@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 
+from bot.domain.identity import Address
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.models import (
     Catalog,
@@ -31,6 +32,13 @@ MAX_OPEN_REQUESTS = 20  # per owner; ONCALL_LIMITS__MAX_OPEN_REQUESTS
 RECORDED_UPDATE: ContextVar[int | None] = ContextVar("recorded_update", default=None)
 """The update a committed unit of work recorded as handled, in the task handling it: the
 channel's processor then needs no transaction of its own to mark it."""
+
+PEOPLE_SEEN: ContextVar[dict[Address, Person | None] | None] = ContextVar(
+    "people_seen", default=None
+)
+"""Who is at an address, as read while handling one update (the gate, the menu and the handler
+each ask): set to an empty dict by the channel's processor for each update, emptied whenever a
+unit of work commits (a write may have changed who someone is)."""
 
 
 class ServiceContext:
@@ -65,6 +73,9 @@ class ServiceContext:
             yield tx
         if update_id is not None:
             RECORDED_UPDATE.set(update_id)
+        seen = PEOPLE_SEEN.get()
+        if seen:
+            seen.clear()
         self._wakeup()
 
     async def notify(

@@ -21,7 +21,7 @@ from telegram.ext import Application, BaseUpdateProcessor, CallbackContext
 from telegram.warnings import PTBUserWarning
 
 from bot.domain.clock import Clock
-from bot.services.context import RECORDED_UPDATE
+from bot.services.context import PEOPLE_SEEN, RECORDED_UPDATE
 from bot.services.dead_letters import MAX_HANDLING_ATTEMPTS, DeadLetters
 from bot.services.ports import UnitOfWork
 
@@ -278,9 +278,11 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
                 log.info("update %s was handled before; ignored", update.update_id)
                 return
             recorded = RECORDED_UPDATE.set(None)
+            seen = PEOPLE_SEEN.set({})  # the sender is looked up once for this update
             try:
                 await coroutine
             finally:
+                PEOPLE_SEEN.reset(seen)
                 # Marked even when a handler failed (it is then a dead letter, see Inbox):
                 # a poison update must not loop forever. A use case that recorded the update
                 # in its own transaction (ServiceContext.unit) has marked it already.
