@@ -29,9 +29,10 @@ NOTE_MAX = 2000
 REASON_MIN = 2  # a decline reason, a resolution summary
 MAX_OPEN_REQUESTS = 20  # per owner; ONCALL_LIMITS__MAX_OPEN_REQUESTS
 
-RECORDED_UPDATE: ContextVar[int | None] = ContextVar("recorded_update", default=None)
-"""The update a committed unit of work recorded as handled, in the task handling it: the
-channel's processor then needs no transaction of its own to mark it."""
+RECORDED_UPDATES: ContextVar[set[int] | None] = ContextVar("recorded_updates", default=None)
+"""The updates committed units of work recorded as handled, while the channel's processor
+handles one (a set it puts here, shared with any task the handler starts): the processor then
+needs no transaction of its own to mark it."""
 
 PEOPLE_SEEN: ContextVar[dict[Address, Person | None] | None] = ContextVar(
     "people_seen", default=None
@@ -71,8 +72,9 @@ class ServiceContext:
             if update_id is not None and not await tx.mark_processed(update_id, self.clock.now()):
                 raise Refused(Refusal.DUPLICATE)
             yield tx
-        if update_id is not None:
-            RECORDED_UPDATE.set(update_id)
+        recorded = RECORDED_UPDATES.get()
+        if update_id is not None and recorded is not None:
+            recorded.add(update_id)
         seen = PEOPLE_SEEN.get()
         if seen:
             seen.clear()

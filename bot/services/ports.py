@@ -519,6 +519,11 @@ class UnitOfWork(Protocol):
         """A read-only snapshot that does not wait for writers."""
         ...
 
+    def each(self) -> AbstractAsyncContextManager[Transaction]:
+        """Writes where each statement commits on its own (no BEGIN/COMMIT): only for a block
+        whose every statement stands alone, like marking an update handled."""
+        ...
+
 
 class DeadlinePolicy(Protocol):
     def resolve_due(self, accepted_at: datetime, urgency: Urgency) -> datetime: ...

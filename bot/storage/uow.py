@@ -99,6 +99,12 @@ class Database:
                 await self.conn.execute("COMMIT")
 
     @asynccontextmanager
+    async def each(self) -> AsyncIterator[SqliteTx]:
+        """Writes in autocommit: each statement is its own transaction, one trip each."""
+        async with self._lock:
+            yield SqliteTx(self.conn)
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[SqliteTx]:
         """A read-only snapshot on the reader connection; never waits for the write lock."""
         if self.reader is None:

@@ -21,7 +21,7 @@ from telegram.ext import Application, BaseUpdateProcessor, CallbackContext
 from telegram.warnings import PTBUserWarning
 
 from bot.domain.clock import Clock
-from bot.services.context import PEOPLE_SEEN, RECORDED_UPDATE
+from bot.services.context import PEOPLE_SEEN, RECORDED_UPDATES
 from bot.services.dead_letters import MAX_HANDLING_ATTEMPTS, DeadLetters
 from bot.services.ports import UnitOfWork
 
@@ -277,7 +277,8 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
                 _close(coroutine)
                 log.info("update %s was handled before; ignored", update.update_id)
                 return
-            recorded = RECORDED_UPDATE.set(None)
+            marked: set[int] = set()
+            recorded = RECORDED_UPDATES.set(marked)
             seen = PEOPLE_SEEN.set({})  # the sender is looked up once for this update
             try:
                 await coroutine
@@ -286,10 +287,10 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
                 # Marked even when a handler failed (it is then a dead letter, see Inbox):
                 # a poison update must not loop forever. A use case that recorded the update
                 # in its own transaction (ServiceContext.unit) has marked it already.
-                if RECORDED_UPDATE.get() != update.update_id:
-                    async with self.db.tx() as tx:
+                RECORDED_UPDATES.reset(recorded)
+                if update.update_id not in marked:
+                    async with self.db.each() as tx:  # one statement, one trip
                         await tx.mark_processed(update.update_id, self.clock.now())
-                RECORDED_UPDATE.reset(recorded)
         if not lock.locked() and len(self._locks) > 1024:
             self._locks.pop(key, None)
 
