@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 
+from bot.domain.identity import Address
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.models import (
     Catalog,
@@ -26,6 +28,18 @@ from bot.services.ports import Clock, DeadlinePolicy, Transaction, UnitOfWork, W
 NOTE_MAX = 2000
 REASON_MIN = 2  # a decline reason, a resolution summary
 MAX_OPEN_REQUESTS = 20  # per owner; ONCALL_LIMITS__MAX_OPEN_REQUESTS
+
+RECORDED_UPDATES: ContextVar[set[int] | None] = ContextVar("recorded_updates", default=None)
+"""The updates committed units of work recorded as handled, while the channel's processor
+handles one (a set it puts here, shared with any task the handler starts): the processor then
+needs no transaction of its own to mark it."""
+
+PEOPLE_SEEN: ContextVar[dict[Address, Person | None] | None] = ContextVar(
+    "people_seen", default=None
+)
+"""Who is at an address, as read while handling one update (the gate, the menu and the handler
+each ask): set to an empty dict by the channel's processor for each update, emptied whenever a
+unit of work commits (a write may have changed who someone is)."""
 
 
 class ServiceContext:
@@ -58,6 +72,12 @@ class ServiceContext:
             if update_id is not None and not await tx.mark_processed(update_id, self.clock.now()):
                 raise Refused(Refusal.DUPLICATE)
             yield tx
+        recorded = RECORDED_UPDATES.get()
+        if update_id is not None and recorded is not None:
+            recorded.add(update_id)
+        seen = PEOPLE_SEEN.get()
+        if seen:
+            seen.clear()
         self._wakeup()
 
     async def notify(

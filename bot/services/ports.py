@@ -434,6 +434,8 @@ class InboxRepository(Protocol):
 
     async def last_update_id(self) -> int | None: ...
 
+    async def is_processed(self, update_id: int) -> bool: ...
+
     async def mark_processed(self, update_id: int, now: datetime) -> bool:
         """Marks an update handled; false if it already was (a redelivery)."""
         ...
@@ -511,6 +513,11 @@ class UnitOfWork(Protocol):
 
     def read(self) -> AbstractAsyncContextManager[Transaction]:
         """A read-only snapshot that does not wait for writers."""
+        ...
+
+    def each(self) -> AbstractAsyncContextManager[Transaction]:
+        """Writes where each statement commits on its own (no BEGIN/COMMIT): only for a block
+        whose every statement stands alone, like marking an update handled."""
         ...
 
 

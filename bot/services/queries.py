@@ -13,7 +13,7 @@ from bot.domain.models import (
     Request,
     RequestStatus,
 )
-from bot.services.context import ServiceContext
+from bot.services.context import PEOPLE_SEEN, ServiceContext
 from bot.services.ports import Transaction
 
 
@@ -33,8 +33,14 @@ class Queries(ServiceContext):
 
     async def whoami(self, address: Address) -> Person | None:
         """Whoever is bound to this address (a channel resolves its user once, here)."""
+        seen = PEOPLE_SEEN.get()
+        if seen is not None and address in seen:
+            return seen[address]
         async with self.db.read() as tx:
-            return await tx.person_at(address)
+            person = await tx.person_at(address)
+        if seen is not None:
+            seen[address] = person
+        return person
 
     async def view(self, request_id: int) -> RequestView | None:
         async with self.db.read() as tx:

@@ -21,6 +21,7 @@ from telegram.ext import Application, BaseUpdateProcessor, CallbackContext
 from telegram.warnings import PTBUserWarning
 
 from bot.domain.clock import Clock
+from bot.services.context import PEOPLE_SEEN, RECORDED_UPDATES
 from bot.services.dead_letters import MAX_HANDLING_ATTEMPTS, DeadLetters
 from bot.services.ports import UnitOfWork
 
@@ -74,7 +75,7 @@ class Inbox:
         """Queues the updates stored but not handled before the last stop."""
         async with self.db.read() as tx:
             pending = await tx.unprocessed_updates()
-        queued = 0
+        parsed: list[Update] = []
         for update_id, payload in pending:
             try:
                 raw = json.loads(payload)
@@ -83,8 +84,33 @@ class Inbox:
                 continue
             update = await self.parse(update_id, raw)
             if update is not None:
-                await self.app.update_queue.put(update)
-                queued += 1
+                parsed.append(update)
+        # Starts are counted here, not on every update: only an update left unhandled by the
+        # last run can have been started and never finished. Each person's updates are handled
+        # in order, one at a time, so only the first of each person's can have been started.
+        heads: dict[int, int] = {}
+        for update in parsed:
+            heads.setdefault(_sender_key(update), update.update_id)
+        attempts: dict[int, int | None] = {}
+        if heads:
+            async with self.db.tx() as tx:
+                for update_id in heads.values():
+                    attempts[update_id] = await tx.start_handling(update_id)
+        queued = 0
+        for update in parsed:
+            attempt = attempts.get(update.update_id, 1)
+            if attempt is None:
+                continue
+            if attempt > MAX_HANDLING_ATTEMPTS:
+                await self.dead.set_aside(
+                    update.update_id,
+                    json.dumps(update.to_dict(), ensure_ascii=False),
+                    f"handling it was started {attempt - 1} times and never finished "
+                    "(the bot stopped or crashed each time)",
+                )
+                continue
+            await self.app.update_queue.put(update)
+            queued += 1
         if pending:
             log.info("replaying %d update(s) stored before the last stop", queued)
         return queued
@@ -243,27 +269,28 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
         key = _sender_key(update)
         lock = self._locks[key]
         async with lock, self._slots:
-            async with self.db.tx() as tx:
-                attempt = await tx.start_handling(update.update_id)
-            if attempt is None or attempt > MAX_HANDLING_ATTEMPTS:
+            # A read, not a write: starts are counted on replay (Inbox.replay), where a crash
+            # shows as an update stored and never marked handled.
+            async with self.db.read() as tx:
+                handled = await tx.is_processed(update.update_id)
+            if handled:
                 _close(coroutine)
-                if attempt is None:
-                    log.info("update %s was handled before; ignored", update.update_id)
-                else:
-                    await self.dead.set_aside(
-                        update.update_id,
-                        json.dumps(update.to_dict(), ensure_ascii=False),
-                        f"handling it was started {attempt - 1} times and never finished "
-                        "(the bot stopped or crashed each time)",
-                    )
+                log.info("update %s was handled before; ignored", update.update_id)
                 return
+            marked: set[int] = set()
+            recorded = RECORDED_UPDATES.set(marked)
+            seen = PEOPLE_SEEN.set({})  # the sender is looked up once for this update
             try:
                 await coroutine
             finally:
+                PEOPLE_SEEN.reset(seen)
                 # Marked even when a handler failed (it is then a dead letter, see Inbox):
-                # a poison update must not loop forever.
-                async with self.db.tx() as tx:
-                    await tx.mark_processed(update.update_id, self.clock.now())
+                # a poison update must not loop forever. A use case that recorded the update
+                # in its own transaction (ServiceContext.unit) has marked it already.
+                RECORDED_UPDATES.reset(recorded)
+                if update.update_id not in marked:
+                    async with self.db.each() as tx:  # one statement, one trip
+                        await tx.mark_processed(update.update_id, self.clock.now())
         if not lock.locked() and len(self._locks) > 1024:
             self._locks.pop(key, None)
 

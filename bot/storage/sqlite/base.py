@@ -37,13 +37,44 @@ class Statements:
     is what a statement costs.)
     """
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(
+        self, conn: aiosqlite.Connection, begin: str | None = None, end_open: bool = False
+    ) -> None:
         self.conn = conn
+        # The unit of work's BEGIN, sent in the same trip as the first statement (a unit that
+        # runs none sends no BEGIN, COMMIT or ROLLBACK at all). `end_open`: a read left open by
+        # the previous reader is rolled back in that same trip first.
+        self._begin = begin
+        self._end_open = end_open
+        self.touched = False  # a statement was handed to the connection's thread
+
+    async def _begin_now(self) -> None:
+        """Sends the pending BEGIN before statements that do not go through `_in_thread`."""
+        if self._begin is None:
+            return
+        begin, self._begin = self._begin, None
+        self.touched = True
+        await self.conn._execute(self._starter(begin))  # type: ignore[no-untyped-call]
+
+    def _starter(self, begin: str) -> Callable[[], None]:
+        raw, end_open = self.conn._conn, self._end_open
+
+        def start() -> None:
+            if end_open and raw.in_transaction:
+                raw.execute("ROLLBACK").close()
+            raw.execute(begin).close()
+
+        return start
 
     async def _in_thread(self, fn: Callable[[sqlite3.Cursor], T], sql: str, params: Any) -> T:
         conn = self.conn
+        begin, self._begin = self._begin, None
+        start = self._starter(begin) if begin is not None else None
+        self.touched = True
 
         def run() -> T:
+            if start is not None:
+                start()
             cur = conn._conn.execute(sql, params)
             try:
                 return fn(cur)

@@ -62,6 +62,12 @@ class FakeUnitOfWork:
             self.commits += 1
 
     @asynccontextmanager
+    async def each(self) -> AsyncIterator[Transaction]:
+        """Statements that each stand alone: here simply a transaction."""
+        async with self.tx() as tx:
+            yield tx
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[Transaction]:
         """A snapshot of the last commit; whatever is written to it is dropped."""
         yield FakeTx(self.state.copy())

@@ -139,6 +139,10 @@ class FakeMessages(Tables):
             default=None,
         )
 
+    async def is_processed(self, update_id: int) -> bool:
+        row = self.s.inbox.get((UPDATES_CHANNEL, str(update_id)))
+        return row is not None and row.processed_at is not None
+
     async def mark_processed(self, update_id: int, now: datetime) -> bool:
         key = (UPDATES_CHANNEL, str(update_id))
         row = self.s.inbox.setdefault(key, InboxEntry(update_id, "{}", now))
