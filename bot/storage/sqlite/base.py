@@ -48,7 +48,7 @@ class Statements:
         self._end_open = end_open
         self.touched = False  # a statement was handed to the connection's thread
 
-    async def _begin_now(self) -> None:
+    async def begin_now(self) -> None:
         """Sends the pending BEGIN before statements that do not go through `_in_thread`."""
         if self._begin is None:
             return

@@ -90,7 +90,7 @@ class EnterprisesSql(Statements):
 
     async def upsert_enterprises(self, enterprises: Iterable[Enterprise]) -> None:
         """Inserts or updates (by credit code) many enterprises at once, reactivating them."""
-        await self._begin_now()
+        await self.begin_now()
         await self.conn.executemany(
             "INSERT INTO enterprises (name, industry, chain, contact_name, contact_phone, "
             "commissioner_id, credit_code) VALUES (?, ?, ?, ?, ?, ?, ?) "

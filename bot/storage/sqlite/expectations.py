@@ -72,8 +72,10 @@ class SqliteExpectations:
         self.db = db
 
     async def expectation(self, at: Address) -> Stored | None:
-        # The reader sees the last commit: a question stored a moment ago is there.
+        # The reader sees the last commit: a question stored a moment ago is there (its
+        # snapshot opened now, not left open by an earlier read).
         async with self.db.read() as tx:
+            await tx.begin_now()
             return await ExpectationsSql(tx.conn).expectation(at)
 
     async def expect(
@@ -86,10 +88,12 @@ class SqliteExpectations:
         now: datetime,
     ) -> None:
         async with self.db.tx() as tx:
+            await tx.begin_now()
             await ExpectationsSql(tx.conn).expect(at, flow, subject, prompt, data, now)
 
     async def forget(
         self, at: Address, flow: str | None = None, subject: int | None = None
     ) -> bool:
         async with self.db.tx() as tx:
+            await tx.begin_now()
             return await ExpectationsSql(tx.conn).forget(at, flow, subject)

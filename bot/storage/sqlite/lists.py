@@ -64,7 +64,7 @@ class ListsSql(Statements):
     async def _page(
         self, where: str, params: dict[str, Any], limit: int, offset: int
     ) -> tuple[list[RequestLine], int]:
-        await self._begin_now()
+        await self.begin_now()
         async with self.conn.execute(f"SELECT COUNT(*) AS n {where}", params) as cur:
             count = await cur.fetchone()
         total = int(count["n"]) if count else 0

@@ -237,7 +237,7 @@ class PeopleSql(Statements):
     async def upsert_owners(self, people: Iterable[tuple[str, str]], now: datetime) -> None:
         """Inserts or updates (by phone) many enterprise contacts, as active owners."""
         pairs = list(people)
-        await self._begin_now()
+        await self.begin_now()
         await self.conn.executemany(
             "INSERT INTO people (name, phone, created_at) VALUES (?, ?, ?) "
             "ON CONFLICT (phone) DO UPDATE SET name = excluded.name, active = 1",
