@@ -4,11 +4,13 @@
 a wording change in a catalog does not break a test, and a message missing from a catalog (no
 entry; for Chinese also an empty msgstr) fails it. Fields are filled like the bot fills them:
 `zh("Still handled by {name}", name="李专员")`. For a message whose fields a test does not know,
-`zh_part(msgid)` is its longest fixed piece (between fields and HTML tags), to look for in a text.
+`zh_part(msgid)` is its longest fixed piece (between fields and HTML tags), to look for in a text;
+`zh_plain(msgid, **fields)` is the whole message as a chat shows it (tags dropped).
 """
 
 from __future__ import annotations
 
+import html
 import re
 from functools import cache
 
@@ -44,6 +46,15 @@ def zh(msgid: str, /, **fields: object) -> str:
 
 def en(msgid: str, /, **fields: object) -> str:
     return text("en", msgid, **fields)
+
+
+def plain(lang: str, msgid: str, /, **fields: object) -> str:
+    """The message as a reader sees it in a chat: rendered, HTML tags dropped, entities read."""
+    return html.unescape(re.sub(r"<[^>]*>", "", text(lang, msgid, **fields)))
+
+
+def zh_plain(msgid: str, /, **fields: object) -> str:
+    return plain("zh", msgid, **fields)
 
 
 def part(lang: str, msgid: str) -> str:

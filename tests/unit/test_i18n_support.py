@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.i18n import translator
-from tests.i18n_support import en, zh, zh_part
+from tests.i18n_support import en, zh, zh_part, zh_plain
 
 
 def test_zh_and_en_render_a_msgid_as_the_bot_does() -> None:
@@ -30,3 +30,8 @@ def test_a_message_missing_from_the_catalog_fails() -> None:
         zh("A message no catalog has")
     with pytest.raises(AssertionError, match="no en translation"):
         en("A message no catalog has")
+
+
+def test_plain_is_the_message_as_a_chat_shows_it() -> None:
+    shown = zh_plain("Attachment {count} received. Send more, or tap <b>Done</b>.", count=2)
+    assert "<b>" not in shown and "2" in shown
