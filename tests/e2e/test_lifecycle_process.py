@@ -23,6 +23,7 @@ from tests.e2e.support import (
 from tests.i18n_support import zh, zh_part
 
 # What people see, from the catalogs (tests/i18n_support.py).
+ASK_SUMMARY = "<b>#{n}</b>: {outcome}. Now send a short summary of what was done (or /cancel)."
 LOW_RATING = "⚠️ Low rating: <b>#{n}</b> was rated {stars}/5 by its owner.\nHandled by: {holder}"
 
 
@@ -44,7 +45,7 @@ async def test_rating_comment_reopen_withdraw_and_my_in_the_real_process(
     await li.tap(zh("🏁 Resolve"), card)
     outcomes = await li.wait_for_message(lambda m: m.button(zh("Solved")) is not None, timeout=WAIT)
     await li.tap(zh("Solved"), outcomes)
-    await li.wait_for_edit(outcomes, "说明", timeout=WAIT)
+    await li.wait_for_edit(outcomes, zh_part(ASK_SUMMARY), timeout=WAIT)
     await li.send("已对接县农商行，贷款30万元已发放")
     rate = await owner.wait_for_message(
         lambda m: m.button(zh("↩ Reopen")) is not None, timeout=WAIT
@@ -58,7 +59,9 @@ async def test_rating_comment_reopen_withdraw_and_my_in_the_real_process(
     alert = await boss.wait_for_message(zh_part(LOW_RATING), timeout=WAIT)
     assert "#1" in (alert.text or "") and LI.name in (alert.text or "")
     await owner.tap(zh("💬 Add a comment"), rate)
-    await owner.wait_for_message("留言", timeout=WAIT)
+    await owner.wait_for_message(
+        zh_part("Your comment on #{n}? Reply with a short text."), timeout=WAIT
+    )
     await owner.send("等了很久才有人联系")
     await boss.wait_for_message("等了很久才有人联系", timeout=WAIT)
 

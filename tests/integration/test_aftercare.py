@@ -16,6 +16,7 @@ from tests.i18n_support import zh, zh_part
 from tests.integration.flows import accepted_request, onboard
 
 # What the reader sees, from the catalogs (tests/i18n_support.py).
+ASK_SUMMARY = "<b>#{n}</b>: {outcome}. Now send a short summary of what was done (or /cancel)."
 RESOLVED = zh_part(
     "🏁 <b>#{n}</b> has been resolved by {holder}.\n"
     "Outcome: {outcome}\n"
@@ -52,7 +53,7 @@ async def resolved(world: World) -> tuple[SimUser, SimUser, SimMessage, SimMessa
     await li.tap(zh("🏁 Resolve"), card)
     outcomes = await li.wait_for_message(lambda m: m.button(zh("Solved")) is not None)
     await li.tap(zh("Solved"), outcomes)
-    await li.wait_for_edit(outcomes, "说明")
+    await li.wait_for_edit(outcomes, zh_part(ASK_SUMMARY))
     await li.send("已对接县农商行，贷款30万元已发放")
     message = await owner.wait_for_message(RESOLVED)
     assert message.button(zh("↩ Reopen")) is not None  # Reopen beside the rating
@@ -76,7 +77,7 @@ async def test_a_low_rating_alerts_the_supervisors_and_its_comment_follows(world
     assert LI.name in (alert.text or "")
 
     await owner.tap(zh("💬 Add a comment"), rate)
-    await owner.wait_for_message("留言")
+    await owner.wait_for_message(zh_part("Your comment on #{n}? Reply with a short text."))
     await owner.send("等了很久才有人联系，<b>态度</b>一般")
     await owner.wait_for_message(zh_part("Thank you, your comment on #{n} is recorded."))
     said = await boss.wait_for_message("态度")

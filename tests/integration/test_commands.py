@@ -9,6 +9,7 @@ from tests.i18n_support import zh, zh_part
 from tests.integration.flows import accepted_request, decline_other, new_request, onboard
 
 # What the reader sees, from the catalogs (tests/i18n_support.py).
+ASK_SUMMARY = "<b>#{n}</b>: {outcome}. Now send a short summary of what was done (or /cancel)."
 YOUR_WORK = zh_part("<b>Your work</b>: requests you hold and those waiting for your tap")
 TAKEN = zh_part(
     "👤 <b>{holder}</b> has taken <b>#{n}</b> and will be in touch soon. "
@@ -213,7 +214,7 @@ async def test_a_reply_elsewhere_is_relayed_not_taken_as_the_pending_answer(worl
     await li.tap(zh("🏁 Resolve"), card)
     outcomes = await li.wait_for_message(lambda m: bool(m.buttons))
     await li.tap(zh("Partly solved"), outcomes)
-    await li.wait_for_edit(outcomes, "说明")
+    await li.wait_for_edit(outcomes, zh_part(ASK_SUMMARY))
     await li.reply(question, "周五前发给我")  # answers the owner, not the summary prompt
     await owner.wait_for_message("周五前发给我")
     view = await world.runtime.desk.view(1)

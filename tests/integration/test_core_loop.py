@@ -10,7 +10,8 @@ from tests.conftest import World
 from tests.i18n_support import zh, zh_part
 from tests.integration.flows import TAKEN, decline_other, new_request, onboard
 
-# What the owner sees when a request is resolved, from the catalogs (tests/i18n_support.py).
+# What people see, from the catalogs (tests/i18n_support.py).
+ASK_SUMMARY = "<b>#{n}</b>: {outcome}. Now send a short summary of what was done (or /cancel)."
 RESOLVED = (
     "🏁 <b>#{n}</b> has been resolved by {holder}.\n"
     "Outcome: {outcome}\n"
@@ -51,7 +52,7 @@ async def test_owner_request_reaches_commissioner_who_accepts_and_resolves(world
     await li.tap(zh("🏁 Resolve"), card)
     outcomes = await li.wait_for_message(lambda m: m.button(zh("Solved")) is not None)
     await li.tap(zh("Solved"), outcomes)
-    await li.wait_for_edit(outcomes, "说明")
+    await li.wait_for_edit(outcomes, zh_part(ASK_SUMMARY))
     await li.send("已对接县农商行，贷款30万元已发放")
     resolved = await owner.wait_for_message(zh_part(RESOLVED))
     assert "已对接县农商行" in (resolved.text or "")
