@@ -28,6 +28,11 @@ from tests.e2e.support import (
     query,
     texts_to,
 )
+from tests.i18n_support import zh, zh_part
+
+# What people see, from the catalogs (tests/i18n_support.py).
+ASK_SUMMARY = "<b>#{n}</b>: {outcome}. Now send a short summary of what was done (or /cancel)."
+LOW_RATING = "⚠️ Low rating: <b>#{n}</b> was rated {stars}/5 by its owner.\nHandled by: {holder}"
 
 COUNTY = ZoneInfo("Asia/Shanghai")
 
@@ -51,31 +56,39 @@ async def test_rating_comment_reopen_withdraw_and_my_in_the_real_process(
     boss = await onboard(sim, SUPERVISOR)
 
     await new_request(owner, "融资", "冷水鱼饲料款缺口30万元，想申请贷款")
-    card = await li.wait_for_message(lambda m: m.button("接单") is not None, timeout=WAIT)
-    await li.tap("接单", card)
-    await li.wait_for_edit(card, lambda m: m.button("办结") is not None, timeout=WAIT)
-    await li.tap("办结", card)
-    outcomes = await li.wait_for_message(lambda m: m.button("已解决") is not None, timeout=WAIT)
-    await li.tap("已解决", outcomes)
-    await li.wait_for_edit(outcomes, "说明", timeout=WAIT)
+    card = await li.wait_for_message(lambda m: m.button(zh("✅ Accept")) is not None, timeout=WAIT)
+    await li.tap(zh("✅ Accept"), card)
+    await li.wait_for_edit(card, lambda m: m.button(zh("🏁 Resolve")) is not None, timeout=WAIT)
+    await li.tap(zh("🏁 Resolve"), card)
+    outcomes = await li.wait_for_message(lambda m: m.button(zh("Solved")) is not None, timeout=WAIT)
+    await li.tap(zh("Solved"), outcomes)
+    await li.wait_for_edit(outcomes, zh_part(ASK_SUMMARY), timeout=WAIT)
     await li.send("已对接县农商行，贷款30万元已发放")
-    rate = await owner.wait_for_message(lambda m: m.button("重新办理") is not None, timeout=WAIT)
+    rate = await owner.wait_for_message(
+        lambda m: m.button(zh("↩ Reopen")) is not None, timeout=WAIT
+    )
 
     # A 1-star rating alerts the supervisor at once; the comment follows it there.
     await owner.tap("1", rate)
-    await owner.wait_for_edit(rate, lambda m: m.button("补充留言") is not None, timeout=WAIT)
-    alert = await boss.wait_for_message("低分评价", timeout=WAIT)
+    await owner.wait_for_edit(
+        rate, lambda m: m.button(zh("💬 Add a comment")) is not None, timeout=WAIT
+    )
+    alert = await boss.wait_for_message(zh_part(LOW_RATING), timeout=WAIT)
     assert "#1" in (alert.text or "") and LI.name in (alert.text or "")
-    await owner.tap("补充留言", rate)
-    await owner.wait_for_message("留言", timeout=WAIT)
+    await owner.tap(zh("💬 Add a comment"), rate)
+    await owner.wait_for_message(
+        zh_part("Your comment on #{n}? Reply with a short text."), timeout=WAIT
+    )
     await owner.send("等了很久才有人联系")
     await boss.wait_for_message("等了很久才有人联系", timeout=WAIT)
 
     # Reopen: back to the same holder with Accept.
-    await owner.tap("重新办理", rate)
-    await owner.wait_for_message("原因", timeout=WAIT)
+    await owner.tap(zh("↩ Reopen"), rate)
+    await owner.wait_for_message(
+        zh_part("Why do you want to reopen #{n}? Reply with the reason."), timeout=WAIT
+    )
     await owner.send("贷款只批了一半，还差15万元")
-    again = await li.wait_for_message(lambda m: m.button("接单") is not None, timeout=WAIT)
+    again = await li.wait_for_message(lambda m: m.button(zh("✅ Accept")) is not None, timeout=WAIT)
     assert "#1" in (again.text or "")
     status = query(bot.db_path, "SELECT status FROM requests WHERE id = 1")
     assert [r["status"] for r in status] == ["reopened"]
@@ -83,19 +96,23 @@ async def test_rating_comment_reopen_withdraw_and_my_in_the_real_process(
     # #2, withdrawn before anyone takes it: the offer loses its Accept button.
     received = await new_request(owner, "用工", "旺季需要临时招聘10名工人")
     offer = await li.wait_for_message(
-        lambda m: "#2" in (m.text or "") and m.button("接单") is not None, timeout=WAIT
+        lambda m: "#2" in (m.text or "") and m.button(zh("✅ Accept")) is not None, timeout=WAIT
     )
     await owner.command("my")
-    listing = await owner.wait_for_message("您的诉求", timeout=WAIT)
+    listing = await owner.wait_for_message(zh_part("<b>Your requests</b>"), timeout=WAIT)
     assert listing.button("#2 ") is not None and listing.button("#1 ") is not None
     await owner.tap("#2 ", listing)
-    await owner.wait_for_edit(listing, lambda m: m.button("撤销诉求") is not None, timeout=WAIT)
-    await owner.tap("撤销诉求", listing)
-    await owner.wait_for_edit(listing, lambda m: m.button("确认撤销") is not None, timeout=WAIT)
-    await owner.tap("确认撤销", listing)
-    await owner.wait_for_edit(listing, lambda m: m.button("跳过") is not None, timeout=WAIT)
-    await owner.tap("跳过", listing)
-    await li.wait_for_edit(offer, lambda m: m.button("接单") is None, timeout=WAIT)
+    await owner.wait_for_edit(
+        listing, lambda m: m.button(zh("✖ Cancel request")) is not None, timeout=WAIT
+    )
+    await owner.tap(zh("✖ Cancel request"), listing)
+    await owner.wait_for_edit(
+        listing, lambda m: m.button(zh("✖ Withdraw")) is not None, timeout=WAIT
+    )
+    await owner.tap(zh("✖ Withdraw"), listing)
+    await owner.wait_for_edit(listing, lambda m: m.button(zh("⏭ Skip")) is not None, timeout=WAIT)
+    await owner.tap(zh("⏭ Skip"), listing)
+    await li.wait_for_edit(offer, lambda m: m.button(zh("✅ Accept")) is None, timeout=WAIT)
     status = query(bot.db_path, "SELECT status FROM requests WHERE id = 2")
     assert [r["status"] for r in status] == ["cancelled"]
 

@@ -21,6 +21,15 @@ from tests.e2e.support import (
     query,
     texts_to,
 )
+from tests.i18n_support import zh, zh_part
+
+# What people see, from the catalogs (tests/i18n_support.py).
+TAKEN = (
+    "👤 <b>{holder}</b> has taken <b>#{n}</b> and will be in touch soon. "
+    "Reply to this message to write to them."
+)
+ACCEPT, HAND_BACK, INTERNAL_NOTE = zh("✅ Accept"), zh("↩ Hand back"), zh("🔒 Internal note")
+NOTE_PROMPT = " Write the internal note on <b>#{n}</b> (staff only: the owner will not see it):"
 
 
 async def test_a_hand_back_goes_where_the_supervisor_sends_it_and_notes_stay_internal(
@@ -35,17 +44,17 @@ async def test_a_hand_back_goes_where_the_supervisor_sends_it_and_notes_stay_int
     boss = await onboard(sim, SUPERVISOR)
 
     await new_request(owner, "销售", "想把冷水鱼卖进县城的超市，需要对接渠道")
-    card = await li.wait_for_message(lambda m: m.button("接单") is not None, timeout=WAIT)
-    await li.tap("接单", card)
-    await owner.wait_for_message("已接单", timeout=WAIT)
-    card = await li.wait_for_edit(card, lambda m: m.button("退单") is not None, timeout=WAIT)
+    card = await li.wait_for_message(lambda m: m.button(ACCEPT) is not None, timeout=WAIT)
+    await li.tap(ACCEPT, card)
+    await owner.wait_for_message(zh_part(TAKEN), timeout=WAIT)
+    card = await li.wait_for_edit(card, lambda m: m.button(HAND_BACK) is not None, timeout=WAIT)
 
     # 退单 with a reason button; the supervisors get the pickers.
-    await li.tap("退单", card)
+    await li.tap(HAND_BACK, card)
     reasons = await li.wait_for_message(
-        lambda m: m.button("需要其他服务团办理") is not None, timeout=WAIT
+        lambda m: m.button(zh("Needs another team")) is not None, timeout=WAIT
     )
-    await li.tap("需要其他服务团办理", reasons)
+    await li.tap(zh("Needs another team"), reasons)
     question = await boss.wait_for_message(
         lambda m: m.button("金融顾问团") is not None, timeout=WAIT
     )
@@ -54,9 +63,9 @@ async def test_a_hand_back_goes_where_the_supervisor_sends_it_and_notes_stay_int
     # One tap sends it to the team: its members get Accept, the first to tap holds it.
     await boss.tap("金融顾问团", question)
     await boss.wait_for_edit(question, lambda m: not m.buttons, timeout=WAIT)
-    offer = await wang.wait_for_message(lambda m: m.button("接单") is not None, timeout=WAIT)
-    await chen.wait_for_message(lambda m: m.button("接单") is not None, timeout=WAIT)
-    await wang.tap("接单", offer)
+    offer = await wang.wait_for_message(lambda m: m.button(ACCEPT) is not None, timeout=WAIT)
+    await chen.wait_for_message(lambda m: m.button(ACCEPT) is not None, timeout=WAIT)
+    await wang.tap(ACCEPT, offer)
     await owner.wait_for_message("王专员", timeout=WAIT)
     holder = query(bot.db_path, "SELECT p.name FROM requests r JOIN people p ON p.id = r.holder_id")
     assert [row["name"] for row in holder] == ["王专员"]
@@ -64,9 +73,11 @@ async def test_a_hand_back_goes_where_the_supervisor_sends_it_and_notes_stay_int
     assert "handoff_asked" in kinds and "handoff_decided" in kinds
 
     # An internal note: the supervisor reads it, the owner never does.
-    work = await wang.wait_for_edit(offer, lambda m: m.button("内部备注") is not None, timeout=WAIT)
-    await wang.tap("内部备注", work)
-    await wang.wait_for_message("内部备注", timeout=WAIT)
+    work = await wang.wait_for_edit(
+        offer, lambda m: m.button(INTERNAL_NOTE) is not None, timeout=WAIT
+    )
+    await wang.tap(INTERNAL_NOTE, work)
+    await wang.wait_for_message(zh_part(NOTE_PROMPT), timeout=WAIT)
     secret = "超市采购经理下周三才有空，先别告诉企业"
     await wang.send(secret)
     await boss.wait_for_message(secret, timeout=WAIT)

@@ -32,6 +32,10 @@ from tests.e2e.support import (
     texts_to,
     wait_all_updates_handled,
 )
+from tests.i18n_support import zh, zh_part
+
+# What people see, from the catalogs (tests/i18n_support.py).
+ASK_SUMMARY = "<b>#{n}</b>: {outcome}. Now send a short summary of what was done (or /cancel)."
 
 # A tolerance for comparing the simulator's clock with the delays the bot computes from its own.
 SLACK = 0.05
@@ -70,31 +74,31 @@ async def test_full_loop_through_the_real_process(sim: BotApiSimulator, bot: Bot
     await start_form(owner, "融资", description)
     summary = await finish_form(owner, photos=1)
     assert description in (summary.text or "")
-    submit = await owner.tap("提交", summary)
+    submit = await owner.tap(zh("✅ Submit"), summary)
     assert "#1" in (await owner.wait_answer(submit, timeout=WAIT)).get("text", "")
     received = await owner.wait_for_message("#1", timeout=WAIT)
     assert "李专员" in (received.text or "")
 
     # The dispatch card: #N, enterprise, category, urgency, description, Accept / Decline.
     card = await li.wait_for_message("#1", timeout=WAIT)
-    for expected in ("清溪冷水鱼养殖场", "融资", "一般", description):
+    for expected in ("清溪冷水鱼养殖场", "融资", zh("Normal"), description):
         assert expected in (card.text or ""), card.text
-    assert card.button("接单") is not None and card.button("退回") is not None
+    assert card.button(zh("✅ Accept")) is not None and card.button(zh("↩ Decline")) is not None
     await li.wait_for(
         lambda: any(m.kind == "photo" and "#1" in m.body for m in li.messages()), WAIT
     )
 
     # One tap takes it; the owner is told who; the card becomes the working card.
-    accept = await li.tap("接单", card)
+    accept = await li.tap(zh("✅ Accept"), card)
     assert "#1" in (await li.wait_answer(accept, timeout=WAIT)).get("text", "")
     taken = await owner.wait_for_message("李专员", timeout=WAIT)
     assert "#1" in (taken.text or "")
-    await li.wait_for_edit(card, lambda m: m.button("办结") is not None, timeout=WAIT)
-    assert card.button("进展") is not None
+    await li.wait_for_edit(card, lambda m: m.button(zh("🏁 Resolve")) is not None, timeout=WAIT)
+    assert card.button(zh("📝 Note")) is not None
 
     # Relayed both ways by replying.
     await owner.reply(taken, "请问需要准备哪些材料？")
-    await owner.wait_for_message("已转达", timeout=WAIT)
+    await owner.wait_for_message(zh("Passed on ✔"), timeout=WAIT)
     question = await li.wait_for_message("请问需要准备哪些材料", timeout=WAIT)
     assert "#1" in (question.text or "") and "张老板" in (question.text or "")
     await li.reply(question, "请提供近三个月的销售流水。")
@@ -102,13 +106,13 @@ async def test_full_loop_through_the_real_process(sim: BotApiSimulator, bot: Bot
     assert "#1" in (answer.text or "")
 
     # Resolve: outcome, then summary; the owner is told and asked for a rating.
-    await li.tap("办结", card)
-    outcomes = await li.wait_for_message(lambda m: m.button("已解决") is not None, timeout=WAIT)
-    await li.tap("已解决", outcomes)
-    await li.wait_for_edit(outcomes, "说明", timeout=WAIT)
+    await li.tap(zh("🏁 Resolve"), card)
+    outcomes = await li.wait_for_message(lambda m: m.button(zh("Solved")) is not None, timeout=WAIT)
+    await li.tap(zh("Solved"), outcomes)
+    await li.wait_for_edit(outcomes, zh_part(ASK_SUMMARY), timeout=WAIT)
     await li.send("已对接县农商行，贷款30万元已发放")
     resolved = await owner.wait_for_message("已对接县农商行", timeout=WAIT)
-    assert "#1" in (resolved.text or "") and "已解决" in (resolved.text or "")
+    assert "#1" in (resolved.text or "") and zh("Solved") in (resolved.text or "")
     assert [b for b in resolved.buttons if b.rstrip("⭐").isdigit()] == [
         f"{n}⭐" for n in range(1, 6)
     ]

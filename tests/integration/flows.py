@@ -6,6 +6,14 @@ from bot.sample import LI, TROUT_OWNER, SamplePerson
 from bot.simulator.driver import SimUser
 from bot.simulator.models import SimMessage
 from tests.conftest import World
+from tests.i18n_support import text, zh, zh_part
+
+# What people see, from the catalogs (tests/i18n_support.py).
+TAKEN = (
+    "👤 <b>{holder}</b> has taken <b>#{n}</b> and will be in touch soon. "
+    "Reply to this message to write to them."
+)
+DECLINE_PROMPT = "Why are you declining <b>#{n}</b>? Send the reason in one message (or /cancel)."
 
 
 async def onboard(world: World, person: SamplePerson, lang: str = "zh-hans") -> SimUser:
@@ -28,20 +36,20 @@ async def new_request(
 ) -> SimMessage:
     """Fills in /new (no attachments) and submits; returns the '#N received' message."""
     en = owner.record.language_code == "en" if english is None else english
+    lang = "en" if en else "zh"
     await owner.command("new")
     await owner.wait_for_message(lambda m: m.button(category) is not None)
     await owner.tap(category)
     await owner.wait_for_message()
     await owner.send(description)
     await owner.wait_for_message(lambda m: bool(m.buttons))
-    await owner.tap("Skip" if en else "跳过")
+    await owner.tap(text(lang, "⏭ Skip"))
     await owner.wait_for_message(lambda m: bool(m.buttons))
-    label = ("Urgent" if urgent else "Normal") if en else ("紧急" if urgent else "一般")
-    await owner.tap(label)
+    await owner.tap(text(lang, "🔴 Urgent" if urgent else "Normal"))
     summary = await owner.wait_for_message(lambda m: bool(m.buttons))
     if not submit:
         return summary
-    await owner.tap("Submit" if en else "提交")
+    await owner.tap(text(lang, "✅ Submit"))
     return await owner.wait_for_message("#")
 
 
@@ -53,14 +61,14 @@ async def accepted_request(
     li = await onboard(world, LI)
     await new_request(owner, description=description)
     card = await li.wait_for_message("#1")
-    await li.tap("接单", card)
-    taken = await owner.wait_for_message("已接单")
+    await li.tap(zh("✅ Accept"), card)
+    taken = await owner.wait_for_message(zh_part(TAKEN))
     return owner, li, card, taken
 
 
 async def decline_other(user: SimUser, card: SimMessage) -> SimMessage:
     """Taps Decline on `card`, then the reason "Other", and returns the prompt for the words."""
-    await user.tap("退回", card)
-    reasons = await user.wait_for_message(lambda m: m.button("其他（") is not None)
-    await user.tap("其他（", reasons)
-    return await user.wait_for_message("用一条消息")
+    await user.tap(zh("↩ Decline"), card)
+    reasons = await user.wait_for_message(lambda m: m.button(zh("Other (write it)")) is not None)
+    await user.tap(zh("Other (write it)"), reasons)
+    return await user.wait_for_message(zh_part(DECLINE_PROMPT))

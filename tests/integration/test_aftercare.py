@@ -15,7 +15,23 @@ from bot.services.desk import INTAKE
 from bot.simulator.driver import SimUser
 from bot.simulator.models import SimMessage
 from tests.conftest import World
+from tests.i18n_support import zh, zh_part
 from tests.integration.flows import accepted_request, onboard
+
+# What the reader sees, from the catalogs (tests/i18n_support.py).
+ASK_SUMMARY = "<b>#{n}</b>: {outcome}. Now send a short summary of what was done (or /cancel)."
+RESOLVED = zh_part(
+    "🏁 <b>#{n}</b> has been resolved by {holder}.\n"
+    "Outcome: {outcome}\n"
+    "Summary: {summary}\n"
+    "\n"
+    "How satisfied are you? Tap 1 (poor) to 5 (excellent)."
+)
+LOW_RATING = "⚠️ Low rating: <b>#{n}</b> was rated {stars}/5 by its owner.\nHandled by: {holder}"
+CLOSED_UNRATED = (
+    "🔒 <b>#{n}</b> was closed without a rating after {days} working days. "
+    "You can still reopen it if needed."
+)
 
 
 async def request(world: World, request_id: int = 1) -> Request:
@@ -36,14 +52,14 @@ async def resolved(world: World) -> tuple[SimUser, SimUser, SimMessage, SimMessa
     """#1 reported by 张老板, taken and resolved by 李专员: (owner, li, li's card, the resolved
     message the owner rates)."""
     owner, li, card, _taken = await accepted_request(world)
-    await li.wait_for_edit(card, lambda m: m.button("办结") is not None)
-    await li.tap("办结", card)
-    outcomes = await li.wait_for_message(lambda m: m.button("已解决") is not None)
-    await li.tap("已解决", outcomes)
-    await li.wait_for_edit(outcomes, "说明")
+    await li.wait_for_edit(card, lambda m: m.button(zh("🏁 Resolve")) is not None)
+    await li.tap(zh("🏁 Resolve"), card)
+    outcomes = await li.wait_for_message(lambda m: m.button(zh("Solved")) is not None)
+    await li.tap(zh("Solved"), outcomes)
+    await li.wait_for_edit(outcomes, zh_part(ASK_SUMMARY))
     await li.send("已对接县农商行，贷款30万元已发放")
-    message = await owner.wait_for_message("办结")
-    assert message.button("重新办理") is not None  # Reopen beside the rating
+    message = await owner.wait_for_message(RESOLVED)
+    assert message.button(zh("↩ Reopen")) is not None  # Reopen beside the rating
     return owner, li, card, message
 
 
@@ -56,31 +72,33 @@ async def test_a_low_rating_alerts_the_supervisors_and_its_comment_follows(world
     boss = await onboard(world, SUPERVISOR)
     owner, _li, _card, rate = await resolved(world)
     await owner.tap("1", rate)
-    await owner.wait_for_edit(rate, lambda m: m.button("补充留言") is not None)
-    assert "1/5" in (rate.text or "") and rate.button("不留言") is not None
+    await owner.wait_for_edit(rate, lambda m: m.button(zh("💬 Add a comment")) is not None)
+    assert "1/5" in (rate.text or "") and rate.button(zh("No comment")) is not None
 
-    alert = await boss.wait_for_message("低分评价")
+    alert = await boss.wait_for_message(zh_part(LOW_RATING))
     assert "#1" in (alert.text or "") and "1/5" in (alert.text or "")
     assert LI.name in (alert.text or "")
 
-    await owner.tap("补充留言", rate)
-    await owner.wait_for_message("留言")
+    await owner.tap(zh("💬 Add a comment"), rate)
+    await owner.wait_for_message(zh_part("Your comment on #{n}? Reply with a short text."))
     await owner.send("等了很久才有人联系，<b>态度</b>一般")
-    await owner.wait_for_message("已记录")
+    await owner.wait_for_message(zh_part("Thank you, your comment on #{n} is recorded."))
     said = await boss.wait_for_message("态度")
     assert "#1" in (said.text or "") and LI.name in (said.text or "")
     assert "<b>态度</b>" in (said.text or "")  # the owner's words are escaped, not markup
-    await owner.wait_for(lambda: rate.button("补充留言") is None)  # the comment buttons go
+    await owner.wait_for(
+        lambda: rate.button(zh("💬 Add a comment")) is None
+    )  # the comment buttons go
 
     commented = [p for k, _a, p in await events(world) if k == EventKind.COMMENTED]
     assert commented == [{"stars": 1, "comment": "等了很久才有人联系，<b>态度</b>一般"}]
     # Shown in the owner's timeline next to the rating.
     await owner.command("my")
-    listing = await owner.wait_for_message("您的诉求")
+    listing = await owner.wait_for_message(zh_part("<b>Your requests</b>"))
     await owner.tap("#1 ", listing)
-    await owner.wait_for_edit(listing, lambda m: m.button("时间线") is not None)
-    await owner.tap("时间线", listing)
-    await owner.wait_for_edit(listing, "评价留言")
+    await owner.wait_for_edit(listing, lambda m: m.button(zh("🕘 Timeline")) is not None)
+    await owner.tap(zh("🕘 Timeline"), listing)
+    await owner.wait_for_edit(listing, zh_part("💬 Comment on the rating by {who}: {comment}"))
     # A second comment is refused (stale button).
     tap = await owner.tap_data(rate, "1:cm:1")
     assert (await owner.wait_answer(tap)).get("show_alert") is True
@@ -92,10 +110,10 @@ async def test_a_good_rating_does_not_alert_the_supervisors(world: World) -> Non
     owner, _li, _card, rate = await resolved(world)
     boss.mark()
     await owner.tap("5", rate)
-    await owner.wait_for_edit(rate, lambda m: m.button("不留言") is not None)
-    await owner.tap("不留言", rate)
+    await owner.wait_for_edit(rate, lambda m: m.button(zh("No comment")) is not None)
+    await owner.tap(zh("No comment"), rate)
     await owner.wait_for(
-        lambda: rate.button("不留言") is None and rate.button("重新办理") is not None
+        lambda: rate.button(zh("No comment")) is None and rate.button(zh("↩ Reopen")) is not None
     )
     assert not [m for m in boss.messages() if "低分" in (m.text or "")]
 
@@ -107,19 +125,19 @@ async def test_reopen_goes_back_to_the_same_holder_with_accept_and_a_new_deadlin
     owner, li, _card, rate = await resolved(world)
     first_due = (await request(world)).due_at
     await owner.tap("4", rate)
-    await owner.wait_for_edit(rate, lambda m: m.button("补充留言") is not None)
+    await owner.wait_for_edit(rate, lambda m: m.button(zh("💬 Add a comment")) is not None)
     assert (await request(world)).status == RequestStatus.CLOSED
 
     world.clock.advance(timedelta(days=6))  # within the 7 days
-    await owner.tap("重新办理", rate)
-    await owner.wait_for_message("为什么要重新办理")
+    await owner.tap(zh("↩ Reopen"), rate)
+    await owner.wait_for_message(zh_part("Why do you want to reopen #{n}? Reply with the reason."))
     await owner.send("贷款只发放了一半，剩余部分没有下文")
     back = await owner.wait_for_message("退回")
     assert LI.name in (back.text or "")
 
     told = await li.wait_for_message("重新办理")
     assert "贷款只发放了一半" in (told.text or "") and "#1" in (told.text or "")
-    offer = await li.wait_for_message(lambda m: m.button("接单") is not None)
+    offer = await li.wait_for_message(lambda m: m.button(zh("✅ Accept")) is not None)
     assert "#1" in (offer.text or "")
     reopened = await request(world)
     assert reopened.status == RequestStatus.REOPENED and reopened.holder_id is not None
@@ -131,8 +149,8 @@ async def test_reopen_goes_back_to_the_same_holder_with_accept_and_a_new_deadlin
     )
     assert reopen_event[0][0] == reopened.owner_id
 
-    await li.tap("接单", offer)
-    await li.wait_for_edit(offer, lambda m: m.button("办结") is not None)
+    await li.tap(zh("✅ Accept"), offer)
+    await li.wait_for_edit(offer, lambda m: m.button(zh("🏁 Resolve")) is not None)
     taken = await request(world)
     assert taken.status == RequestStatus.ACCEPTED and taken.holder_id == reopened.holder_id
     assert taken.due_at is not None and first_due is not None and taken.due_at > first_due
@@ -147,18 +165,18 @@ async def test_reopen_goes_back_to_the_same_holder_with_accept_and_a_new_deadlin
 async def test_a_reopen_after_seven_days_is_refused(world: World) -> None:
     owner, _li, _card, rate = await resolved(world)
     await owner.tap("3", rate)
-    await owner.wait_for_edit(rate, lambda m: m.button("补充留言") is not None)
+    await owner.wait_for_edit(rate, lambda m: m.button(zh("💬 Add a comment")) is not None)
     world.clock.advance(timedelta(days=7, minutes=1))
-    tap = await owner.tap("重新办理", rate)
+    tap = await owner.tap(zh("↩ Reopen"), rate)
     answer = await owner.wait_answer(tap)
     assert answer.get("show_alert") is True and "7" in str(answer.get("text"))
     assert (await request(world)).status == RequestStatus.CLOSED
     # The card has no Reopen either.
     await owner.command("my")
-    listing = await owner.wait_for_message("您的诉求")
+    listing = await owner.wait_for_message(zh_part("<b>Your requests</b>"))
     await owner.tap("#1 ", listing)
-    await owner.wait_for_edit(listing, lambda m: m.button("时间线") is not None)
-    assert listing.button("重新办理") is None
+    await owner.wait_for_edit(listing, lambda m: m.button(zh("🕘 Timeline")) is not None)
+    assert listing.button(zh("↩ Reopen")) is None
 
 
 async def test_an_unrated_request_closes_after_three_working_days_across_a_weekend(
@@ -175,8 +193,8 @@ async def test_an_unrated_request_closes_after_three_working_days_across_a_weeke
     assert closed.status == RequestStatus.CLOSED and closed.rating is None
     auto = [p for k, _a, p in await events(world) if k == EventKind.CLOSED]
     assert auto == [{"auto": True}]
-    await owner.wait_for_edit(rate, "自动关闭")
-    assert rate.button("1⭐") is None and rate.button("重新办理") is not None
+    await owner.wait_for_edit(rate, zh_part(CLOSED_UNRATED))
+    assert rate.button("1⭐") is None and rate.button(zh("↩ Reopen")) is not None
     await sweep(world)  # nothing more to do
     assert [k for k, _a, _p in await events(world)].count(EventKind.CLOSED) == 1
 
@@ -190,18 +208,26 @@ async def test_an_unrated_request_closes_after_three_working_days_across_a_weeke
 async def test_a_reply_to_a_closed_request_says_so_and_offers_reopen(world: World) -> None:
     owner, li, _card, rate = await resolved(world)
     await owner.tap("5", rate)
-    await owner.wait_for_edit(rate, lambda m: m.button("补充留言") is not None)
+    await owner.wait_for_edit(rate, lambda m: m.button(zh("💬 Add a comment")) is not None)
     li.mark()
     await owner.reply(rate, "还有一个问题想咨询")
-    answer = await owner.wait_for_message("已关闭")
-    assert "#1" in (answer.text or "") and "提交新诉求" in (answer.text or "")
-    assert answer.button("重新办理") is not None and answer.button("提交新诉求") is not None
+    answer = await owner.wait_for_message(
+        zh_part("#{n} is closed, so this message was not passed on.")
+    )
+    assert "#1" in (answer.text or "")
+    assert zh("Tap Reopen to reopen it, or New request to open a new one.") in (answer.text or "")
+    assert (
+        answer.button(zh("↩ Reopen")) is not None
+        and answer.button(zh("🆕 New request")) is not None
+    )
     assert not [m for m in li.messages() if "还有一个问题" in (m.text or "")]
 
     world.clock.advance(timedelta(days=8))  # too late to reopen: only a new request
     await owner.reply(rate, "还有一个问题想咨询")
-    late = await owner.wait_for_message("已关闭")
-    assert late.button("重新办理") is None and late.button("提交新诉求") is not None
+    late = await owner.wait_for_message(
+        zh_part("#{n} is closed, so this message was not passed on.")
+    )
+    assert late.button(zh("↩ Reopen")) is None and late.button(zh("🆕 New request")) is not None
 
 
 async def test_new_request_under_a_finished_reply_starts_the_form_for_its_owner_only(
@@ -209,10 +235,12 @@ async def test_new_request_under_a_finished_reply_starts_the_form_for_its_owner_
 ) -> None:
     owner, li, card, rate = await resolved(world)
     await owner.tap("5", rate)
-    await owner.wait_for_edit(rate, lambda m: m.button("补充留言") is not None)
+    await owner.wait_for_edit(rate, lambda m: m.button(zh("💬 Add a comment")) is not None)
     await owner.reply(rate, "还有一个问题想咨询")
-    answer = await owner.wait_for_message("已关闭")
-    button = answer.button("提交新诉求")
+    answer = await owner.wait_for_message(
+        zh_part("#{n} is closed, so this message was not passed on.")
+    )
+    button = answer.button(zh("🆕 New request"))
     assert button is not None
 
     # The data names no one: anyone else tapping it (here the holder) is refused on the server.
@@ -223,7 +251,7 @@ async def test_new_request_under_a_finished_reply_starts_the_form_for_its_owner_
         assert await tx.draft(address(li.id), INTAKE) is None
 
     # The owner's tap starts the form: the category buttons, then the usual steps.
-    tap = await owner.tap("提交新诉求", answer)
+    tap = await owner.tap(zh("🆕 New request"), answer)
     assert not (await owner.wait_answer(tap)).get("show_alert")
     question = await owner.wait_for_message(lambda m: m.button("融资") is not None)
     await owner.tap("融资", question)
@@ -236,9 +264,11 @@ async def test_new_request_under_a_finished_reply_starts_the_form_for_its_owner_
 async def test_staff_replying_to_a_finished_request_get_no_owner_buttons(world: World) -> None:
     owner, li, card, rate = await resolved(world)
     await owner.tap("5", rate)
-    await owner.wait_for_edit(rate, lambda m: m.button("补充留言") is not None)
+    await owner.wait_for_edit(rate, lambda m: m.button(zh("💬 Add a comment")) is not None)
     await li.reply(card, "后续有问题随时联系")
-    answer = await li.wait_for_message("已关闭")
+    answer = await li.wait_for_message(
+        zh_part("#{n} is closed, so this message was not passed on.")
+    )
     assert "#1" in (answer.text or "") and not answer.buttons
 
 
@@ -248,9 +278,11 @@ async def test_a_reply_to_a_withdrawn_request_says_so(world: World) -> None:
     await Cancellation(world.runtime.desk).cancel(found.owner_id, 1, None)
     li.mark()
     await owner.reply(taken, "请问进展如何")
-    answer = await owner.wait_for_message("已撤销")
-    assert "#1" in (answer.text or "") and answer.button("重新办理") is None
-    assert answer.button("提交新诉求") is not None
+    answer = await owner.wait_for_message(
+        zh_part("#{n} was withdrawn, so this message was not passed on.")
+    )
+    assert "#1" in (answer.text or "") and answer.button(zh("↩ Reopen")) is None
+    assert answer.button(zh("🆕 New request")) is not None
     assert not [m for m in li.messages() if "请问进展" in (m.text or "")]
 
 
@@ -261,10 +293,10 @@ async def test_a_reopen_whose_holder_is_gone_is_routed_as_a_new_request(world: W
     async with world.runtime.db.tx() as tx:  # 李专员 leaves the commissioners' roster
         await tx.deactivate_role_except(Role.COMMISSIONER, [WANG.phone, CHEN.phone])
     li.mark()
-    await owner.tap("重新办理", rate)
-    await owner.wait_for_message("为什么要重新办理")
+    await owner.tap(zh("↩ Reopen"), rate)
+    await owner.wait_for_message(zh_part("Why do you want to reopen #{n}? Reply with the reason."))
     await owner.send("问题又出现了，需要重新协调")
-    await owner.wait_for_message("新的承办人")
+    await owner.wait_for_message(zh_part("🔁 <b>#{n}</b> is reopened and goes to a new handler."))
     moved = await request(world)
     assert moved.status in (RequestStatus.DISPATCHED, RequestStatus.ESCALATED)
     assert moved.holder_id is None

@@ -21,7 +21,8 @@ from bot.sample import (
     load_committees,
 )
 from tests.conftest import World
-from tests.integration.flows import decline_other, new_request, onboard
+from tests.i18n_support import zh, zh_part
+from tests.integration.flows import TAKEN, decline_other, new_request, onboard
 from tests.integration.sla_support import cq, open_services
 
 CHAIN = "产业链对接"
@@ -48,8 +49,8 @@ async def test_a_chain_request_goes_to_the_chain_committee_and_a_member_accepts(
 
     assert "产业链" in (received.text or "") and TAN.name in (received.text or "")
     card = await tan.wait_for_message("#1")
-    await tan.tap("接单", card)
-    taken = await owner.wait_for_message("已接单")
+    await tan.tap(zh("✅ Accept"), card)
+    taken = await owner.wait_for_message(zh_part(TAKEN))
     assert TAN.name in (taken.text or "")
     assert await offered_to(world, 1) == {TAN.phone}
     assert not [m for m in ma.messages() if "#1" in (m.text or "")]
@@ -67,7 +68,7 @@ async def test_a_chain_request_without_a_committee_goes_to_the_supervisors(
     await new_request(owner, category=CHAIN, description="想找本县的玻璃瓶供应商")
 
     card = await boss.wait_for_message(lambda m: "#1" in (m.text or "") and bool(m.buttons))
-    assert card.button("接单") is not None
+    assert card.button(zh("✅ Accept")) is not None
     assert await offered_to(world, 1) == {SUPERVISOR.phone}
     assert not [m for m in chen.messages() if "#1" in (m.text or "")]
 
@@ -98,9 +99,9 @@ async def test_a_commissioner_who_is_the_contact_is_not_dispatched_their_own_req
 
     assert "#1" in (received.text or "")
     card = await wang.wait_for_message(lambda m: "#1" in (m.text or "") and bool(m.buttons))
-    assert card.button("接单") is not None
+    assert card.button(zh("✅ Accept")) is not None
     assert await offered_to(world, 1) == {WANG.phone}  # 陈专员 has not onboarded
-    offers = [m for m in li_user.messages() if m.button("接单") is not None]
+    offers = [m for m in li_user.messages() if m.button(zh("✅ Accept")) is not None]
     assert not offers, "the contact was offered their own enterprise's request"
 
 
@@ -114,14 +115,14 @@ async def test_a_committee_member_lists_their_chains_requests_with_chain(world: 
     await new_request(herbs, category=CHAIN, description="想对接中药饮片加工厂")  # 中药材
 
     await tan.command("chain")
-    listed = await tan.wait_for_message("您所在产业链的诉求")
+    listed = await tan.wait_for_message(zh_part("<b>Your chains' requests</b>"))
 
     labels = listed.buttons
     assert any("#1" in label for label in labels) and any("#2" in label for label in labels)
     assert not any("#3" in label for label in labels)
     await tan.tap(next(label for label in labels if "#2" in label), listed)
     card = await tan.wait_for_edit(listed, lambda m: "#2" in (m.text or ""))
-    assert card.button("接单") is None  # seen, not offered to the committee
+    assert card.button(zh("✅ Accept")) is None  # seen, not offered to the committee
     foreign = await tan.tap_data(listed, "1:cd:3:chain.0")
     answer = await tan.wait_answer(foreign)
     assert answer.get("show_alert") is True
@@ -142,7 +143,7 @@ async def test_a_supervisor_picks_a_chain_and_sees_its_enterprises_and_open_requ
 
     assert "产业链：冷水鱼" in (shown.text or "")
     assert any("#1" in label for label in shown.buttons)
-    await boss.tap("◀ 产业链", shown)
+    await boss.tap(zh("◀ Chains"), shown)
     await boss.wait_for_edit(picker, lambda m: m.button("酒类") is not None)
 
 
@@ -190,10 +191,10 @@ async def test_a_committee_decline_sends_a_chain_request_to_the_supervisors(worl
 
     await decline_other(tan, card)
     await tan.send("这家企业不在本产业链，请督导另行安排")
-    await tan.wait_for_message("转交")
+    await tan.wait_for_message(zh_part("Thank you. #{n} has been passed on."))
 
     offered = await boss.wait_for_message(lambda m: "#1" in (m.text or "") and bool(m.buttons))
-    assert offered.button("接单") is not None
+    assert offered.button(zh("✅ Accept")) is not None
     assert await offered_to(world, 1) == {TAN.phone, SUPERVISOR.phone}
     assert not [m for m in wang.messages() if "#1" in (m.text or "")]
 

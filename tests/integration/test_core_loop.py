@@ -7,7 +7,18 @@ import asyncio
 from bot.domain.models import RequestStatus
 from bot.sample import CHEN, DISTILLERY_OWNER, LI, TROUT_OWNER, WANG
 from tests.conftest import World
-from tests.integration.flows import decline_other, new_request, onboard
+from tests.i18n_support import zh, zh_part
+from tests.integration.flows import TAKEN, decline_other, new_request, onboard
+
+# What people see, from the catalogs (tests/i18n_support.py).
+ASK_SUMMARY = "<b>#{n}</b>: {outcome}. Now send a short summary of what was done (or /cancel)."
+RESOLVED = (
+    "🏁 <b>#{n}</b> has been resolved by {holder}.\n"
+    "Outcome: {outcome}\n"
+    "Summary: {summary}\n"
+    "\n"
+    "How satisfied are you? Tap 1 (poor) to 5 (excellent)."
+)
 
 
 async def status_of(world: World, request_id: int) -> RequestStatus:
@@ -27,23 +38,23 @@ async def test_owner_request_reaches_commissioner_who_accepts_and_resolves(world
     text = card.text or ""
     for expected in ("清溪冷水鱼养殖场", "融资", "一般", "冷水鱼饲料款缺口30万元"):
         assert expected in text
-    assert card.button("接单") is not None and card.button("退回") is not None
+    assert card.button(zh("✅ Accept")) is not None and card.button(zh("↩ Decline")) is not None
 
-    tap = await li.tap("接单", card)
+    tap = await li.tap(zh("✅ Accept"), card)
     answer = await li.wait_answer(tap)
     assert "#1" in answer.get("text", "")
     told = await owner.wait_for_message("李专员")
     assert "#1" in (told.text or "")
-    await li.wait_for_edit(card, lambda m: m.button("办结") is not None)
-    assert card.button("进展") is not None
+    await li.wait_for_edit(card, lambda m: m.button(zh("🏁 Resolve")) is not None)
+    assert card.button(zh("📝 Note")) is not None
     assert await status_of(world, 1) == RequestStatus.ACCEPTED
 
-    await li.tap("办结", card)
-    outcomes = await li.wait_for_message(lambda m: m.button("已解决") is not None)
-    await li.tap("已解决", outcomes)
-    await li.wait_for_edit(outcomes, "说明")
+    await li.tap(zh("🏁 Resolve"), card)
+    outcomes = await li.wait_for_message(lambda m: m.button(zh("Solved")) is not None)
+    await li.tap(zh("Solved"), outcomes)
+    await li.wait_for_edit(outcomes, zh_part(ASK_SUMMARY))
     await li.send("已对接县农商行，贷款30万元已发放")
-    resolved = await owner.wait_for_message("办结")
+    resolved = await owner.wait_for_message(zh_part(RESOLVED))
     assert "已对接县农商行" in (resolved.text or "")
     assert [b for b in resolved.buttons if b.strip("⭐").isdigit()] == [
         f"{n}⭐" for n in range(1, 6)
@@ -64,7 +75,7 @@ async def test_a_stranger_tapping_accept_changes_nothing(world: World) -> None:
     wang = await onboard(world, WANG)
     await new_request(owner)
     card = await li.wait_for_message("#1")
-    accept_data = str(card.button("接单")["callback_data"])  # type: ignore[index]
+    accept_data = str(card.button(zh("✅ Accept"))["callback_data"])  # type: ignore[index]
 
     # 王专员 forges the Accept callback on a message of his own chat.
     own_message = wang.last_message()
@@ -85,7 +96,7 @@ async def test_accept_twice_is_idempotent(world: World) -> None:
     li = await onboard(world, LI)
     await new_request(owner)
     card = await li.wait_for_message("#1")
-    first = await li.tap("接单", card)
+    first = await li.tap(zh("✅ Accept"), card)
     await li.wait_answer(first)
     await owner.wait_for_message("李专员")
     accept_data = str(first.data)
@@ -93,7 +104,7 @@ async def test_accept_twice_is_idempotent(world: World) -> None:
     await li.wait_answer(again)
     events = await world.runtime.desk.events(1)
     assert [e.kind for e in events].count("accepted") == 1
-    owner_msgs = [m for m in owner.messages() if "已接单" in (m.text or "")]
+    owner_msgs = [m for m in owner.messages() if zh_part(TAKEN) in (m.text or "")]
     assert len(owner_msgs) == 1
 
 
@@ -108,13 +119,15 @@ async def test_decline_passes_to_team_and_two_simultaneous_taps_have_one_winner(
     card = await li.wait_for_message("#1")
     await decline_other(li, card)
     await li.send("本周在外地培训，请金融顾问团协助")
-    await li.wait_for_message("转交")
+    await li.wait_for_message(zh_part("Thank you. #{n} has been passed on."))
 
     wang_card = await wang.wait_for_message("#1")
     chen_card = await chen.wait_for_message("#1")
     assert await status_of(world, 1) == RequestStatus.ESCALATED
 
-    taps = await asyncio.gather(wang.tap("接单", wang_card), chen.tap("接单", chen_card))
+    taps = await asyncio.gather(
+        wang.tap(zh("✅ Accept"), wang_card), chen.tap(zh("✅ Accept"), chen_card)
+    )
     answers = await asyncio.gather(wang.wait_answer(taps[0]), chen.wait_answer(taps[1]))
     winners = [a for a in answers if not a.get("show_alert")]
     losers = [a for a in answers if a.get("show_alert")]

@@ -11,7 +11,20 @@ from bot.sample import HERB_OWNER, LI, SUPERVISOR, TROUT_OWNER
 from bot.simulator.driver import SimUser
 from bot.simulator.models import SimMessage
 from tests.conftest import World
+from tests.i18n_support import zh, zh_part
 from tests.integration.flows import accepted_request, new_request, onboard
+
+# What the reader sees, from the catalogs (tests/i18n_support.py).
+TIMELINE = zh("🕘 Timeline")
+CANCEL = zh("✖ Cancel request")
+YOUR_WORK = zh_part("<b>Your work</b>: requests you hold and those waiting for your tap")
+NO_REQUESTS = zh_part("You have no requests yet. Send /new to report a difficulty.")
+SENT_TO = zh_part("📤 Sent to {names}")
+ESCALATED_TO = zh_part("⚠️ Escalated to {names}")
+WITHDRAW = (
+    "Withdraw request <b>#{n}</b>? Whoever is working on it will be told, "
+    "and it cannot be taken up again."
+)
 
 
 def assert_within_limits(message: SimMessage) -> None:
@@ -43,7 +56,7 @@ async def status(world: World, request_id: int) -> RequestStatus:
 
 async def owner_list(owner: SimUser) -> SimMessage:
     await owner.command("my")
-    return await owner.wait_for_message("您的诉求")
+    return await owner.wait_for_message(zh_part("<b>Your requests</b>"))
 
 
 async def test_owner_pages_through_thirty_requests_and_opens_a_card_and_its_timeline(
@@ -61,39 +74,39 @@ async def test_owner_pages_through_thirty_requests_and_opens_a_card_and_its_time
     assert item_ids(listing) == list(range(30, 22, -1))  # newest first, 8 a page
     assert "30" in (listing.text or "") and "1/4" in (listing.text or "")
     assert "#30 · " in listing.buttons[0] and "小时" in listing.buttons[0]
-    assert not any("上一页" in b for b in listing.buttons)
+    assert not any(zh("◀ Previous") in b for b in listing.buttons)
 
     seen = item_ids(listing)
     for page in (2, 3, 4):
-        await owner.tap("下一页", listing)
+        await owner.tap(zh("Next ▶"), listing)
         await owner.wait_for_edit(listing, f"{page}/4")
         assert_within_limits(listing)
         seen += item_ids(listing)
     assert seen == list(range(30, 0, -1))
-    assert not any("下一页" in b for b in listing.buttons)  # the last page
+    assert not any(zh("Next ▶") in b for b in listing.buttons)  # the last page
     assert len(owner.messages()) == before + 1  # one list message, edited in place
 
-    await owner.tap("上一页", listing)
+    await owner.tap(zh("◀ Previous"), listing)
     await owner.wait_for_edit(listing, "3/4")
     await owner.tap("#12 ", listing)
     await owner.wait_for_edit(listing, "#12")
     text = listing.text or ""
     assert "第12个诉求" in text and "融资" in text
-    assert listing.button("撤销诉求") is not None and listing.button("时间线") is not None
-    assert listing.button("接单") is None and listing.button("办结") is None
+    assert listing.button(CANCEL) is not None and listing.button(TIMELINE) is not None
+    assert listing.button(zh("✅ Accept")) is None and listing.button(zh("🏁 Resolve")) is None
     assert_within_limits(listing)
 
-    await owner.tap("时间线", listing)
-    await owner.wait_for_edit(listing, "时间线")
+    await owner.tap(TIMELINE, listing)
+    await owner.wait_for_edit(listing, zh_part("<b>#{n} timeline</b> — {status}"))
     timeline = listing.text or ""
     assert "#12" in timeline and "提交" in timeline and "张老板" in timeline
     assert "2026-11-25" in timeline  # local time
-    assert "上报给" not in timeline and "发送给" not in timeline  # internal steps stay internal
+    assert ESCALATED_TO not in timeline and SENT_TO not in timeline  # internal steps stay internal
     assert_within_limits(listing)
 
-    await owner.tap("返回诉求", listing)
+    await owner.tap(zh("◀ Back to the request"), listing)
     await owner.wait_for_edit(listing, "第12个诉求")
-    await owner.tap("返回列表", listing)
+    await owner.tap(zh("◀ Back to the list"), listing)
     await owner.wait_for_edit(listing, "3/4")
     assert 12 in item_ids(listing)
 
@@ -108,30 +121,30 @@ async def test_commissioner_mine_lists_offers_and_held_work_and_accepts_from_a_c
     await li.wait_for_message("#2")
 
     await li.command("mine")
-    mine = await li.wait_for_message("您的工作")
+    mine = await li.wait_for_message(YOUR_WORK)
     assert item_ids(mine) == [2, 1]
-    assert all("待接单" in b for b in mine.buttons if "#" in b)
+    assert all(zh("to accept") in b for b in mine.buttons if "#" in b)
     await li.tap("#1 ", mine)
     await li.wait_for_edit(mine, "鱼塘增氧设备")
-    assert mine.button("接单") is not None and mine.button("时间线") is not None
-    assert mine.button("撤销诉求") is None  # only the owner withdraws
-    await li.tap("接单", mine)
+    assert mine.button(zh("✅ Accept")) is not None and mine.button(TIMELINE) is not None
+    assert mine.button(CANCEL) is None  # only the owner withdraws
+    await li.tap(zh("✅ Accept"), mine)
     await owner.wait_for_message("已接单")
 
     await li.command("mine")
-    again = await li.wait_for_message("您的工作")
+    again = await li.wait_for_message(YOUR_WORK)
     labels = dict(zip(item_ids(again), [b for b in again.buttons if "#" in b], strict=True))
-    assert "办理中" in labels[1] and "待接单" in labels[2]
+    assert zh("in progress") in labels[1] and zh("to accept") in labels[2]
     await li.tap("#1 ", again)
     await li.wait_for_edit(again, "#1")
-    assert again.button("办结") is not None and again.button("进展") is not None
-    await li.tap("时间线", again)
-    await li.wait_for_edit(again, "时间线")
+    assert again.button(zh("🏁 Resolve")) is not None and again.button(zh("📝 Note")) is not None
+    await li.tap(TIMELINE, again)
+    await li.wait_for_edit(again, zh_part("<b>#{n} timeline</b> — {status}"))
     staff_view = again.text or ""
-    assert "发送给" in staff_view and "李专员" in staff_view  # staff see every step
+    assert SENT_TO in staff_view and "李专员" in staff_view  # staff see every step
 
     await owner.command("mine")
-    await owner.wait_for_message("这不是给您的")
+    await owner.wait_for_message(zh("This is not for you."))
 
 
 async def test_supervisor_open_filters_overdue_unaccepted_and_by_team(world: World) -> None:
@@ -140,31 +153,31 @@ async def test_supervisor_open_filters_overdue_unaccepted_and_by_team(world: Wor
     boss = await onboard(world, SUPERVISOR)
     await new_request(owner, category="政策咨询", description="鱼塘增氧设备需要补贴政策咨询")
     card = await li.wait_for_message("#1")
-    await li.tap("接单", card)
+    await li.tap(zh("✅ Accept"), card)
     await owner.wait_for_message("已接单")
     await new_request(owner, category="融资", description="冷库扩建需要贷款两百万元")
     world.clock.advance(timedelta(days=12))
 
     await boss.command("open")
-    listing = await boss.wait_for_message("待办诉求")
+    listing = await boss.wait_for_message(zh_part("<b>Open requests</b> · {filter}"))
     assert item_ids(listing) == [2, 1]
     assert_within_limits(listing)
-    await boss.tap("逾期", listing)
-    await boss.wait_for_edit(listing, "逾期")
+    await boss.tap(zh("Overdue"), listing)
+    await boss.wait_for_edit(listing, zh("Overdue"))
     assert item_ids(listing) == [1]
     assert "⏰" in listing.buttons[0]
-    await boss.tap("未接单", listing)
-    await boss.wait_for_edit(listing, "未接单")
+    await boss.tap(zh("Unaccepted"), listing)
+    await boss.wait_for_edit(listing, zh("Unaccepted"))
     assert item_ids(listing) == [2]
-    await boss.tap("按服务团", listing)
-    await boss.wait_for_edit(listing, "选择服务团")
+    await boss.tap(zh("By team"), listing)
+    await boss.wait_for_edit(listing, zh_part("<b>Open requests</b> · choose a team:"))
     assert_within_limits(listing)
     await boss.tap("金融顾问团", listing)
     await boss.wait_for_edit(listing, "金融顾问团")
     assert item_ids(listing) == [2]
     await boss.tap("#2 ", listing)
     await boss.wait_for_edit(listing, "冷库扩建")
-    assert listing.button("时间线") is not None and listing.button("撤销诉求") is None
+    assert listing.button(TIMELINE) is not None and listing.button(CANCEL) is None
 
     await li.command("open")
     await li.wait_for_message("督导")  # supervisors only
@@ -175,8 +188,8 @@ async def test_a_stranger_tapping_anothers_card_or_timeline_is_refused(world: Wo
     stranger = await onboard(world, HERB_OWNER)
     await new_request(owner, description="冷库扩建需要贷款两百万元")
     await stranger.command("my")
-    own_list = await stranger.wait_for_message("您的诉求")
-    assert "还没有诉求" in (own_list.text or "")
+    own_list = await stranger.wait_for_message(zh_part("<b>Your requests</b>"))
+    assert NO_REQUESTS in (own_list.text or "")
     before, was = await events(world, 1), await status(world, 1)
     for data in ("1:cd:1:my.0", "1:tl:1:0.my.0", "1:wd:1:my.0", "1:ws:1"):
         tap = await stranger.tap_data(own_list, data)
@@ -201,19 +214,19 @@ async def test_withdrawing_before_acceptance_tells_the_offered_and_stops_the_cha
     li = await onboard(world, LI)
     await new_request(owner, category="政策咨询", description="鱼塘增氧设备需要补贴政策咨询")
     card = await li.wait_for_message("#1")
-    assert card.button("接单") is not None
+    assert card.button(zh("✅ Accept")) is not None
 
     listing = await owner_list(owner)
     await owner.tap("#1 ", listing)
     await owner.wait_for_edit(listing, "鱼塘增氧设备")
-    await owner.tap("撤销诉求", listing)
-    await owner.wait_for_edit(listing, "确定撤销")
-    await owner.tap("确认撤销", listing)
+    await owner.tap(CANCEL, listing)
+    await owner.wait_for_edit(listing, zh_part(WITHDRAW))
+    await owner.tap(zh("✖ Withdraw"), listing)
     await owner.wait_for_edit(listing, "原因")
     await owner.send("问题已经自己解决了")
-    await owner.wait_for_message("已撤销")
-    await owner.wait_for_edit(listing, "已撤销")
-    assert listing.button("撤销诉求") is None and listing.button("时间线") is not None
+    await owner.wait_for_message(zh_part("✖ Request <b>#{n}</b> has been withdrawn."))
+    await owner.wait_for_edit(listing, zh("withdrawn"))
+    assert listing.button(CANCEL) is None and listing.button(TIMELINE) is not None
 
     notice = await li.wait_for_message("撤销")
     assert "#1" in (notice.text or "") and "问题已经自己解决了" in (notice.text or "")
@@ -238,22 +251,22 @@ async def test_withdrawing_after_acceptance_with_skip_clears_the_holders_buttons
     world: World,
 ) -> None:
     owner, li, card, _taken = await accepted_request(world)
-    await li.wait_for(lambda: card.button("办结") is not None)
+    await li.wait_for(lambda: card.button(zh("🏁 Resolve")) is not None)
 
     listing = await owner_list(owner)
     await owner.tap("#1 ", listing)
     await owner.wait_for_edit(listing, "李专员")
-    await owner.tap("撤销诉求", listing)
-    await owner.wait_for_edit(listing, "确定撤销")
-    await owner.tap("保留", listing)  # changes its mind first
-    await owner.wait_for_edit(listing, "办理中")
+    await owner.tap(CANCEL, listing)
+    await owner.wait_for_edit(listing, zh_part(WITHDRAW))
+    await owner.tap(zh("Keep it"), listing)  # changes its mind first
+    await owner.wait_for_edit(listing, zh("in progress"))
     assert await status(world, 1) == RequestStatus.ACCEPTED
-    await owner.tap("撤销诉求", listing)
-    await owner.wait_for_edit(listing, "确定撤销")
-    await owner.tap("确认撤销", listing)
+    await owner.tap(CANCEL, listing)
+    await owner.wait_for_edit(listing, zh_part(WITHDRAW))
+    await owner.tap(zh("✖ Withdraw"), listing)
     await owner.wait_for_edit(listing, "原因")
-    await owner.tap("跳过", listing)
-    await owner.wait_for_edit(listing, "已撤销")
+    await owner.tap(zh("⏭ Skip"), listing)
+    await owner.wait_for_edit(listing, zh("withdrawn"))
 
     notice = await li.wait_for_message("撤销")
     assert "#1" in (notice.text or "") and "原因" not in (notice.text or "")
@@ -267,8 +280,8 @@ async def test_withdrawing_after_acceptance_with_skip_clears_the_holders_buttons
     report = await world.runtime.sweep.run() if world.runtime.sweep else None
     assert report is not None and not report.chased
 
-    await owner.tap("时间线", listing)
-    await owner.wait_for_edit(listing, "时间线")
+    await owner.tap(TIMELINE, listing)
+    await owner.wait_for_edit(listing, zh_part("<b>#{n} timeline</b> — {status}"))
     assert "撤销" in (listing.text or "") and "接单" in (listing.text or "")
     cancelled = [e for e in await events(world, 1) if e[0] == EventKind.CANCELLED]
     assert cancelled[0][2]["reason"] is None and json.dumps(cancelled[0][2])

@@ -6,9 +6,19 @@ from bot.domain.kinds import EventKind
 from bot.sample import LI, SUPERVISOR, TROUT_OWNER
 from bot.simulator.driver import SimUser
 from tests.conftest import World
+from tests.i18n_support import zh, zh_part
 from tests.integration.flows import accepted_request, onboard
 
 SECRET = "企业资金链紧张，放款前请先核实抵押物"
+
+# What the reader sees, from the catalogs (tests/i18n_support.py).
+NOTE_PROMPT = " Write the internal note on <b>#{n}</b> (staff only: the owner will not see it):"
+NOTE_PASSED = "Internal note on #{n} passed to {names}; the owner does not see it."
+YOUR_WORK = "<b>Your work</b>: requests you hold and those waiting for your tap"
+NOT_ATTACHABLE = (
+    "Stickers, polls, games and dice cannot be attached or passed on. Please send words, "
+    "a photo, a file, a voice message, a video, an audio file, a location or a contact."
+)
 
 
 def chat_text(user: SimUser) -> str:
@@ -26,12 +36,12 @@ async def test_an_internal_note_reaches_holder_and_supervisors_never_the_owner(
 ) -> None:
     owner, li, card, _taken = await accepted_request(world)
     boss = await onboard(world, SUPERVISOR)
-    await li.wait_for_edit(card, lambda m: m.button("内部备注") is not None)
+    await li.wait_for_edit(card, lambda m: m.button(zh("🔒 Internal note")) is not None)
 
-    await li.tap("内部备注", card)
-    await li.wait_for_message("内部备注")
+    await li.tap(zh("🔒 Internal note"), card)
+    await li.wait_for_message(zh_part(NOTE_PROMPT))
     await li.send(SECRET)
-    confirmation = await li.wait_for_message("企业看不到")
+    confirmation = await li.wait_for_message(zh_part(NOTE_PASSED))
     assert SUPERVISOR.name in (confirmation.text or "")
     note = await boss.wait_for_message(SECRET)
     assert "#1" in (note.text or "") and LI.name in (note.text or "")
@@ -53,36 +63,41 @@ async def test_an_internal_note_reaches_holder_and_supervisors_never_the_owner(
 
 async def test_the_timeline_shows_internal_notes_to_staff_only(world: World) -> None:
     owner, li, card, _taken = await accepted_request(world)
-    await li.tap("内部备注", card)
-    await li.wait_for_message("内部备注")
+    await li.tap(zh("🔒 Internal note"), card)
+    await li.wait_for_message(zh_part(NOTE_PROMPT))
     await li.send(SECRET)
-    await li.wait_for_message("企业看不到")
-    await li.tap("进展", card)
+    await li.wait_for_message(zh_part(NOTE_PASSED))
+    await li.tap(zh("📝 Note"), card)
     await li.wait_for_message("进展")
     await li.send("已联系农商行信贷部")
     await owner.wait_for_message("已联系农商行信贷部")
 
     await li.command("mine")
-    mine = await li.wait_for_message("您的工作")
+    mine = await li.wait_for_message(zh_part(YOUR_WORK))
     await li.tap("#1 ", mine)
     await li.wait_for_edit(mine, "#1")
-    assert mine.button("内部备注") is not None
-    assert "最新内部备注" in (mine.text or "") and SECRET in (mine.text or "")
-    await li.tap("时间线", mine)
-    await li.wait_for_edit(mine, "时间线")
+    assert mine.button(zh("🔒 Internal note")) is not None
+    assert zh_part("🔒 Latest internal note ({who}): {text}") in (mine.text or "") and SECRET in (
+        mine.text or ""
+    )
+    await li.tap(zh("🕘 Timeline"), mine)
+    await li.wait_for_edit(mine, zh_part("<b>#{n} timeline</b> — {status}"))
     staff_view = mine.text or ""
     assert SECRET in staff_view and "已联系农商行信贷部" in staff_view
 
     await owner.command("my")
-    mine_owner = await owner.wait_for_message("您的诉求")
+    mine_owner = await owner.wait_for_message(zh_part("<b>Your requests</b>"))
     await owner.tap("#1 ", mine_owner)
     await owner.wait_for_edit(mine_owner, "#1")
-    assert mine_owner.button("内部备注") is None
+    assert mine_owner.button(zh("🔒 Internal note")) is None
     card_text = mine_owner.text or ""
-    assert "最新进展" in card_text and "已联系农商行信贷部" in card_text
+    assert (
+        zh_part("📝 Latest progress ({who}): {text}") in card_text
+        and "已联系农商行信贷部" in card_text
+    )
     assert SECRET not in card_text and "内部备注" not in card_text
-    await owner.tap("时间线", mine_owner)
-    await owner.wait_for_edit(mine_owner, "时间线")
+    await owner.tap(zh("🕘 Timeline"), mine_owner)
+    await owner.wait_for_edit(mine_owner, zh_part("<b>#{n} timeline</b> — {status}"))
     owner_view = mine_owner.text or ""
     assert "已联系农商行信贷部" in owner_view  # progress notes are the owner's to see
     assert SECRET not in owner_view and "内部备注" not in owner_view
@@ -102,17 +117,17 @@ async def test_a_supervisors_reply_stays_internal_until_they_send_it_to_the_owne
 
     await boss.reply(listing, "请本周内给企业答复")
     kept = await boss.wait_for_message("企业看不到")
-    assert kept.button("同时发给企业") is not None
+    assert kept.button(zh("📣 Also send to the owner")) is not None
     relayed = await li.wait_for_message("请本周内给企业答复")
     assert (relayed.text or "").startswith("🔒")
     await world.runtime.sender.drain()
     assert "请本周内给企业答复" not in chat_text(owner)
 
-    tap = await boss.tap("同时发给企业", kept)
+    tap = await boss.tap(zh("📣 Also send to the owner"), kept)
     assert "#1" in str((await boss.wait_answer(tap)).get("text"))
     shared = await owner.wait_for_message("请本周内给企业答复")
     assert "#1" in (shared.text or "") and SUPERVISOR.name in (shared.text or "")
-    await boss.wait_for_edit(kept, lambda m: m.button("同时发给企业") is None)
+    await boss.wait_for_edit(kept, lambda m: m.button(zh("📣 Also send to the owner")) is None)
 
     # Once only: the same button (say, tapped again from an old screen) changes nothing.
     again = await boss.tap_data(kept, f"1:so:1:{_step(kept)}")
@@ -156,7 +171,7 @@ async def test_a_voice_message_in_new_reaches_the_commissioner(world: World) -> 
     await owner.send_contact("13700000009", "王会计")
     await owner.wait_for_message("3")
     await owner.send_sticker()
-    await owner.wait_for_message("无法添加或转达")
+    await owner.wait_for_message(zh(NOT_ATTACHABLE))
     await owner.tap("完成")
     await owner.wait_for_message(lambda m: bool(m.buttons))
     await owner.tap("一般")
@@ -198,11 +213,11 @@ async def test_stickers_polls_and_dice_get_a_clear_answer(world: World) -> None:
     owner, li, _card, taken = await accepted_request(world)
     before = len([m for m in li.messages() if m.from_bot])
     await owner.send_sticker(reply_to=taken)
-    await owner.wait_for_message("表情贴纸、投票、游戏和骰子无法添加或转达")
+    await owner.wait_for_message(zh(NOT_ATTACHABLE))
     await owner.send_dice()
-    await owner.wait_for_message("无法添加或转达")
+    await owner.wait_for_message(zh(NOT_ATTACHABLE))
     await owner.send_poll("哪天方便？", ["周一", "周二"], reply_to=taken)
-    await owner.wait_for_message("无法添加或转达")
+    await owner.wait_for_message(zh(NOT_ATTACHABLE))
     await world.runtime.sender.drain()
     assert len([m for m in li.messages() if m.from_bot]) == before
     assert "relayed" not in [e.kind for e in await world.runtime.desk.events(1)]
