@@ -58,7 +58,7 @@ COMMANDS: dict[str, frozenset[Relation]] = {
     "back": frozenset({R.COMMISSIONER}),
     "digest": SUPERVISORS,
     "overdue": SUPERVISORS,
-    "stats": SUPERVISORS | {R.COMMISSIONER},  # a commissioner: their own figures only
+    "stats": SUPERVISORS | {R.COMMISSIONER, R.CHAIN_COMMITTEE},  # own figures / their chains
     "extend": frozenset({R.HOLDER}),  # /extend #N: the holder asks for a later deadline
     "reassign": SUPERVISORS,  # /reassign #N PHONE
     "export": SUPERVISORS,
@@ -103,7 +103,7 @@ BUTTONS: dict[str, frozenset[Relation]] = {
     "roster": SUPERVISORS,  # a page of /roster
     "person": SUPERVISORS,  # one person's entry in /roster
     "phone": SUPERVISORS,  # change that person's phone
-    "stats": SUPERVISORS | {R.COMMISSIONER},  # a page of a /stats answer
+    "stats": SUPERVISORS | {R.COMMISSIONER, R.CHAIN_COMMITTEE},  # a page of a /stats answer
     "new_request": OWNERS,  # starts the /new form (offered after a finished request)
 }
 

@@ -63,7 +63,7 @@ STRANGER = ("start", "help", "lang")
 BY_ROLE: dict[Role, tuple[str, ...]] = {
     Role.OWNER: ("new", "my", "help", "lang", "cancel"),
     Role.COMMISSIONER: ("mine", "extend", "away", "back", "stats", "help", "lang", "cancel"),
-    Role.COMMITTEE: ("chain", "mine", "help", "lang", "cancel"),
+    Role.COMMITTEE: ("chain", "mine", "stats", "help", "lang", "cancel"),
     Role.SUPERVISOR: (
         "open",
         "mine",

@@ -13,7 +13,7 @@ from bot.channels.telegram import texts, texts_sla, texts_stats
 from bot.channels.telegram.callback_data import Op, decode, pattern
 from bot.domain.access import allows, relations
 from bot.domain.kpis import Cut
-from bot.domain.models import Person, Role
+from bot.domain.models import Person
 from bot.domain.periods import StatsAsk, StatsProblem, parse_stats
 from bot.handlers.common import Context, Deps, HandlerBase, answer_refusal, person_id
 from bot.services.digest import DigestService
@@ -69,12 +69,13 @@ class Supervision(HandlerBase):
         await self.reply(update, texts_sla.overdue_list(await self.digests.overdue_now(), lang))
 
     async def on_stats(self, update: Update, context: Context) -> None:
-        """/stats [period] [by cut]: supervisors any cut, commissioners their own figures."""
+        """/stats [period] [by cut]: supervisors any cut, commissioners their own figures,
+        committee members their chains'."""
         person, lang = await self.who(update)
         if person is None:
             await answer_refusal(update, Refused(Refusal.NOT_REGISTERED), lang)
             return
-        if not (person.has(Role.SUPERVISOR) or person.has(Role.COMMISSIONER)):
+        if not allows("/stats", relations(person)):
             await self.reply(update, texts_stats.not_allowed(lang))
             return
         message = update.effective_message
@@ -97,7 +98,7 @@ class Supervision(HandlerBase):
         if cb is None or ask is None:
             await query.answer(texts.stale_button(lang), show_alert=True)
             return
-        if person is None or not (person.has(Role.SUPERVISOR) or person.has(Role.COMMISSIONER)):
+        if person is None or not allows("stats", relations(person)):
             await query.answer(texts_stats.not_allowed(lang), show_alert=True)
             return
         pages = texts_stats.pages(await self.stats.report(ask, person), self.catalog, lang)

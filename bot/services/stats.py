@@ -1,7 +1,9 @@
 """/stats: the figures of a period by cut, from the report queries (definitions: README.md).
 
 Supervisors get any cut and the county total; a commissioner gets their own figures only
-(the commissioner cut's row that is theirs). Reports run on the reader (never the write lock).
+(the commissioner cut's row that is theirs); an industry committee member the rows of the chain
+cut that are their chains' (every request of those chains' enterprises), never the county's.
+Reports run on the reader (never the write lock).
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ class StatsReport(BaseModel):
     credit: dict[str, int] = {}
     # Only the asker's own figures (a commissioner).
     own: bool = False
+    # Only these chains' figures, one row each (an industry committee member); no county total.
+    chains: tuple[str, ...] = ()
 
 
 class StatsService:
@@ -78,9 +82,17 @@ class StatsService:
         return Period(start, max(start, end))
 
     async def report(self, ask: StatsAsk, asker: Person) -> StatsReport:
-        """The figures `asker` may see for `ask` (supervisors: all; commissioners: theirs)."""
+        """The figures `asker` may see for `ask` (supervisors: all; commissioners: theirs;
+        committee members: their chains'; a commissioner on a committee asking `by chain`)."""
+        chains: tuple[str, ...] = ()
         if asker.has(Role.SUPERVISOR):
             own = False
+        elif asker.has(Role.COMMITTEE) and (
+            ask.by is Cut.CHAIN or not asker.has(Role.COMMISSIONER)
+        ):
+            own = False
+            chains = tuple(sorted(asker.chains))
+            ask = ask.model_copy(update={"by": Cut.CHAIN})
         elif asker.has(Role.COMMISSIONER):
             own = True
             ask = ask.model_copy(update={"by": Cut.COMMISSIONER})
@@ -98,6 +110,12 @@ class StatsService:
             mine = next((r for r in rows if r.key == str(asker.id)), None)
             total = mine or StatsRow(key=str(asker.id))
             rows = []
+        if chains:
+            # The county's figures are the supervisors': a member sees their chains' rows only.
+            found = {r.key: r for r in rows}
+            rows = [found.get(c) or StatsRow(key=c) for c in chains]
+            total = StatsRow(key=COUNTY)
+            credit = {}
         return StatsReport(
             first=ask.first,
             last=ask.last,
@@ -109,6 +127,7 @@ class StatsService:
             rows=tuple(rows),
             credit={k: n for k, n in credit.items() if k and n},
             own=own,
+            chains=chains,
         )
 
     async def _rows(self, tx: Transaction, period: Period, by: Cut) -> list[StatsRow]:

@@ -216,3 +216,33 @@ async def test_an_unaccepted_chain_request_escalates_to_the_supervisors(tmp_path
         assert [p.name for p in people if p] == [SUPERVISOR.name]
     finally:
         await svc.close()
+
+
+async def test_a_committee_member_gets_stats_for_their_chain_only(world: World) -> None:
+    await load_committees(world.runtime.db, world.clock.now())
+    owner = await onboard(world, TROUT_OWNER)  # 冷水鱼
+    herbs = await onboard(world, HERB_OWNER)  # 中药材
+    tan = await onboard(world, TAN)  # 冷水鱼's committee
+    await new_request(owner, category=CHAIN, description="想找本县的饲料供应商合作")
+    await new_request(owner, category="融资", description="需要贷款200万元用于扩建鱼塘")
+    await new_request(herbs, category=CHAIN, description="想对接中药饮片加工厂")
+
+    await tan.command("stats")
+    answer = await tan.wait_for_message(zh("Your industry chains only."))
+    text = answer.text or ""
+    received = zh(
+        "Received {received} · accepted {accepted} · resolved {resolved}{outcomes} · "
+        "escalated {escalated} · reopened {reopened} · cancelled {cancelled} · "
+        "closed unrated {unrated}",
+        received=2,
+        accepted=0,
+        resolved=0,
+        outcomes="",
+        escalated=1,  # the loan request: its commissioner has not onboarded, so to the team
+        reopened=0,
+        cancelled=0,
+        unrated=0,
+    )
+    # Both of the trout farm's requests, under its chain; nothing of 中药材, no county total.
+    assert "冷水鱼" in text and received in text
+    assert "中药材" not in text and zh("County total") not in text

@@ -150,10 +150,14 @@ def pages(report: StatsReport, catalog: Catalog, lang: str) -> list[str]:
             cut=_("your own") if report.own else cut_label(report.by, lang),
         )
     ]
-    if not report.own:
-        head.append(headline(report, lang))
-    title = _("Your figures") if report.own else _("County total")
-    head.append(block(report.total, title, within, lang))
+    if report.chains:
+        # A committee member: their chains' rows below, never the county's total.
+        head.append(_("Your industry chains only."))
+    else:
+        if not report.own:
+            head.append(headline(report, lang))
+        title = _("Your figures") if report.own else _("County total")
+        head.append(block(report.total, title, within, lang))
     found: list[str] = ["\n".join(head)]
     for row in report.rows:
         text = block(row, group_name(report, row, catalog, lang), within, lang)
