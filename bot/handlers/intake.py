@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.channels.telegram import keyboards, texts, texts_notes
+from bot.channels.telegram import keyboards, texts, texts_intake, texts_notes
 from bot.channels.telegram.callback_data import Op, decode, pattern
 from bot.channels.telegram.content import CONTENT, content_of, unsupported
 from bot.channels.telegram.identity import CHANNEL, address
@@ -85,32 +85,38 @@ class Intake(HandlerBase):
             enterprises = await self.desk.enterprises_of(await self.acting(update))
             await self.reply(
                 update,
-                texts.ask_enterprise(lang),
+                texts_intake.ask_enterprise(lang),
                 reply_markup=keyboards.enterprises(enterprises, lang),
             )
         elif state == CATEGORY:
             await self.reply(
                 update,
-                texts.ask_category(lang),
+                texts_intake.ask_category(lang),
                 reply_markup=keyboards.categories(self.catalog, lang),
             )
         elif state == DESCRIPTION:
             label = texts.category_label(self.catalog, draft.category or "", lang)
-            await self.reply(update, texts.ask_description(lang, label))
+            await self.reply(update, texts_intake.ask_description(lang, label))
         elif state == ATTACHMENTS:
             count = len(draft.attachments)
-            question = texts.attachment_added(lang, count) if count else texts.ask_attachments(lang)
+            question = (
+                texts_intake.attachment_added(lang, count)
+                if count
+                else texts_intake.ask_attachments(lang)
+            )
             await self.reply(
                 update, question, reply_markup=keyboards.attachments(lang, bool(count))
             )
         elif state == URGENCY:
-            await self.reply(update, texts.ask_urgency(lang), reply_markup=keyboards.urgency(lang))
+            await self.reply(
+                update, texts_intake.ask_urgency(lang), reply_markup=keyboards.urgency(lang)
+            )
         else:
             enterprises = await self.desk.enterprises_of(await self.acting(update))
             enterprise = next((x for x in enterprises if x.id == draft.enterprise_id), None)
             await self.reply(
                 update,
-                texts.summary(draft, enterprise, self.catalog, lang),
+                texts_intake.summary(draft, enterprise, self.catalog, lang),
                 reply_markup=keyboards.confirm(lang),
             )
         return state
@@ -118,9 +124,9 @@ class Intake(HandlerBase):
     async def _lost(self, update: Update, lang: str) -> object:
         """The form was closed meanwhile (submitted, cancelled): say so and end."""
         if update.callback_query is not None:
-            await self.answer(update, texts.draft_lost(lang), alert=True)
+            await self.answer(update, texts_intake.draft_lost(lang), alert=True)
         else:
-            await self.reply(update, texts.draft_lost(lang))
+            await self.reply(update, texts_intake.draft_lost(lang))
         return END
 
     @step
@@ -130,7 +136,7 @@ class Intake(HandlerBase):
         user = update.effective_user
         assert user is not None
         if person is None or not allows("/new", relations(person)):
-            await self.reply(update, texts.not_owner(lang))
+            await self.reply(update, texts_intake.not_owner(lang))
             return END
         enterprises = await self.desk.enterprises_of(person.id)
         if not enterprises:
@@ -200,7 +206,7 @@ class Intake(HandlerBase):
             text = self.desk.check_description(message.text)
         except Refused as refused:
             await self.reply(
-                update, texts.description_bad(lang, int(refused.details.get("length") or 0))
+                update, texts_intake.description_bad(lang, int(refused.details.get("length") or 0))
             )
             return await self.ask(update, draft, lang)
         updated = await self._save(update, draft, ATTACHMENTS, description=text)
@@ -210,7 +216,7 @@ class Intake(HandlerBase):
     async def on_not_text(self, update: Update, context: Context) -> object:
         """A sticker, photo or location where words were asked for."""
         _person, lang = await self.who(update)
-        await self.reply(update, texts.text_expected(lang))
+        await self.reply(update, texts_intake.text_expected(lang))
         return DESCRIPTION
 
     @step
@@ -224,7 +230,9 @@ class Intake(HandlerBase):
             return await self._lost(update, lang)
         if len(draft.attachments) >= MAX_ATTACHMENTS:
             await self.reply(
-                update, texts.attachment_limit(lang), reply_markup=keyboards.attachments(lang, True)
+                update,
+                texts_intake.attachment_limit(lang),
+                reply_markup=keyboards.attachments(lang, True),
             )
             return ATTACHMENTS
         content = content_of(message)
@@ -247,7 +255,7 @@ class Intake(HandlerBase):
             update,
             texts_notes.not_relayable(lang)
             if message is not None and unsupported(message)
-            else texts.attachment_wrong(lang),
+            else texts_intake.attachment_wrong(lang),
             reply_markup=keyboards.attachments(lang, bool(draft and draft.attachments)),
         )
         return ATTACHMENTS
@@ -325,9 +333,9 @@ class Intake(HandlerBase):
         if draft is None:
             return await self._lost(update, lang)
         if update.callback_query is not None:
-            await self.answer(update, texts.use_buttons(lang), alert=True)
+            await self.answer(update, texts_intake.use_buttons(lang), alert=True)
             return draft.step
-        await self.reply(update, texts.use_buttons(lang))
+        await self.reply(update, texts_intake.use_buttons(lang))
         return draft.step
 
     def handler(self) -> ConversationHandler[Context]:
