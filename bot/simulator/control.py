@@ -10,7 +10,8 @@ from aiohttp import web
 from bot.simulator.models import JsonDict, SimMessage
 
 if TYPE_CHECKING:
-    from bot.simulator.driver import SimGroup, SimUser
+    from bot.simulator.driver import SimUser
+    from bot.simulator.groups import SimGroup
     from bot.simulator.server import BotApiSimulator
 
 _MAX_WAIT = 120.0
@@ -124,7 +125,7 @@ class _ControlApi:
 
     def _group(self, body: JsonDict) -> SimGroup | None:
         """The group named by an optional chat_id (None: the user's private chat)."""
-        from bot.simulator.driver import SimGroup
+        from bot.simulator.groups import SimGroup
 
         if body.get("chat_id") is None:
             return None

@@ -17,7 +17,8 @@ from bot.simulator.models import (
 from bot.simulator.spec import SpecError
 
 if TYPE_CHECKING:
-    from bot.simulator.driver import SimGroup, SimUser
+    from bot.simulator.driver import SimUser
+    from bot.simulator.groups import SimGroup
     from bot.simulator.server import BotApiSimulator
 
 from bot.simulator.state import (
@@ -81,7 +82,7 @@ class SimPeople(SimState):
         as if added before the test began (no update); None leaves it out: see
         SimGroup.add_bot, which makes the my_chat_member update.
         """
-        from bot.simulator.driver import SimGroup
+        from bot.simulator.groups import SimGroup
 
         people = list(members)
         if kind not in ("group", "supergroup", "channel"):
