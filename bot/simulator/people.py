@@ -21,12 +21,14 @@ if TYPE_CHECKING:
     from bot.simulator.groups import SimGroup
     from bot.simulator.server import BotApiSimulator
 
-from bot.simulator.state import (
+from bot.simulator.rules import (
     _USER_COMMAND_RE,
     BOT_ID,
-    SimState,
     TranscriptEvent,
     _Update,
+)
+from bot.simulator.state import (
+    SimState,
 )
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from bot.simulator.models import (
     CallbackQueryRecord,
     RecordedCall,
 )
-from bot.simulator.state import (
+from bot.simulator.rules import (
     SEND_METHODS,
 )
 
