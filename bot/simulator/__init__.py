@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from bot.simulator.chats import ChatState
 from bot.simulator.driver import SimUser, TapHandle
 from bot.simulator.groups import SimGroup
 from bot.simulator.models import (
     ApiError,
     CallbackQueryRecord,
-    ChatState,
     Edit,
     RecordedCall,
     SimMessage,

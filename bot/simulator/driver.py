@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bot.simulator.chats import ChatState
 from bot.simulator.handles import COMMAND_RE, MessageMatch, TapHandle, describe, matcher
 from bot.simulator.html import utf16_len
 from bot.simulator.media import SimMedia
-from bot.simulator.models import ChatState, JsonDict, SimMessage, UserRecord
+from bot.simulator.models import JsonDict, SimMessage, UserRecord
 
 if TYPE_CHECKING:
     from bot.simulator.server import BotApiSimulator

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bot.simulator.chats import ChatState
 from bot.simulator.handles import COMMAND_RE, MessageMatch, TapHandle, describe, matcher
 from bot.simulator.html import utf16_len
-from bot.simulator.models import ChatState, JsonDict, SimMessage
+from bot.simulator.models import JsonDict, SimMessage
 
 if TYPE_CHECKING:
     from bot.simulator.driver import SimUser

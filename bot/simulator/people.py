@@ -6,10 +6,10 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
+from bot.simulator.chats import ChatState
 from bot.simulator.html import utf16_len
 from bot.simulator.models import (
     CallbackQueryRecord,
-    ChatState,
     JsonDict,
     SimMessage,
     UserRecord,

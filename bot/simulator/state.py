@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.simulator.chats import ChatState
 from bot.simulator.html import EntityParseError, parse_html, trim, utf16_len
 from bot.simulator.models import (
     ApiError,
     CallbackQueryRecord,
-    ChatState,
     Edit,
     JsonDict,
     RecordedCall,
