@@ -45,13 +45,6 @@ class InboxSql(Statements):
         )
         return int(row["m"]) if row and row["m"] is not None else None
 
-    async def is_processed(self, update_id: int) -> bool:
-        row = await self._one(
-            "SELECT processed_at FROM inbox WHERE channel = ? AND ref = ?",
-            (UPDATES_CHANNEL, str(update_id)),
-        )
-        return bool(row and row["processed_at"])
-
     async def mark_processed(self, update_id: int, now: datetime) -> bool:
         """Marks an update handled; false if it already was (a redelivery)."""
         # Stored and not yet handled: the common case, one statement.
