@@ -168,12 +168,6 @@ class WorkCalendar:
                 return candidate
         raise ValueError(f"no working day within a year after {day.isoformat()}")
 
-    def holidays_in(self, year: int) -> list[date]:
-        """Return the year's holidays (after overrides), sorted."""
-        package = _package_year(year).days_off
-        extra = {d for d in self.holidays_add if d.year == year}
-        return sorted((package | extra) - self.holidays_remove)
-
     def makeup_workdays_in(self, year: int) -> list[date]:
         """Return the year's make-up workdays (after overrides), sorted."""
         package = _package_year(year).weekend_workdays

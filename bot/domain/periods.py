@@ -17,8 +17,6 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.domain.kpis import Cut
 
-PERIOD_WORDS = ("today", "yesterday", "week", "month", "year")
-
 
 def parse_period(words: Sequence[str], today: date) -> tuple[date | None, date | None]:
     """The first and last local day (inclusive) of a period; nothing typed is everything.

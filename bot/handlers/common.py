@@ -16,7 +16,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.channels.pending import Expecting, Flow
-from bot.channels.telegram import keyboards, texts, texts_notes
+from bot.channels.telegram import keyboards, texts, texts_notes, texts_onboarding
 from bot.channels.telegram.callback_data import Callback, decode
 from bot.channels.telegram.content import unsupported
 from bot.channels.telegram.identity import address
@@ -146,7 +146,7 @@ class Common(HandlerBase):
     async def on_help(self, update: Update, context: Context) -> None:
         """Lists the commands this person may use."""
         person, lang = await self.who(update)
-        await self.reply(update, texts.help_text(person, lang))
+        await self.reply(update, texts_onboarding.help_text(person, lang))
 
     async def on_lang(self, update: Update, context: Context) -> None:
         """Offers the two languages."""

@@ -8,13 +8,9 @@ a crash finds that it already made its step and only asks the current question a
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Coroutine
-from functools import wraps
-from typing import Any
 
 from telegram import Update
 from telegram.ext import (
-    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -24,111 +20,36 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.channels.telegram import keyboards, texts, texts_notes
+from bot.channels.telegram import keyboards, texts, texts_intake, texts_notes
 from bot.channels.telegram.callback_data import Op, decode, pattern
 from bot.channels.telegram.content import CONTENT, content_of, unsupported
 from bot.channels.telegram.identity import CHANNEL, address
 from bot.domain.access import allows, relations
 from bot.domain.models import Attachment, Draft, Person, Urgency
-from bot.handlers.common import Context, HandlerBase, answer_refusal, person_id
+from bot.handlers.common import Context, answer_refusal, person_id
+from bot.handlers.intake_form import (
+    ATTACHMENTS,
+    CATEGORY,
+    CONFIRM,
+    DESCRIPTION,
+    END,
+    ENTERPRISE,
+    FORM_BUTTONS,
+    URGENCY,
+    IntakeBase,
+    step,
+)
 from bot.services.desk import MAX_ATTACHMENTS
 from bot.services.errors import Refusal, Refused
 
-ENTERPRISE, CATEGORY, DESCRIPTION, ATTACHMENTS, URGENCY, CONFIRM = (
-    "enterprise",
-    "category",
-    "description",
-    "attachments",
-    "urgency",
-    "confirm",
-)
-END = ConversationHandler.END
-FORM_BUTTONS = (Op.ENTERPRISE, Op.CATEGORY, Op.ATTACH_DONE, Op.URGENCY, Op.SUBMIT)
 
-Step = Callable[["Intake", Update, Context], Coroutine[Any, Any, object]]
-
-
-def step(handler: Step) -> Step:
-    """A form step: skips an update that already made its step, and keeps later groups out."""
-
-    @wraps(handler)
-    async def wrapper(self: Intake, update: Update, context: Context) -> object:
-        draft = await self._draft(update)
-        if draft is not None and draft.last_update == update.update_id:
-            # Its tap, if any, was answered before the crash or is too old to answer now.
-            _person, lang = await self.who(update)
-            state: object = await self.ask(update, draft, lang)
-        else:
-            state = await handler(self, update, context)
-        # Stops the relay and fallback groups from also answering a form message.
-        raise ApplicationHandlerStop(state)
-
-    return wrapper
-
-
-class Intake(HandlerBase):
-    async def _draft(self, update: Update) -> Draft | None:
-        user = update.effective_user
-        return await self.desk.draft(address(user.id)) if user else None
-
-    async def _save(self, update: Update, draft: Draft, state: str, **changes: object) -> Draft:
-        updated = draft.model_copy(
-            update={"step": state, "last_update": update.update_id, **changes}
-        )
-        await self.desk.save_draft(updated)
-        return updated
-
-    async def ask(self, update: Update, draft: Draft, lang: str) -> str:
-        """Sends the question of the draft's step (with its buttons); returns that step."""
-        state = draft.step
-        if state == ENTERPRISE:
-            enterprises = await self.desk.enterprises_of(await self.acting(update))
-            await self.reply(
-                update,
-                texts.ask_enterprise(lang),
-                reply_markup=keyboards.enterprises(enterprises, lang),
-            )
-        elif state == CATEGORY:
-            await self.reply(
-                update,
-                texts.ask_category(lang),
-                reply_markup=keyboards.categories(self.catalog, lang),
-            )
-        elif state == DESCRIPTION:
-            label = texts.category_label(self.catalog, draft.category or "", lang)
-            await self.reply(update, texts.ask_description(lang, label))
-        elif state == ATTACHMENTS:
-            count = len(draft.attachments)
-            question = texts.attachment_added(lang, count) if count else texts.ask_attachments(lang)
-            await self.reply(
-                update, question, reply_markup=keyboards.attachments(lang, bool(count))
-            )
-        elif state == URGENCY:
-            await self.reply(update, texts.ask_urgency(lang), reply_markup=keyboards.urgency(lang))
-        else:
-            enterprises = await self.desk.enterprises_of(await self.acting(update))
-            enterprise = next((x for x in enterprises if x.id == draft.enterprise_id), None)
-            await self.reply(
-                update,
-                texts.summary(draft, enterprise, self.catalog, lang),
-                reply_markup=keyboards.confirm(lang),
-            )
-        return state
-
-    async def _lost(self, update: Update, lang: str) -> object:
-        """The form was closed meanwhile (submitted, cancelled): say so and end."""
-        if update.callback_query is not None:
-            await self.answer(update, texts.draft_lost(lang), alert=True)
-        else:
-            await self.reply(update, texts.draft_lost(lang))
-        return END
-
+class Intake(IntakeBase):
     @step
     async def on_new(self, update: Update, context: Context) -> object:
         """Starts a new form (or restarts one)."""
         person, lang = await self.who(update)
         if person is None or not allows("/new", relations(person)):
-            await self.reply(update, texts.not_owner(lang))
+            await self.reply(update, texts_intake.not_owner(lang))
             return END
         return await self._start(update, person, lang)
 
@@ -137,7 +58,7 @@ class Intake(HandlerBase):
         """Starts the form like /new: the New request button under a finished request's reply."""
         person, lang = await self.who(update)
         if person is None or not allows("new_request", relations(person)):
-            await self.answer(update, texts.not_owner(lang), alert=True)
+            await self.answer(update, texts_intake.not_owner(lang), alert=True)
             return END
         return await self._start(update, person, lang)
 
@@ -215,7 +136,7 @@ class Intake(HandlerBase):
             text = self.desk.check_description(message.text)
         except Refused as refused:
             await self.reply(
-                update, texts.description_bad(lang, int(refused.details.get("length") or 0))
+                update, texts_intake.description_bad(lang, int(refused.details.get("length") or 0))
             )
             return await self.ask(update, draft, lang)
         updated = await self._save(update, draft, ATTACHMENTS, description=text)
@@ -225,7 +146,7 @@ class Intake(HandlerBase):
     async def on_not_text(self, update: Update, context: Context) -> object:
         """A sticker, photo or location where words were asked for."""
         _person, lang = await self.who(update)
-        await self.reply(update, texts.text_expected(lang))
+        await self.reply(update, texts_intake.text_expected(lang))
         return DESCRIPTION
 
     @step
@@ -239,7 +160,9 @@ class Intake(HandlerBase):
             return await self._lost(update, lang)
         if len(draft.attachments) >= MAX_ATTACHMENTS:
             await self.reply(
-                update, texts.attachment_limit(lang), reply_markup=keyboards.attachments(lang, True)
+                update,
+                texts_intake.attachment_limit(lang),
+                reply_markup=keyboards.attachments(lang, True),
             )
             return ATTACHMENTS
         content = content_of(message)
@@ -262,7 +185,7 @@ class Intake(HandlerBase):
             update,
             texts_notes.not_relayable(lang)
             if message is not None and unsupported(message)
-            else texts.attachment_wrong(lang),
+            else texts_intake.attachment_wrong(lang),
             reply_markup=keyboards.attachments(lang, bool(draft and draft.attachments)),
         )
         return ATTACHMENTS
@@ -340,9 +263,9 @@ class Intake(HandlerBase):
         if draft is None:
             return await self._lost(update, lang)
         if update.callback_query is not None:
-            await self.answer(update, texts.use_buttons(lang), alert=True)
+            await self.answer(update, texts_intake.use_buttons(lang), alert=True)
             return draft.step
-        await self.reply(update, texts.use_buttons(lang))
+        await self.reply(update, texts_intake.use_buttons(lang))
         return draft.step
 
     def handler(self) -> ConversationHandler[Context]:

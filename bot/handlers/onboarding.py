@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import ReplyKeyboardRemove, Update
 
-from bot.channels.telegram import keyboards, texts
+from bot.channels.telegram import keyboards, texts_onboarding
 from bot.channels.telegram.identity import address
 from bot.handlers.common import Context, HandlerBase
 from bot.i18n import pick_language
@@ -16,10 +16,12 @@ class Onboarding(HandlerBase):
         person, lang = await self.who(update)
         if person is not None:
             enterprises = await self.desk.enterprises_of(person.id)
-            await self.reply(update, texts.welcome(person, enterprises, self.catalog, lang))
+            await self.reply(
+                update, texts_onboarding.welcome(person, enterprises, self.catalog, lang)
+            )
             return
         await self.reply(
-            update, texts.start_unbound(lang), reply_markup=keyboards.share_contact(lang)
+            update, texts_onboarding.start_unbound(lang), reply_markup=keyboards.share_contact(lang)
         )
 
     async def on_contact(self, update: Update, context: Context) -> None:
@@ -31,7 +33,9 @@ class Onboarding(HandlerBase):
         contact = message.contact
         if contact.user_id != user.id:
             await self.reply(
-                update, texts.contact_not_own(lang), reply_markup=keyboards.share_contact(lang)
+                update,
+                texts_onboarding.contact_not_own(lang),
+                reply_markup=keyboards.share_contact(lang),
             )
             return
         done = await self.desk.onboard(
@@ -40,13 +44,13 @@ class Onboarding(HandlerBase):
         if done is None:
             await self.reply(
                 update,
-                texts.contact_unknown(lang, contact.phone_number, self.catalog.center),
+                texts_onboarding.contact_unknown(lang, contact.phone_number, self.catalog.center),
                 reply_markup=ReplyKeyboardRemove(),
             )
             return
         lang = pick_language(done.person.language, user.language_code, self.deps.default_language)
         await self.reply(
             update,
-            texts.welcome(done.person, done.enterprises, self.catalog, lang),
+            texts_onboarding.welcome(done.person, done.enterprises, self.catalog, lang),
             reply_markup=ReplyKeyboardRemove(),
         )

@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.identity import Address
-from bot.domain.lifecycle import CLAIMABLE, OPEN_STATUSES, WORKING
 from bot.domain.models import (
     Enterprise,
     Event,
     Person,
     Request,
-    RequestStatus,
 )
 from bot.services.context import PEOPLE_SEEN, ServiceContext
 from bot.services.ports import Transaction
@@ -61,20 +59,6 @@ class Queries(ServiceContext):
         """The audit log of one request, oldest first."""
         async with self.db.read() as tx:
             return await tx.events(request_id)
-
-    async def owner_requests(self, person_id: int) -> list[Request]:
-        async with self.db.read() as tx:
-            person = await self.person_of(tx, person_id)
-            statuses = [*OPEN_STATUSES, RequestStatus.RESOLVED]
-            return await tx.requests_where("owner_id", person.id, statuses)
-
-    async def commissioner_requests(self, person_id: int) -> tuple[list[Request], list[Request]]:
-        """(held and open, offered and waiting for a tap)."""
-        async with self.db.read() as tx:
-            person = await self.person_of(tx, person_id)
-            held = await tx.requests_where("holder_id", person.id, WORKING)
-            waiting = await tx.requests_offered_to(person.id, CLAIMABLE)
-            return held, waiting
 
     async def enterprises_of(self, person_id: int) -> list[Enterprise]:
         async with self.db.read() as tx:

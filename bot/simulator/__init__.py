@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bot.simulator.driver import SimGroup, SimUser, TapHandle, render_transcript
+from bot.simulator.chats import ChatState
+from bot.simulator.driver import SimUser, TapHandle
+from bot.simulator.groups import SimGroup
 from bot.simulator.models import (
     ApiError,
     CallbackQueryRecord,
-    ChatState,
     Edit,
     RecordedCall,
     SimMessage,
@@ -15,6 +16,7 @@ from bot.simulator.models import (
 )
 from bot.simulator.server import BOT_ID, SEND_METHODS, BotApiSimulator, ThrottleConfig
 from bot.simulator.spec import ApiSpec, SpecError
+from bot.simulator.transcript import render_transcript
 
 __all__ = [
     "BOT_ID",

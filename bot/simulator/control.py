@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.simulator.models import JsonDict, SimMessage
+from bot.simulator.control_base import _ControlError, _int, _ok, _str
+from bot.simulator.control_views import ControlViews
+from bot.simulator.models import JsonDict
 
 if TYPE_CHECKING:
-    from bot.simulator.driver import SimGroup, SimUser
     from bot.simulator.server import BotApiSimulator
 
 _MAX_WAIT = 120.0
-
-
-class _ControlError(Exception):
-    """A bad control request: answered 400 (or the given status) with the message."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def add_control_routes(app: web.Application, sim: BotApiSimulator) -> None:
@@ -50,69 +42,8 @@ def add_control_routes(app: web.Application, sim: BotApiSimulator) -> None:
     app.router.add_get("/_sim/transcript", api.transcript)
 
 
-def _ok(result: Any) -> web.Response:
-    """A successful control answer."""
-    return web.json_response({"ok": True, "result": result})
-
-
-async def _body(request: web.Request) -> JsonDict:
-    """The JSON object of a control request."""
-    try:
-        body = await request.json()
-    except ValueError:
-        raise _ControlError("the body must be a JSON object") from None
-    if not isinstance(body, dict):
-        raise _ControlError("the body must be a JSON object")
-    return body
-
-
-def _int(body: JsonDict, key: str) -> int:
-    """A required integer field."""
-    value = body.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise _ControlError(f"{key} (integer) is required")
-    try:
-        return int(value)
-    except ValueError:
-        raise _ControlError(f"{key} must be an integer") from None
-
-
-def _str(body: JsonDict, key: str) -> str:
-    """A required string field."""
-    value = body.get(key)
-    if not isinstance(value, str):
-        raise _ControlError(f"{key} (string) is required")
-    return value
-
-
-class _ControlApi:
+class _ControlApi(ControlViews):
     """Handlers of the control routes; errors become ``{"ok": false, "error": ...}``."""
-
-    def __init__(self, sim: BotApiSimulator) -> None:
-        self.sim = sim
-
-    def _user(self, body: JsonDict) -> SimUser:
-        """The user named by user_id, created on first use (first_name etc. from the body)."""
-        user_id = _int(body, "user_id")
-        return self.sim.user(
-            user_id,
-            body.get("first_name"),
-            last_name=body.get("last_name"),
-            username=body.get("username"),
-            language_code=body.get("language_code", "zh-hans"),
-        )
-
-    @staticmethod
-    async def _run(
-        request: web.Request, action: Callable[[JsonDict], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
-        """Runs one handler body, turning failures into JSON errors."""
-        try:
-            return await action(await _body(request) if request.method == "POST" else {})
-        except _ControlError as exc:
-            return web.json_response({"ok": False, "error": str(exc)}, status=exc.status)
-        except (AssertionError, KeyError, ValueError) as exc:
-            return web.json_response({"ok": False, "error": str(exc)}, status=400)
 
     async def users(self, request: web.Request) -> web.StreamResponse:
         """POST /_sim/users: create a user."""
@@ -121,25 +52,6 @@ class _ControlApi:
             return _ok(self._user(body).record.to_api())
 
         return await self._run(request, act)
-
-    def _group(self, body: JsonDict) -> SimGroup | None:
-        """The group named by an optional chat_id (None: the user's private chat)."""
-        from bot.simulator.driver import SimGroup
-
-        if body.get("chat_id") is None:
-            return None
-        chat = self.sim.chats.get(_int(body, "chat_id"))
-        if chat is None or chat.is_private:
-            raise _ControlError("no such group", 404)
-        return SimGroup(self.sim, chat)
-
-    def _message(self, body: JsonDict, user: SimUser, group: SimGroup | None) -> SimMessage:
-        """The message named by message_id, in the group or else in the user's chat."""
-        chat = group.chat if group is not None else user.chat
-        message = chat.find(_int(body, "message_id"))
-        if message is None:
-            raise _ControlError("no such message", 404)
-        return message
 
     async def send(self, request: web.Request) -> web.StreamResponse:
         """POST /_sim/send: the user sends a text message (in the group chat_id, if given)."""
@@ -332,94 +244,3 @@ class _ControlApi:
             return _ok(msg.summary())
 
         return await self._run(request, act)
-
-    async def chats(self, request: web.Request) -> web.StreamResponse:
-        """GET /_sim/chats: every chat with its counts."""
-
-        async def act(_body: JsonDict) -> web.Response:
-            return _ok(
-                [
-                    {
-                        "id": chat.id,
-                        "type": chat.type,
-                        "title": chat.title,
-                        "user": chat.user.to_api(),
-                        "started": chat.started,
-                        "blocked": chat.blocked,
-                        "messages": len(chat.messages),
-                    }
-                    for chat in self.sim.chats.values()
-                ]
-            )
-
-        return await self._run(request, act)
-
-    async def chat(self, request: web.Request) -> web.StreamResponse:
-        """GET /_sim/chats/{id}: both sides' messages, current state after edits."""
-
-        async def act(_body: JsonDict) -> web.Response:
-            chat_id = _int(dict(request.match_info), "chat_id")
-            chat = self.sim.chats.get(chat_id)
-            if chat is None:
-                raise _ControlError("no such chat", 404)
-            return _ok(
-                {
-                    "chat": chat.to_api(),
-                    "started": chat.started,
-                    "blocked": chat.blocked,
-                    "messages": [m.summary() for m in chat.messages],
-                }
-            )
-
-        return await self._run(request, act)
-
-    async def calls(self, request: web.Request) -> web.StreamResponse:
-        """GET /_sim/calls?method=...&errors=1: recorded Bot API calls."""
-
-        async def act(_body: JsonDict) -> web.Response:
-            method = request.query.get("method")
-            only_errors = request.query.get("errors") in ("1", "true")
-            return _ok(
-                [
-                    {
-                        "method": c.method,
-                        "params": c.params,
-                        "response": c.response,
-                        "ok": c.ok,
-                        "status": c.status,
-                        "at": c.at,
-                        "expected": c.expected,
-                        "reason": c.reason,
-                    }
-                    for c in self.sim.calls
-                    if (method is None or c.method == method) and (not only_errors or not c.ok)
-                ]
-            )
-
-        return await self._run(request, act)
-
-    async def callbacks(self, request: web.Request) -> web.StreamResponse:
-        """GET /_sim/callbacks: taps and their answers."""
-
-        async def act(_body: JsonDict) -> web.Response:
-            return _ok(
-                [
-                    {
-                        "id": q.id,
-                        "user_id": q.user_id,
-                        "message_id": q.message_id,
-                        "data": q.data,
-                        "label": q.label,
-                        "answered": q.answered,
-                        "latency": q.latency,
-                        "answer": q.answer,
-                    }
-                    for q in self.sim.callback_queries.values()
-                ]
-            )
-
-        return await self._run(request, act)
-
-    async def transcript(self, request: web.Request) -> web.StreamResponse:
-        """GET /_sim/transcript: the readable transcript as text/plain."""
-        return web.Response(text=self.sim.transcript() + "\n", content_type="text/plain")

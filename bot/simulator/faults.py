@@ -10,7 +10,7 @@ from bot.simulator.models import (
     ApiError,
 )
 from bot.simulator.people import SimPeople
-from bot.simulator.state import (
+from bot.simulator.rules import (
     SEND_METHODS,
     ThrottleConfig,
     _Injection,

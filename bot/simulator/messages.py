@@ -13,7 +13,7 @@ from bot.simulator.models import (
     UploadedFile,
     bad_request,
 )
-from bot.simulator.state import (
+from bot.simulator.rules import (
     _CHAT_ACTIONS,
     _NOT_MODIFIED,
     _QUERY_INVALID,

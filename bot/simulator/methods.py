@@ -16,7 +16,7 @@ from bot.simulator.models import (
     bad_request,
 )
 from bot.simulator.recorder import SimRecorder
-from bot.simulator.state import (
+from bot.simulator.rules import (
     _COMMAND_RE,
     _Superseded,
 )

@@ -6,10 +6,10 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
+from bot.simulator.chats import ChatState
 from bot.simulator.html import utf16_len
 from bot.simulator.models import (
     CallbackQueryRecord,
-    ChatState,
     JsonDict,
     SimMessage,
     UserRecord,
@@ -17,15 +17,18 @@ from bot.simulator.models import (
 from bot.simulator.spec import SpecError
 
 if TYPE_CHECKING:
-    from bot.simulator.driver import SimGroup, SimUser
+    from bot.simulator.driver import SimUser
+    from bot.simulator.groups import SimGroup
     from bot.simulator.server import BotApiSimulator
 
-from bot.simulator.state import (
+from bot.simulator.rules import (
     _USER_COMMAND_RE,
     BOT_ID,
-    SimState,
     TranscriptEvent,
     _Update,
+)
+from bot.simulator.state import (
+    SimState,
 )
 
 log = logging.getLogger(__name__)
@@ -81,7 +84,7 @@ class SimPeople(SimState):
         as if added before the test began (no update); None leaves it out: see
         SimGroup.add_bot, which makes the my_chat_member update.
         """
-        from bot.simulator.driver import SimGroup
+        from bot.simulator.groups import SimGroup
 
         people = list(members)
         if kind not in ("group", "supergroup", "channel"):

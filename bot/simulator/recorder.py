@@ -11,7 +11,7 @@ from bot.simulator.models import (
     CallbackQueryRecord,
     RecordedCall,
 )
-from bot.simulator.state import (
+from bot.simulator.rules import (
     SEND_METHODS,
 )
 
@@ -96,7 +96,7 @@ class SimRecorder(SimFaults):
 
     def transcript(self, chat_id: int | None = None, *, timestamps: bool = False) -> str:
         """All chats (or one) as readable text in chronological order."""
-        from bot.simulator.driver import render_transcript
+        from bot.simulator.transcript import render_transcript
 
         return render_transcript(
             cast("BotApiSimulator", self), chat_id=chat_id, timestamps=timestamps

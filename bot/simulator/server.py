@@ -62,8 +62,7 @@ from bot.simulator.models import (
     UploadedFile,
     bad_request,
 )
-from bot.simulator.spec import SpecError
-from bot.simulator.state import (
+from bot.simulator.rules import (
     BOT_ID,
     SEND_METHODS,
     Handler,
@@ -71,6 +70,7 @@ from bot.simulator.state import (
     TranscriptEvent,
     _Superseded,
 )
+from bot.simulator.spec import SpecError
 
 log = logging.getLogger(__name__)
 

@@ -38,13 +38,6 @@ def create_private(path: Path) -> int:
     return fd
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Writes a new file, mode 0600 from the first byte (FileExistsError if it exists)."""
-    fd = create_private(path)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-
-
 def tighten(path: Path) -> None:
     """Takes the group's and others' permissions off an existing file."""
     try:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.telegram import texts, texts_lists, texts_sla, texts_stats
+from bot.channels.telegram import texts, texts_intake, texts_lists, texts_sla, texts_stats
 from bot.channels.telegram.callback_data import Callback, Op
 from bot.domain.access import BUTTONS, COMMANDS, Relation, allows
 from bot.domain.clock import FakeClock
@@ -292,7 +292,7 @@ class Run:
         await settled(self.world)
 
     def refusals(self, lang: str, n: int) -> set[str]:
-        found = {texts.not_registered(lang), texts.not_owner(lang), texts.stale_button(lang)}
+        found = {texts.not_registered(lang), texts_intake.not_owner(lang), texts.stale_button(lang)}
         found |= {texts_sla.supervisors_only(lang, c) for c in COMMANDS}
         found.add(texts_lists.not_yours(lang, n))
         found.add(texts_lists.committee_only(lang))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.channels.telegram import texts
+from bot.channels.telegram import texts_intake
 from bot.channels.telegram.identity import address
 from bot.domain.kinds import EventKind
 from bot.domain.models import Request, RequestStatus, Role
@@ -246,7 +246,7 @@ async def test_new_request_under_a_finished_reply_starts_the_form_for_its_owner_
     # The data names no one: anyone else tapping it (here the holder) is refused on the server.
     tap = await li.tap_data(card, str(button["callback_data"]))
     refused = await li.wait_answer(tap)
-    assert refused.get("show_alert") is True and refused.get("text") == texts.not_owner("zh")
+    assert refused.get("show_alert") is True and refused.get("text") == texts_intake.not_owner("zh")
     async with world.runtime.db.read() as tx:
         assert await tx.draft(address(li.id), INTAKE) is None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.channels.telegram import texts, texts_sla
+from bot.channels.telegram import texts, texts_intake, texts_sla
 from bot.channels.telegram.identity import address
 from bot.domain.models import RequestStatus
 from bot.sample import LI, TROUT_OWNER
@@ -23,7 +23,7 @@ async def test_a_description_of_invisible_characters_is_too_short(world: World) 
     await owner.tap("融资")
     await owner.wait_for_message("2/4")
     await owner.send(EMPTY)
-    assert (await owner.wait_for_message("太短")).text == texts.description_bad("zh", 0)
+    assert (await owner.wait_for_message("太短")).text == texts_intake.description_bad("zh", 0)
     await owner.wait_for_message("2/4")  # asked again
     draft = await world.runtime.desk.draft(address(owner.id))
     assert draft is not None and draft.step == "description" and draft.description is None

@@ -12,7 +12,7 @@ import aiosqlite
 import pytest
 from telegram import Update
 
-from bot.channels.telegram import texts
+from bot.channels.telegram import texts, texts_onboarding
 from bot.channels.telegram.inbox import Inbox, OrderedUpdateProcessor
 from bot.sample import SUPERVISOR, TROUT_OWNER
 from bot.services.dead_letters import MAX_HANDLING_ATTEMPTS
@@ -117,7 +117,7 @@ async def test_a_handler_that_fails_leaves_a_dead_letter_and_the_person_an_answe
 ) -> None:
     supervisor = await onboard(world, SUPERVISOR)
     owner = await onboard(world, TROUT_OWNER)
-    real_help = texts.help_text
+    real_help = texts_onboarding.help_text
     calls = 0
 
     def failing_once(*args: Any) -> str:
@@ -127,7 +127,7 @@ async def test_a_handler_that_fails_leaves_a_dead_letter_and_the_person_an_answe
             raise RuntimeError("injected handler bug")
         return real_help(*args)
 
-    monkeypatch.setattr(texts, "help_text", failing_once)
+    monkeypatch.setattr(texts_onboarding, "help_text", failing_once)
     owner.mark()
     await owner.command("help")
     await owner.wait_for_message(texts.error("zh"))

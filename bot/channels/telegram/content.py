@@ -20,8 +20,6 @@ CONTENT = (
     | filters.LOCATION
     | filters.CONTACT
 )
-# Neither attached nor relayed: answered with texts_notes.not_relayable.
-UNSUPPORTED = filters.Sticker.ALL | filters.POLL | filters.Dice.ALL | filters.GAME
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from bot.domain.models import Catalog
 from bot.i18n import translator
 from bot.services.browse import CardView
 
-MAX_PAGE = 99_999
 _KEY = re.compile(
     r"^(?:(?P<kind>my|mine|chain)|open\.(?P<filter>all|late|new)|open\.team\.(?P<team>[a-z0-9_]{1,24})"
     r"|chain\.(?P<chain>\d{1,4}))\.(?P<page>\d{1,5})$"

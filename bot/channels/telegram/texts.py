@@ -1,8 +1,11 @@
-"""Every text the bot shows, in HTML, rendered from state in the reader's language."""
+"""Texts (HTML) in the reader's language: the shared helpers, general replies, request messages.
+
+The other texts_*.py modules hold one family each (onboarding, intake, lists, SLA, ...).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, datetime
 from html import escape
 from zoneinfo import ZoneInfo
@@ -14,18 +17,13 @@ from bot.channels.telegram.texts_handoff import reason_line
 from bot.domain.lifecycle import CLAIMABLE, WORKING
 from bot.domain.models import (
     Catalog,
-    Center,
-    Draft,
-    Enterprise,
     Outcome,
     Person,
     Request,
     RequestStatus,
-    Role,
-    Urgency,
 )
 from bot.i18n import labels, translator
-from bot.services.desk import DESCRIPTION_MAX, DESCRIPTION_MIN, MAX_ATTACHMENTS, RequestView
+from bot.services.desk import RequestView
 from bot.services.errors import Refusal
 
 Params = Mapping[str, str | int | float | bool | None]
@@ -46,107 +44,7 @@ urgency_label = labels.urgency_label
 status_label = labels.status_label
 
 
-# ---- onboarding and help ---------------------------------------------------------------
-
-
-def start_unbound(lang: str) -> str:
-    _ = translator(lang)
-    return _(
-        "<b>Welcome to the enterprise service desk</b> — whatever you need, we come at once.\n\n"
-        "To begin, tap <b>Share my phone number</b> below so we can find your enterprise "
-        "or your role."
-    )
-
-
-def contact_not_own(lang: str) -> str:
-    _ = translator(lang)
-    return _(
-        "That is someone else's contact. Please share <b>your own</b> phone number with the "
-        "button below."
-    )
-
-
-def contact_unknown(lang: str, phone: str, center: Center) -> str:
-    _ = translator(lang)
-    return _(
-        "Sorry, the number {phone} is not on our rosters yet, so nothing has been set up.\n"
-        "Please contact {center} (tel. {center_phone}) or your service commissioner to be "
-        "registered, then send /start again."
-    ).format(phone=e(phone), center=e(center.name(lang)), center_phone=e(center.phone or "—"))
-
-
-def welcome(person: Person, enterprises: Sequence[Enterprise], catalog: Catalog, lang: str) -> str:
-    _ = translator(lang)
-    lines = [_("Welcome, <b>{name}</b>! You are registered.").format(name=e(person.name))]
-    if Role.OWNER in person.roles and enterprises:
-        names = "、".join(e(x.name) for x in enterprises)
-        lines.append(
-            _("Enterprise: {names}. Send /new to report a difficulty, /my to follow it.").format(
-                names=names
-            )
-        )
-    if Role.COMMISSIONER in person.roles:
-        teams = "、".join(e(t.label(lang)) for t in catalog.teams if t.key in person.teams) or "—"
-        lines.append(
-            _(
-                "Service commissioner (teams: {teams}). New requests arrive here with an "
-                "<b>Accept</b> button; /mine lists yours."
-            ).format(teams=teams)
-        )
-    if Role.COMMITTEE in person.roles:
-        chains = "、".join(e(c) for c in sorted(person.chains)) or "—"
-        lines.append(
-            _(
-                "Industry chain party committee (chains: {chains}). Supply-chain requests of "
-                "your chains arrive here with an <b>Accept</b> button; /chain lists them."
-            ).format(chains=chains)
-        )
-    if Role.SUPERVISOR in person.roles:
-        lines.append(
-            _("Supervisor: /open, /digest, /overdue, /stats, /reassign, /export, /roster, /chain.")
-        )
-    lines.append(_("/help shows every command; /lang switches the language."))
-    return "\n".join(lines)
-
-
-def help_text(person: Person | None, lang: str) -> str:
-    _ = translator(lang)
-    lines = [_("<b>Commands</b>")]
-    if person is None:
-        lines.append(_("/start — register by sharing your phone number"))
-    else:
-        if Role.OWNER in person.roles:
-            lines += [
-                _("/new — report a difficulty (a guided form)"),
-                _("/my — your requests: tap one for its card, its timeline, or to withdraw it"),
-            ]
-        if Role.COMMISSIONER in person.roles:
-            lines += [
-                _("/mine — requests you hold or that wait for your tap"),
-                _("/away [until YYYY-MM-DD] [reason] — stop new dispatches to you; /back — resume"),
-                _("/extend #N DAYS REASON — ask the supervisors for a later deadline"),
-            ]
-        if Role.COMMITTEE in person.roles:
-            lines += [
-                _("/chain — your chains' requests"),
-                _("/mine — requests you hold or that wait for your tap"),
-            ]
-        if Role.SUPERVISOR in person.roles:
-            lines += [
-                _("/chain — enterprises and open requests by industry chain"),
-                _("/roster — people by role and team: who has onboarded, who is away"),
-                _("/digest — today's figures now"),
-                _("/overdue — overdue requests"),
-                _("/open — every open request, by filter or team"),
-                _("/stats — this month's rates"),
-                _("/reassign #N [PHONE] — give a request to a team or someone else"),
-                _("/export — all requests as a spreadsheet"),
-            ]
-        lines.append(
-            _("Reply to any message of mine that names #N to write to the other side of #N.")
-        )
-    lines += [_("/lang — 中文 / English"), _("/cancel — stop what you are doing")]
-    return "\n".join(lines)
+# ---- replies anyone may get (onboarding and /help: texts_onboarding.py) ------------------
 
 
 def not_registered(lang: str) -> str:
@@ -180,109 +78,6 @@ def error(lang: str) -> str:
 def cancelled(lang: str, anything: bool) -> str:
     _ = translator(lang)
     return _("Cancelled. Nothing was sent.") if anything else _("There is nothing to cancel.")
-
-
-# ---- intake ----------------------------------------------------------------------------
-
-
-def ask_enterprise(lang: str) -> str:
-    _ = translator(lang)
-    return _("Which enterprise is this about?")
-
-
-def ask_category(lang: str) -> str:
-    _ = translator(lang)
-    return _("<b>New request</b> (1/4)\nWhat do you need help with? Choose a category:")
-
-
-def ask_description(lang: str, category: str) -> str:
-    _ = translator(lang)
-    return _(
-        "<b>{category}</b> (2/4)\nDescribe the difficulty in a few sentences "
-        "({min}–{max} characters): what happened, what you need, by when."
-    ).format(category=e(category), min=DESCRIPTION_MIN, max=f"{DESCRIPTION_MAX:,}")
-
-
-def description_bad(lang: str, length: int) -> str:
-    _ = translator(lang)
-    if length < DESCRIPTION_MIN:
-        return _("That is too short ({length} characters). Please write at least {min}.").format(
-            length=length, min=DESCRIPTION_MIN
-        )
-    return _("That is too long ({length} characters). Please keep it within {max}.").format(
-        length=f"{length:,}", max=f"{DESCRIPTION_MAX:,}"
-    )
-
-
-def text_expected(lang: str) -> str:
-    _ = translator(lang)
-    return _("Please describe the difficulty in words (a text message).")
-
-
-def ask_attachments(lang: str) -> str:
-    _ = translator(lang)
-    return _(
-        "(3/4) You may send photos or documents (up to {max}), for example a licence or an "
-        "invoice. Tap <b>Skip</b> if there are none."
-    ).format(max=MAX_ATTACHMENTS)
-
-
-def attachment_added(lang: str, count: int) -> str:
-    _ = translator(lang)
-    return _("Attachment {count} received. Send more, or tap <b>Done</b>.").format(count=count)
-
-
-def attachment_limit(lang: str) -> str:
-    _ = translator(lang)
-    return _("That is the maximum of {max} attachments. Tap <b>Done</b> to go on.").format(
-        max=MAX_ATTACHMENTS
-    )
-
-
-def attachment_wrong(lang: str) -> str:
-    _ = translator(lang)
-    return _(
-        "Photos, documents, voice messages, videos, audio, locations and contacts can be "
-        "attached. Send one, or tap <b>Skip</b>/<b>Done</b>."
-    )
-
-
-def ask_urgency(lang: str) -> str:
-    _ = translator(lang)
-    return _("(4/4) How urgent is it? <b>Urgent</b> means it cannot wait a few days.")
-
-
-def use_buttons(lang: str) -> str:
-    _ = translator(lang)
-    return _("Please choose with the buttons above (or /cancel).")
-
-
-def summary(draft: Draft, enterprise: Enterprise | None, catalog: Catalog, lang: str) -> str:
-    _ = translator(lang)
-    return _(
-        "<b>Please check your request</b>\n"
-        "Enterprise: {enterprise}\nCategory: {category}\nUrgency: {urgency}\n"
-        "Attachments: {files}\n\n{description}\n\nSubmit it?"
-    ).format(
-        enterprise=e(enterprise.name if enterprise else "—"),
-        category=e(category_label(catalog, draft.category or "", lang)),
-        urgency=urgency_label(draft.urgency or Urgency.NORMAL, lang),
-        files=len(draft.attachments),
-        description=e(draft.description or ""),
-    )
-
-
-def not_owner(lang: str) -> str:
-    _ = translator(lang)
-    return _(
-        "/new is for registered enterprises. If you run one, send /start and share your phone "
-        "number; if it is not recognised, the service center will register you."
-    )
-
-
-def draft_lost(lang: str) -> str:
-    _ = translator(lang)
-    return _("That form is no longer open. Send /new to start a new request.")
 
 
 # ---- messages about a request ----------------------------------------------------------

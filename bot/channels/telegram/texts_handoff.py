@@ -165,11 +165,6 @@ def person_unavailable(lang: str) -> str:
     return _("That person cannot take it now; pick someone else.")
 
 
-def pick_person(lang: str, request_id: int) -> str:
-    _ = translator(lang)
-    return _("👤 Give <b>#{n}</b> to…").format(n=request_id)
-
-
 def pending_handback(lang: str) -> str:
     _ = translator(lang)
     return _("A hand-back of this request is already waiting for the supervisors.")

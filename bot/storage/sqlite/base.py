@@ -9,13 +9,9 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from bot.domain.clock import from_text, to_text
+from bot.domain.clock import from_text
 
 T = TypeVar("T")
-
-
-def ts(when: datetime | None) -> str | None:
-    return to_text(when) if when is not None else None
 
 
 def dt(text: str | None) -> datetime | None:

@@ -78,10 +78,6 @@ class OutboxSql(Statements):
         row = await self._one("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")
         return int(row["n"]) if row else 0
 
-    async def next_due_at(self) -> datetime | None:
-        row = await self._one("SELECT MIN(not_before) AS t FROM outbox WHERE status = 'pending'")
-        return dt(row["t"]) if row and row["t"] else None
-
     async def next_head_due_at(self) -> datetime | None:
         """When the earliest first-in-line message of any address is due.
 
