@@ -19,7 +19,6 @@ from bot.services.access import authorise
 from bot.services.context import NOTE_MAX, REASON_MIN, check_text
 from bot.services.dispatching import Dispatching
 from bot.services.errors import Refusal, Refused
-from bot.services.ports import Transaction
 
 LOW_RATING = 2  # a rating of this many stars or fewer alerts the supervisors at once
 
@@ -79,13 +78,6 @@ class Work(Dispatching):
             )
             await self.notify(tx, [owner], MessageKind.ACCEPTED, accepted, holder=person.name)
             return Accepted(accepted, person, again=False)
-
-    async def _offered_or_holder(self, tx: Transaction, request: Request, person: Person) -> None:
-        if request.holder_id == person.id:
-            return
-        if person.id in await tx.offered(request.id) and request.status in CLAIMABLE:
-            return
-        raise Refused(Refusal.NOT_ALLOWED, request_id=request.id)
 
     async def decline(
         self, request_id: int, person_id: int, reason: str, update_id: int | None = None
