@@ -77,11 +77,11 @@ def describe(op: str, result: Any, db: Path) -> str:
             f"digest sent: {result.digest_sent}"
         )
     if op == "digest":
-        return f"{len(result.overdue)} overdue listed; received yesterday {result.counts.received}"
+        return f"{result.overdue_count} overdue; received yesterday {result.counts.received}"
     if op == "stats":
         return f"received this month {result[1].received}"
     if op == "overdue":
-        return f"{len(result)} overdue (the generator made {overdue})"
+        return f"{result.total} overdue (the generator made {overdue})"
     if op == "export":
         return f"{result:,} bytes of .xlsx"
     return ""

@@ -9,7 +9,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.channels.telegram import texts, texts_sla, texts_stats
+from bot.channels.telegram import texts, texts_digest, texts_sla, texts_stats
 from bot.channels.telegram.callback_data import Op, decode, pattern
 from bot.domain.access import allows, relations
 from bot.domain.kpis import Cut
@@ -66,7 +66,7 @@ class Supervision(HandlerBase):
         person, lang = await self._supervisor(update, "overdue")
         if person is None:
             return
-        await self.reply(update, texts_sla.overdue_list(await self.digests.overdue_now(), lang))
+        await self.reply(update, texts_digest.overdue_list(await self.digests.overdue_now(), lang))
 
     async def on_stats(self, update: Update, context: Context) -> None:
         """/stats [period] [by cut]: supervisors any cut, commissioners their own figures."""

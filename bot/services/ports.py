@@ -364,8 +364,13 @@ class ReportRepository(Protocol):
         """Ratings of at most `most` stars given in `period`, oldest first."""
         ...
 
-    async def report_overdue(self, when: datetime) -> list[OverdueLine]:
-        """Requests being worked on past their deadline at `when`, most late first, named."""
+    async def report_overdue(self, when: datetime, limit: int | None = None) -> list[OverdueLine]:
+        """Requests being worked on past their deadline at `when`, most late first, named;
+        the first `limit` of them (all without)."""
+        ...
+
+    async def report_overdue_count(self, when: datetime) -> int:
+        """How many requests were being worked on past their deadline at `when`."""
         ...
 
 

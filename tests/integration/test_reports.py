@@ -215,6 +215,28 @@ async def test_overdue_at_any_instant_equals_kpis(history: History) -> None:
     assert seen > 100
 
 
+async def test_overdue_paged_in_sql_is_the_head_of_the_whole_list_and_counts_all(
+    history: History,
+) -> None:
+    """/overdue and the digest read the first lines (in the list's order) and the count of
+    all, at "now" (facts only) and at past instants (requests changed since folded)."""
+    h = history
+    lines = kpis.timelines(h.events)
+    rng = random.Random(9)
+    instants = [h.now, *(e.at for e in rng.sample(h.events, 30))]
+    paged = 0
+    async with h.db.read() as tx:
+        for when in instants:
+            whole = await tx.report_overdue(when)
+            assert await tx.report_overdue_count(when) == len(whole), when
+            assert len(whole) == len(kpis.overdue_at(lines.values(), when)), when
+            for limit in (0, 1, 3, 40):
+                head = await tx.report_overdue(when, limit)
+                assert head == whole[:limit], (when, limit)
+                paged += len(whole) > limit
+    assert paged > 20  # the lists were longer than the pages asked for
+
+
 async def test_rebuilt_facts_equal_the_ones_kept_with_the_events(history: History) -> None:
     async with history.db.read() as tx:
         kept = await tx.report_facts()
@@ -232,7 +254,7 @@ async def test_reports_do_not_wait_for_the_write_lock(tmp_path: Path) -> None:
             digest = await asyncio.wait_for(svc.digests.for_date(), 5)
             _, counts, _ = await asyncio.wait_for(svc.digests.month_so_far(), 5)
             overdue = await asyncio.wait_for(svc.digests.overdue_now(), 5)
-        assert digest.counts.received == counts.received == 0 and overdue == []
+        assert digest.counts.received == counts.received == 0 and overdue.total == 0
         assert svc.db.reader is not None
         async with svc.db.reader.execute("PRAGMA query_only") as cur:
             assert (await cur.fetchone())[0] == 1
@@ -270,7 +292,7 @@ async def test_a_chase_leaves_the_facts_answering_overdue_after_it() -> None:
     """The sweep chases every overdue request each morning; that event changes neither its
     status, deadline nor holder, so "overdue at an instant after it" stays the facts' answer
     (last_event_us is the last change of those) instead of a fold of its events."""
-    from bot.storage.sqlite.reports import fact_of, us
+    from bot.storage.sqlite.report_facts import fact_of, us
 
     t0 = datetime(2026, 11, 2, 1, 0, tzinfo=ZoneInfo("UTC"))
     due = t0 + timedelta(days=5)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.channels.telegram import keyboards, texts_reach
+from bot.channels.telegram import keyboards
 from bot.channels.telegram.callback_data import Callback, Op
 from bot.channels.telegram.texts import category_label, e, when
 from bot.domain.clock import from_text
-from bot.domain.kpis import Counts, Digest, OverdueLine, Period, Rate, Rates
 from bot.domain.models import Catalog
 from bot.i18n import translator
 from bot.services.desk import RequestView
@@ -25,7 +24,6 @@ Params = Mapping[str, str | int | float | bool | None]
 Rendered = tuple[str, InlineKeyboardMarkup | None, str | None]
 
 MAX_TEXT = 4096
-MAX_OVERDUE_LINES = 40
 
 
 # ---- small formatters --------------------------------------------------------------------
@@ -341,110 +339,6 @@ def _extension(asked: bool, view: RequestView, params: Params, lang: str, tz: Zo
     return text.format(n=r.id, new_due=new_due, by=e(params.get("by") or "—")), None, key
 
 
-# ---- the digest and the overdue list ---------------------------------------------------------
-
-
-def _percent(rate: Rate, lang: str) -> str:
-    value = rate.value
-    if value is None:
-        return "—"
-    return f"{value:.0%} ({rate.hits}/{rate.total})"
-
-
-def _mean(seconds: float | None, lang: str) -> str:
-    return "—" if seconds is None else duration(seconds, lang)
-
-
-def overdue_lines(items: tuple[OverdueLine, ...] | list[OverdueLine], lang: str) -> list[str]:
-    _ = translator(lang)
-    lines = [
-        _("#{n} · {enterprise} · {holder} · {days} late").format(
-            n=o.request_id,
-            enterprise=e(o.enterprise),
-            holder=e(o.holder),
-            days=days_text(o.days_late, lang),
-        )
-        for o in items[:MAX_OVERDUE_LINES]
-    ]
-    if len(items) > MAX_OVERDUE_LINES:
-        lines.append(_("… and {k} more").format(k=len(items) - MAX_OVERDUE_LINES))
-    return lines
-
-
-def overdue_list(items: list[OverdueLine], lang: str) -> str:
-    """The answer to /overdue."""
-    _ = translator(lang)
-    if not items:
-        return _("Nothing is overdue. 👍")
-    head = _("<b>Overdue now</b> ({k})").format(k=len(items))
-    return _cap("\n".join([head, *overdue_lines(items, lang)]))
-
-
-def counts_line(c: Counts, lang: str) -> str:
-    _ = translator(lang)
-    return _(
-        "Received {received} · accepted {accepted} · resolved {resolved} · "
-        "escalated {escalated} · overdue {overdue}"
-    ).format(
-        received=c.received,
-        accepted=c.accepted,
-        resolved=c.resolved,
-        escalated=c.escalated,
-        overdue=c.overdue,
-    )
-
-
-def digest(d: Digest, lang: str, extra: Sequence[str] = ()) -> str:
-    """The supervisors' daily digest (`extra`: lines shown before the overdue list)."""
-    _ = translator(lang)
-    c = d.counts
-    lines = [
-        _("📊 <b>Daily digest, {date}</b>").format(date=d.report_date.isoformat()),
-        "",
-        _("<b>Yesterday</b> ({day})").format(day=d.day.isoformat()),
-        counts_line(c, lang),
-        "",
-        _("<b>Rates</b>: yesterday / this month ({start} to {day})").format(
-            start=d.month_start.isoformat(), day=d.day.isoformat()
-        ),
-    ]
-    day, month = d.day_rates, d.month_rates
-    lines += [
-        _("Response (accepted within {limit}): {day} / {month}").format(
-            limit=duration(d.accept_within_seconds, lang),
-            day=_percent(day.response, lang),
-            month=_percent(month.response, lang),
-        ),
-        _("Resolution (by the deadline): {day} / {month}").format(
-            day=_percent(day.resolution, lang), month=_percent(month.resolution, lang)
-        ),
-        _("Satisfaction (4–5 stars): {day} / {month}").format(
-            day=_percent(day.satisfaction, lang), month=_percent(month.satisfaction, lang)
-        ),
-        _("Mean time to accept: {day} / {month}").format(
-            day=_mean(day.mtta_seconds, lang), month=_mean(month.mtta_seconds, lang)
-        ),
-        _("Mean time to resolve: {day} / {month}").format(
-            day=_mean(day.mttr_seconds, lang), month=_mean(month.mttr_seconds, lang)
-        ),
-    ]
-    lines.append("")
-    if extra:
-        lines += [*extra, ""]
-    if d.overdue:
-        lines.append(_("<b>Overdue now</b> ({k})").format(k=len(d.overdue)))
-        lines += overdue_lines(d.overdue, lang)
-    else:
-        lines.append(_("Nothing is overdue. 👍"))
-    # Issue 7: who cannot be reached in the chat (texts_reach renders it).
-    unreachable = texts_reach.digest_lines(d.unreachable, lang)
-    if unreachable:
-        lines += ["", *unreachable]
-    for year in d.unconfirmed_years:
-        lines += ["", "⚠️ " + e(schedule_warning(year, d.calendar_file, lang))]
-    return _cap("\n".join(lines))
-
-
 def dead_letter(update_id: int, reason: str, lang: str) -> str:
     """Tells a supervisor that one incoming message could not be handled and was set aside."""
     _ = translator(lang)
@@ -466,7 +360,7 @@ def schedule_warning(year: int, where: str, lang: str) -> str:
     ).format(year=year, where=where)
 
 
-def _cap(text: str) -> str:
+def cap(text: str) -> str:
     """Keeps a message within Telegram's 4,096 characters (cutting at a line)."""
     if len(text) <= MAX_TEXT:
         return text
@@ -544,31 +438,3 @@ def decided_alert(lang: str, n: int, approved: bool, due: datetime | None, tz: Z
     if approved:
         return _("Approved: #{n} is now due {due}.").format(n=n, due=when(due, tz))
     return _("Refused: #{n} keeps its deadline.").format(n=n)
-
-
-def stats(
-    period: Period, c: Counts, r: Rates, accept_within: float, lang: str, tz: ZoneInfo
-) -> str:
-    """The answer to /stats: this month so far."""
-    _ = translator(lang)
-    return "\n".join(
-        [
-            _("📈 <b>This month so far</b> ({start} to {now})").format(
-                start=period.start.astimezone(tz).date().isoformat(),
-                now=period.end.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-            ),
-            counts_line(c, lang),
-            _("Reopened {reopened} · closed unrated {unrated}").format(
-                reopened=c.reopened, unrated=c.closed_unrated
-            ),
-            _("Response rate (accepted within {limit}): {rate}").format(
-                limit=duration(accept_within, lang), rate=_percent(r.response, lang)
-            ),
-            _("Resolution rate (by the deadline): {rate}").format(
-                rate=_percent(r.resolution, lang)
-            ),
-            _("Satisfaction rate (4–5 stars): {rate}").format(rate=_percent(r.satisfaction, lang)),
-            _("Mean time to accept: {mean}").format(mean=_mean(r.mtta_seconds, lang)),
-            _("Mean time to resolve: {mean}").format(mean=_mean(r.mttr_seconds, lang)),
-        ]
-    )
