@@ -13,8 +13,9 @@ from bot.domain.kinds import EventKind
 from bot.domain.kpis import Cut
 from bot.domain.models import RequestStatus
 
-# The group key of each cut, over `r` (requests) and `e` (enterprises).
-KEYS: dict[Cut, str] = {
+# The definition of each cut's key, over the facts `f`, the request `r` and its enterprise `e`:
+# computed when the facts are (report_facts.py) and stored in the facts' column of that name.
+DEFINITIONS: dict[Cut, str] = {
     Cut.COUNTY: "''",
     Cut.CATEGORY: "r.category",
     Cut.INDUSTRY: "e.industry",
@@ -27,7 +28,7 @@ _COMMITTEE_MEMBER = (
     "AND pr.role = 'committee' AND pr.active = 1)"
 )
 _TEAM_MEMBER = "EXISTS (SELECT 1 FROM team_members tm WHERE tm.person_id = {who})"
-KEYS |= {
+DEFINITIONS |= {
     Cut.COMMISSIONER: WHO,
     Cut.TEAM: f"(SELECT MIN(tm.team) FROM team_members tm WHERE tm.person_id = {WHO})",
     Cut.COMMITTEE: f"CASE WHEN {_COMMITTEE_MEMBER.format(who=WHO)} THEN e.chain END",
@@ -38,6 +39,18 @@ KEYS |= {
         f"WHEN {_TEAM_MEMBER.format(who='f.resolver_id')} THEN '{kpis.CREDIT_TEAM}' "
         f"ELSE '{kpis.CREDIT_OTHER}' END"
     ),
+}
+# The stored keys (0013), in the facts' column order.
+KEY_COLUMNS: dict[Cut, str] = {
+    cut: cut.value
+    for cut in (Cut.CATEGORY, Cut.INDUSTRY, Cut.CHAIN, Cut.TEAM, Cut.COMMITTEE, Cut.CREDIT)
+}
+# The group key of each cut as the report queries read it: a column of the facts `f` (the
+# commissioner's is two), so no figure joins the requests, the enterprises or the roster.
+KEYS: dict[Cut, str] = {
+    Cut.COUNTY: "''",
+    Cut.COMMISSIONER: WHO,
+    **{cut: f"f.{column}" for cut, column in KEY_COLUMNS.items()},
 }
 OPEN = ", ".join(
     f"'{s.value}'"

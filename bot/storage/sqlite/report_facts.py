@@ -26,6 +26,7 @@ from bot.domain.kinds import EventKind
 from bot.domain.kpis import Cut
 from bot.domain.models import Event, RequestStatus
 from bot.storage.sqlite.events import EventsSql
+from bot.storage.sqlite.report_cuts import DEFINITIONS, KEY_COLUMNS
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 US = timedelta(microseconds=1)
@@ -55,9 +56,14 @@ FACT_COLUMNS = (
     "cancelled_before_accept, status, holder_id, work_due_us, last_event_us, "
     "resolver_id, outcome, reopened, cancelled_us"
 )
+# The facts folded from the events as `f`, and every cut's key computed from them, the request
+# and its enterprise by its definition (report_cuts.DEFINITIONS), in one statement.
 _UPSERT = (
-    f"INSERT OR REPLACE INTO request_facts ({FACT_COLUMNS}) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT OR REPLACE INTO request_facts ({FACT_COLUMNS}, {', '.join(KEY_COLUMNS.values())}) "
+    f"SELECT f.*, {', '.join(DEFINITIONS[cut] for cut in KEY_COLUMNS)} FROM (SELECT "
+    + ", ".join(f"? AS {column.strip()}" for column in FACT_COLUMNS.split(","))
+    + ") f LEFT JOIN requests r ON r.id = f.request_id "
+    "LEFT JOIN enterprises e ON e.id = r.enterprise_id"
 )
 
 _RATING = "INSERT INTO ratings (request_id, at_us, stars) VALUES (?, ?, ?)"
@@ -173,7 +179,10 @@ class FactsSql(EventsSql):
 
     async def report_facts(self) -> list[tuple[Any, ...]]:
         """Every row of request_facts and of ratings (to compare a rebuild with what was kept)."""
-        rows = await self._all(f"SELECT {FACT_COLUMNS} FROM request_facts ORDER BY request_id")
+        keys = ", ".join(KEY_COLUMNS.values())
+        rows = await self._all(
+            f"SELECT {FACT_COLUMNS}, {keys} FROM request_facts ORDER BY request_id"
+        )
         rows += await self._all(
             "SELECT request_id, at_us, stars FROM ratings ORDER BY request_id, at_us, stars"
         )

@@ -1,1 +1,0 @@
--- 0013: a placeholder (the number belongs to another branch; the lead replaces this file on merging)
