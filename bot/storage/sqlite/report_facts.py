@@ -57,10 +57,12 @@ FACT_COLUMNS = (
     "resolver_id, outcome, reopened, cancelled_us"
 )
 # The facts folded from the events as `f`, and every cut's key computed from them, the request
-# and its enterprise by its definition (report_cuts.DEFINITIONS), in one statement.
+# and its enterprise by its definition (report_cuts.DEFINITIONS), in one statement. A key is ""
+# where the definition gives none (one group with the key "", never two: NULL and "").
+_KEYS = ", ".join(f"COALESCE({DEFINITIONS[cut]}, '')" for cut in KEY_COLUMNS)
 _UPSERT = (
     f"INSERT OR REPLACE INTO request_facts ({FACT_COLUMNS}, {', '.join(KEY_COLUMNS.values())}) "
-    f"SELECT f.*, {', '.join(DEFINITIONS[cut] for cut in KEY_COLUMNS)} FROM (SELECT "
+    f"SELECT f.*, {_KEYS} FROM (SELECT "
     + ", ".join(f"? AS {column.strip()}" for column in FACT_COLUMNS.split(","))
     + ") f LEFT JOIN requests r ON r.id = f.request_id "
     "LEFT JOIN enterprises e ON e.id = r.enterprise_id"
