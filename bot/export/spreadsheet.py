@@ -2,10 +2,10 @@
 and `oncall-bot export`; it knows no channel.
 
 Sheets: "Requests" (one row per request), "Events" (one row per event of those requests) and
-"Figures" (per team and per commissioner, counted from the exported rows). Requests are read
-from storage in chunks and written as they come, so the size of an export is bounded by the
-disk, not by memory. Every text cell is written as text and neutralised against formula
-injection (`neutralise`).
+"Figures" (per team and per commissioner, as /stats attributes them: bot/export/figures.py).
+Requests are read from storage in chunks and written as they come, so the size of an export is
+bounded by the disk, not by memory. Every text cell is written as text and neutralised against
+formula injection (`neutralise`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import io
 import json
 import unicodedata
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any, Protocol
 from zoneinfo import ZoneInfo
@@ -32,6 +32,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from bot.domain.clock import from_text
 from bot.domain.kinds import EventKind
 from bot.domain.models import Catalog, Outcome, RequestStatus, Urgency
+from bot.export.figures import FIGURE_COLUMNS, FigureSource, figure_lines
 from bot.i18n import labels, translator
 
 
@@ -75,14 +76,6 @@ EVENT_COLUMNS = (
     ("to_status", N_("To status")),
     ("payload", N_("Details")),
 )
-FIGURE_COLUMNS = (
-    N_("Cut"),
-    N_("Name"),
-    N_("Received"),
-    N_("Accepted"),
-    N_("Resolved"),
-    N_("Overdue now"),
-)
 EVENT_LABELS = {
     EventKind.SUBMITTED: N_("submitted"),
     EventKind.DISPATCHED: N_("dispatched"),
@@ -124,8 +117,9 @@ WIDTH_MIN, WIDTH_MAX = 6, 50
 Cell = str | int | float | datetime | None
 
 
-class ExportSource(Protocol):
-    """What an export reads: a read transaction of the storage (RequestRepository)."""
+class ExportSource(FigureSource, Protocol):
+    """What an export reads: a read transaction of the storage (RequestRepository, and the
+    report reads of the Figures sheet)."""
 
     async def export_rows(
         self,
@@ -235,56 +229,6 @@ def event_cells(row: dict[str, Any], job: Export) -> list[Cell]:
     ]
 
 
-@dataclass
-class _Counts:
-    name: str
-    received: int = 0
-    accepted: int = 0
-    resolved: int = 0
-    overdue: int = 0
-
-
-@dataclass
-class Figures:
-    """Per team and per commissioner: received, accepted, resolved, overdue now, counted from
-    the exported rows. (A later slice replaces it with the SQL report engine's figures.)
-
-    A request counts for its category's team, and for the commissioner holding it (or who
-    held it when it was resolved); requests nobody holds count for no commissioner.
-    """
-
-    now: datetime
-    teams: dict[str, _Counts] = field(default_factory=dict)
-    people: dict[int, _Counts] = field(default_factory=dict)
-
-    def add(self, row: dict[str, Any], catalog: Catalog, lang: str) -> None:
-        team = labels.category_team(catalog, row["category"])
-        counted = [
-            self.teams.setdefault(team, _Counts(labels.team_label(catalog, team, lang) or "—"))
-        ]
-        if row.get("holder_id") is not None:
-            holder = int(row["holder_id"])
-            counted.append(self.people.setdefault(holder, _Counts(str(row.get("holder") or ""))))
-        due = row.get("due_at")
-        overdue = row["status"] in OPEN and due is not None and from_text(due) < self.now
-        for counts in counted:
-            counts.received += 1
-            counts.accepted += row.get("accepted_at") is not None
-            counts.resolved += row.get("resolved_at") is not None
-            counts.overdue += overdue
-
-    def lines(self, lang: str) -> list[list[Cell]]:
-        _ = translator(lang)
-        out: list[list[Cell]] = []
-        for cut, groups in ((_("Team"), self.teams), (_("Commissioner"), self.people)):
-            for counts in sorted(groups.values(), key=lambda c: c.name):
-                out.append(
-                    [cut, counts.name, counts.received, counts.accepted, counts.resolved,
-                     counts.overdue]
-                )  # fmt: skip
-        return out
-
-
 def headers(job: Export) -> tuple[list[str], list[str], list[str]]:
     """The Requests, Events and Figures headers in the reader's language."""
     _ = translator(job.lang)
@@ -293,6 +237,11 @@ def headers(job: Export) -> tuple[list[str], list[str], list[str]]:
         [_(label) if label != "#" else label for _key, label in EVENT_COLUMNS],
         [_(label) for label in FIGURE_COLUMNS],
     )
+
+
+async def figures_of(source: ExportSource, job: Export) -> list[list[Cell]]:
+    """The Figures sheet's lines for the export's period, as /stats computes them."""
+    return await figure_lines(source, job.catalog, job.lang, job.since, job.until, job.now)
 
 
 async def chunks(
@@ -375,15 +324,12 @@ async def write_xlsx(target: IO[bytes], source: ExportSource, job: Export) -> in
     head, event_head, figure_head = headers(job)
     requests = _Sheet(book, _("Requests"), head)
     events = _Sheet(book, _("Events"), event_head)
-    figures = Figures(job.now)
     async for rows, happened in chunks(source, job):
         # Building and serialising rows is CPU work: off the event loop, so a bot stays responsive.
         await asyncio.to_thread(requests.add, [request_cells(r, job) for r in rows])
         await asyncio.to_thread(events.add, [event_cells(v, job) for v in happened])
-        for row in rows:
-            figures.add(row, job.catalog, job.lang)
     sheet = _Sheet(book, _("Figures"), figure_head)
-    sheet.add(figures.lines(job.lang))
+    sheet.add(await figures_of(source, job))
     for each in (requests, events, sheet):
         each.close()
     book.save(target)  # a zip file accepts a file object
@@ -438,12 +384,10 @@ async def write_csv(
         write_event, event_text = _csv_writer(events)
         wrappers.append(event_text)
         write_event(event_head)
-    counts = Figures(job.now)
     count = 0
     async for rows, happened in chunks(source, job):
         for row in rows:
             write(request_cells(row, job))
-            counts.add(row, job.catalog, job.lang)
         if write_event is not None:
             for event in happened:
                 write_event(event_cells(event, job))
@@ -452,7 +396,7 @@ async def write_csv(
         write_figure, figure_text = _csv_writer(figures)
         wrappers.append(figure_text)
         write_figure(figure_head)
-        for line in counts.lines(job.lang):
+        for line in await figures_of(source, job):
             write_figure(line)
     for wrapper in wrappers:
         wrapper.flush()
