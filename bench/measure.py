@@ -22,6 +22,7 @@ import re
 import resource
 import sqlite3
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -41,11 +42,11 @@ from bench.harness import (
     tap_update,
 )
 from bot.bootstrap import Runtime
-from bot.channels import spreadsheet
 from bot.channels.telegram.callback_data import Callback, Op
 from bot.config_files import load_catalog
 from bot.domain.clock import FakeClock, to_text
 from bot.domain.kpis import month_to_date
+from bot.export import spreadsheet
 
 LEAD_IN = 0.25  # seconds of taps before the load starts (so the first taps meet it starting)
 MEMORY_CAP = 6 * 1024**3  # address space; beyond it the measurement fails with MemoryError
@@ -96,8 +97,12 @@ def operations(runtime: Runtime) -> dict[str, Callable[[], Awaitable[Any]]]:
     tz = runtime.settings.tz
 
     async def export() -> int:
-        rows = await runtime.desk.export_rows(None)
-        return len(spreadsheet.workbook(rows, catalog, "zh", tz))
+        # As /export streams it: chunks from the reader, rows built and zipped in a thread.
+        job = spreadsheet.Export(catalog, "zh", tz, history.NOW)
+        with tempfile.TemporaryFile() as out:
+            async with runtime.desk.export_reader(None) as source:
+                await spreadsheet.write_xlsx(out, source, job)
+            return out.tell()
 
     return {
         "sweep": lambda: sweep.run(history.NOW),

@@ -317,6 +317,18 @@ class _Sheet:
         self.sheet.auto_filter.ref = f"A1:{last}{self.rows + 1}"
 
 
+def _add_chunk(
+    requests: _Sheet,
+    events: _Sheet,
+    rows: list[dict[str, Any]],
+    happened: list[dict[str, Any]],
+    job: Export,
+) -> None:
+    """One chunk's rows built and written (in a worker thread)."""
+    requests.add([request_cells(r, job) for r in rows])
+    events.add([event_cells(v, job) for v in happened])
+
+
 async def write_xlsx(target: IO[bytes], source: ExportSource, job: Export) -> int:
     """Writes the three-sheet workbook to `target`; returns the number of requests."""
     _ = translator(job.lang)
@@ -326,13 +338,13 @@ async def write_xlsx(target: IO[bytes], source: ExportSource, job: Export) -> in
     events = _Sheet(book, _("Events"), event_head)
     async for rows, happened in chunks(source, job):
         # Building and serialising rows is CPU work: off the event loop, so a bot stays responsive.
-        await asyncio.to_thread(requests.add, [request_cells(r, job) for r in rows])
-        await asyncio.to_thread(events.add, [event_cells(v, job) for v in happened])
+        await asyncio.to_thread(_add_chunk, requests, events, rows, happened, job)
     sheet = _Sheet(book, _("Figures"), figure_head)
     sheet.add(await figures_of(source, job))
     for each in (requests, events, sheet):
         each.close()
-    book.save(target)  # a zip file accepts a file object
+    # Zipping the sheets written so far is seconds of CPU for a big export: off the loop too.
+    await asyncio.to_thread(book.save, target)  # a zip file accepts a file object
     return requests.rows
 
 
