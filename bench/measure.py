@@ -6,7 +6,7 @@ OP is one of: idle (the bot built, nothing run: the RSS anchor), sweep, digest, 
 overdue, export, freeze (taps answered while a digest, an export and a sweep run), anchors
 (plain aiosqlite on the same file), plans (the SQL the hot paths run, with EXPLAIN QUERY PLAN).
 Every figure goes through the services as bootstrap wires them (Runtime.sweep, its
-DigestService, Desk.export_rows and the spreadsheet writer /export uses), at history.NOW.
+DigestService, Desk.export_reader and the streamed writer /export uses), at history.NOW.
 Prints one JSON object per line; the parent (bench.__main__) reads the last of each "op".
 """
 
