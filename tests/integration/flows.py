@@ -55,6 +55,8 @@ async def accepted_request(
     card = await li.wait_for_message("#1")
     await li.tap("接单", card)
     taken = await owner.wait_for_message("已接单")
+    # The owner's note and the card's edit are separate messages: wait for both.
+    await li.wait_for(lambda: card.button("进展") is not None)
     return owner, li, card, taken
 
 
