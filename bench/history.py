@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from bot.storage.sqlite.report_facts import FILL_KEYS
 from bot.storage.uow import Database, rebuild_report_facts
 
 # Wednesday 25 November 2026, 10:00 in Asia/Shanghai (after the 08:00 due reminders and the
@@ -372,6 +373,9 @@ def _fill_facts(conn: sqlite3.Connection, holder: str) -> None:
         f"SELECT g.i, max(g.rated, g.resolved) {us}, g.stars FROM gen g "
         "WHERE g.rated IS NOT NULL ORDER BY g.i"
     )
+    if "credit" in columns(conn, "request_facts"):
+        # Every cut's key (migration 0015), by the definitions the bot computes them with.
+        conn.execute(FILL_KEYS)
 
 
 def columns(conn: sqlite3.Connection, table: str) -> set[str]:

@@ -6,7 +6,7 @@ OP is one of: idle (the bot built, nothing run: the RSS anchor), sweep, digest, 
 overdue, export, freeze (taps answered while a digest, an export and a sweep run), anchors
 (plain aiosqlite on the same file), plans (the SQL the hot paths run, with EXPLAIN QUERY PLAN).
 Every figure goes through the services as bootstrap wires them (Runtime.sweep, its
-DigestService, Desk.export_rows and the spreadsheet writer /export uses), at history.NOW.
+DigestService, Desk.export_reader and the streamed writer /export uses), at history.NOW.
 Prints one JSON object per line; the parent (bench.__main__) reads the last of each "op".
 """
 
@@ -22,6 +22,7 @@ import re
 import resource
 import sqlite3
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -41,11 +42,11 @@ from bench.harness import (
     tap_update,
 )
 from bot.bootstrap import Runtime
-from bot.channels import spreadsheet
 from bot.channels.telegram.callback_data import Callback, Op
 from bot.config_files import load_catalog
 from bot.domain.clock import FakeClock, to_text
 from bot.domain.kpis import month_to_date
+from bot.export import spreadsheet
 
 LEAD_IN = 0.25  # seconds of taps before the load starts (so the first taps meet it starting)
 MEMORY_CAP = 6 * 1024**3  # address space; beyond it the measurement fails with MemoryError
@@ -77,11 +78,11 @@ def describe(op: str, result: Any, db: Path) -> str:
             f"digest sent: {result.digest_sent}"
         )
     if op == "digest":
-        return f"{len(result.overdue)} overdue listed; received yesterday {result.counts.received}"
+        return f"{result.overdue_count} overdue; received yesterday {result.counts.received}"
     if op == "stats":
         return f"received this month {result[1].received}"
     if op == "overdue":
-        return f"{len(result)} overdue (the generator made {overdue})"
+        return f"{result.total} overdue (the generator made {overdue})"
     if op == "export":
         return f"{result:,} bytes of .xlsx"
     return ""
@@ -96,8 +97,12 @@ def operations(runtime: Runtime) -> dict[str, Callable[[], Awaitable[Any]]]:
     tz = runtime.settings.tz
 
     async def export() -> int:
-        rows = await runtime.desk.export_rows(None)
-        return len(spreadsheet.workbook(rows, catalog, "zh", tz))
+        # As /export streams it: chunks from the reader, rows built and zipped in a thread.
+        job = spreadsheet.Export(catalog, "zh", tz, history.NOW)
+        with tempfile.TemporaryFile() as out:
+            async with runtime.desk.export_reader(None) as source:
+                await spreadsheet.write_xlsx(out, source, job)
+            return out.tell()
 
     return {
         "sweep": lambda: sweep.run(history.NOW),

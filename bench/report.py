@@ -459,7 +459,8 @@ def section(results: dict[str, Any]) -> str:
             "A tap on a language button (a write transaction, then the answer) every 50 ms "
             "through the real Application while the three run at once; latency = update "
             "queued → answerCallbackQuery sent. The export is what /export does "
-            "(Desk.export_rows, then spreadsheet.workbook).",
+            "(Desk.export_reader's chunks from the reader, rows built and zipped in a worker "
+            "thread: bot.export.spreadsheet.write_xlsx).",
             "",
             *freeze_lines(sizes),
             "",

@@ -320,9 +320,9 @@ async def measure(
             result = await call()  # type: ignore[operator]
             best = min(best, time.perf_counter() - started)
         summary = {
-            "digest": lambda r: f"received {r.counts.received}, overdue {len(r.overdue)}",
+            "digest": lambda r: f"received {r.counts.received}, overdue {r.overdue_count}",
             "stats": lambda r: f"received {r[1].received}, response {r[2].response.value}",
-            "overdue": lambda r: f"{len(r)} overdue",
+            "overdue": lambda r: f"{r.total} overdue, {len(r.lines)} lines read",
             "stats_by": lambda r: f"{len(r.rows)} groups, received {r.total.counts.received}",
             "chart": lambda r: f"{len(r.points)} days, {len(r.teams)} teams",
         }[name.split(" ")[0]](result)

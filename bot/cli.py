@@ -104,7 +104,8 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC, date, datetime, time, timedelta
 
     from bot.config_files import load_catalog
-    from bot.export.spreadsheet import Export, write_csv, write_xlsx
+    from bot.export.csv_export import write_csv
+    from bot.export.spreadsheet import Export, write_xlsx
     from bot.storage.files import create_private
     from bot.storage.uow import Database
 

@@ -44,10 +44,14 @@ UNDO: dict[int, tuple[str, ...]] = {
         "ALTER TABLE request_facts DROP COLUMN reopened",
         "ALTER TABLE request_facts DROP COLUMN cancelled_us",
     ),
-    # 0013 is a placeholder (another branch's number); 0014 moved the pending questions out of
-    # the drafts into a table of their own.
+    # 0013 is a placeholder (a comment): its number was given to a branch renumbered to 0015.
     13: (),
+    # 0014 moved the pending questions out of the drafts into a table of their own.
     14: ("DROP TABLE expectations",),
+    15: tuple(
+        f"ALTER TABLE request_facts DROP COLUMN {column}"
+        for column in ("category", "industry", "chain", "team", "committee", "credit")
+    ),
 }
 
 

@@ -62,14 +62,63 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict
-
 from bot.domain.clock import from_text
+
+# The figures' data lives in bot.domain.figures; every name is re-exported here.
+from bot.domain.figures import (
+    CREDIT_COMMISSIONER,
+    CREDIT_COMMITTEE,
+    CREDIT_OTHER,
+    CREDIT_TEAM,
+    MIN_RANKED,
+    OVERDUE_SHOWN,
+    Counts,
+    Cut,
+    DayPoint,
+    Digest,
+    Durations,
+    Frozen,
+    LowRating,
+    Overdue,
+    OverdueLine,
+    OverduePage,
+    RankLine,
+    Rate,
+    Rates,
+    Tally,
+    UnreachableLine,
+    ranked,
+)
 from bot.domain.kinds import EventKind
 from bot.domain.models import Event, RequestStatus
+
+# Re-exported: callers import the figures' data from kpis as before the split.
+__all__ = [
+    "CREDIT_COMMISSIONER",
+    "CREDIT_COMMITTEE",
+    "CREDIT_OTHER",
+    "CREDIT_TEAM",
+    "MIN_RANKED",
+    "OVERDUE_SHOWN",
+    "Counts",
+    "Cut",
+    "DayPoint",
+    "Digest",
+    "Durations",
+    "Frozen",
+    "LowRating",
+    "Overdue",
+    "OverdueLine",
+    "OverduePage",
+    "RankLine",
+    "Rate",
+    "Rates",
+    "Tally",
+    "UnreachableLine",
+    "ranked",
+]
 
 # Event kinds the figures read (written by the services).
 SUBMITTED = EventKind.SUBMITTED
@@ -228,46 +277,6 @@ def timelines(events: Iterable[Event]) -> dict[int, Timeline]:
 # ---- figures ------------------------------------------------------------------------------
 
 
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class Rate(Frozen):
-    """hits out of total; `value` is None when there is nothing to count."""
-
-    hits: int
-    total: int
-
-    @property
-    def value(self) -> float | None:
-        return self.hits / self.total if self.total else None
-
-
-class Counts(Frozen):
-    received: int
-    accepted: int
-    resolved: int
-    escalated: int
-    overdue: int
-    reopened: int = 0
-    closed_unrated: int = 0
-
-
-class Rates(Frozen):
-    response: Rate
-    resolution: Rate
-    satisfaction: Rate
-    mtta_seconds: float | None
-    mttr_seconds: float | None
-
-
-class Overdue(Frozen):
-    request_id: int
-    holder_id: int | None
-    due_at: datetime
-    days_late: int
-
-
 def days_late(due: datetime, when: datetime) -> int:
     """Started 24-hour periods since the deadline (at least 1 once it has passed)."""
     return max(1, math.ceil((when - due) / timedelta(days=1)))
@@ -345,141 +354,6 @@ def rates(lines: Iterable[Timeline], period: Period, accept_within: timedelta) -
         mtta_seconds=_mean(accepts),
         mttr_seconds=_mean(resolves),
     )
-
-
-# ---- the digest as data -------------------------------------------------------------------
-
-
-class OverdueLine(Frozen):
-    request_id: int
-    enterprise: str
-    holder: str
-    due_at: datetime
-    days_late: int
-
-
-class UnreachableLine(Frozen):
-    """Someone who blocked the bot (or whose chat is gone), for the digest."""
-
-    name: str
-    phone: str
-    roles: tuple[str, ...]
-    since: date  # local date they were marked
-
-
-# The least volume (requests whose deadline fell in the month) for a commissioner or a team
-# to be ranked by resolution rate in the digest (README "Digest").
-MIN_RANKED = 3
-
-
-class RankLine(Frozen):
-    """A commissioner (key: person id, name) or a team (key: team key) and its rate."""
-
-    key: str
-    name: str = ""
-    rate: Rate
-
-
-class LowRating(Frozen):
-    """A rating of 1 or 2 stars."""
-
-    request_id: int
-    stars: int
-    enterprise: str
-    holder: str
-
-
-class DayPoint(Frozen):
-    """One local day of the county's figures, for the digest's chart."""
-
-    day: date
-    received: int
-    resolved: int
-    response: float | None
-    resolution: float | None
-    satisfaction: float | None
-
-
-def ranked(rates: dict[str, Rate], minimum: int = MIN_RANKED) -> tuple[list[str], list[str]]:
-    """The three best and (of the rest) three worst keys by rate, among those with volume."""
-    able = [
-        (k, r.value) for k, r in rates.items() if k and r.total >= minimum and r.value is not None
-    ]
-    best = sorted(able, key=lambda kv: (-(kv[1] or 0.0), kv[0]))
-    top = [k for k, _ in best[:3]]
-    rest = [kv for kv in best if kv[0] not in top]
-    bottom = [k for k, _ in sorted(rest, key=lambda kv: (kv[1] or 0.0, kv[0]))[:3]]
-    return top, bottom
-
-
-class Digest(Frozen):
-    """Everything the supervisors' daily digest shows, language-neutral (rendered at send time)."""
-
-    report_date: date
-    day: date  # yesterday, whose figures are shown
-    month_start: date
-    as_of: datetime  # the overdue list's instant
-    accept_within_seconds: float
-    counts: Counts
-    day_rates: Rates
-    month_rates: Rates
-    overdue: tuple[OverdueLine, ...]
-    # Years whose official holiday schedule is unknown, and the file to complete it in.
-    unconfirmed_years: tuple[int, ...] = ()
-    calendar_file: str = ""
-    # People the bot cannot reach in the chat (issue 7), longest first.
-    unreachable: tuple[UnreachableLine, ...] = ()
-    # Issue 12: by resolution rate this month (at least MIN_RANKED requests), best and worst.
-    top_commissioners: tuple[RankLine, ...] = ()
-    bottom_commissioners: tuple[RankLine, ...] = ()
-    top_teams: tuple[RankLine, ...] = ()
-    bottom_teams: tuple[RankLine, ...] = ()
-    # Ratings of 1–2 stars given yesterday.
-    low_ratings: tuple[LowRating, ...] = ()
-
-
-class Cut(StrEnum):
-    """What report figures are grouped by (the county total: one group, keyed "")."""
-
-    COUNTY = "county"
-    CATEGORY = "category"
-    INDUSTRY = "industry"
-    CHAIN = "chain"
-    # Attributed to people (README "Figures by cut"): the person who resolved a request, else
-    # the one holding it now; their team; the chain of a request a committee member resolved.
-    COMMISSIONER = "commissioner"
-    TEAM = "team"
-    COMMITTEE = "committee"
-    # Who gets the credit for a resolution (the seed's headline): one of CREDIT_KEYS.
-    CREDIT = "credit"
-
-
-# The groups of Cut.CREDIT: resolved by the enterprise's own commissioner, by a committee
-# member, by a team member, by anyone else; "" for a request nobody has resolved.
-CREDIT_COMMISSIONER = "commissioner"
-CREDIT_COMMITTEE = "committee"
-CREDIT_TEAM = "team"
-CREDIT_OTHER = "other"
-
-
-class Tally(Frozen):
-    """What Counts leaves out: cancelled, reopened, resolved by outcome (in a period), and
-    the requests open now."""
-
-    cancelled: int = 0
-    reopened: int = 0
-    open_now: int = 0
-    # outcome → distinct requests resolved with it in the period
-    outcomes: dict[str, int] = {}
-
-
-class Durations(Frozen):
-    """Median and 90th percentile of time to accept and to resolve, in seconds."""
-
-    accept_median_seconds: float | None = None
-    accept_p90_seconds: float | None = None
-    resolve_median_seconds: float | None = None
-    resolve_p90_seconds: float | None = None
 
 
 def quantile(values: Sequence[float], q: float) -> float | None:

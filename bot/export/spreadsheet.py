@@ -1,23 +1,22 @@
-"""The requests export, as an .xlsx workbook (openpyxl, write-only) or CSV files, for /export
-and `oncall-bot export`; it knows no channel.
+"""The requests export, as an .xlsx workbook (openpyxl, write-only; CSV files: csv_export.py),
+for /export and `oncall-bot export`; it knows no channel.
 
 Sheets: "Requests" (one row per request), "Events" (one row per event of those requests) and
-"Figures" (per team and per commissioner, counted from the exported rows). Requests are read
-from storage in chunks and written as they come, so the size of an export is bounded by the
-disk, not by memory. Every text cell is written as text and neutralised against formula
-injection (`neutralise`).
+"Figures" (per team and per commissioner, as /stats attributes them: bot/export/figures.py).
+Requests are read from storage in chunks and written as they come, so the size of an export is
+bounded by the disk, not by memory. Every text cell is written as text and neutralised against
+formula injection (`neutralise`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import io
 import json
 import unicodedata
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any, Protocol
 from zoneinfo import ZoneInfo
@@ -32,6 +31,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from bot.domain.clock import from_text
 from bot.domain.kinds import EventKind
 from bot.domain.models import Catalog, Outcome, RequestStatus, Urgency
+from bot.export.figures import FIGURE_COLUMNS, FigureSource, figure_lines
 from bot.i18n import labels, translator
 
 
@@ -75,14 +75,6 @@ EVENT_COLUMNS = (
     ("to_status", N_("To status")),
     ("payload", N_("Details")),
 )
-FIGURE_COLUMNS = (
-    N_("Cut"),
-    N_("Name"),
-    N_("Received"),
-    N_("Accepted"),
-    N_("Resolved"),
-    N_("Overdue now"),
-)
 EVENT_LABELS = {
     EventKind.SUBMITTED: N_("submitted"),
     EventKind.DISPATCHED: N_("dispatched"),
@@ -124,8 +116,9 @@ WIDTH_MIN, WIDTH_MAX = 6, 50
 Cell = str | int | float | datetime | None
 
 
-class ExportSource(Protocol):
-    """What an export reads: a read transaction of the storage (RequestRepository)."""
+class ExportSource(FigureSource, Protocol):
+    """What an export reads: a read transaction of the storage (RequestRepository, and the
+    report reads of the Figures sheet)."""
 
     async def export_rows(
         self,
@@ -235,56 +228,6 @@ def event_cells(row: dict[str, Any], job: Export) -> list[Cell]:
     ]
 
 
-@dataclass
-class _Counts:
-    name: str
-    received: int = 0
-    accepted: int = 0
-    resolved: int = 0
-    overdue: int = 0
-
-
-@dataclass
-class Figures:
-    """Per team and per commissioner: received, accepted, resolved, overdue now, counted from
-    the exported rows. (A later slice replaces it with the SQL report engine's figures.)
-
-    A request counts for its category's team, and for the commissioner holding it (or who
-    held it when it was resolved); requests nobody holds count for no commissioner.
-    """
-
-    now: datetime
-    teams: dict[str, _Counts] = field(default_factory=dict)
-    people: dict[int, _Counts] = field(default_factory=dict)
-
-    def add(self, row: dict[str, Any], catalog: Catalog, lang: str) -> None:
-        team = labels.category_team(catalog, row["category"])
-        counted = [
-            self.teams.setdefault(team, _Counts(labels.team_label(catalog, team, lang) or "—"))
-        ]
-        if row.get("holder_id") is not None:
-            holder = int(row["holder_id"])
-            counted.append(self.people.setdefault(holder, _Counts(str(row.get("holder") or ""))))
-        due = row.get("due_at")
-        overdue = row["status"] in OPEN and due is not None and from_text(due) < self.now
-        for counts in counted:
-            counts.received += 1
-            counts.accepted += row.get("accepted_at") is not None
-            counts.resolved += row.get("resolved_at") is not None
-            counts.overdue += overdue
-
-    def lines(self, lang: str) -> list[list[Cell]]:
-        _ = translator(lang)
-        out: list[list[Cell]] = []
-        for cut, groups in ((_("Team"), self.teams), (_("Commissioner"), self.people)):
-            for counts in sorted(groups.values(), key=lambda c: c.name):
-                out.append(
-                    [cut, counts.name, counts.received, counts.accepted, counts.resolved,
-                     counts.overdue]
-                )  # fmt: skip
-        return out
-
-
 def headers(job: Export) -> tuple[list[str], list[str], list[str]]:
     """The Requests, Events and Figures headers in the reader's language."""
     _ = translator(job.lang)
@@ -293,6 +236,11 @@ def headers(job: Export) -> tuple[list[str], list[str], list[str]]:
         [_(label) if label != "#" else label for _key, label in EVENT_COLUMNS],
         [_(label) for label in FIGURE_COLUMNS],
     )
+
+
+async def figures_of(source: ExportSource, job: Export) -> list[list[Cell]]:
+    """The Figures sheet's lines for the export's period, as /stats computes them."""
+    return await figure_lines(source, job.catalog, job.lang, job.since, job.until, job.now)
 
 
 async def chunks(
@@ -368,6 +316,18 @@ class _Sheet:
         self.sheet.auto_filter.ref = f"A1:{last}{self.rows + 1}"
 
 
+def _add_chunk(
+    requests: _Sheet,
+    events: _Sheet,
+    rows: list[dict[str, Any]],
+    happened: list[dict[str, Any]],
+    job: Export,
+) -> None:
+    """One chunk's rows built and written (in a worker thread)."""
+    requests.add([request_cells(r, job) for r in rows])
+    events.add([event_cells(v, job) for v in happened])
+
+
 async def write_xlsx(target: IO[bytes], source: ExportSource, job: Export) -> int:
     """Writes the three-sheet workbook to `target`; returns the number of requests."""
     _ = translator(job.lang)
@@ -375,18 +335,15 @@ async def write_xlsx(target: IO[bytes], source: ExportSource, job: Export) -> in
     head, event_head, figure_head = headers(job)
     requests = _Sheet(book, _("Requests"), head)
     events = _Sheet(book, _("Events"), event_head)
-    figures = Figures(job.now)
     async for rows, happened in chunks(source, job):
         # Building and serialising rows is CPU work: off the event loop, so a bot stays responsive.
-        await asyncio.to_thread(requests.add, [request_cells(r, job) for r in rows])
-        await asyncio.to_thread(events.add, [event_cells(v, job) for v in happened])
-        for row in rows:
-            figures.add(row, job.catalog, job.lang)
+        await asyncio.to_thread(_add_chunk, requests, events, rows, happened, job)
     sheet = _Sheet(book, _("Figures"), figure_head)
-    sheet.add(figures.lines(job.lang))
+    sheet.add(await figures_of(source, job))
     for each in (requests, events, sheet):
         each.close()
-    book.save(target)  # a zip file accepts a file object
+    # Zipping the sheets written so far is seconds of CPU for a big export: off the loop too.
+    await asyncio.to_thread(book.save, target)  # a zip file accepts a file object
     return requests.rows
 
 
@@ -395,69 +352,6 @@ async def xlsx_bytes(source: ExportSource, job: Export) -> tuple[bytes, int]:
     buf = io.BytesIO()
     count = await write_xlsx(buf, source, job)
     return buf.getvalue(), count
-
-
-# ---- csv -----------------------------------------------------------------------------------
-
-
-def _csv_field(value: Cell) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime(CSV_TIME)
-    if isinstance(value, str):
-        return neutralise(value)
-    return str(value)
-
-
-def _csv_writer(target: IO[bytes]) -> tuple[Callable[[Sequence[Cell]], None], io.TextIOWrapper]:
-    # UTF-8 with a BOM, so Excel reads the Chinese; every field quoted (OWASP).
-    text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="", write_through=True)
-    writer = csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-
-    def write(values: Sequence[Cell]) -> None:
-        writer.writerow([_csv_field(v) for v in values])
-
-    return write, text
-
-
-async def write_csv(
-    requests: IO[bytes],
-    source: ExportSource,
-    job: Export,
-    events: IO[bytes] | None = None,
-    figures: IO[bytes] | None = None,
-) -> int:
-    """Writes the Requests table as CSV (and the Events and Figures tables where given)."""
-    head, event_head, figure_head = headers(job)
-    write, text = _csv_writer(requests)
-    write(head)
-    write_event = None
-    wrappers = [text]
-    if events is not None:
-        write_event, event_text = _csv_writer(events)
-        wrappers.append(event_text)
-        write_event(event_head)
-    counts = Figures(job.now)
-    count = 0
-    async for rows, happened in chunks(source, job):
-        for row in rows:
-            write(request_cells(row, job))
-            counts.add(row, job.catalog, job.lang)
-        if write_event is not None:
-            for event in happened:
-                write_event(event_cells(event, job))
-        count += len(rows)
-    if figures is not None:
-        write_figure, figure_text = _csv_writer(figures)
-        wrappers.append(figure_text)
-        write_figure(figure_head)
-        for line in counts.lines(job.lang):
-            write_figure(line)
-    for wrapper in wrappers:
-        wrapper.flush()
-        wrapper.detach()  # the caller owns (and closes) the binary file
-    return count
 
 
 def filename(now: datetime, tz: ZoneInfo) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.channels.telegram import texts, texts_sla, texts_stats
+from bot.channels.telegram import texts, texts_digest, texts_extension, texts_sla, texts_stats
 from bot.channels.telegram.callback_data import Op, decode, pattern
 from bot.domain.access import allows, relations
 from bot.domain.kpis import Cut
@@ -66,7 +66,7 @@ class Supervision(HandlerBase):
         person, lang = await self._supervisor(update, "overdue")
         if person is None:
             return
-        await self.reply(update, texts_sla.overdue_list(await self.digests.overdue_now(), lang))
+        await self.reply(update, texts_digest.overdue_list(await self.digests.overdue_now(), lang))
 
     async def on_stats(self, update: Update, context: Context) -> None:
         """/stats [period] [by cut]: supervisors any cut, commissioners their own figures,
@@ -120,7 +120,7 @@ class Supervision(HandlerBase):
         parts = (message.text or "").split(maxsplit=1)
         found = EXTEND.match(parts[1]) if len(parts) == 2 else None
         if found is None:
-            await self.reply(update, texts_sla.extend_usage(lang))
+            await self.reply(update, texts_extension.extend_usage(lang))
             return
         request_id, days, reason = int(found.group(1)), int(found.group(2)), found.group(3)
         try:
@@ -129,16 +129,16 @@ class Supervision(HandlerBase):
             if refused.reason == Refusal.BAD_INPUT:
                 await self.reply(
                     update,
-                    texts_sla.extension_refusal(
+                    texts_extension.extension_refusal(
                         refused.details.get("field"), lang, request_id, refused.details
                     ),
                 )
             else:
                 await answer_refusal(update, refused, lang)
             return
-        text = texts_sla.extension_sent(lang, request_id, days, asked.new_due, self.deps.tz)
+        text = texts_extension.extension_sent(lang, request_id, days, asked.new_due, self.deps.tz)
         if not asked.supervisors:
-            text += "\n" + texts_sla.no_supervisor(lang)
+            text += "\n" + texts_extension.no_supervisor(lang)
         await self.reply(update, text)
 
     async def on_decision(self, update: Update, context: Context) -> None:
@@ -159,7 +159,7 @@ class Supervision(HandlerBase):
         except Refused as refused:
             if refused.reason == Refusal.DUPLICATE and "by" in refused.details:
                 await query.answer(
-                    texts_sla.already_decided(
+                    texts_extension.already_decided(
                         lang, refused.details.get("by"), bool(refused.details.get("approved"))
                     ),
                     show_alert=True,
@@ -168,7 +168,7 @@ class Supervision(HandlerBase):
                 await answer_refusal(update, refused, lang)
             return
         await query.answer(
-            texts_sla.decided_alert(
+            texts_extension.decided_alert(
                 lang, cb.request_id, decided.approved, decided.due, self.deps.tz
             )
         )

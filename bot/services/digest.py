@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from bot.domain import kpis
-from bot.domain.kpis import Cut, DayPoint, Digest, OverdueLine, RankLine, UnreachableLine
+from bot.domain.kpis import (
+    OVERDUE_SHOWN,
+    Cut,
+    DayPoint,
+    Digest,
+    OverduePage,
+    RankLine,
+    UnreachableLine,
+)
 from bot.services.ports import Clock, Transaction, UnitOfWork
 from bot.services.sla import SlaPolicy
 
@@ -54,7 +62,9 @@ class DigestService:
             counts=(await tx.report_counts(yesterday))[COUNTY],
             day_rates=(await tx.report_rates(yesterday, within))[COUNTY],
             month_rates=(await tx.report_rates(month, within))[COUNTY],
-            overdue=tuple(await tx.report_overdue(as_of)),
+            # The first lines a chat shows and the count of all (never every line).
+            overdue=tuple(await tx.report_overdue(as_of, OVERDUE_SHOWN)),
+            overdue_total=await tx.report_overdue_count(as_of),
             unconfirmed_years=tuple(years),
             calendar_file=calendar.calendar_file if years else "",
             unreachable=tuple(await self._unreachable(tx)),
@@ -112,11 +122,14 @@ class DigestService:
             rates = (await tx.report_rates(period, self.policy.accept_remind_after))[COUNTY]
         return period, counts, rates
 
-    async def overdue_now(self) -> list[OverdueLine]:
-        """Requests being worked on past their deadline right now, most late first."""
+    async def overdue_now(self, shown: int = OVERDUE_SHOWN) -> OverduePage:
+        """The first `shown` requests being worked on past their deadline right now (most late
+        first) and how many there are in all."""
         now = self.clock.now()
         async with self.db.read() as tx:
-            return await tx.report_overdue(now)
+            lines = await tx.report_overdue(now, shown)
+            total = await tx.report_overdue_count(now)
+        return OverduePage(lines=tuple(lines), total=max(total, len(lines)))
 
     async def _unreachable(self, tx: Transaction) -> list[UnreachableLine]:
         """Who cannot be reached in the chat now (issue 7), longest first."""

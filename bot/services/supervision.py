@@ -10,6 +10,7 @@ from typing import Any
 from bot.domain.access import allows, relations
 from bot.domain.clock import to_text
 from bot.domain.kinds import EventKind, MessageKind
+from bot.domain.kpis import Counts, Cut, Period
 from bot.domain.lifecycle import Action, IllegalTransition, transition
 from bot.domain.models import (
     Person,
@@ -41,6 +42,17 @@ class ExportReads:
     async def export_events(self, request_ids: Sequence[int]) -> list[dict[str, Any]]:
         async with self.db.read() as tx:
             return await tx.export_events(request_ids)
+
+    async def report_counts(
+        self, period: Period, by: Cut = Cut.COUNTY, overdue: bool = True
+    ) -> dict[str, Counts]:
+        """The Figures sheet's counts, as /stats reads them."""
+        async with self.db.read() as tx:
+            return await tx.report_counts(period, by, overdue)
+
+    async def person(self, person_id: int) -> Person | None:
+        async with self.db.read() as tx:
+            return await tx.person(person_id)
 
 
 class Supervision(ServiceContext):

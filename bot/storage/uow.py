@@ -28,7 +28,7 @@ def report_facts_version() -> int:
 
 def report_facts_latest() -> int:
     """The last schema version that changed what the facts keep (rebuilt when migrating to it)."""
-    names = ("_reports.sql", "_report_cuts.sql")
+    names = ("_reports.sql", "_report_cuts.sql", "_report_keys.sql")
     return max(v for v, name, _ in migrations() if name.endswith(names))
 
 

@@ -63,6 +63,8 @@ async def accepted_request(
     card = await li.wait_for_message("#1")
     await li.tap(zh("✅ Accept"), card)
     taken = await owner.wait_for_message(zh_part(TAKEN))
+    # The owner's note and the card's edit are separate messages: wait for both.
+    await li.wait_for(lambda: card.button(zh("📝 Note")) is not None)
     return owner, li, card, taken
 
 

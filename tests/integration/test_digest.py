@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.telegram import texts_sla
+from bot.channels.telegram import texts_digest, texts_sla
 from bot.cli import main
 from bot.config_files import load_calendar
 from bot.domain.clock import FakeClock
@@ -206,7 +206,7 @@ async def test_every_digest_figure_equals_the_hand_computation(history: Services
     await svc.at(cq(2026, 11, 27, 15, 0))
     check(await svc.digests.for_date(REPORT))
     # As the supervisors read it.
-    zh = texts_sla.plain(texts_sla.digest(await svc.digests.for_date(REPORT), "zh"))
+    zh = texts_sla.plain(texts_digest.digest(await svc.digests.for_date(REPORT), "zh"))
     for text in (
         "每日汇总 2026-11-25",
         "受理 4 · 接单 3 · 办结 1 · 转交 2 · 逾期 1",
@@ -218,7 +218,7 @@ async def test_every_digest_figure_equals_the_hand_computation(history: Services
         "#5 · 仙草堂中药材有限公司 · 王专员 · 逾期 1 天",
     ):
         assert text in zh, text
-    en = texts_sla.plain(texts_sla.digest(await svc.digests.for_date(REPORT), "en"))
+    en = texts_sla.plain(texts_digest.digest(await svc.digests.for_date(REPORT), "en"))
     assert "Response (accepted within 30 min): 50% (2/4) / 75% (6/8)" in en
     assert "#5 · 仙草堂中药材有限公司 · 王专员 · 1 day late" in en
 
@@ -266,7 +266,7 @@ async def test_calendar_warning_from_december(tmp_path: Path) -> None:
         await svc.at(cq(2026, 12, 1, 9, 0))
         warned = await svc.digests.for_date()
         assert warned.unconfirmed_years == (2027,)
-        zh, en = texts_sla.digest(warned, "zh"), texts_sla.digest(warned, "en")
+        zh, en = texts_digest.digest(warned, "zh"), texts_digest.digest(warned, "en")
         assert texts_sla.schedule_warning(2027, "config/calendar.toml", "zh") in zh
         assert texts_sla.schedule_warning(2027, "config/calendar.toml", "en") in en
         assert "2027 年" in zh and "config/calendar.toml" in zh

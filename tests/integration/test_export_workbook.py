@@ -33,7 +33,7 @@ from bot.export.spreadsheet import (
 )
 from bot.i18n import labels, translator
 from bot.sample import SUPERVISOR, TROUT_OWNER
-from bot.storage.uow import Database
+from bot.storage.uow import Database, rebuild_report_facts
 from tests.cli_support import run_bot_cli
 from tests.conftest import World
 from tests.integration.flows import new_request, onboard
@@ -41,6 +41,13 @@ from tests.integration.flows import new_request, onboard
 # The CLI takes "now" from the wall clock: every instant below is in the past, and request 2's
 # deadline (2026-11-24) is over, request 4's (2099) is not.
 HOSTILE_NOTE = '=HYPERLINK("http://evil.example","看")'
+
+
+FAR = to_text(datetime(2099, 1, 1, tzinfo=UTC))
+
+
+def due(when: str) -> str:
+    return json.dumps({"due_at": when})
 
 
 def at(day: int, hour: int = 2) -> str:
@@ -108,11 +115,16 @@ async def seed(path: Path) -> None:
         await sql("UPDATE requests SET status='cancelled', closed_at=? WHERE id=5", (at(11),))
         events: list[tuple[Any, ...]] = [
             (1, owner, "submitted", None, "submitted", "{}", at(20)),
-            (1, wang, "accepted", "dispatched", "accepted", "{}", at(20, 4)),
+            (1, wang, "accepted", "dispatched", "accepted", due(at(27)), at(20, 4)),
             (1, wang, "noted", None, None, json.dumps({"text": HOSTILE_NOTE}), at(21)),
             (1, wang, "resolved", "accepted", "resolved", '{"outcome": "solved"}', at(22)),
             (1, owner, "reopened", "resolved", "reopened", "{}", at(22, 5)),
             (2, owner, "submitted", None, "submitted", "{}", at(21)),
+            (2, li, "accepted", "dispatched", "accepted", due(at(24)), at(21, 4)),
+            (3, owner, "submitted", None, "submitted", "{}", at(22)),
+            (4, owner, "submitted", None, "submitted", "{}", at(23)),
+            (4, wang, "accepted", "dispatched", "accepted", due(FAR), at(23, 5)),
+            (5, owner, "submitted", None, "submitted", "{}", at(10)),
             (5, owner, "cancelled", "submitted", "cancelled", "{}", at(11)),
         ]
         await db.conn.executemany(
@@ -120,7 +132,14 @@ async def seed(path: Path) -> None:
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             events,
         )
+        # 王 serves on the finance team, 李 on the relief team (the Figures sheet's teams).
+        await db.conn.executemany(
+            "INSERT INTO team_members (person_id, team) VALUES (?, ?)",
+            [(wang, "finance"), (li, "relief")],
+        )
         await db.conn.commit()
+        # The report facts, folded from the event log as the migration does.
+        await rebuild_report_facts(db.conn)
     finally:
         await db.close()
 
@@ -183,7 +202,7 @@ def test_the_xlsx_has_three_sheets_with_chinese_headers_dates_numbers_and_safe_t
 
     events = values(book[_("Events")])
     assert events[0] == [_(label) if label != "#" else "#" for _k, label in EVENT_COLUMNS]
-    assert [e[0] for e in events[1:]] == [1, 1, 1, 1, 1, 2, 5]
+    assert [e[0] for e in events[1:]] == [1, 1, 1, 1, 1, 2, 2, 3, 4, 4, 5, 5]
     accepted = events[2]
     assert accepted[1] == datetime(2026, 11, 20, 12, 0)
     assert accepted[2:6] == [
@@ -211,13 +230,17 @@ def test_the_figures_sheet_counts_per_team_and_commissioner_by_hand(tmp_path: Pa
         return labels.team_label(catalog, key, "zh")
 
     by_cut = {(line[0], line[1]): line[2:] for line in figures[1:]}
-    # received, accepted, resolved, overdue now (see the table in seed()).
+    # received, accepted, resolved, overdue at the period's end (now), as /stats attributes
+    # them (README "Figures by cut"): to who resolved a request, else who holds it, and to
+    # their team. 王 resolved #1 (reopened since: no deadline runs) and holds #4 (due 2099);
+    # 李 holds #2, due on the 24th; nobody holds #3 (dispatched) and #5 (cancelled).
     assert by_cut == {
-        (_("Team"), team("finance")): [2, 2, 1, 1],
-        (_("Team"), team("talent")): [1, 0, 0, 0],
-        (_("Team"), team("relief")): [2, 1, 0, 0],
+        (_("Team"), team("finance")): [2, 2, 1, 0],
+        (_("Team"), team("relief")): [1, 1, 0, 1],
+        (_("Team"), _("(none)")): [2, 0, 0, 0],
         (_("Commissioner"), "王专员"): [2, 2, 1, 0],
         (_("Commissioner"), "李专员"): [1, 1, 0, 1],
+        (_("Commissioner"), _("(none)")): [2, 0, 0, 0],
     }
 
 
@@ -263,7 +286,7 @@ def test_cli_from_to_picks_whole_local_days_and_format_follows_the_suffix(
     target = export(tmp_path, "--from", "2026-11-15", "--to", "2026-11-22", "p.csv")
     rows = read_csv(target)
     assert [r[0] for r in rows[1:]] == ["1", "2", "3"]  # 5 is older, 4 was submitted on the 23rd
-    assert [r[0] for r in read_csv(tmp_path / "p.events.csv")[1:]] == ["1"] * 5 + ["2"]
+    assert [r[0] for r in read_csv(tmp_path / "p.events.csv")[1:]] == ["1"] * 5 + ["2", "2", "3"]
     # --format wins over the suffix; a later --to than --from is refused.
     done = run_bot_cli(tmp_path, "export", "--format", "xlsx", str(tmp_path / "x.csv"))
     assert done.returncode == 0 and (tmp_path / "x.csv").read_bytes().startswith(b"PK")

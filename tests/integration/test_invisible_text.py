@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.channels.telegram import texts, texts_intake, texts_sla
+from bot.channels.telegram import texts, texts_extension, texts_intake
 from bot.channels.telegram.identity import address
 from bot.domain.models import RequestStatus
 from bot.sample import LI, TROUT_OWNER
@@ -103,7 +103,7 @@ async def test_an_extension_reason_of_invisible_characters_is_refused(world: Wor
     _owner, li, _card, _taken = await accepted_request(world)
     await li.command("extend", f"#1 3 {EMPTY}")
     refused = await li.wait_for_message()
-    assert refused.text == texts_sla.extension_refusal("reason", "zh", 1)
+    assert refused.text == texts_extension.extension_refusal("reason", "zh", 1)
     await li.command("extend", "#1 3 " + "等" * 2001)
     too_long = await li.wait_for_message()
     assert too_long.text == texts.too_long("zh", 2001, 2000)

@@ -26,7 +26,7 @@ import pytest_asyncio
 from bot.domain import kpis
 from bot.domain.clock import from_text, to_text
 from bot.domain.kinds import EventKind
-from bot.domain.kpis import Cut, Period
+from bot.domain.kpis import Counts, Cut, Durations, Period
 from bot.domain.models import Event, RequestStatus
 from bot.storage.uow import Database, rebuild_report_facts, report_facts_version
 from tests.integration.sla_support import cq, open_services
@@ -73,6 +73,15 @@ async def history(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[His
     await db.conn.executemany(bench.PEOPLE_SQL, bench.people_rows(now))
     await db.conn.executemany(bench.ENTERPRISES_SQL, bench.enterprise_rows())
     await db.conn.executemany(bench.REQUESTS_SQL, [bench.request_row(r) for r in requests])
+    # Teams (commissioners 2–29, two without a team) and committee members, for the cuts.
+    await db.conn.executemany(
+        "INSERT INTO team_members (person_id, team) VALUES (?, ?)",
+        [(i, f"team{i % 10}") for i in range(2, bench.COMMISSIONERS - 1)],
+    )
+    await db.conn.executemany(
+        "INSERT INTO person_roles (person_id, role, active) VALUES (?, 'committee', ?)",
+        [(3, 1), (7, 1), (11, 0), (bench.COMMISSIONERS, 1)],
+    )
     rows = sorted((e for r in requests for e in r.events), key=lambda e: e[6])  # stable: ties
     events = [
         Event(
@@ -178,6 +187,104 @@ async def test_figures_by_cut_equal_kpis_per_group(history: History) -> None:
         assert spans[category] == kpis.durations(group, period)
 
 
+def _cut_keys(h: History, roster: dict[str, list[tuple[int, ...]]]) -> dict[Cut, dict[int, str]]:
+    """Each request's key of every cut by README's definitions, in Python from the rows."""
+    firms = {r[0]: r for r in roster["enterprises"]}  # id, industry, chain, commissioner
+    teams: dict[int, set[str]] = {}
+    for person, team in roster["teams"]:
+        teams.setdefault(person, set()).add(str(team))
+    committee = {person for person, active in roster["committee"] if active}
+    lines = kpis.timelines(h.events)
+    keys: dict[Cut, dict[int, str]] = {cut: {} for cut in Cut}
+    for request_id, enterprise_id in roster["requests"]:
+        _, industry, chain, commissioner = firms[enterprise_id]
+        first = next(
+            (e for e in h.events if e.request_id == request_id and e.kind == EventKind.RESOLVED),
+            None,
+        )
+        resolver = first.actor_id if first else None
+        t = lines.get(request_id)
+        holder = t.holders[-1][1] if t and t.holders else None
+        who = resolver if resolver is not None else holder
+        keys[Cut.CATEGORY][request_id] = h.categories[request_id]
+        keys[Cut.INDUSTRY][request_id] = str(industry or "")
+        keys[Cut.CHAIN][request_id] = str(chain or "")
+        keys[Cut.COMMISSIONER][request_id] = str(who) if who is not None else ""
+        keys[Cut.TEAM][request_id] = min(teams.get(who or 0, set()), default="")
+        keys[Cut.COMMITTEE][request_id] = str(chain or "") if who in committee else ""
+        if resolver is None:
+            credit = ""
+        elif resolver == commissioner:
+            credit = kpis.CREDIT_COMMISSIONER
+        elif resolver in committee:
+            credit = kpis.CREDIT_COMMITTEE
+        elif teams.get(resolver):
+            credit = kpis.CREDIT_TEAM
+        else:
+            credit = kpis.CREDIT_OTHER
+        keys[Cut.CREDIT][request_id] = credit
+    return keys
+
+
+async def test_figures_of_every_cut_equal_the_python_definitions(history: History) -> None:
+    """Every cut's figures, grouped in SQL by the keys the facts keep, equal kpis over the
+    requests grouped by README's definitions (computed here in Python from the rows)."""
+    h = history
+    roster = {
+        name: [tuple(r) for r in await (await h.db.conn.execute(sql)).fetchall()]
+        for name, sql in {
+            "enterprises": "SELECT id, industry, chain, commissioner_id FROM enterprises",
+            "teams": "SELECT person_id, team FROM team_members",
+            "committee": "SELECT person_id, active FROM person_roles WHERE role = 'committee'",
+            "requests": "SELECT id, enterprise_id FROM requests",
+        }.items()
+    }
+    keys = _cut_keys(h, roster)
+    lines = kpis.timelines(h.events)
+    rng = random.Random(21)
+    periods = [kpis.month_to_date(date(2026, 11, 24), ZONES[0])]
+    periods += rng.sample(_periods(h), 6)
+    seen: dict[Cut, int] = {}
+    async with h.db.read() as tx:
+        for cut in (c for c in Cut if c is not Cut.COUNTY):
+            groups: dict[str, list[kpis.Timeline]] = {}
+            for request_id, line in lines.items():
+                groups.setdefault(keys[cut][request_id], []).append(line)
+            seen[cut] = len([k for k in groups if k])
+            for period in periods:
+                counts = await tx.report_counts(period, cut)
+                rates = await tx.report_rates(period, WITHIN, cut)
+                spans = await tx.report_durations(period, cut)
+                resolved = await tx.report_resolved(period, cut)
+                for key, group in groups.items():
+                    want = kpis.counts(group, period)
+                    empty = Counts(received=0, accepted=0, resolved=0, escalated=0, overdue=0)
+                    assert counts.get(key, empty) == want, (cut, key, period)
+                    assert resolved.get(key, 0) == want.resolved, (cut, key, period)
+                    r = kpis.rates(group, period, WITHIN)
+                    if key in rates:
+                        got = rates[key]
+                        assert (got.response, got.resolution, got.satisfaction) == (
+                            r.response,
+                            r.resolution,
+                            r.satisfaction,
+                        ), (cut, key, period)
+                        assert same(got.mtta_seconds, r.mtta_seconds), (cut, key, period)
+                        assert same(got.mttr_seconds, r.mttr_seconds), (cut, key, period)
+                    else:
+                        assert r.response.total == r.resolution.total == 0, (cut, key)
+                        assert r.satisfaction.total == 0, (cut, key)
+                    assert spans.get(key, Durations()) == kpis.durations(group, period), (
+                        cut,
+                        key,
+                        period,
+                    )
+                # No group in SQL that the definitions do not have.
+                assert set(counts) <= set(groups), (cut, period)
+    # Every cut has several groups in this history (teams, committees, credit kinds).
+    assert all(n >= 2 for n in seen.values()), seen
+
+
 async def test_overdue_at_any_instant_equals_kpis(history: History) -> None:
     h = history
     lines = kpis.timelines(h.events)
@@ -215,6 +322,28 @@ async def test_overdue_at_any_instant_equals_kpis(history: History) -> None:
     assert seen > 100
 
 
+async def test_overdue_paged_in_sql_is_the_head_of_the_whole_list_and_counts_all(
+    history: History,
+) -> None:
+    """/overdue and the digest read the first lines (in the list's order) and the count of
+    all, at "now" (facts only) and at past instants (requests changed since folded)."""
+    h = history
+    lines = kpis.timelines(h.events)
+    rng = random.Random(9)
+    instants = [h.now, *(e.at for e in rng.sample(h.events, 30))]
+    paged = 0
+    async with h.db.read() as tx:
+        for when in instants:
+            whole = await tx.report_overdue(when)
+            assert await tx.report_overdue_count(when) == len(whole), when
+            assert len(whole) == len(kpis.overdue_at(lines.values(), when)), when
+            for limit in (0, 1, 3, 40):
+                head = await tx.report_overdue(when, limit)
+                assert head == whole[:limit], (when, limit)
+                paged += len(whole) > limit
+    assert paged > 20  # the lists were longer than the pages asked for
+
+
 async def test_rebuilt_facts_equal_the_ones_kept_with_the_events(history: History) -> None:
     async with history.db.read() as tx:
         kept = await tx.report_facts()
@@ -232,7 +361,7 @@ async def test_reports_do_not_wait_for_the_write_lock(tmp_path: Path) -> None:
             digest = await asyncio.wait_for(svc.digests.for_date(), 5)
             _, counts, _ = await asyncio.wait_for(svc.digests.month_so_far(), 5)
             overdue = await asyncio.wait_for(svc.digests.overdue_now(), 5)
-        assert digest.counts.received == counts.received == 0 and overdue == []
+        assert digest.counts.received == counts.received == 0 and overdue.total == 0
         assert svc.db.reader is not None
         async with svc.db.reader.execute("PRAGMA query_only") as cur:
             assert (await cur.fetchone())[0] == 1
@@ -270,7 +399,7 @@ async def test_a_chase_leaves_the_facts_answering_overdue_after_it() -> None:
     """The sweep chases every overdue request each morning; that event changes neither its
     status, deadline nor holder, so "overdue at an instant after it" stays the facts' answer
     (last_event_us is the last change of those) instead of a fold of its events."""
-    from bot.storage.sqlite.reports import fact_of, us
+    from bot.storage.sqlite.report_facts import fact_of, us
 
     t0 = datetime(2026, 11, 2, 1, 0, tzinfo=ZoneInfo("UTC"))
     due = t0 + timedelta(days=5)

@@ -21,6 +21,8 @@ chain 冷水鱼, commissioner D), E2 (中药, chain 中药材, commissioner A). 
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -28,12 +30,15 @@ from pathlib import Path
 import pytest
 
 from bot.channels.telegram import texts_stats
+from bot.config_files import load_catalog
 from bot.domain.clock import FakeClock, to_text
 from bot.domain.kinds import EventKind as K
 from bot.domain.kpis import Counts, Cut, Durations, LowRating, Period, RankLine, Rate, Tally
 from bot.domain.models import Event
 from bot.domain.models import RequestStatus as S
-from bot.domain.periods import StatsAsk
+from bot.domain.periods import StatsAsk, local_days
+from bot.export.csv_export import write_csv
+from bot.export.spreadsheet import Export, figures_of
 from bot.services.digest import DigestService
 from bot.services.errors import Refused
 from bot.services.stats import StatsService
@@ -311,3 +316,43 @@ async def test_digest_ranks_and_low_ratings(db: Database, tmp_path: Path) -> Non
     text = texts_stats.digest_text(late, None, "en")
     assert "Teams ▲ finance 100% (3/3)" in text
     assert "#2 · E1 · 专员D · 2/5" in texts_stats.digest_text(early, None, "en")
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [(date(2026, 11, 1), date(2026, 11, 30)), (date(2026, 11, 10), date(2026, 11, 20))],
+)
+async def test_the_export_figures_sheet_equals_stats_by_team_and_commissioner(
+    db: Database, tmp_path: Path, first: date, last: date
+) -> None:
+    """The export's Figures (CSV and XLSX alike) attribute exactly as /stats does: the same
+    groups, the same received, accepted, resolved and overdue for the same local days."""
+    clock = FakeClock(t(11, 28, 2))
+    services = await Services.open(tmp_path / "other.db", clock)
+    await services.db.close()
+    policy = services.digests.policy
+    stats = StatsService(db, clock, policy)
+    catalog = load_catalog()
+    async with db.read() as tx:
+        boss = await tx.person(1)
+    assert boss is not None
+    want: list[list[str]] = []
+    for cut, title in ((Cut.TEAM, "Team"), (Cut.COMMISSIONER, "Commissioner")):
+        report = await stats.report(StatsAsk(first=first, last=last, by=cut), boss)
+        assert report.rows
+        for row in report.rows:
+            name = texts_stats.group_name(report, row, catalog, "en")
+            c = row.counts
+            want.append([title, name, *(str(n) for n in (c.received, c.accepted, c.resolved))])
+            want[-1].append(str(c.overdue))
+    job = Export(catalog, "en", policy.tz, clock.now(), *local_days(first, last, policy.tz))
+    async with db.read() as tx:
+        figures = io.BytesIO()
+        await write_csv(io.BytesIO(), tx, job, figures=figures)
+        lines = await figures_of(tx, job)
+    got = list(csv.reader(io.StringIO(figures.getvalue().decode("utf-8-sig"))))[1:]
+    # /stats also lists a group that only other figures have (open now, a rate): all counts 0.
+    want = [line for line in want if any(n != "0" for n in line[2:])]
+    assert sorted(got) == sorted(want)
+    assert sorted([str(v) for v in line] for line in lines) == sorted(want)
+    assert any(line[2] != "0" for line in want)

@@ -14,16 +14,8 @@ import bot
 ROOT = Path(bot.__file__).parent
 MAX_LINES = 400
 
-# Over the limit today, each being split in its own branch (the lead empties this at merge).
-ALLOWED: frozenset[str] = frozenset(
-    {
-        "storage/sqlite/reports.py",
-        "domain/kpis.py",
-        "channels/telegram/texts_sla.py",
-        "export/spreadsheet.py",
-        "services/ports.py",
-    }
-)
+# Modules allowed over the limit (none: split a module by concern before it grows past it).
+ALLOWED: frozenset[str] = frozenset()
 
 
 def line_counts() -> dict[str, int]:

@@ -1,20 +1,19 @@
-"""Texts (HTML) and buttons of chasing, extensions and the daily digest, in the reader's lang."""
+"""Texts (HTML) of chasing, in the reader's language, and the small formatters the other texts
+share (extensions: texts_extension; the digest and /overdue: texts_digest)."""
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
-from bot.channels.telegram import keyboards, texts_reach
-from bot.channels.telegram.callback_data import Callback, Op
+from bot.channels.telegram import keyboards
 from bot.channels.telegram.texts import category_label, e, when
 from bot.domain.clock import from_text
-from bot.domain.kpis import Counts, Digest, OverdueLine, Period, Rate, Rates
 from bot.domain.models import Catalog
 from bot.i18n import translator
 from bot.services.desk import RequestView
@@ -25,7 +24,6 @@ Params = Mapping[str, str | int | float | bool | None]
 Rendered = tuple[str, InlineKeyboardMarkup | None, str | None]
 
 MAX_TEXT = 4096
-MAX_OVERDUE_LINES = 40
 
 
 # ---- small formatters --------------------------------------------------------------------
@@ -70,24 +68,6 @@ def _names(view: RequestView) -> str:
 def _tier(tier: object, lang: str) -> str:
     _ = translator(lang)
     return _("the service team") if tier == "team" else _("the supervisors")
-
-
-def extension_buttons(request_id: int, ask: int, lang: str) -> InlineKeyboardMarkup:
-    _ = translator(lang)
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    _("✅ Approve"),
-                    callback_data=Callback(Op.EXTENSION, request_id, f"y{ask}").encode(),
-                ),
-                InlineKeyboardButton(
-                    _("✖ Refuse"),
-                    callback_data=Callback(Op.EXTENSION, request_id, f"n{ask}").encode(),
-                ),
-            ]
-        ]
-    )
 
 
 # ---- messages about a request (bot.channels.telegram.renderers registers them) ------------
@@ -260,191 +240,6 @@ def overdue_report(
     )
 
 
-def extension_result(
-    view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
-) -> Rendered:
-    """Tells the holder what a supervisor decided about their extension."""
-    _ = translator(lang)
-    n = view.request.id
-    due = _instant(params, "due_at")
-    if params.get("approved"):
-        text = _(
-            "✅ Your request to extend <b>#{n}</b> was approved by {by}: the new deadline is {due}."
-        )
-    else:
-        text = _(
-            "✖ Your request to extend <b>#{n}</b> was refused by {by}; the deadline stays {due}."
-        )
-    return text.format(n=n, by=e(params.get("by") or "—"), due=when(due, tz)), None, None
-
-
-def deadline_extended(
-    view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
-) -> Rendered:
-    """Tells the owner that #N's deadline moved."""
-    _ = translator(lang)
-    n = view.request.id
-    due = _instant(params, "due_at")
-    return (
-        _("🕒 The deadline for <b>#{n}</b> has been extended to {due}.").format(
-            n=n, due=when(due, tz)
-        ),
-        None,
-        None,
-    )
-
-
-def extension_asked(
-    view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
-) -> Rendered:
-    """Asks the supervisors to decide on an extension (with Approve / Refuse)."""
-    return _extension(True, view, params, lang, tz)
-
-
-def extension_decided(
-    view: RequestView, params: Params, catalog: Catalog, lang: str, tz: ZoneInfo
-) -> Rendered:
-    """Edits a supervisor's ask to say who decided, without buttons."""
-    return _extension(False, view, params, lang, tz)
-
-
-def _extension(asked: bool, view: RequestView, params: Params, lang: str, tz: ZoneInfo) -> Rendered:
-    _ = translator(lang)
-    r = view.request
-    ask = _int(params, "ask")
-    key = f"ext{ask}"
-    new_due = when(_instant(params, "new_due_at"), tz)
-    if asked:
-        days = _int(params, "days")
-        span = (
-            _("{n} working day(s)").format(n=days)
-            if params.get("working_days")
-            else days_text(days, lang)
-        )
-        text = _(
-            "🕒 <b>#{n}</b> ({enterprise}): {holder} asks to extend the deadline by {span}, "
-            "from {due} to {new_due}.\nReason: {reason}"
-        ).format(
-            n=r.id,
-            enterprise=e(view.enterprise.name),
-            holder=e(params.get("holder") or "—"),
-            span=span,
-            due=when(_instant(params, "due_at"), tz),
-            new_due=new_due,
-            reason=e(params.get("reason") or ""),
-        )
-        return text, extension_buttons(r.id, ask, lang), key
-    if params.get("approved"):
-        text = _("🕒 <b>#{n}</b>: the extension to {new_due} was approved by {by}.")
-    else:
-        text = _("🕒 <b>#{n}</b>: the extension to {new_due} was refused by {by}.")
-    return text.format(n=r.id, new_due=new_due, by=e(params.get("by") or "—")), None, key
-
-
-# ---- the digest and the overdue list ---------------------------------------------------------
-
-
-def _percent(rate: Rate, lang: str) -> str:
-    value = rate.value
-    if value is None:
-        return "—"
-    return f"{value:.0%} ({rate.hits}/{rate.total})"
-
-
-def _mean(seconds: float | None, lang: str) -> str:
-    return "—" if seconds is None else duration(seconds, lang)
-
-
-def overdue_lines(items: tuple[OverdueLine, ...] | list[OverdueLine], lang: str) -> list[str]:
-    _ = translator(lang)
-    lines = [
-        _("#{n} · {enterprise} · {holder} · {days} late").format(
-            n=o.request_id,
-            enterprise=e(o.enterprise),
-            holder=e(o.holder),
-            days=days_text(o.days_late, lang),
-        )
-        for o in items[:MAX_OVERDUE_LINES]
-    ]
-    if len(items) > MAX_OVERDUE_LINES:
-        lines.append(_("… and {k} more").format(k=len(items) - MAX_OVERDUE_LINES))
-    return lines
-
-
-def overdue_list(items: list[OverdueLine], lang: str) -> str:
-    """The answer to /overdue."""
-    _ = translator(lang)
-    if not items:
-        return _("Nothing is overdue. 👍")
-    head = _("<b>Overdue now</b> ({k})").format(k=len(items))
-    return _cap("\n".join([head, *overdue_lines(items, lang)]))
-
-
-def counts_line(c: Counts, lang: str) -> str:
-    _ = translator(lang)
-    return _(
-        "Received {received} · accepted {accepted} · resolved {resolved} · "
-        "escalated {escalated} · overdue {overdue}"
-    ).format(
-        received=c.received,
-        accepted=c.accepted,
-        resolved=c.resolved,
-        escalated=c.escalated,
-        overdue=c.overdue,
-    )
-
-
-def digest(d: Digest, lang: str, extra: Sequence[str] = ()) -> str:
-    """The supervisors' daily digest (`extra`: lines shown before the overdue list)."""
-    _ = translator(lang)
-    c = d.counts
-    lines = [
-        _("📊 <b>Daily digest, {date}</b>").format(date=d.report_date.isoformat()),
-        "",
-        _("<b>Yesterday</b> ({day})").format(day=d.day.isoformat()),
-        counts_line(c, lang),
-        "",
-        _("<b>Rates</b>: yesterday / this month ({start} to {day})").format(
-            start=d.month_start.isoformat(), day=d.day.isoformat()
-        ),
-    ]
-    day, month = d.day_rates, d.month_rates
-    lines += [
-        _("Response (accepted within {limit}): {day} / {month}").format(
-            limit=duration(d.accept_within_seconds, lang),
-            day=_percent(day.response, lang),
-            month=_percent(month.response, lang),
-        ),
-        _("Resolution (by the deadline): {day} / {month}").format(
-            day=_percent(day.resolution, lang), month=_percent(month.resolution, lang)
-        ),
-        _("Satisfaction (4–5 stars): {day} / {month}").format(
-            day=_percent(day.satisfaction, lang), month=_percent(month.satisfaction, lang)
-        ),
-        _("Mean time to accept: {day} / {month}").format(
-            day=_mean(day.mtta_seconds, lang), month=_mean(month.mtta_seconds, lang)
-        ),
-        _("Mean time to resolve: {day} / {month}").format(
-            day=_mean(day.mttr_seconds, lang), month=_mean(month.mttr_seconds, lang)
-        ),
-    ]
-    lines.append("")
-    if extra:
-        lines += [*extra, ""]
-    if d.overdue:
-        lines.append(_("<b>Overdue now</b> ({k})").format(k=len(d.overdue)))
-        lines += overdue_lines(d.overdue, lang)
-    else:
-        lines.append(_("Nothing is overdue. 👍"))
-    # Issue 7: who cannot be reached in the chat (texts_reach renders it).
-    unreachable = texts_reach.digest_lines(d.unreachable, lang)
-    if unreachable:
-        lines += ["", *unreachable]
-    for year in d.unconfirmed_years:
-        lines += ["", "⚠️ " + e(schedule_warning(year, d.calendar_file, lang))]
-    return _cap("\n".join(lines))
-
-
 def dead_letter(update_id: int, reason: str, lang: str) -> str:
     """Tells a supervisor that one incoming message could not be handled and was set aside."""
     _ = translator(lang)
@@ -466,7 +261,7 @@ def schedule_warning(year: int, where: str, lang: str) -> str:
     ).format(year=year, where=where)
 
 
-def _cap(text: str) -> str:
+def cap(text: str) -> str:
     """Keeps a message within Telegram's 4,096 characters (cutting at a line)."""
     if len(text) <= MAX_TEXT:
         return text
@@ -488,87 +283,3 @@ def plain(text: str) -> str:
 def supervisors_only(lang: str, command: str) -> str:
     _ = translator(lang)
     return _("Only the service center's supervisors can use /{command}.").format(command=command)
-
-
-def extend_usage(lang: str) -> str:
-    _ = translator(lang)
-    return _(
-        "To ask for more time, send /extend #N DAYS REASON, for example:\n"
-        "/extend #12 3 waiting for the bank's approval"
-    )
-
-
-def extension_sent(lang: str, n: int, days: int, new_due: datetime, tz: ZoneInfo) -> str:
-    _ = translator(lang)
-    return _(
-        "🕒 Your request to extend <b>#{n}</b> to {due} has gone to the supervisors; "
-        "you will be told their decision here."
-    ).format(n=n, due=when(new_due, tz))
-
-
-def no_supervisor(lang: str) -> str:
-    _ = translator(lang)
-    return _("No supervisor is on Telegram yet, so nobody can decide it now.")
-
-
-def extension_refusal(field: object, lang: str, n: object, details: Params | None = None) -> str:
-    """Why an ask was not taken (Refused BAD_INPUT with a `field`, and its `details`)."""
-    _ = translator(lang)
-    details = details or {}
-    if field == "days":
-        return _("Ask for between 1 and 30 days.")
-    if field == "reason" and details.get("problem") == "too_long":
-        return _("That is too long ({length} characters). Please keep it within {max}.").format(
-            length=f"{int(details.get('length') or 0):,}", max=f"{int(details.get('max') or 0):,}"
-        )
-    if field == "reason":
-        return _("Please give a reason (at least 2 characters).")
-    if field == "past_due":
-        return _(
-            "#{n} is already past its deadline; an extension must be asked for before it falls due."
-        ).format(n=n)
-    if field == "pending":
-        return _("#{n} already has an extension request waiting for a decision.").format(n=n)
-    return extend_usage(lang)
-
-
-def already_decided(lang: str, by: object, approved: bool) -> str:
-    _ = translator(lang)
-    if approved:
-        return _("Already approved by {by}.").format(by=by or "—")
-    return _("Already refused by {by}.").format(by=by or "—")
-
-
-def decided_alert(lang: str, n: int, approved: bool, due: datetime | None, tz: ZoneInfo) -> str:
-    _ = translator(lang)
-    if approved:
-        return _("Approved: #{n} is now due {due}.").format(n=n, due=when(due, tz))
-    return _("Refused: #{n} keeps its deadline.").format(n=n)
-
-
-def stats(
-    period: Period, c: Counts, r: Rates, accept_within: float, lang: str, tz: ZoneInfo
-) -> str:
-    """The answer to /stats: this month so far."""
-    _ = translator(lang)
-    return "\n".join(
-        [
-            _("📈 <b>This month so far</b> ({start} to {now})").format(
-                start=period.start.astimezone(tz).date().isoformat(),
-                now=period.end.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-            ),
-            counts_line(c, lang),
-            _("Reopened {reopened} · closed unrated {unrated}").format(
-                reopened=c.reopened, unrated=c.closed_unrated
-            ),
-            _("Response rate (accepted within {limit}): {rate}").format(
-                limit=duration(accept_within, lang), rate=_percent(r.response, lang)
-            ),
-            _("Resolution rate (by the deadline): {rate}").format(
-                rate=_percent(r.resolution, lang)
-            ),
-            _("Satisfaction rate (4–5 stars): {rate}").format(rate=_percent(r.satisfaction, lang)),
-            _("Mean time to accept: {mean}").format(mean=_mean(r.mtta_seconds, lang)),
-            _("Mean time to resolve: {mean}").format(mean=_mean(r.mttr_seconds, lang)),
-        ]
-    )

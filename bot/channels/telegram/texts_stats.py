@@ -10,7 +10,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.channels.telegram import keyboards
 from bot.channels.telegram.callback_data import Callback, Op
 from bot.channels.telegram.texts import category_label, e
-from bot.channels.telegram.texts_sla import digest, duration
+from bot.channels.telegram.texts_digest import digest
+from bot.channels.telegram.texts_sla import duration
 from bot.domain import kpis
 from bot.domain.kpis import Cut, Digest, RankLine, Rate
 from bot.domain.models import Catalog, Outcome

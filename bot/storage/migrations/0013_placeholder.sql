@@ -1,1 +1,1 @@
--- 0013: a placeholder (the number belongs to another branch; the lead replaces this file on merging)
+-- 0013: unused (its number went to a branch that was renumbered to 0015 on merging); kept so that the sequence stays contiguous.

@@ -10,7 +10,7 @@ import aiosqlite
 from bot.domain.clock import from_text, to_text
 from bot.domain.kinds import EventKind
 from bot.domain.models import Event, RequestStatus
-from bot.storage.sqlite.base import Statements, in_list
+from bot.storage.sqlite.base import Statements
 
 
 class EventsSql(Statements):
@@ -56,29 +56,5 @@ class EventsSql(Statements):
         rows = await self._all(
             "SELECT * FROM events WHERE kind = ? AND at >= ? ORDER BY id",
             (kind.value, to_text(since)),
-        )
-        return [self._event_of(r) for r in rows]
-
-    async def report_events(self, since: datetime) -> list[Event]:
-        """Every event of the requests a report from `since` on can involve, in log order.
-
-        That is requests with an event since then, still open, or due since then.
-        """
-        marks, states = in_list(
-            s.value
-            for s in (
-                RequestStatus.SUBMITTED,
-                RequestStatus.DISPATCHED,
-                RequestStatus.ESCALATED,
-                RequestStatus.ACCEPTED,
-                RequestStatus.REOPENED,
-            )
-        )
-        rows = await self._all(
-            "SELECT * FROM events WHERE request_id IN ("
-            "SELECT request_id FROM events WHERE at >= ? AND request_id IS NOT NULL "
-            f"UNION SELECT id FROM requests WHERE status IN ({marks}) OR due_at >= ?"
-            ") ORDER BY id",
-            (to_text(since), *states, to_text(since)),
         )
         return [self._event_of(r) for r in rows]

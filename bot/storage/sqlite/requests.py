@@ -161,24 +161,6 @@ class RequestsSql(Statements):
         )
         return [r for r in [await self._request(row) for row in rows] if r is not None]
 
-    async def requests_offered_to(
-        self, person_id: int, statuses: Iterable[RequestStatus]
-    ) -> list[Request]:
-        marks, states = in_list(s.value for s in statuses)
-        rows = await self._all(
-            "SELECT r.* FROM requests r JOIN offers o ON o.request_id = r.id "
-            f"WHERE o.person_id = ? AND o.active = 1 AND r.status IN ({marks}) ORDER BY r.id",
-            (person_id, *states),
-        )
-        return [r for r in [await self._request(row) for row in rows] if r is not None]
-
-    async def requests_with_status(self, statuses: Iterable[RequestStatus]) -> list[Request]:
-        marks, states = in_list(s.value for s in statuses)
-        rows = await self._all(
-            f"SELECT * FROM requests WHERE status IN ({marks}) ORDER BY id", states
-        )
-        return [r for r in [await self._request(row) for row in rows] if r is not None]
-
     async def requests_involving(
         self, person_id: int, statuses: Iterable[RequestStatus]
     ) -> list[Request]:

@@ -10,7 +10,6 @@ from typing import Any
 
 from bot.domain.identity import Address
 from bot.domain.kinds import EventKind
-from bot.domain.lifecycle import OPEN_STATUSES
 from bot.domain.models import (
     Event,
     Message,
@@ -40,16 +39,6 @@ class FakeMessages(Tables):
 
     async def events_of_kind(self, kind: EventKind, since: datetime) -> list[Event]:
         return [e for e in self.s.events if e.kind == kind and e.at >= since]
-
-    async def report_events(self, since: datetime) -> list[Event]:
-        involved = {e.request_id for e in self.s.events if e.at >= since}
-        involved |= {
-            rid
-            for rid, r in self.s.requests.items()
-            if r.request.status in OPEN_STATUSES
-            or (r.request.due_at is not None and r.request.due_at >= since)
-        }
-        return [e for e in self.s.events if e.request_id is not None and e.request_id in involved]
 
     # ---- outbox, delivery and message references ---------------------------------------------
 

@@ -174,8 +174,11 @@ class FakeReports(Tables):
     async def report_durations(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Durations]:
         return {key: kpis.durations(lines, period) for key, lines in self._lines_by(by).items()}
 
-    async def report_overdue(self, when: datetime) -> list[OverdueLine]:
-        found = []
+    async def report_overdue_count(self, when: datetime) -> int:
+        return len(kpis.overdue_at(kpis.timelines(self.s.events).values(), when))
+
+    async def report_overdue(self, when: datetime, limit: int | None = None) -> list[OverdueLine]:
+        found: list[OverdueLine] = []
         for late in kpis.overdue_at(kpis.timelines(self.s.events).values(), when):
             request = self.s.requests[late.request_id].request
             holder = self.s.people.get(late.holder_id) if late.holder_id else None
@@ -188,7 +191,7 @@ class FakeReports(Tables):
                     days_late=late.days_late,
                 )
             )
-        return found
+        return found if limit is None else found[:limit]
 
     async def prune_inbox(self, before: datetime, limit: int) -> int:
         newest = max((e.seq for e in self.s.inbox.values()), default=None)

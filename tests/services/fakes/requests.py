@@ -153,14 +153,6 @@ class FakeRequests(Tables):
         assert column in ("owner_id", "holder_id")
         return [r.request for r in self._rows(statuses) if getattr(r.request, column) == person_id]
 
-    async def requests_offered_to(
-        self, person_id: int, statuses: Iterable[RequestStatus]
-    ) -> list[Request]:
-        return [r.request for r in self._rows(statuses) if self._has_offer(r.request.id, person_id)]
-
-    async def requests_with_status(self, statuses: Iterable[RequestStatus]) -> list[Request]:
-        return [r.request for r in self._rows(statuses)]
-
     async def requests_involving(
         self, person_id: int, statuses: Iterable[RequestStatus]
     ) -> list[Request]:

@@ -1,0 +1,205 @@
+"""The report projection: one row of facts per request, kept with the event log.
+
+Which: **per-request facts maintained in the same transaction as the events.** Every event
+appended for a request re-folds that request's events (a handful, read by the
+``events_request`` index) through the very definitions of bot.domain.kpis (``timelines``) and
+upserts one row of ``request_facts``: first submission, first offer, first acceptance, first
+resolution, the deadline that decides on-time resolution, cancelled before acceptance, the
+current status, holder and working deadline, and the instant the last of those three changed
+(column ``last_event_us``; a chase or a note changes none of them). Instants
+are integer microseconds since the epoch, so "accepted within 30 minutes" and the durations
+are exact integer arithmetic.
+
+The event log stays the source of truth: ``rebuild_report_facts`` recomputes every row from
+it (``Database.open`` runs it when migrating to 0006; a test checks rebuilt == maintained),
+and a figure for any past period can be recomputed at any time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.domain import kpis
+from bot.domain.kinds import EventKind
+from bot.domain.kpis import Cut
+from bot.domain.models import Event, RequestStatus
+from bot.storage.sqlite.events import EventsSql
+from bot.storage.sqlite.report_cuts import DEFINITIONS, KEY_COLUMNS
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+US = timedelta(microseconds=1)
+_WORKING = frozenset({RequestStatus.ACCEPTED, RequestStatus.REOPENED})
+# Rows upserted per statement when rebuilding.
+_BATCH = 2000
+
+FactRow = tuple[
+    int,
+    int | None,
+    int | None,
+    int | None,
+    int | None,
+    int | None,
+    int,
+    str | None,
+    int | None,
+    int | None,
+    int,
+    int | None,
+    str | None,
+    int,
+    int | None,
+]
+FACT_COLUMNS = (
+    "request_id, submitted_us, first_offer_us, first_accept_us, resolved_us, deadline_us, "
+    "cancelled_before_accept, status, holder_id, work_due_us, last_event_us, "
+    "resolver_id, outcome, reopened, cancelled_us"
+)
+# The facts folded from the events as `f`, and every cut's key computed from them, the request
+# and its enterprise by its definition (report_cuts.DEFINITIONS), in one statement. A key is ""
+# where the definition gives none (one group with the key "", never two: NULL and "").
+_KEYS = ", ".join(f"COALESCE({DEFINITIONS[cut]}, '')" for cut in KEY_COLUMNS)
+_UPSERT = (
+    f"INSERT OR REPLACE INTO request_facts ({FACT_COLUMNS}, {', '.join(KEY_COLUMNS.values())}) "
+    f"SELECT f.*, {_KEYS} FROM (SELECT "
+    + ", ".join(f"? AS {column.strip()}" for column in FACT_COLUMNS.split(","))
+    + ") f LEFT JOIN requests r ON r.id = f.request_id "
+    "LEFT JOIN enterprises e ON e.id = r.enterprise_id"
+)
+
+# Every row's cut keys recomputed in bulk from the rest of its facts (the benchmark's generator
+# writes the facts by SQL; the same definitions as _UPSERT's).
+FILL_KEYS = (
+    f"UPDATE request_facts AS f SET ({', '.join(KEY_COLUMNS.values())}) = (SELECT {_KEYS} "
+    "FROM requests r LEFT JOIN enterprises e ON e.id = r.enterprise_id WHERE r.id = f.request_id)"
+)
+
+_RATING = "INSERT INTO ratings (request_id, at_us, stars) VALUES (?, ?, ?)"
+
+
+def us(when: datetime | None) -> int | None:
+    """An instant as integer microseconds since the epoch (UTC)."""
+    return None if when is None else (when - EPOCH) // US
+
+
+def from_us(value: int) -> datetime:
+    return EPOCH + value * US
+
+
+def fact_of(request_id: int, events: Sequence[Event]) -> FactRow:
+    """One request's facts, folded from its events (in log order) by kpis.timelines."""
+    t = kpis.timelines(events).get(request_id) or kpis.Timeline(request_id)
+    status = t.statuses[-1][1] if t.statuses else None
+    due_now = t.deadlines[-1][1] if t.deadlines else None
+    return (
+        request_id,
+        us(t.submitted_at),
+        us(t.first_offer_at),
+        us(t.first_accept_at),
+        us(t.resolved_at),
+        us(t.deadline),
+        int(t.cancelled_before_accept),
+        status.value if status else None,
+        t.holders[-1][1] if t.holders else None,
+        us(due_now) if status in _WORKING else None,
+        _last_change(t),
+        *_credit_of(events),
+    )
+
+
+def _last_change(t: kpis.Timeline) -> int:
+    """The last instant the state an overdue line reads (status, deadline, holder) changed.
+
+    Stored as ``last_event_us``: "overdue at an instant after it" is then the facts' answer. An
+    event that changes none of the three (the sweep's daily chase of every overdue request, a
+    note) does not send its request back to be folded from its events for the digest.
+    """
+    changes = [steps[-1][0] for steps in (t.statuses, t.deadlines, t.holders) if steps]
+    return max(us(at) or 0 for at in changes) if changes else 0
+
+
+def _credit_of(events: Sequence[Event]) -> tuple[int | None, str | None, int, int | None]:
+    """Who first resolved it and how, how often it was reopened, when it was cancelled."""
+    resolved = next((e for e in events if e.kind == EventKind.RESOLVED), None)
+    outcome = resolved.payload.get("outcome") if resolved else None
+    reopened = sum(1 for e in events if e.to_status == RequestStatus.REOPENED)
+    cancelled = next((e for e in events if e.to_status == RequestStatus.CANCELLED), None)
+    return (
+        resolved.actor_id if resolved else None,
+        outcome if isinstance(outcome, str) else None,
+        reopened,
+        us(cancelled.at) if cancelled else None,
+    )
+
+
+def rating_of(event: Event) -> tuple[int, int, int] | None:
+    """(request, instant, stars) of a rating, as kpis.timelines reads one; None otherwise."""
+    stars = event.payload.get("stars")
+    if event.kind != EventKind.RATED or event.request_id is None:
+        return None
+    if not isinstance(stars, int) or isinstance(stars, bool):
+        return None
+    return event.request_id, (event.at - EPOCH) // US, stars
+
+
+class FactsSql(EventsSql):
+    """The event log plus its report projection (request_facts, ratings)."""
+
+    async def append(self, event: Event) -> None:
+        await super().append(event)
+        if event.request_id is not None:
+            # Same transaction as the event: the facts never lag the log.
+            await self._run(_UPSERT, fact_of(event.request_id, await self.events(event.request_id)))
+            if (rating := rating_of(event)) is not None:
+                await self._run(_RATING, rating)
+
+    async def rebuild_report_facts(self) -> int:
+        """Recomputes every request's facts from the event log; returns how many requests."""
+        await self._run("DELETE FROM request_facts")
+        await self._run("DELETE FROM ratings")
+        done = 0
+        batch: list[FactRow] = []
+        ratings: list[tuple[int, int, int]] = []
+        current: int | None = None
+        events: list[Event] = []
+        async with self.conn.execute(
+            "SELECT * FROM events WHERE request_id IS NOT NULL ORDER BY request_id, id"
+        ) as cur:
+            while rows := list(await cur.fetchmany(5000)):
+                for row in rows:
+                    if row["request_id"] != current:
+                        if current is not None:
+                            batch.append(fact_of(current, events))
+                        current, events = row["request_id"], []
+                    events.append(event := self._event_of(row))
+                    if (rating := rating_of(event)) is not None:
+                        ratings.append(rating)
+                if len(batch) >= _BATCH:
+                    await self.conn.executemany(_UPSERT, batch)
+                    await self.conn.executemany(_RATING, ratings)
+                    done += len(batch)
+                    batch, ratings = [], []
+        if current is not None:
+            batch.append(fact_of(current, events))
+        await self.conn.executemany(_UPSERT, batch)
+        await self.conn.executemany(_RATING, ratings)
+        return done + len(batch)
+
+    async def report_facts(self) -> list[tuple[Any, ...]]:
+        """Every row of request_facts and of ratings (to compare a rebuild with what was kept)."""
+        keys = ", ".join(KEY_COLUMNS.values())
+        rows = await self._all(
+            f"SELECT {FACT_COLUMNS}, {keys} FROM request_facts ORDER BY request_id"
+        )
+        rows += await self._all(
+            "SELECT request_id, at_us, stars FROM ratings ORDER BY request_id, at_us, stars"
+        )
+        return [tuple(r) for r in rows]
+
+    async def _grouped(
+        self, sql: str, params: Sequence[Any], by: Cut
+    ) -> dict[str, tuple[Any, ...]]:
+        grouped = f"{sql} GROUP BY k" if by is not Cut.COUNTY else sql
+        rows = await self._all(grouped, params)
+        return {str(r[0] if r[0] is not None else ""): tuple(r)[1:] for r in rows}
