@@ -25,6 +25,7 @@ from bot.simulator.driver import SimUser
 from bot.simulator.models import JsonDict, RecordedCall, SimMessage
 from bot.simulator.server import SEND_METHODS, BotApiSimulator
 from bot.storage.uow import Database
+from tests.i18n_support import text as catalog_text
 
 TOKEN = "123456:E2E-TOKEN"
 REPO = Path(__file__).resolve().parents[2]
@@ -240,15 +241,17 @@ class BotProcess:
 
 # ------------------------------------------------------------------------- what users do
 
+# The intake form's buttons, by msgid from the catalogs (tests/i18n_support.py).
+FORM_BUTTONS = {
+    "skip": "⏭ Skip",
+    "done": "✔ Done",
+    "normal": "Normal",
+    "urgent": "🔴 Urgent",
+    "submit": "✅ Submit",
+}
 LABELS = {
-    "zh": {"skip": "跳过", "done": "完成", "normal": "一般", "urgent": "紧急", "submit": "提交"},
-    "en": {
-        "skip": "Skip",
-        "done": "Done",
-        "normal": "Normal",
-        "urgent": "Urgent",
-        "submit": "Submit",
-    },
+    lang: {key: catalog_text(lang, msgid) for key, msgid in FORM_BUTTONS.items()}
+    for lang in ("zh", "en")
 }
 
 

@@ -22,6 +22,7 @@ from tests.e2e.support import (
     texts_to,
     wait_db,
 )
+from tests.i18n_support import zh_part
 
 SENT = "SELECT COUNT(*) FROM outbox WHERE kind = '{kind}' AND status = 'sent'"
 UNSENT = "SELECT COUNT(*) = 0 FROM outbox WHERE status = 'pending'"
@@ -79,7 +80,11 @@ async def test_chased_and_escalated_on_time_and_kill_9_changes_neither(
     )
     assert len(texts_to(li, "⏰")) == 1
     assert len(texts_to(wang, "🆕")) == 1 and len(texts_to(chen, "🆕")) == 1
-    assert len(texts_to(boss, "超时未接单")) == 1
+    escalated = zh_part(
+        "⚠️ <b>#{n}</b> ({enterprise}, {category}) was not accepted in time and "
+        "has gone to {to}: {names}."
+    )
+    assert len(texts_to(boss, escalated)) == 1
     kinds = [r["kind"] for r in query(bot.db_path, "SELECT kind FROM events WHERE request_id = 1")]
     assert kinds.count("reminded_accept") == 2  # the commissioner's round and the team's
     assert kinds.count("escalated") == 1

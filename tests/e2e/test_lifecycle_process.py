@@ -28,10 +28,14 @@ from tests.e2e.support import (
     query,
     texts_to,
 )
-from tests.i18n_support import zh, zh_part
+from tests.i18n_support import zh, zh_part, zh_plain
 
 # What people see, from the catalogs (tests/i18n_support.py).
 ASK_SUMMARY = "<b>#{n}</b>: {outcome}. Now send a short summary of what was done (or /cancel)."
+AUTO_CLOSED = (
+    "🔒 <b>#{n}</b> was closed without a rating after {days} working days. You "
+    "can still reopen it if needed."
+)
 LOW_RATING = "⚠️ Low rating: <b>#{n}</b> was rated {stars}/5 by its owner.\nHandled by: {holder}"
 
 COUNTY = ZoneInfo("Asia/Shanghai")
@@ -120,13 +124,15 @@ async def test_rating_comment_reopen_withdraw_and_my_in_the_real_process(
     # which nobody else can use (the holder's tap is refused on the server) and which starts
     # the form for him.
     await owner.reply(received, "还想补充一点情况")
-    finished = await owner.wait_for_message("已撤销", timeout=WAIT)
-    new = finished.button("提交新诉求")
-    assert new is not None and finished.button("重新办理") is None
+    finished = await owner.wait_for_message(
+        zh("#{n} was withdrawn, so this message was not passed on.", n=2), timeout=WAIT
+    )
+    new = finished.button(zh("🆕 New request"))
+    assert new is not None and finished.button(zh("↩ Reopen")) is None
     assert not texts_to(li, "还想补充一点情况")
     tap = await li.tap_data(again, str(new["callback_data"]))
     assert (await li.wait_answer(tap, timeout=WAIT)).get("show_alert") is True
-    await owner.tap("提交新诉求", finished)
+    await owner.tap(zh("🆕 New request"), finished)
     form = await owner.wait_for_message(lambda m: m.button("融资") is not None, timeout=WAIT)
     assert "1/4" in (form.text or "")
     await owner.command("cancel")
@@ -136,14 +142,14 @@ async def test_rating_comment_reopen_withdraw_and_my_in_the_real_process(
     first_day = bot.now().astimezone(COUNTY).date()
     await new_request(owner, "销售", "想把冷水鱼卖进县城的超市")
     card = await li.wait_for_message(
-        lambda m: "#3" in (m.text or "") and m.button("接单") is not None, timeout=WAIT
+        lambda m: "#3" in (m.text or "") and m.button(zh("✅ Accept")) is not None, timeout=WAIT
     )
-    await li.tap("接单", card)
-    await li.wait_for_edit(card, lambda m: m.button("办结") is not None, timeout=WAIT)
-    await li.tap("办结", card)
-    outcomes = await li.wait_for_message(lambda m: m.button("已解决") is not None, timeout=WAIT)
-    await li.tap("已解决", outcomes)
-    await li.wait_for_edit(outcomes, "说明", timeout=WAIT)
+    await li.tap(zh("✅ Accept"), card)
+    await li.wait_for_edit(card, lambda m: m.button(zh("🏁 Resolve")) is not None, timeout=WAIT)
+    await li.tap(zh("🏁 Resolve"), card)
+    outcomes = await li.wait_for_message(lambda m: m.button(zh("Solved")) is not None, timeout=WAIT)
+    await li.tap(zh("Solved"), outcomes)
+    await li.wait_for_edit(outcomes, zh_part(ASK_SUMMARY), timeout=WAIT)
     await li.send("已对接县城两家超市的采购")
     unrated = await owner.wait_for_message(
         lambda m: "#3" in (m.text or "") and m.button("1") is not None, timeout=WAIT
@@ -152,8 +158,9 @@ async def test_rating_comment_reopen_withdraw_and_my_in_the_real_process(
     bot.advance_clock(timedelta(days=15))
     # The rating question becomes the auto-close notice (Reopen stays).
     closed = await owner.wait_for_edit(unrated, lambda m: m.button("1") is None, timeout=WAIT)
-    assert "自动关闭" in (closed.text or "") and closed.button("重新办理") is not None
-    assert "1 个工作日" in (closed.text or "")  # ONCALL_LIFECYCLE__AUTO_CLOSE_WORKING_DAYS
+    assert closed.button(zh("↩ Reopen")) is not None
+    # days=1: ONCALL_LIFECYCLE__AUTO_CLOSE_WORKING_DAYS
+    assert zh_plain(AUTO_CLOSED, n=3, days=1) in (closed.text or "")
     auto = query(bot.db_path, "SELECT payload FROM events WHERE kind = 'closed' AND request_id = 3")
     assert len(auto) == 1 and '"auto": true' in auto[0]["payload"]
     assert [

@@ -26,6 +26,20 @@ from bot.simulator.models import SimMessage
 from bot.simulator.server import BotApiSimulator
 from bot.storage.uow import Database
 from tests.e2e.support import WAIT, BotProcess, assert_clean
+from tests.i18n_support import zh, zh_part, zh_plain
+
+PREVIOUS, NEXT, TIMELINE = zh("◀ Previous"), zh("Next ▶"), zh("🕘 Timeline")
+OWNER = TROUT_OWNER.name
+
+
+def before_field(msgid: str, field: str, **fields: object) -> str:
+    """The message as shown (tags dropped) up to where `field` is filled in (fields after it
+    are filled with the same cut mark)."""
+    cut = "\x00"
+    names = re.findall(r"\{(\w+)\}", msgid)
+    filled = {name: fields.get(name, cut) for name in names}
+    return zh_plain(msgid, **{**filled, field: cut}).split(cut)[0]
+
 
 COUNT = 30
 PAGE = 8
@@ -90,14 +104,14 @@ async def test_an_owner_with_30_requests_pages_through_my_and_opens_a_card_and_i
     await owner.wait_for_message(timeout=WAIT)  # the answer to that /help
 
     await owner.command("my")
-    listing = await owner.wait_for_message("您的诉求", timeout=WAIT)
+    listing = await owner.wait_for_message(zh_plain("<b>Your requests</b>"), timeout=WAIT)
     pages = [numbers_on(listing)]
-    assert listing.button("上一页") is None  # the first page
-    while listing.button("下一页") is not None:
-        await owner.tap("下一页", listing)
+    assert listing.button(PREVIOUS) is None  # the first page
+    while listing.button(NEXT) is not None:
+        await owner.tap(NEXT, listing)
         await owner.wait_for_edit(listing, timeout=WAIT)
         pages.append(numbers_on(listing))
-        assert listing.button("上一页") is not None
+        assert listing.button(PREVIOUS) is not None
     # One message, edited in place: 8, 8, 8 and 6, newest first, each request once.
     assert [len(p) for p in pages] == [PAGE, PAGE, PAGE, COUNT - 3 * PAGE]
     seen = [n for page in pages for n in page]
@@ -105,20 +119,30 @@ async def test_an_owner_with_30_requests_pages_through_my_and_opens_a_card_and_i
     assert len(owner.messages()) == 2  # /help's answer and the one list message
 
     # Previous goes back a page.
-    await owner.tap("上一页", listing)
+    await owner.tap(PREVIOUS, listing)
     await owner.wait_for_edit(listing, timeout=WAIT)
     assert numbers_on(listing) == pages[-2]
 
     # A closed request's card, then its timeline: every step in order, with who.
     label = next(b for b in listing.buttons if b.startswith("#9 "))
     await owner.tap(label, listing)
-    await owner.wait_for_edit(listing, lambda m: m.button("时间线") is not None, timeout=WAIT)
+    await owner.wait_for_edit(listing, lambda m: m.button(TIMELINE) is not None, timeout=WAIT)
     card = listing.text or ""
     assert "#9" in card and "第9笔饲料款需要贷款" in card and "第9笔贷款已发放" in card
-    await owner.tap("时间线", listing)
-    await owner.wait_for_edit(listing, "时间线", timeout=WAIT)
+    await owner.tap(TIMELINE, listing)
+    await owner.wait_for_edit(listing, zh_part("<b>#{n} timeline</b> — {status}"), timeout=WAIT)
     timeline = listing.text or ""
-    steps = ["张老板 提交", "李专员 接单", "李专员 办结：已解决", "张老板 评价 5/5"]
+    steps = [
+        before_field("📥 Submitted by {who} ({category}, {urgency})", "category", who=OWNER),
+        before_field("✅ Accepted by {who}; resolve by {due}", "due", who=LI.name),
+        before_field(
+            "🏁 Resolved by {who}: {outcome} — {summary}",
+            "summary",
+            who=LI.name,
+            outcome=zh("Solved"),
+        ),
+        zh_plain("⭐ Rated {stars}/5 by {who}", stars=5, who=OWNER),
+    ]
     positions = [timeline.find(s) for s in steps]
     assert all(p >= 0 for p in positions), timeline
     assert positions == sorted(positions), timeline

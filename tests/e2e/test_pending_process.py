@@ -21,6 +21,11 @@ from tests.e2e.support import (
     wait_all_updates_handled,
     wait_db,
 )
+from tests.i18n_support import zh, zh_part
+
+HANDBACK_PROMPT = (
+    "Why are you handing <b>#{n}</b> back? Send the reason in one message (or /cancel)."
+)
 
 
 async def test_a_reason_asked_before_a_kill_9_is_answered_after_it(
@@ -32,13 +37,15 @@ async def test_a_reason_asked_before_a_kill_9_is_answered_after_it(
     li = await onboard(sim, LI)
     boss = await onboard(sim, SUPERVISOR)
     await new_request(owner, "融资", "冷水鱼饲料款缺口30万元，想申请贷款")
-    card = await li.wait_for_message(lambda m: m.button("接单") is not None, timeout=WAIT)
-    await li.tap("接单", card)
-    await li.wait_for_edit(card, lambda m: m.button("退单") is not None, timeout=WAIT)
-    await li.tap("退单", card)
-    reasons = await li.wait_for_message(lambda m: m.button("其他（") is not None, timeout=WAIT)
-    await li.tap("其他（", reasons)
-    await li.wait_for_message("用一条消息", timeout=WAIT)
+    card = await li.wait_for_message(lambda m: m.button(zh("✅ Accept")) is not None, timeout=WAIT)
+    await li.tap(zh("✅ Accept"), card)
+    await li.wait_for_edit(card, lambda m: m.button(zh("↩ Hand back")) is not None, timeout=WAIT)
+    await li.tap(zh("↩ Hand back"), card)
+    reasons = await li.wait_for_message(
+        lambda m: m.button(zh("Other (write it)")) is not None, timeout=WAIT
+    )
+    await li.tap(zh("Other (write it)"), reasons)
+    await li.wait_for_message(zh_part(HANDBACK_PROMPT), timeout=WAIT)
 
     await wait_all_updates_handled(bot.db_path)
     await bot.kill()

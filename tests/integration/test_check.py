@@ -22,6 +22,7 @@ from bot.sample import HERB_OWNER, LI, SUPERVISOR, TROUT_OWNER, load_sample
 from bot.storage.db import migrations
 from bot.storage.uow import Database
 from tests.cli_support import run_bot_cli
+from tests.i18n_support import zh
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 TZ = ZoneInfo("Asia/Shanghai")
@@ -115,7 +116,7 @@ async def test_the_cli_check_of_a_healthy_database_exits_0_in_the_default_langua
     db = await make_db(tmp_path / "oncall.db")
     done = cli(tmp_path, db, "check")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "[正常]" in done.stdout and "全部检查通过" in done.stdout
+    assert f"[{zh('OK')}]" in done.stdout and zh("All checks passed.") in done.stdout
     english = cli(tmp_path, db, "check", ONCALL_DEFAULT_LANGUAGE="en")
     assert english.returncode == 0 and "All checks passed." in english.stdout
 

@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 from tests.cli_support import run_bot_cli
+from tests.i18n_support import zh
 
 
 def cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -112,6 +113,6 @@ def test_export_writes_a_spreadsheet_of_every_request(tmp_path: Path) -> None:
     assert sheet is not None
     header = [c.value for c in sheet[1]]
     row = [c.value for c in sheet[2]]
-    assert header[:3] == ["#", "企业", "统一社会信用代码"] and "提交时间" in header
+    assert header[:3] == ["#", zh("Enterprise"), zh("Credit code")] and zh("Submitted") in header
     assert row[0] == 1 and row[1] == "清溪冷水鱼养殖场" and "融资" in row
     assert "需要贷款 <30万>" in row

@@ -11,6 +11,7 @@ from bot.bootstrap import Runtime
 from bot.domain.models import RequestStatus
 from bot.sample import LI, TROUT_OWNER
 from tests.conftest import World, start_bot
+from tests.i18n_support import zh, zh_part
 from tests.integration.flows import new_request, onboard
 
 
@@ -29,7 +30,7 @@ async def test_messages_committed_but_not_sent_go_out_after_a_crash(world: World
     outbox_task.cancel()
     await asyncio.gather(outbox_task, return_exceptions=True)
     await new_request(owner, submit=False)
-    submitted = await owner.tap("提交")
+    submitted = await owner.tap(zh("✅ Submit"))
     assert "#1" in (await owner.wait_answer(submitted)).get("text", "")
     assert not [m for m in li.messages() if "#1" in (m.text or "")]
     view = await world.runtime.desk.view(1)
@@ -40,7 +41,7 @@ async def test_messages_committed_but_not_sent_go_out_after_a_crash(world: World
 
     await owner.wait_for_message("#1")
     card = await li.wait_for_message("#1")
-    assert card.button("接单") is not None
+    assert card.button(zh("✅ Accept")) is not None
     world.sim.assert_no_errors()
 
 
@@ -59,7 +60,11 @@ async def test_an_update_handled_before_a_crash_is_not_handled_again(world: Worl
     await owner.wait_for_message("/my")
 
     assert await world.runtime.desk.view(2) is None
-    received = [m for m in owner.messages() if "已收到" in (m.text or "")]
+    receipt = zh_part(
+        "✅ Request <b>#{n}</b> received and sent to {to}. You will be told here as soon as "
+        "someone takes it. /my shows your requests."
+    )
+    received = [m for m in owner.messages() if receipt in (m.text or "")]
     assert len(received) == 1
     events = await world.runtime.desk.events(1)
     assert [e.kind for e in events].count("submitted") == 1
@@ -71,4 +76,4 @@ async def test_updates_stored_but_not_handled_are_handled_after_a_restart(world:
     # While the bot is down the owner writes; the next start fetches, stores and handles it.
     await owner.command("my")
     world.runtime = await start_bot(world.sim, world.db_path, world.clock)
-    await owner.wait_for_message("还没有诉求")
+    await owner.wait_for_message(zh("You have no requests yet. Send /new to report a difficulty."))

@@ -8,6 +8,7 @@ from bot.domain.models import RequestStatus
 from bot.sample import LI, TROUT_OWNER
 from bot.storage.sqlite.expectations import SqliteExpectations
 from tests.conftest import World
+from tests.i18n_support import zh
 from tests.integration.flows import accepted_request, decline_other, new_request, onboard
 from tests.integration.guard_support import settled, snapshot
 
@@ -62,7 +63,7 @@ async def test_an_edited_relay_reply_is_not_relayed_again(world: World) -> None:
     owner, li, _card, taken = await accepted_request(world)
     reply = await owner.reply(taken, "明天上午我在养殖场")
     await li.wait_for_message("明天上午")
-    await owner.wait_for_message("已转达")
+    await owner.wait_for_message(zh("Passed on ✔"))
     await settled(world)
     before = snapshot(world)
     li_seen = len(li.messages())
@@ -79,7 +80,7 @@ async def test_other_edits_are_ignored_silently(world: World) -> None:
     chat = await owner.send("你好")
     await owner.wait_for_message()
     command = await owner.command("my")
-    await owner.wait_for_message("还没有诉求")
+    await owner.wait_for_message(zh("You have no requests yet. Send /new to report a difficulty."))
     await settled(world)
     before = snapshot(world)
     seen = len(owner.messages())

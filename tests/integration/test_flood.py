@@ -10,11 +10,13 @@ from bot.domain.models import Urgency
 from bot.sample import HERB_OWNER, LI, TROUT_OWNER
 from bot.services.errors import Refusal
 from tests.conftest import World, start_bot
+from tests.i18n_support import zh
 from tests.integration.flows import accepted_request, new_request, onboard
 from tests.integration.guard_support import restart_with, settled, snapshot
 
 WARNING = texts_guard.flood_warning("zh", 60)
 TOO_MANY = texts.refusal(Refusal.TOO_MANY_OPEN, {"open": 2, "limit": 2}, "zh")
+NO_REQUESTS = zh("You have no requests yet. Send /new to report a difficulty.")
 
 
 async def test_a_flood_gets_one_warning_then_a_minute_of_silence(world: World) -> None:
@@ -24,7 +26,7 @@ async def test_a_flood_gets_one_warning_then_a_minute_of_silence(world: World) -
     for i in range(30):
         await owner.send(f"在吗 {i}")
     await herb.command("my")  # someone else is answered as usual meanwhile
-    await herb.wait_for_message("还没有诉求")
+    await herb.wait_for_message(NO_REQUESTS)
     await settled(world)
 
     said = [m.text for m in owner.messages()[-21:]]
@@ -37,7 +39,7 @@ async def test_a_flood_gets_one_warning_then_a_minute_of_silence(world: World) -
 
     world.clock.advance(timedelta(seconds=1))
     await owner.command("my")
-    await owner.wait_for_message("还没有诉求")
+    await owner.wait_for_message(NO_REQUESTS)
     world.sim.assert_no_errors()
 
 
@@ -67,7 +69,7 @@ async def test_taps_while_muted_are_answered_and_do_nothing(world: World) -> Non
     assert warning == {"text": WARNING, "show_alert": True}
     before = snapshot(world)
 
-    muted = await li.tap("进展", card)
+    muted = await li.tap(zh("📝 Note"), card)
     assert await li.wait_answer(muted) == {
         "text": texts_guard.flood_muted("zh"),
         "show_alert": False,
@@ -111,7 +113,7 @@ async def test_new_refuses_an_owner_at_the_open_request_limit(world: World) -> N
     await new_request(owner, description="招聘十名养殖技术工人")
 
     await owner.command("new")
-    refused = await owner.wait_for_message("上限")
+    refused = await owner.wait_for_message(TOO_MANY)
     assert refused.text == TOO_MANY
     assert not refused.buttons
     assert await world.runtime.desk.draft(address(owner.id)) is None
@@ -134,7 +136,7 @@ async def test_submit_refuses_when_others_were_filed_meanwhile(world: World) -> 
             enterprise.id, person.id, "tax", "税务咨询", Urgency.NORMAL, (), world.clock.now()
         )
 
-    submit = await owner.tap("提交")
+    submit = await owner.tap(zh("✅ Submit"))
     answer = await owner.wait_answer(submit)
     assert answer == {"text": TOO_MANY, "show_alert": True}
     assert await desk.view(3) is None

@@ -9,6 +9,7 @@ from typing import Any
 from bot.domain.models import RequestStatus
 from bot.sample import LI, TROUT_OWNER
 from tests.conftest import World
+from tests.i18n_support import zh
 from tests.integration.flows import new_request, onboard
 
 
@@ -37,7 +38,7 @@ async def test_an_accept_tap_is_marked_handled_in_the_use_cases_own_transaction(
     statements: list[str] = []
     await world.runtime.db.conn.set_trace_callback(statements.append)
 
-    accepted = await li.tap("接单", card)
+    accepted = await li.tap(zh("✅ Accept"), card)
     await li.wait_answer(accepted)
     await owner.wait_for_message("#1")
     await world.runtime.db.conn.set_trace_callback(None)

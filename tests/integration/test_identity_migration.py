@@ -23,6 +23,8 @@ from bot.sample import HERB_OWNER, LI, SUPERVISOR, TROUT_OWNER, WANG, SamplePers
 from bot.simulator.server import BotApiSimulator
 from bot.storage.db import connect, migrate, migrations, schema_version
 from tests.conftest import World, start_bot
+from tests.i18n_support import zh, zh_part
+from tests.integration.flows import TAKEN
 
 TROUT_FARM = "91500230MA5UXR1T2K"
 HERB_COMPANY = "91500230MA5UYB2H3L"
@@ -148,11 +150,11 @@ async def test_a_database_of_yesterday_migrates_in_place_and_the_bot_carries_on(
     try:
         li, owner = users[LI.telegram_id], users[TROUT_OWNER.telegram_id]
         card = await li.wait_for_message("#1")
-        assert card.chat.id == LI.telegram_id and card.button("接单") is not None
+        assert card.chat.id == LI.telegram_id and card.button(zh("✅ Accept")) is not None
 
         # The open request can be accepted from that card, and its owner is told.
-        await li.tap("接单", card)
-        await owner.wait_for_message("已接单")
+        await li.tap(zh("✅ Accept"), card)
+        await owner.wait_for_message(zh_part(TAKEN))
         view = await world.runtime.desk.view(1)
         assert view is not None and view.holder is not None and view.holder.name == LI.name
         assert view.request.status == RequestStatus.ACCEPTED
@@ -165,12 +167,12 @@ async def test_a_database_of_yesterday_migrates_in_place_and_the_bot_carries_on(
         assert draft is not None and draft.step == "attachments"
         assert [a.ref for a in draft.attachments] == [photo]
         await herb.send_photo()
-        await herb.wait_for_message(lambda m: m.button("完成") is not None)
-        await herb.tap("完成")
-        await herb.wait_for_message(lambda m: m.button("一般") is not None)
-        await herb.tap("一般")
-        await herb.wait_for_message(lambda m: m.button("提交") is not None)
-        await herb.tap("提交")
+        await herb.wait_for_message(lambda m: m.button(zh("✔ Done")) is not None)
+        await herb.tap(zh("✔ Done"))
+        await herb.wait_for_message(lambda m: m.button(zh("Normal")) is not None)
+        await herb.tap(zh("Normal"))
+        await herb.wait_for_message(lambda m: m.button(zh("✅ Submit")) is not None)
+        await herb.tap(zh("✅ Submit"))
         await herb.wait_for_message("#2")
         wang = users[WANG.telegram_id]
         await wang.wait_for_message("#2")

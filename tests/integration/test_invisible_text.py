@@ -8,12 +8,14 @@ from bot.domain.models import RequestStatus
 from bot.sample import LI, TROUT_OWNER
 from bot.simulator import SimUser
 from tests.conftest import World
+from tests.i18n_support import zh, zh_part, zh_plain
 from tests.integration.flows import accepted_request, decline_other, new_request, onboard
 from tests.integration.guard_support import settled, snapshot
 
 # Zero-width space, zero-width joiner, word joiner, BOM, soft hyphen, a direction mark.
 EMPTY = "\u200b\u200d\u2060\ufeff\u00ad\u200e" * 3
 TOO_SHORT = texts.too_short("zh")
+ASK_SUMMARY = "<b>#{n}</b>: {outcome}. Now send a short summary of what was done (or /cancel)."
 
 
 async def test_a_description_of_invisible_characters_is_too_short(world: World) -> None:
@@ -23,7 +25,8 @@ async def test_a_description_of_invisible_characters_is_too_short(world: World) 
     await owner.tap("融资")
     await owner.wait_for_message("2/4")
     await owner.send(EMPTY)
-    assert (await owner.wait_for_message("太短")).text == texts_intake.description_bad("zh", 0)
+    bad = texts_intake.description_bad("zh", 0)
+    assert (await owner.wait_for_message(bad)).text == bad
     await owner.wait_for_message("2/4")  # asked again
     draft = await world.runtime.desk.draft(address(owner.id))
     assert draft is not None and draft.step == "description" and draft.description is None
@@ -60,10 +63,10 @@ async def test_an_over_long_decline_reason_is_told_too_long(world: World) -> Non
 
 async def summary_prompt(world: World) -> SimUser:
     _owner, li, card, _taken = await accepted_request(world)
-    await li.tap("办结", card)
-    outcomes = await li.wait_for_message(lambda m: m.button("已解决") is not None)
-    await li.tap("已解决", outcomes)
-    await li.wait_for_edit(outcomes, "简要")
+    await li.tap(zh("🏁 Resolve"), card)
+    outcomes = await li.wait_for_message(lambda m: m.button(zh("Solved")) is not None)
+    await li.tap(zh("Solved"), outcomes)
+    await li.wait_for_edit(outcomes, zh_part(ASK_SUMMARY))
     return li
 
 
@@ -90,8 +93,10 @@ async def test_an_over_long_resolve_summary_is_told_too_long(world: World) -> No
 
 async def test_a_note_of_invisible_characters_is_refused(world: World) -> None:
     owner, li, card, _taken = await accepted_request(world)
-    await li.tap("进展", card)
-    await li.wait_for_message("进展")
+    await li.tap(zh("📝 Note"), card)
+    await li.wait_for_message(
+        zh_plain("Send the progress note for <b>#{n}</b>; the owner will see it (or /cancel).", n=1)
+    )
     seen = len(owner.messages())
     await li.send(EMPTY)
     assert (await li.wait_for_message()).text == TOO_SHORT

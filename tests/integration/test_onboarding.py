@@ -6,12 +6,23 @@ from bot.channels.telegram.identity import address
 from bot.domain.models import Role
 from bot.sample import LI, TROUT_OWNER
 from tests.conftest import World
+from tests.i18n_support import zh_plain
+
+START = zh_plain(
+    "<b>Welcome to the enterprise service desk</b> — whatever you need, we come at once.\n\n"
+    "To begin, tap <b>Share my phone number</b> below so we can find your enterprise "
+    "or your role."
+)
+NOT_OWN = zh_plain(
+    "That is someone else's contact. Please share <b>your own</b> phone number with the "
+    "button below."
+)
 
 
 async def test_own_contact_binds_the_owner(world: World) -> None:
     user = world.sim.user(TROUT_OWNER.telegram_id, "张", language_code="zh-hans")
     await user.command("start")
-    prompt = await user.wait_for_message("发送手机号")
+    prompt = await user.wait_for_message(START)
     assert prompt.keyboard is not None
     assert prompt.keyboard["keyboard"][0][0]["request_contact"] is True
     await user.share_contact("+86 138-0000-0001")  # formatted as phones send it
@@ -35,7 +46,7 @@ async def test_someone_elses_contact_is_refused_and_binds_nothing(world: World) 
     await user.command("start")
     await user.wait_for_message()
     await user.share_contact(TROUT_OWNER.phone, user_id=TROUT_OWNER.telegram_id)
-    refusal = await user.wait_for_message("别人的联系人")
+    refusal = await user.wait_for_message(NOT_OWN)
     assert refusal.keyboard is not None  # the share button is offered again
     assert await world.runtime.desk.whoami(address(7001)) is None
     assert await world.runtime.desk.whoami(TROUT_OWNER.address) is None
@@ -44,7 +55,7 @@ async def test_someone_elses_contact_is_refused_and_binds_nothing(world: World) 
 async def test_a_contact_without_user_id_is_refused(world: World) -> None:
     user = world.sim.user(7002, "Typed")
     await user.share_contact(TROUT_OWNER.phone, include_user_id=False)
-    await user.wait_for_message("别人的联系人")
+    await user.wait_for_message(NOT_OWN)
     assert await world.runtime.desk.whoami(address(7002)) is None
 
 

@@ -10,6 +10,7 @@ from bot.domain.models import Message, Role
 from bot.sample import LI, TROUT_OWNER
 from bot.simulator.driver import SimUser
 from tests.conftest import World
+from tests.i18n_support import zh
 from tests.integration.flows import new_request, onboard
 
 
@@ -134,7 +135,7 @@ async def test_taps_are_answered_while_a_backlog_drains(world: World) -> None:
     users = await extra_people(world, 120)
     card = li.messages()[-1]
     await queue_notes(world, users)
-    tap = await li.tap("接单", card)
+    tap = await li.tap(zh("✅ Accept"), card)
     await li.wait_answer(tap)
     async with world.runtime.db.tx() as tx:
         still_queued = await tx.pending_count()

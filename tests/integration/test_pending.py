@@ -18,8 +18,15 @@ from bot.sample import LI, SUPERVISOR, WANG
 from bot.services.errors import Refusal
 from bot.storage.sqlite.expectations import SqliteExpectations
 from tests.conftest import World
+from tests.i18n_support import zh, zh_part, zh_plain
 from tests.integration.flows import accepted_request, onboard
 from tests.integration.guard_support import settled
+
+HANDBACK_PROMPT = (
+    "Why are you handing <b>#{n}</b> back? Send the reason in one message (or /cancel)."
+)
+ASK_SUMMARY = "<b>#{n}</b>: {outcome}. Now send a short summary of what was done (or /cancel)."
+NOTE_PROMPT = "Send the progress note for <b>#{n}</b>; the owner will see it (or /cancel)."
 
 
 def plain(html: str) -> str:
@@ -41,10 +48,10 @@ async def test_a_hand_back_reason_asked_before_a_restart_is_answered_after_it(
 ) -> None:
     _owner, li, card, _taken = await accepted_request(world)
     boss = await onboard(world, SUPERVISOR)
-    await li.tap("退单", card)
-    reasons = await li.wait_for_message(lambda m: m.button("其他（") is not None)
-    await li.tap("其他（", reasons)
-    await li.wait_for_message("用一条消息")
+    await li.tap(zh("↩ Hand back"), card)
+    reasons = await li.wait_for_message(lambda m: m.button(zh("Other (write it)")) is not None)
+    await li.tap(zh("Other (write it)"), reasons)
+    await li.wait_for_message(zh_part(HANDBACK_PROMPT))
     await settled(world)  # the question is stored once the tap's update is handled
     found = await expecting(world).current(address(LI.telegram_id))
     assert found is not None and (found.flow, found.subject) == (Flow.HANDBACK, 1)
@@ -63,12 +70,12 @@ async def test_a_hand_back_reason_asked_before_a_restart_is_answered_after_it(
 
 async def test_a_new_question_replaces_the_unanswered_one(world: World) -> None:
     owner, li, card, _taken = await accepted_request(world)
-    await li.tap("办结", card)
-    outcomes = await li.wait_for_message(lambda m: m.button("已解决") is not None)
-    await li.tap("已解决", outcomes)
-    await li.wait_for_edit(outcomes, "说明")
-    await li.tap("进展", card)  # a note, asked after the summary: the next text is the note
-    await li.wait_for_message("进展")
+    await li.tap(zh("🏁 Resolve"), card)
+    outcomes = await li.wait_for_message(lambda m: m.button(zh("Solved")) is not None)
+    await li.tap(zh("Solved"), outcomes)
+    await li.wait_for_edit(outcomes, zh_part(ASK_SUMMARY))
+    await li.tap(zh("📝 Note"), card)  # a note, asked after the summary: the next text is the note
+    await li.wait_for_message(zh_plain(NOTE_PROMPT, n=1))
     await li.send("已联系县农商行，下周一面谈")
     await owner.wait_for_message("已联系县农商行")
     view = await world.runtime.desk.view(1)
@@ -79,8 +86,8 @@ async def test_a_new_question_replaces_the_unanswered_one(world: World) -> None:
 
 async def test_cancel_drops_the_question_and_the_next_text_is_no_answer(world: World) -> None:
     _owner, li, card, _taken = await accepted_request(world)
-    await li.tap("进展", card)
-    await li.wait_for_message("进展")
+    await li.tap(zh("📝 Note"), card)
+    await li.wait_for_message(zh_plain(NOTE_PROMPT, n=1))
     await li.command("cancel")
     await li.wait_for_message(texts.cancelled("zh", True))
     await li.send("已联系县农商行")
@@ -90,8 +97,8 @@ async def test_cancel_drops_the_question_and_the_next_text_is_no_answer(world: W
 
 async def test_another_command_drops_the_question_too(world: World) -> None:
     _owner, li, card, _taken = await accepted_request(world)
-    await li.tap("进展", card)
-    await li.wait_for_message("进展")
+    await li.tap(zh("📝 Note"), card)
+    await li.wait_for_message(zh_plain(NOTE_PROMPT, n=1))
     await li.command("mine")
     await li.wait_for_message(lambda m: m.button("#1") is not None)
     await settled(world)
@@ -106,8 +113,8 @@ async def test_an_answer_from_someone_who_lost_the_request_meanwhile_is_refused(
 ) -> None:
     owner, li, card, _taken = await accepted_request(world)
     await onboard(world, WANG)
-    await li.tap("进展", card)
-    await li.wait_for_message("进展")
+    await li.tap(zh("📝 Note"), card)
+    await li.wait_for_message(zh_plain(NOTE_PROMPT, n=1))
     # Between the question and the answer, a supervisor gives #1 to 王专员.
     await world.runtime.desk.reassign(1, await _pid(world, SUPERVISOR.phone), WANG.phone)
     await li.send("已联系县农商行")

@@ -13,6 +13,7 @@ from bot.channels.telegram.callback_data import Callback, Op
 from bot.sample import LI, SUPERVISOR, TROUT_OWNER, WANG
 from bot.simulator import SimGroup, SimMessage, SimUser
 from tests.conftest import World
+from tests.i18n_support import zh
 from tests.integration.flows import accepted_request, onboard
 from tests.integration.guard_support import settled, snapshot
 
@@ -30,7 +31,7 @@ def notices(chat: SimGroup) -> list[SimMessage]:
 
 def assert_notice(message: SimMessage) -> None:
     assert message.text == NOTICE
-    assert message.inline_keyboard == [[{"text": "私聊我", "url": LINK}]]
+    assert message.inline_keyboard == [[{"text": zh("Message me privately"), "url": LINK}]]
 
 
 async def people(world: World) -> tuple[SimUser, SimUser, SimUser]:
@@ -74,8 +75,10 @@ async def test_relay_replies_and_taps_in_a_group_do_nothing(world: World) -> Non
     buttons = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("🏁 办结", callback_data=Callback(Op.RESOLVE, 1).encode()),
-                InlineKeyboardButton("📝 进展", callback_data=Callback(Op.NOTE, 1).encode()),
+                InlineKeyboardButton(
+                    zh("🏁 Resolve"), callback_data=Callback(Op.RESOLVE, 1).encode()
+                ),
+                InlineKeyboardButton(zh("📝 Note"), callback_data=Callback(Op.NOTE, 1).encode()),
             ]
         ]
     )
@@ -85,8 +88,8 @@ async def test_relay_replies_and_taps_in_a_group_do_nothing(world: World) -> Non
     private_before = {u.id: len(u.messages()) for u in (owner, li, supervisor)}
 
     await group.reply(owner, old, "请尽快处理，谢谢")  # a relay reply to a message naming #1
-    resolve = await group.tap(li, "办结", old)
-    note = await group.tap(li, "进展", old)
+    resolve = await group.tap(li, zh("🏁 Resolve"), old)
+    note = await group.tap(li, zh("📝 Note"), old)
     await group.reply(li, old, "已联系银行")
     await settled(world)
 

@@ -28,6 +28,7 @@ from bot.services.reach import (
 )
 from bot.simulator.models import RecordedCall
 from tests.conftest import World
+from tests.i18n_support import zh
 from tests.integration.flows import accepted_request, decline_other, new_request, onboard
 
 ZH = translator("zh")
@@ -408,7 +409,7 @@ async def test_a_chat_that_is_gone_is_permanent_and_a_note_says_so(world: World)
     assert ZH("Your last message was not delivered.") in (notice.text or "")
     assert (await person(world, TROUT_OWNER)).unreachable
     # The Note button's answer tells the truth too.
-    await li.tap("进展", card)
+    await li.tap(zh("📝 Note"), card)
     await li.wait_for_message()
     await li.send("已联系银行，下周一放款")
     answer = await li.wait_for_message(TROUT_OWNER.phone)

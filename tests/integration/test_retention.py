@@ -14,9 +14,19 @@ from bot.services.retention import Pruned, Retention
 from bot.settings import load_settings
 from bot.storage.uow import Database
 from tests.conftest import START, World
+from tests.i18n_support import zh, zh_part
 from tests.integration.flows import accepted_request
 from tests.integration.guard_support import settled
 from tests.integration.sla_support import open_services
+
+ASK_SUMMARY = "<b>#{n}</b>: {outcome}. Now send a short summary of what was done (or /cancel)."
+RESOLVED = (
+    "🏁 <b>#{n}</b> has been resolved by {holder}.\n"
+    "Outcome: {outcome}\n"
+    "Summary: {summary}\n"
+    "\n"
+    "How satisfied are you? Tap 1 (poor) to 5 (excellent)."
+)
 
 KEEP = timedelta(days=30)
 
@@ -94,7 +104,7 @@ async def test_prunes_old_handled_updates_and_settled_messages_in_batches(
 
 async def test_later_edits_and_replies_still_work_after_pruning(world: World) -> None:
     owner, li, card, taken = await accepted_request(world)
-    await li.wait_for_edit(card, lambda m: m.button("办结") is not None)
+    await li.wait_for_edit(card, lambda m: m.button(zh("🏁 Resolve")) is not None)
     await settled(world)
     world.clock.advance(timedelta(days=40))
     assert world.runtime.retention is not None
@@ -109,13 +119,13 @@ async def test_later_edits_and_replies_still_work_after_pruning(world: World) ->
     await owner.reply(taken, "资料已备齐")
     await li.wait_for_message("资料已备齐")
     # … and the card shown 40 days ago is still edited in place when the request moves on.
-    await li.tap("办结", card)
-    outcomes = await li.wait_for_message(lambda m: m.button("已解决") is not None)
-    await li.tap("已解决", outcomes)
-    await li.wait_for_edit(outcomes, "说明")
+    await li.tap(zh("🏁 Resolve"), card)
+    outcomes = await li.wait_for_message(lambda m: m.button(zh("Solved")) is not None)
+    await li.tap(zh("Solved"), outcomes)
+    await li.wait_for_edit(outcomes, zh_part(ASK_SUMMARY))
     await li.send("已对接县农商行，贷款已发放")
-    await owner.wait_for_message("办结")
-    await li.wait_for_edit(card, lambda m: m.button("办结") is None)
+    await owner.wait_for_message(zh_part(RESOLVED))
+    await li.wait_for_edit(card, lambda m: m.button(zh("🏁 Resolve")) is None)
     world.sim.assert_no_errors()
 
 

@@ -17,8 +17,11 @@ from bot.sample import CHEN, HERB_OWNER, LI, SUPERVISOR, TROUT_OWNER, WANG
 from bot.services.errors import Refusal, Refused
 from bot.services.sla import ACCEPT_TIMEOUT
 from tests.conftest import World, start_bot
+from tests.i18n_support import zh, zh_part, zh_plain
 from tests.integration.flows import new_request, onboard
 from tests.integration.sla_support import CQ, Services, cq, minutes, open_services
+
+ACCEPT = zh("✅ Accept")
 
 # Wednesday 25 November 2026, 10:00 in the county: a working day, outside quiet hours.
 T0 = cq(2026, 11, 25, 10, 0)
@@ -395,7 +398,7 @@ async def test_escalation_first_tap_wins_and_restarts_change_nothing(world: Worl
     assert world.runtime.sweep is not None
     assert (await world.runtime.sweep.run()).reminded_accept == [1]
     reminder = await li.wait_for_message(lambda m: "#1" in m.body and "⏰" in m.body)
-    assert reminder.button("接单") is not None
+    assert reminder.button(ACCEPT) is not None
 
     # A restart between the reminder and the escalation: the scheduler's first tick at
     # start-up finds nothing to do.
@@ -411,13 +414,17 @@ async def test_escalation_first_tap_wins_and_restarts_change_nothing(world: Worl
     wang_card = await wang.wait_for_message("#1")
     chen_card = await chen.wait_for_message("#1")
     alert = await boss.wait_for_message("#1")
-    assert "超时未接单" in alert.body or "not accepted in time" in alert.body
+    escalated = zh_part(
+        "⚠️ <b>#{n}</b> ({enterprise}, {category}) was not accepted in time and "
+        "has gone to {to}: {names}."
+    )
+    assert escalated in alert.body
     await li.wait_for_edit(card, lambda m: not m.buttons)
     # The reminder's Accept buttons go too: the offer to 李专员 has ended.
     await li.wait_for_edit(reminder, lambda m: not m.buttons)
-    assert wang_card.button("接单") is not None and chen_card.button("接单") is not None
+    assert wang_card.button(ACCEPT) is not None and chen_card.button(ACCEPT) is not None
 
-    taps = await asyncio.gather(wang.tap("接单", wang_card), chen.tap("接单", chen_card))
+    taps = await asyncio.gather(wang.tap(ACCEPT, wang_card), chen.tap(ACCEPT, chen_card))
     answers = await asyncio.gather(wang.wait_answer(taps[0]), chen.wait_answer(taps[1]))
     assert sorted(bool(a.get("show_alert")) for a in answers) == [False, True]
     view = await world.runtime.desk.view(1)
@@ -481,20 +488,26 @@ async def test_extend_command_and_one_tap_approval(world: World) -> None:
     boss = await onboard(world, SUPERVISOR)
     await new_request(owner)
     card = await li.wait_for_message("#1")
-    await li.wait_answer(await li.tap("接单", card))
-    await li.wait_for_edit(card, lambda m: m.button("办结") is not None)
+    await li.wait_answer(await li.tap(ACCEPT, card))
+    await li.wait_for_edit(card, lambda m: m.button(zh("🏁 Resolve")) is not None)
 
     await li.command("extend", "#1 x")
     usage = await li.wait_for_message("/extend")
-    assert "#N" in usage.body or "工单号" in usage.body
+    assert (
+        zh_plain(
+            "To ask for more time, send /extend #N DAYS REASON, for example:\n"
+            "/extend #12 3 waiting for the bank's approval"
+        )
+        in usage.body
+    )
     await li.command("extend", "#1 3 等待银行审批<结果>")
     sent = await li.wait_for_message("#1")
     assert "2026-12-07" in sent.body  # Wed 2 Dec + 3 working days
     ask = await boss.wait_for_message("#1")
     assert "等待银行审批<结果>" in ask.body
-    refuse = ask.button("驳回")
+    refuse = ask.button(zh("✖ Refuse"))
     assert refuse is not None
-    await boss.wait_answer(await boss.tap("批准", ask))
+    await boss.wait_answer(await boss.tap(zh("✅ Approve"), ask))
     await boss.wait_for_edit(ask, lambda m: not m.buttons)
     assert SUPERVISOR.name in ask.body
     result = await li.wait_for_message("#1")

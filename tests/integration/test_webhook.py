@@ -16,6 +16,9 @@ from bot.sample import TROUT_OWNER, load_sample
 from bot.settings import load_settings
 from bot.simulator.server import BotApiSimulator
 from tests.conftest import TOKEN
+from tests.i18n_support import zh_plain
+
+COMMANDS = zh_plain("<b>Commands</b>")
 
 
 def free_port() -> int:
@@ -60,7 +63,13 @@ async def test_updates_arrive_by_webhook_and_are_answered(
     assert sim.webhook is not None and sim.webhook["secret_token"] == receiver.secret
     owner = sim.user(TROUT_OWNER.telegram_id, "张")
     await owner.command("start")
-    await owner.wait_for_message("发送手机号")
+    await owner.wait_for_message(
+        zh_plain(
+            "<b>Welcome to the enterprise service desk</b> — whatever you need, we come at "
+            "once.\n\nTo begin, tap <b>Share my phone number</b> below so we can find your "
+            "enterprise or your role."
+        )
+    )
     await owner.share_contact(TROUT_OWNER.phone)
     await owner.wait_for_message("张老板")
     assert not sim.calls_to("getUpdates")
@@ -73,7 +82,7 @@ async def test_a_redelivered_update_is_confirmed_but_not_handled_again(
     runtime, receiver = hooked
     owner = sim.user(TROUT_OWNER.telegram_id, "张")
     await owner.command("help")
-    await owner.wait_for_message("命令")
+    await owner.wait_for_message(COMMANDS)
     async with runtime.db.tx() as tx:
         rows = await tx._all("SELECT payload FROM inbox")
     payload = rows[-1]["payload"]
@@ -88,7 +97,7 @@ async def test_a_redelivered_update_is_confirmed_but_not_handled_again(
             assert forged.status == 403
     await owner.command("my")  # handled after anything queued before it
     await owner.wait_for_message("/start")
-    assert len([m for m in owner.messages() if "命令" in (m.text or "")]) == 1
+    assert len([m for m in owner.messages() if COMMANDS in (m.text or "")]) == 1
 
 
 async def test_an_update_that_cannot_be_read_is_confirmed_and_set_aside(
@@ -107,4 +116,4 @@ async def test_an_update_that_cannot_be_read_is_confirmed_and_set_aside(
     assert [(r["update_id"], "unreadable update" in r["reason"]) for r in rows] == [(777, True)]
     owner = sim.user(TROUT_OWNER.telegram_id, "张")
     await owner.command("help")
-    await owner.wait_for_message("命令")
+    await owner.wait_for_message(COMMANDS)

@@ -9,6 +9,7 @@ from bot.domain.handoff import Reason, is_open, pending
 from bot.domain.kinds import EventKind
 from bot.domain.models import Event
 from bot.handlers.handoff import AWAY, ROUTE
+from tests.i18n_support import zh
 
 AT = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 
@@ -32,7 +33,7 @@ def test_a_question_goes_out_of_date_when_the_request_moves_in_the_same_instant(
 
 def test_reason_buttons_read_in_the_readers_language_and_free_text_as_written() -> None:
     assert reason_label(Reason.NOT_MINE.value, "en") == "Not my enterprise"
-    assert reason_label(Reason.NOT_MINE.value, "zh") == "不是我联系的企业"
+    assert reason_label(Reason.NOT_MINE.value, "zh") == zh("Not my enterprise")
     assert reason_label("<b>出差</b>", "zh") == "<b>出差</b>"  # escaped where it is shown
 
 
