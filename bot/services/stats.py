@@ -63,6 +63,7 @@ class StatsReport(BaseModel):
     own: bool = False
     # Only these chains' figures, one row each (an industry committee member); no county total.
     chains: tuple[str, ...] = ()
+    chain_only: bool = False
 
 
 class StatsService:
@@ -85,12 +86,14 @@ class StatsService:
         """The figures `asker` may see for `ask` (supervisors: all; commissioners: theirs;
         committee members: their chains'; a commissioner on a committee asking `by chain`)."""
         chains: tuple[str, ...] = ()
+        chain_only = False
         if asker.has(Role.SUPERVISOR):
             own = False
         elif asker.has(Role.COMMITTEE) and (
             ask.by is Cut.CHAIN or not asker.has(Role.COMMISSIONER)
         ):
             own = False
+            chain_only = True  # even with no chain on file: then nothing, never the county
             chains = tuple(sorted(asker.chains))
             ask = ask.model_copy(update={"by": Cut.CHAIN})
         elif asker.has(Role.COMMISSIONER):
@@ -110,7 +113,7 @@ class StatsService:
             mine = next((r for r in rows if r.key == str(asker.id)), None)
             total = mine or StatsRow(key=str(asker.id))
             rows = []
-        if chains:
+        if chain_only:
             # The county's figures are the supervisors': a member sees their chains' rows only.
             found = {r.key: r for r in rows}
             rows = [found.get(c) or StatsRow(key=c) for c in chains]
@@ -128,6 +131,7 @@ class StatsService:
             credit={k: n for k, n in credit.items() if k and n},
             own=own,
             chains=chains,
+            chain_only=chain_only,
         )
 
     async def _rows(self, tx: Transaction, period: Period, by: Cut) -> list[StatsRow]:

@@ -246,3 +246,27 @@ async def test_a_committee_member_gets_stats_for_their_chain_only(world: World) 
     # Both of the trout farm's requests, under its chain; nothing of 中药材, no county total.
     assert "冷水鱼" in text and received in text
     assert "中药材" not in text and zh("County total") not in text
+
+
+async def test_a_committee_member_with_no_chain_on_file_gets_no_county_figures(
+    world: World,
+) -> None:
+    await load_committees(world.runtime.db, world.clock.now())
+    owner = await onboard(world, TROUT_OWNER)
+    tan = await onboard(world, TAN)
+    await new_request(owner, category="融资", description="需要贷款200万元用于扩建鱼塘")
+    async with world.runtime.db.tx() as tx:
+        member = await tx.person_by_phone(TAN.phone)
+        assert member is not None
+        await tx.set_chains(member.id, [])  # still on the committee, no chain on file
+
+    await tan.command("stats")
+    answer = await tan.wait_for_message(zh("Your industry chains only."))
+    text = answer.text or ""
+    assert zh("County total") not in text and "冷水鱼" not in text
+    received = zh_part(
+        "Received {received} · accepted {accepted} · resolved {resolved}{outcomes} · "
+        "escalated {escalated} · reopened {reopened} · cancelled {cancelled} · "
+        "closed unrated {unrated}"
+    )
+    assert received not in text  # no group at all

@@ -151,7 +151,7 @@ def pages(report: StatsReport, catalog: Catalog, lang: str) -> list[str]:
             cut=_("your own") if report.own else cut_label(report.by, lang),
         )
     ]
-    if report.chains:
+    if report.chain_only:
         # A committee member: their chains' rows below, never the county's total.
         head.append(_("Your industry chains only."))
     else:
