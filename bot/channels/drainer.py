@@ -44,6 +44,7 @@ BACKOFF_FIRST = 1.0
 BACKOFF_CAP = 300.0
 BACKOFF_JITTER = 0.15
 BATCH = 200
+STOP_WAIT = 30.0  # seconds a clean stop waits for the sends in flight
 # The message reference of a reminder whose Accept buttons come off once the offer has ended.
 REMINDER_REF = "reminder"
 # A request's card is remembered under this key wherever it went out, a fresh one too: the
@@ -140,10 +141,16 @@ class OutboxDrainer:
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
 
     async def stop(self) -> None:
+        """Stops starting sends and lets those in flight finish their bookkeeping: a message
+        sent but not yet marked would go out again after the restart."""
         self._stopping = True
         self._wake.set()
         if self._tasks:
-            await asyncio.wait(self._tasks, timeout=4)
+            # Bounded by the channel's own request timeouts; 30 s stays inside a service
+            # manager's stop timeout (systemd: 90 s).
+            _done, pending = await asyncio.wait(set(self._tasks), timeout=STOP_WAIT)
+            if pending:
+                log.warning("%d sends in flight at stop: sent again after restart", len(pending))
 
     async def _idle_delay(self, now_loop: float) -> float:
         """How long nothing can be sent: until the next deferred row or paced address opens."""
