@@ -5,7 +5,9 @@ a wording change in a catalog does not break a test, and a message missing from 
 entry; for Chinese also an empty msgstr) fails it. Fields are filled like the bot fills them:
 `zh("Still handled by {name}", name="李专员")`. For a message whose fields a test does not know,
 `zh_part(msgid)` is its longest fixed piece (between fields and HTML tags), to look for in a text;
-`zh_plain(msgid, **fields)` is the whole message as a chat shows it (tags dropped).
+`zh_plain(msgid, **fields)` is the whole message as a chat shows it (tags dropped);
+`zh_pattern(msgid, **fields)` matches it in a chat's text with the fields a test does not know
+as wildcards (within one line), the known ones as given.
 """
 
 from __future__ import annotations
@@ -69,3 +71,20 @@ def zh_part(msgid: str) -> str:
 
 def en_part(msgid: str) -> str:
     return part("en", msgid)
+
+
+class _Unknown(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "\0"
+
+
+def pattern(lang: str, msgid: str, /, **fields: object) -> re.Pattern[str]:
+    """The message as a chat shows it; fields not given match any text within a line."""
+    text(lang, msgid)  # fails on a missing translation
+    given = _Unknown({k: str(v) for k, v in fields.items()})
+    shown = html.unescape(re.sub(r"<[^>]*>", "", translator(lang)(msgid).format_map(given)))
+    return re.compile("[^\n]*?".join(re.escape(piece) for piece in shown.split("\0")))
+
+
+def zh_pattern(msgid: str, /, **fields: object) -> re.Pattern[str]:
+    return pattern("zh", msgid, **fields)

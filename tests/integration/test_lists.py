@@ -11,7 +11,7 @@ from bot.sample import HERB_OWNER, LI, SUPERVISOR, TROUT_OWNER
 from bot.simulator.driver import SimUser
 from bot.simulator.models import SimMessage
 from tests.conftest import World
-from tests.i18n_support import zh, zh_part
+from tests.i18n_support import zh, zh_part, zh_plain
 from tests.integration.flows import accepted_request, new_request, onboard
 
 # What the reader sees, from the catalogs (tests/i18n_support.py).
@@ -21,6 +21,19 @@ YOUR_WORK = zh_part("<b>Your work</b>: requests you hold and those waiting for y
 NO_REQUESTS = zh_part("You have no requests yet. Send /new to report a difficulty.")
 SENT_TO = zh_part("📤 Sent to {names}")
 ESCALATED_TO = zh_part("⚠️ Escalated to {names}")
+SUBMITTED_BY = "📥 Submitted by {who} ({category}, {urgency})"
+ACCEPTED_BY = "✅ Accepted by {who}; resolve by {due}"
+WITHDRAWN_BY = "✖ Withdrawn by {who}"
+TAKEN = zh_part(
+    "👤 <b>{holder}</b> has taken <b>#{n}</b> and will be in touch soon. "
+    "Reply to this message to write to them."
+)
+WHY_WITHDRAW = zh_part(
+    "Why are you withdrawing <b>#{n}</b>? Send the reason in a message, or tap <b>Skip</b>. "
+    "/cancel keeps the request."
+)
+WITHDRAWN_NOTICE = "✖ <b>#{n}</b> has been withdrawn by its owner {owner}; nothing more to do."
+REASON = "Reason: {reason}"
 WITHDRAW = (
     "Withdraw request <b>#{n}</b>? Whoever is working on it will be told, "
     "and it cannot be taken up again."
@@ -73,7 +86,7 @@ async def test_owner_pages_through_thirty_requests_and_opens_a_card_and_its_time
     assert_within_limits(listing)
     assert item_ids(listing) == list(range(30, 22, -1))  # newest first, 8 a page
     assert "30" in (listing.text or "") and "1/4" in (listing.text or "")
-    assert "#30 · " in listing.buttons[0] and "小时" in listing.buttons[0]
+    assert "#30 · " in listing.buttons[0] and zh_part("{n} h") in listing.buttons[0]
     assert not any(zh("◀ Previous") in b for b in listing.buttons)
 
     seen = item_ids(listing)
@@ -99,7 +112,9 @@ async def test_owner_pages_through_thirty_requests_and_opens_a_card_and_its_time
     await owner.tap(TIMELINE, listing)
     await owner.wait_for_edit(listing, zh_part("<b>#{n} timeline</b> — {status}"))
     timeline = listing.text or ""
-    assert "#12" in timeline and "提交" in timeline and "张老板" in timeline
+    assert "#12" in timeline
+    submitted = zh_plain(SUBMITTED_BY, who="张老板", category="融资", urgency=zh("Normal"))
+    assert submitted in timeline, timeline
     assert "2026-11-25" in timeline  # local time
     assert ESCALATED_TO not in timeline and SENT_TO not in timeline  # internal steps stay internal
     assert_within_limits(listing)
@@ -129,7 +144,7 @@ async def test_commissioner_mine_lists_offers_and_held_work_and_accepts_from_a_c
     assert mine.button(zh("✅ Accept")) is not None and mine.button(TIMELINE) is not None
     assert mine.button(CANCEL) is None  # only the owner withdraws
     await li.tap(zh("✅ Accept"), mine)
-    await owner.wait_for_message("已接单")
+    await owner.wait_for_message(TAKEN)
 
     await li.command("mine")
     again = await li.wait_for_message(YOUR_WORK)
@@ -154,7 +169,7 @@ async def test_supervisor_open_filters_overdue_unaccepted_and_by_team(world: Wor
     await new_request(owner, category="政策咨询", description="鱼塘增氧设备需要补贴政策咨询")
     card = await li.wait_for_message("#1")
     await li.tap(zh("✅ Accept"), card)
-    await owner.wait_for_message("已接单")
+    await owner.wait_for_message(TAKEN)
     await new_request(owner, category="融资", description="冷库扩建需要贷款两百万元")
     world.clock.advance(timedelta(days=12))
 
@@ -180,7 +195,10 @@ async def test_supervisor_open_filters_overdue_unaccepted_and_by_team(world: Wor
     assert listing.button(TIMELINE) is not None and listing.button(CANCEL) is None
 
     await li.command("open")
-    await li.wait_for_message("督导")  # supervisors only
+    # supervisors only
+    await li.wait_for_message(
+        zh("Only the service center's supervisors can use /{command}.", command="open")
+    )
 
 
 async def test_a_stranger_tapping_anothers_card_or_timeline_is_refused(world: World) -> None:
@@ -222,18 +240,21 @@ async def test_withdrawing_before_acceptance_tells_the_offered_and_stops_the_cha
     await owner.tap(CANCEL, listing)
     await owner.wait_for_edit(listing, zh_part(WITHDRAW))
     await owner.tap(zh("✖ Withdraw"), listing)
-    await owner.wait_for_edit(listing, "原因")
+    await owner.wait_for_edit(listing, WHY_WITHDRAW)
     await owner.send("问题已经自己解决了")
     await owner.wait_for_message(zh_part("✖ Request <b>#{n}</b> has been withdrawn."))
     await owner.wait_for_edit(listing, zh("withdrawn"))
     assert listing.button(CANCEL) is None and listing.button(TIMELINE) is not None
 
-    notice = await li.wait_for_message("撤销")
-    assert "#1" in (notice.text or "") and "问题已经自己解决了" in (notice.text or "")
+    notice = await li.wait_for_message(zh_part(WITHDRAWN_NOTICE))
+    assert (notice.text or "") == "\n".join(
+        (zh_plain(WITHDRAWN_NOTICE, n=1, owner="张老板"), zh(REASON, reason="问题已经自己解决了"))
+    )
     await li.wait_for(lambda: not card.buttons)  # Accept / Decline are gone
     tap = await li.tap_data(card, "1:acc:1")
     answer = await li.wait_answer(tap)
-    assert answer.get("show_alert") is True and "撤销" in str(answer.get("text"))
+    assert answer.get("show_alert") is True
+    assert zh("#{n} was withdrawn by its owner.", n=1) in str(answer.get("text"))
 
     kinds = await events(world, 1)
     cancelled = [e for e in kinds if e[0] == EventKind.CANCELLED]
@@ -264,12 +285,12 @@ async def test_withdrawing_after_acceptance_with_skip_clears_the_holders_buttons
     await owner.tap(CANCEL, listing)
     await owner.wait_for_edit(listing, zh_part(WITHDRAW))
     await owner.tap(zh("✖ Withdraw"), listing)
-    await owner.wait_for_edit(listing, "原因")
+    await owner.wait_for_edit(listing, WHY_WITHDRAW)
     await owner.tap(zh("⏭ Skip"), listing)
     await owner.wait_for_edit(listing, zh("withdrawn"))
 
-    notice = await li.wait_for_message("撤销")
-    assert "#1" in (notice.text or "") and "原因" not in (notice.text or "")
+    notice = await li.wait_for_message(zh_part(WITHDRAWN_NOTICE))
+    assert (notice.text or "") == zh_plain(WITHDRAWN_NOTICE, n=1, owner="张老板")  # no reason
     await li.wait_for(lambda: not card.buttons)  # Resolve / Note are gone
     tap = await li.tap_data(card, "1:res:1")
     answer = await li.wait_answer(tap)
@@ -282,7 +303,8 @@ async def test_withdrawing_after_acceptance_with_skip_clears_the_holders_buttons
 
     await owner.tap(TIMELINE, listing)
     await owner.wait_for_edit(listing, zh_part("<b>#{n} timeline</b> — {status}"))
-    assert "撤销" in (listing.text or "") and "接单" in (listing.text or "")
+    steps = listing.text or ""
+    assert zh_plain(WITHDRAWN_BY, who="张老板") in steps and zh_part(ACCEPTED_BY) in steps
     cancelled = [e for e in await events(world, 1) if e[0] == EventKind.CANCELLED]
     assert cancelled[0][2]["reason"] is None and json.dumps(cancelled[0][2])
 

@@ -43,6 +43,7 @@ from bot.services.digest import DigestService
 from bot.services.errors import Refused
 from bot.services.stats import StatsService
 from bot.storage.uow import Database
+from tests.i18n_support import en
 from tests.integration.sla_support import Services
 
 NOV = Period(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
@@ -314,8 +315,11 @@ async def test_digest_ranks_and_low_ratings(db: Database, tmp_path: Path) -> Non
     assert late.bottom_teams == late.top_commissioners == late.bottom_commissioners == ()
     assert late.low_ratings == ()
     text = texts_stats.digest_text(late, None, "en")
-    assert "Teams ▲ finance 100% (3/3)" in text
-    assert "#2 · E1 · 专员D · 2/5" in texts_stats.digest_text(early, None, "en")
+    assert f"{en('Teams')} ▲ finance 100% (3/3)" in text
+    low = en(
+        "#{n} · {enterprise} · {holder} · {stars}/5", n=2, enterprise="E1", holder="专员D", stars=2
+    )
+    assert low in texts_stats.digest_text(early, None, "en")
 
 
 @pytest.mark.parametrize(
