@@ -91,37 +91,39 @@ class Roster(HandlerBase):
             return
         await self._page(update, person, lang, key)
 
-    async def on_person(self, update: Update, context: Context) -> None:
-        """A person's entry, with Change phone."""
+    async def _tapped_entry(self, update: Update) -> tuple[Person, str | None, str] | None:
+        """The roster entry a person button names, if the tapper may see it (else answered):
+        the entry, the page to go back to, the tapper's language."""
         person, lang = await self.who(update)
         cb = decode(_data(update))
         if person is None or cb is None or cb.request_id is None:
             await self._tap_refused(update, person, lang)
-            return
+            return None
         try:
             entry = await self.directory.entry(person.id, cb.request_id)
         except Refused as refused:
             await self._refused(update, refused, lang)
-            return
+            return None
         await self.answer(update)
+        return entry, cb.arg, lang
+
+    async def on_person(self, update: Update, context: Context) -> None:
+        """A person's entry, with Change phone."""
+        tapped = await self._tapped_entry(update)
+        if tapped is None:
+            return
+        entry, back, lang = tapped
         text = texts_roster.entry_text(entry, self.catalog, lang)
-        await self._show(update, text, kb.entry_markup(entry.id, cb.arg, lang))
+        await self._show(update, text, kb.entry_markup(entry.id, back, lang))
 
     async def on_phone(self, update: Update, context: Context) -> None:
         """Change phone: asks for the new number (the next text)."""
-        person, lang = await self.who(update)
-        cb = decode(_data(update))
-        if person is None or cb is None or cb.request_id is None:
-            await self._tap_refused(update, person, lang)
+        tapped = await self._tapped_entry(update)
+        if tapped is None:
             return
-        try:
-            target = await self.directory.entry(person.id, cb.request_id)
-        except Refused as refused:
-            await self._refused(update, refused, lang)
-            return
-        await self.answer(update)
+        target, back, lang = tapped
         prompt = await self.reply(update, texts_roster.ask_phone(target, lang))
-        where = {"back": cb.arg} if cb.arg else {}
+        where = {"back": back} if back else {}
         await self.expect(update, Flow.PHONE, target.id, prompt, **where)
 
     async def _tap_refused(self, update: Update, person: Person | None, lang: str) -> None:
