@@ -94,6 +94,12 @@ EVENT_LABELS = {
     EventKind.EXTENSION_ASKED: N_("extension asked"),
     EventKind.EXTENSION_APPROVED: N_("extension approved"),
     EventKind.EXTENSION_REFUSED: N_("extension refused"),
+    EventKind.INTERNAL_NOTE: N_("internal note"),
+    EventKind.HANDOFF_ASKED: N_("hand-back asked"),
+    EventKind.HANDOFF_DECIDED: N_("hand-back decided"),
+    EventKind.REOPENED: N_("reopened"),
+    EventKind.CLOSED: N_("closed"),
+    EventKind.COMMENTED: N_("rating comment"),
 }
 OPEN = {
     RequestStatus.SUBMITTED,

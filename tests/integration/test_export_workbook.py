@@ -118,6 +118,25 @@ async def seed(path: Path) -> None:
             (1, wang, "accepted", "dispatched", "accepted", due(at(27)), at(20, 4)),
             (1, wang, "noted", None, None, json.dumps({"text": HOSTILE_NOTE}), at(21)),
             (1, wang, "resolved", "accepted", "resolved", '{"outcome": "solved"}', at(22)),
+            (1, owner, "rated", None, None, '{"stars": 5}', at(22, 3)),
+            (
+                1,
+                owner,
+                "commented",
+                None,
+                None,
+                json.dumps({"stars": 5, "comment": "先放贷"}),
+                at(22, 4),
+            ),
+            (
+                1,
+                owner,
+                "commented",
+                None,
+                None,
+                json.dumps({"stars": 5, "comment": HOSTILE_NOTE}),
+                at(22, 4),
+            ),
             (1, owner, "reopened", "resolved", "reopened", "{}", at(22, 5)),
             (2, owner, "submitted", None, "submitted", "{}", at(21)),
             (2, li, "accepted", "dispatched", "accepted", due(at(24)), at(21, 4)),
@@ -198,11 +217,20 @@ def test_the_xlsx_has_three_sheets_with_chinese_headers_dates_numbers_and_safe_t
     assert first[column("outcome")] == _("Solved") and first[column("resolution")] == "已放贷"
     assert rows[1][column("urgency")] == labels.urgency_label(Urgency.URGENT, "zh")[2:] == "紧急"
     assert rows[4][column("status")] == _("cancelled")
-    assert first[column("rating_comment")] is None
+    # The owner's last comment on their rating, as text that can never run as a formula.
+    assert first[column("rating_comment")] == neutralise(HOSTILE_NOTE)
+    assert rows[1][column("rating_comment")] is None
 
     events = values(book[_("Events")])
     assert events[0] == [_(label) if label != "#" else "#" for _k, label in EVENT_COLUMNS]
-    assert [e[0] for e in events[1:]] == [1, 1, 1, 1, 1, 2, 2, 3, 4, 4, 5, 5]
+    assert [e[0] for e in events[1:]] == [1] * 8 + [2, 2, 3, 4, 4, 5, 5]
+    # Every kind in words, the later lifecycle ones included.
+    assert [e[2] for e in events[5:9]] == [
+        _("rated"),
+        _("rating comment"),
+        _("rating comment"),
+        _("reopened"),
+    ]
     accepted = events[2]
     assert accepted[1] == datetime(2026, 11, 20, 12, 0)
     assert accepted[2:6] == [
@@ -286,7 +314,7 @@ def test_cli_from_to_picks_whole_local_days_and_format_follows_the_suffix(
     target = export(tmp_path, "--from", "2026-11-15", "--to", "2026-11-22", "p.csv")
     rows = read_csv(target)
     assert [r[0] for r in rows[1:]] == ["1", "2", "3"]  # 5 is older, 4 was submitted on the 23rd
-    assert [r[0] for r in read_csv(tmp_path / "p.events.csv")[1:]] == ["1"] * 5 + ["2", "2", "3"]
+    assert [r[0] for r in read_csv(tmp_path / "p.events.csv")[1:]] == ["1"] * 8 + ["2", "2", "3"]
     # --format wins over the suffix; a later --to than --from is refused.
     done = run_bot_cli(tmp_path, "export", "--format", "xlsx", str(tmp_path / "x.csv"))
     assert done.returncode == 0 and (tmp_path / "x.csv").read_bytes().startswith(b"PK")

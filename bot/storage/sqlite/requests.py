@@ -230,7 +230,12 @@ class RequestsSql(Statements):
             "SELECT r.*, e.name AS enterprise, e.credit_code, e.industry, e.chain, "
             "o.name AS owner, h.name AS holder, "
             "(SELECT COUNT(*) FROM events v WHERE v.request_id = r.id AND v.kind = 'reopened') "
-            "AS reopen_count FROM requests r "
+            "AS reopen_count, "
+            # The owner's words after their rating: the last comment they gave (a `commented`
+            # event; an owner who reopened and rated again may comment again).
+            "(SELECT json_extract(v.payload, '$.comment') FROM events v WHERE v.request_id = r.id "
+            "AND v.kind = 'commented' ORDER BY v.id DESC LIMIT 1) AS rating_comment "
+            "FROM requests r "
             "JOIN enterprises e ON e.id = r.enterprise_id "
             "JOIN people o ON o.id = r.owner_id "
             "LEFT JOIN people h ON h.id = r.holder_id "

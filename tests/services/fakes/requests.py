@@ -232,6 +232,14 @@ class FakeRequests(Tables):
                     "reopen_count": sum(
                         1 for e in self.s.events if e.request_id == rid and e.kind == "reopened"
                     ),
+                    "rating_comment": next(
+                        (
+                            str(e.payload.get("comment"))
+                            for e in reversed(self.s.events)
+                            if e.request_id == rid and e.kind == "commented"
+                        ),
+                        None,
+                    ),
                     "owner": self.s.people[r.owner_id].name,
                     "holder": holder.name if holder else None,
                 }
