@@ -6,7 +6,7 @@ OP is one of: idle (the bot built, nothing run: the RSS anchor), sweep, digest, 
 overdue, export, freeze (taps answered while a digest, an export and a sweep run), anchors
 (plain aiosqlite on the same file), plans (the SQL the hot paths run, with EXPLAIN QUERY PLAN).
 Every figure goes through the services as bootstrap wires them (Runtime.sweep, its
-DigestService, Desk.export_reader and the streamed writer /export uses), at history.NOW.
+DigestService, and /export's child process, bot.export.process), at history.NOW.
 Prints one JSON object per line; the parent (bench.__main__) reads the last of each "op".
 """
 
@@ -22,7 +22,6 @@ import re
 import resource
 import sqlite3
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -97,12 +96,11 @@ def operations(runtime: Runtime) -> dict[str, Callable[[], Awaitable[Any]]]:
     tz = runtime.settings.tz
 
     async def export() -> int:
-        # As /export streams it: chunks from the reader, rows built and zipped in a thread.
+        # As /export builds it: in a child process (bot.export.process), read back as bytes.
+        assert runtime.exports is not None
         job = spreadsheet.Export(catalog, "zh", tz, history.NOW)
-        with tempfile.TemporaryFile() as out:
-            async with runtime.desk.export_reader(None) as source:
-                await spreadsheet.write_xlsx(out, source, job)
-            return out.tell()
+        data, _count = await runtime.exports.xlsx(job)
+        return len(data)
 
     return {
         "sweep": lambda: sweep.run(history.NOW),
@@ -236,6 +234,8 @@ async def freeze(db: Path, budget: float) -> None:
                 max_loop_lag=max(lags, default=0.0),
                 parts=durations,
                 rss_mb=peak_rss_mb(),
+                # The export's child process (bot.export.process), the only child here.
+                child_rss_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                 finished=finished,
             )
 

@@ -317,7 +317,9 @@ def freeze_lines(sizes: list[dict[str, Any]]) -> list[str]:
             )
             + f"{cut} | {busy.get('taps', 0):,} of {busy.get('sent', 0):,} answered | "
             f"{duration(busy.get('max_loop_lag'))} | {took} | "
-            f"{f'{rss:.0f} MB' if rss else '—'} |"
+            f"{f'{rss:.0f} MB' if rss else '—'}"
+            + (f" + child {busy['child_rss_mb']:.0f} MB" if busy.get("child_rss_mb") else "")
+            + " |"
         )
     return out
 
@@ -459,8 +461,8 @@ def section(results: dict[str, Any]) -> str:
             "A tap on a language button (a write transaction, then the answer) every 50 ms "
             "through the real Application while the three run at once; latency = update "
             "queued → answerCallbackQuery sent. The export is what /export does "
-            "(Desk.export_reader's chunks from the reader, rows built and zipped in a worker "
-            "thread: bot.export.spreadsheet.write_xlsx).",
+            "(the workbook built in a child process on its own read-only snapshot: "
+            "bot.export.process).",
             "",
             *freeze_lines(sizes),
             "",

@@ -30,6 +30,7 @@ from bot.config_files import default_calendar, load_calendar, load_catalog
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.deadlines import QuietHours, WorkCalendar, parse_hhmm
 from bot.domain.flood import FloodGuard
+from bot.export.process import ExportRunner
 from bot.handlers.aftercare import Aftercare as AftercareHandlers
 from bot.handlers.answers import Answers
 from bot.handlers.common import Common, Deps
@@ -109,6 +110,7 @@ class Runtime:
     menus: Menus | None = None
     webhook: WebhookReceiver | None = None
     retention: Retention | None = None
+    exports: ExportRunner | None = None
 
     async def start(self, poll: bool = True, webhook: WebhookReceiver | None = None) -> None:
         """Initialises the application, replays stored updates and starts sending and receiving.
@@ -156,6 +158,9 @@ class Runtime:
         if self.webhook is not None:
             await self.webhook.stop()
         self.poller.stop()
+        if self.exports is not None:
+            # An export still being built is given up: its child would outlive the bot.
+            await self.exports.close()
         await self.sender.stop()
         await self.watchdog.stop()
         if self.app.running:
@@ -215,7 +220,8 @@ async def build(
     )
     senders.append(sender)
     expecting = Expecting(SqliteExpectations(db), clock)
-    deps = Deps(desk, catalog, settings.tz, settings.default_language, expecting)
+    exports = ExportRunner(str(settings.db))
+    deps = Deps(desk, catalog, settings.tz, settings.default_language, expecting, exports)
     digests = DigestService(db, clock, policy)
     menus = register(
         app, deps, Supervision(deps, digests, Extensions(desk, policy)), settings.limits
@@ -238,6 +244,7 @@ async def build(
         retention=Retention(
             db, clock, timedelta(days=settings.retention.days), settings.retention.batch
         ),
+        exports=exports,
     )
 
 

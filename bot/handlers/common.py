@@ -22,6 +22,7 @@ from bot.channels.telegram.content import unsupported
 from bot.channels.telegram.identity import address
 from bot.domain.identity import Address
 from bot.domain.models import Catalog, Person
+from bot.export.process import ExportRunner
 from bot.i18n import pick_language
 from bot.services.desk import Desk
 from bot.services.errors import Refusal, Refused
@@ -39,6 +40,7 @@ class Deps:
     tz: ZoneInfo
     default_language: str
     expecting: Expecting  # what the next text in a conversation answers
+    exports: ExportRunner  # /export's workbooks, built in a child process
 
 
 @dataclass(frozen=True)

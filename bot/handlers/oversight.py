@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 from telegram import InputFile, Update
+from telegram.constants import ChatAction
 
 from bot.channels.telegram import texts
 from bot.domain.periods import local_days, parse_period
-from bot.export.spreadsheet import Export, filename, xlsx_bytes
+from bot.export.process import ExportBusy, ExportFailed
+from bot.export.spreadsheet import Export, filename
 from bot.handlers.common import Context, HandlerBase, answer_refusal, person_id
 from bot.services.errors import Refusal, Refused
 
@@ -55,10 +57,18 @@ class Oversight(HandlerBase):
             return
         job = Export(self.catalog, lang, self.deps.tz, now, *local_days(first, last, self.deps.tz))
         try:
-            async with self.desk.export_reader(person_id(person)) as source:
-                data, count = await xlsx_bytes(source, job)
+            await self.desk.may_export(person_id(person))
         except Refused as refused:
             await answer_refusal(update, refused, lang)
+            return
+        try:
+            await message.reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
+            data, count = await self.deps.exports.xlsx(job)
+        except ExportBusy:
+            await self.reply(update, texts.export_busy(lang))
+            return
+        except ExportFailed:
+            await self.reply(update, texts.export_failed(lang))
             return
         await message.reply_document(
             InputFile(data, filename=filename(now, self.deps.tz)),

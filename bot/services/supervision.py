@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
-from datetime import datetime
-from typing import Any
-
 from bot.domain.access import allows, relations
 from bot.domain.clock import to_text
 from bot.domain.kinds import EventKind, MessageKind
-from bot.domain.kpis import Counts, Cut, Period
 from bot.domain.lifecycle import Action, IllegalTransition, transition
 from bot.domain.models import (
     Person,
@@ -19,40 +13,6 @@ from bot.domain.models import (
 from bot.domain.phones import normalise_phone
 from bot.services.context import ServiceContext
 from bot.services.errors import Refusal, Refused
-from bot.services.ports import UnitOfWork
-
-
-class ExportReads:
-    """An export's reads, each chunk in its own short read, so a long export never keeps the
-    bot's other reads waiting for the reader connection."""
-
-    def __init__(self, db: UnitOfWork) -> None:
-        self.db = db
-
-    async def export_rows(
-        self,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        after_id: int = 0,
-        limit: int = -1,
-    ) -> list[dict[str, Any]]:
-        async with self.db.read() as tx:
-            return await tx.export_rows(since, until, after_id, limit)
-
-    async def export_events(self, request_ids: Sequence[int]) -> list[dict[str, Any]]:
-        async with self.db.read() as tx:
-            return await tx.export_events(request_ids)
-
-    async def report_counts(
-        self, period: Period, by: Cut = Cut.COUNTY, overdue: bool = True
-    ) -> dict[str, Counts]:
-        """The Figures sheet's counts, as /stats reads them."""
-        async with self.db.read() as tx:
-            return await tx.report_counts(period, by, overdue)
-
-    async def person(self, person_id: int) -> Person | None:
-        async with self.db.read() as tx:
-            return await tx.person(person_id)
 
 
 class Supervision(ServiceContext):
@@ -120,13 +80,10 @@ class Supervision(ServiceContext):
                 )
             return target
 
-    @asynccontextmanager
-    async def export_reader(self, person_id: int | None) -> AsyncIterator[ExportReads]:
-        """What an export reads, chunk by chunk (bot.export); asked for in a chat, for
-        supervisors only."""
-        if person_id is not None:
-            async with self.db.read() as tx:
-                person = await self.person_of(tx, person_id)
-                if not allows("/export", relations(person)):
-                    raise Refused(Refusal.NOT_ALLOWED)
-        yield ExportReads(self.db)
+    async def may_export(self, person_id: int) -> None:
+        """Refuses anyone the access policy does not let export (the file is built elsewhere:
+        bot.export.process)."""
+        async with self.db.read() as tx:
+            person = await self.person_of(tx, person_id)
+        if not allows("/export", relations(person)):
+            raise Refused(Refusal.NOT_ALLOWED)

@@ -44,6 +44,25 @@ async def rebuild_report_facts(conn: aiosqlite.Connection) -> int:
     return done
 
 
+@asynccontextmanager
+async def read_only(path: str | Path) -> AsyncIterator[SqliteTx]:
+    """One consistent snapshot of an existing database, for another process (an export's
+    child): a connection that cannot write, never migrates, and is closed at the end."""
+    if not Path(path).exists():
+        raise FileNotFoundError(path)
+    conn = await connect(path)
+    try:
+        await conn.execute("PRAGMA query_only=ON")
+        tx = SqliteTx(conn, begin="BEGIN")
+        try:
+            yield tx
+        finally:
+            if tx.touched:
+                await conn.execute("ROLLBACK")
+    finally:
+        await conn.close()
+
+
 class Database:
     """A writer connection that units of work take turns on, and a reader beside it.
 

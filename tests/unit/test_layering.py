@@ -44,6 +44,8 @@ STORAGE_USERS = {
     "cli.py",
     # `oncall-bot check`: the command line's health report, run beside cli.py.
     "check.py",
+    # /export's child process opens its own read-only snapshot of the database file.
+    "export/process.py",
 }
 
 # Calls that read or write files.

@@ -365,6 +365,21 @@ def exported(lang: str, count: int, first: date | None = None, last: date | None
     )
 
 
+def export_busy(lang: str) -> str:
+    _ = translator(lang)
+    return _(
+        "⏳ An export is being prepared right now. Please ask again once it has arrived."
+    )
+
+
+def export_failed(lang: str) -> str:
+    _ = translator(lang)
+    return _(
+        "⚠️ The export could not be prepared. Please try again later; if it fails again, "
+        "tell the operator (the reason is in the bot's log)."
+    )
+
+
 def export_usage(lang: str) -> str:
     _ = translator(lang)
     return _(
