@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import json
 import unicodedata
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -351,13 +350,6 @@ async def write_xlsx(target: IO[bytes], source: ExportSource, job: Export) -> in
     # Zipping the sheets written so far is seconds of CPU for a big export: off the loop too.
     await asyncio.to_thread(book.save, target)  # a zip file accepts a file object
     return requests.rows
-
-
-async def xlsx_bytes(source: ExportSource, job: Export) -> tuple[bytes, int]:
-    """The workbook in memory (for a chat, where Telegram caps a file at 50 MB anyway)."""
-    buf = io.BytesIO()
-    count = await write_xlsx(buf, source, job)
-    return buf.getvalue(), count
 
 
 def filename(now: datetime, tz: ZoneInfo) -> str:
