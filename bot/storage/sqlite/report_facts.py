@@ -76,6 +76,33 @@ FILL_KEYS = (
 )
 
 _RATING = "INSERT INTO ratings (request_id, at_us, stars) VALUES (?, ?, ?)"
+# The marks (0016): a request's accepted, resolved, escalated, reopened and auto-closed events,
+# each with the outcome of a resolution and the request's cut keys as its facts keep them.
+MARK_KEYS = f"{', '.join(KEY_COLUMNS.values())}, resolver_id, holder_id"
+_MARK_COLUMNS = f"request_id, kind, at_us, outcome, {MARK_KEYS}"
+_MARKED = (EventKind.ACCEPTED, EventKind.RESOLVED, EventKind.ESCALATED, EventKind.REOPENED)
+_MARK = (
+    f"INSERT INTO report_marks ({_MARK_COLUMNS}) SELECT ?, ?, ?, ?, {MARK_KEYS} "
+    "FROM request_facts WHERE request_id = ?"
+)
+_MARK_REKEY = (
+    f"UPDATE report_marks SET ({MARK_KEYS}) = (SELECT {MARK_KEYS} FROM request_facts "
+    "WHERE request_id = ?) WHERE request_id = ?"
+)
+# Every mark from the event log and the facts at once (the same rows `mark_of` and _MARK make).
+FILL_MARKS = (
+    f"INSERT INTO report_marks ({_MARK_COLUMNS}) SELECT ev.request_id, ev.kind, "
+    "CAST(strftime('%s', substr(ev.at, 1, 19)) AS INTEGER) * 1000000 "
+    "+ CAST(substr(ev.at, 21, 6) AS INTEGER), "
+    f"CASE WHEN ev.kind = '{EventKind.RESOLVED.value}' "
+    "AND json_type(ev.payload, '$.outcome') = 'text' "
+    "THEN json_extract(ev.payload, '$.outcome') ELSE '' END, "
+    + ", ".join(f"f.{c.strip()}" for c in MARK_KEYS.split(","))
+    + " FROM events ev JOIN request_facts f ON f.request_id = ev.request_id "
+    f"WHERE ev.kind IN ({', '.join(repr(k.value) for k in _MARKED)}) "
+    f"OR (ev.kind = '{EventKind.CLOSED.value}' AND json_type(ev.payload, '$.auto') = 'true') "
+    "ORDER BY ev.id"
+)
 
 
 def us(when: datetime | None) -> int | None:
@@ -143,6 +170,21 @@ def rating_of(event: Event) -> tuple[int, int, int] | None:
     return event.request_id, (event.at - EPOCH) // US, stars
 
 
+def mark_of(event: Event) -> tuple[int, str, int, str, int] | None:
+    """_MARK's parameters for an event the counts by cut read (else None): request, kind,
+    instant, a resolution's text outcome ("" without), and the request again (its keys)."""
+    if event.request_id is None:
+        return None
+    if event.kind not in _MARKED and not (
+        event.kind == EventKind.CLOSED and event.payload.get("auto") is True
+    ):
+        return None
+    outcome = event.payload.get("outcome") if event.kind == EventKind.RESOLVED else None
+    at = (event.at - EPOCH) // US
+    text = outcome if isinstance(outcome, str) else ""
+    return event.request_id, event.kind.value, at, text, event.request_id
+
+
 class FactsSql(EventsSql):
     """The event log plus its report projection (request_facts, ratings)."""
 
@@ -153,11 +195,16 @@ class FactsSql(EventsSql):
             await self._run(_UPSERT, fact_of(event.request_id, await self.events(event.request_id)))
             if (rating := rating_of(event)) is not None:
                 await self._run(_RATING, rating)
+            # The request's keys may have changed with this event: its marks carry them too.
+            await self._run(_MARK_REKEY, (event.request_id, event.request_id))
+            if (mark := mark_of(event)) is not None:
+                await self._run(_MARK, mark)
 
     async def rebuild_report_facts(self) -> int:
         """Recomputes every request's facts from the event log; returns how many requests."""
         await self._run("DELETE FROM request_facts")
         await self._run("DELETE FROM ratings")
+        await self._run("DELETE FROM report_marks")
         done = 0
         batch: list[FactRow] = []
         ratings: list[tuple[int, int, int]] = []
@@ -184,16 +231,20 @@ class FactsSql(EventsSql):
             batch.append(fact_of(current, events))
         await self.conn.executemany(_UPSERT, batch)
         await self.conn.executemany(_RATING, ratings)
+        await self._run(FILL_MARKS)
         return done + len(batch)
 
     async def report_facts(self) -> list[tuple[Any, ...]]:
-        """Every row of request_facts and of ratings (to compare a rebuild with what was kept)."""
+        """Every row of request_facts, ratings and report_marks (a rebuild against the kept)."""
         keys = ", ".join(KEY_COLUMNS.values())
         rows = await self._all(
             f"SELECT {FACT_COLUMNS}, {keys} FROM request_facts ORDER BY request_id"
         )
         rows += await self._all(
             "SELECT request_id, at_us, stars FROM ratings ORDER BY request_id, at_us, stars"
+        )
+        rows += await self._all(
+            f"SELECT {_MARK_COLUMNS} FROM report_marks ORDER BY request_id, at_us, kind, outcome"
         )
         return [tuple(r) for r in rows]
 
