@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from bot.storage.sqlite.report_facts import FILL_KEYS, FILL_MARKS
+from bot.storage.sqlite.report_facts import FILL_KEYS, FILL_MARKS, MARK_PREVIOUS
 from bot.storage.uow import Database, rebuild_report_facts
 
 # Wednesday 25 November 2026, 10:00 in Asia/Shanghai (after the 08:00 due reminders and the
@@ -379,6 +379,7 @@ def _fill_facts(conn: sqlite3.Connection, holder: str) -> None:
     if columns(conn, "report_marks"):
         # The marks the counts by cut read (migration 0016), from the events and the facts.
         conn.execute(FILL_MARKS)
+        conn.execute(MARK_PREVIOUS)
 
 
 def columns(conn: sqlite3.Connection, table: str) -> set[str]:

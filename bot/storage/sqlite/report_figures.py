@@ -27,7 +27,7 @@ from bot.domain.kpis import (
     Rates,
     Tally,
 )
-from bot.storage.sqlite.report_cuts import KEYS, OPEN, facts_from, ratings_from
+from bot.storage.sqlite.report_cuts import KEYS, OPEN, facts_from
 from bot.storage.sqlite.report_facts import US, us
 from bot.storage.sqlite.report_overdue import OverdueSql
 
@@ -51,7 +51,10 @@ MARKED = (
     EventKind.CLOSED,
 )
 MARKED_IN = f"f.kind IN ({', '.join(repr(k.value) for k in MARKED)})"
-UNRESOLVED_IN = f"f.kind IN ({', '.join(repr(k.value) for k in MARKED if k != EventKind.RESOLVED)})"
+# A mark that is its request's first of its kind (of its outcome) in a period starting at ?.
+_FIRST = "f.{0} IS NULL OR f.{0} < ?"
+_OTHERS = (*(k for k in MARKED if k != EventKind.RESOLVED), EventKind.RATED)
+OTHERS_IN = f"f.kind IN ({', '.join(repr(k.value) for k in _OTHERS)})"
 
 Sums = defaultdict[str, int]
 
@@ -90,36 +93,38 @@ class FiguresSql(OverdueSql):
             ("COUNT(*)", f"f.status IN ({OPEN})", (), ("open_now",)),
         ):
             add(await self._all(ranged.format(figures, where), params), *names)
-        add(
-            await self._all(
-                f"SELECT {key} AS k, COUNT(*), SUM(g.stars >= 4) FROM {ratings_from(by)} "
-                "WHERE g.at_us >= ? AND g.at_us < ? GROUP BY k",
-                (lo, hi),
-            ),
-            "rated",
-            "satisfied",
-        )
         for k, n in (await self._overdue_counts(period.end - US, by)).items():
             sums[k]["overdue"] += n
-        # Distinct requests with a mark of each kind, by group; resolved ones also by credit
-        # (the headline). Only the resolutions are grouped by more than the cut's key.
+        # Distinct requests with a mark of each kind in the period, by group: the marks with
+        # none of their kind before the period. Resolutions also by credit (the headline) and
+        # by outcome (the marks with no resolution of that outcome before the period).
         for r in await self._all(
-            f"SELECT {key} AS k, f.kind AS kind, COUNT(DISTINCT f.request_id) "
-            f"FROM report_marks f WHERE {UNRESOLVED_IN} AND f.at_us >= ? AND f.at_us < ? "
-            "GROUP BY k, kind",
-            (lo, hi),
+            f"SELECT {key} AS k, f.kind AS kind, SUM({_FIRST.format('prev_us')}), COUNT(*), "
+            f"SUM(f.stars >= 4) FROM report_marks f WHERE {OTHERS_IN} "
+            "AND f.at_us >= ? AND f.at_us < ? GROUP BY k, kind",
+            (lo, lo, hi),
         ):
-            sums[str(r[0] or "")][str(r[1])] += int(r[2])
+            group = sums[str(r[0] or "")]
+            if r[1] == EventKind.RATED.value:  # every rating counts, not each request once
+                group["rated"] += int(r[3])
+                group["satisfied"] += int(r[4] or 0)
+            else:
+                group[str(r[1])] += int(r[2])
         credit: Sums = defaultdict(int)
+        outcomes: dict[str, dict[str, int]] = {}
         for r in await self._all(
-            f"SELECT {key} AS k, f.credit AS c, COUNT(DISTINCT f.request_id) FROM report_marks f "
-            f"WHERE f.kind = '{EventKind.RESOLVED.value}' AND f.at_us >= ? AND f.at_us < ? "
-            "GROUP BY k, c",
-            (lo, hi),
+            f"SELECT {key} AS k, f.credit AS c, f.outcome AS o, "
+            f"SUM({_FIRST.format('prev_us')}), SUM({_FIRST.format('prev_outcome_us')}) "
+            f"FROM report_marks f WHERE f.kind = '{EventKind.RESOLVED.value}' "
+            "AND f.at_us >= ? AND f.at_us < ? GROUP BY k, c, o",
+            (lo, lo, lo, hi),
         ):
-            sums[str(r[0] or "")][EventKind.RESOLVED.value] += int(r[2])
-            credit[str(r[1] or "")] += int(r[2])
-        outcomes = await self._outcomes(key, lo, hi)
+            k, first, first_with = str(r[0] or ""), int(r[3]), int(r[4])
+            sums[k][EventKind.RESOLVED.value] += first
+            credit[str(r[1] or "")] += first
+            if first_with:
+                found = outcomes.setdefault(k, {})
+                found[str(r[2] or "")] = found.get(str(r[2] or ""), 0) + first_with
         spans = await self._spans(by, lo, hi, sums)
         keys: set[str] = {k for k in (*sums, *outcomes, *spans) if k is not None}
         total: Sums = defaultdict(int)
