@@ -6,9 +6,9 @@ report_overdue.py; the cuts' keys in report_cuts.py.
 
 Figures (definitions in kpis and README.md):
 
-* counts of a period — received from ``request_facts.submitted_us``; accepted, resolved and
-  escalated as distinct requests with such an event in the period, straight from the event
-  log's ``(kind, at, request_id)`` index;
+* counts of a period — received from ``request_facts.submitted_us``; accepted, resolved,
+  escalated, reopened and auto-closed as distinct requests with such an event in the period,
+  from the marks (``report_marks``, 0016: one per such event, with the request's cut keys);
 * response, resolution and MTTA/MTTR (and their median and p90) — one covering-index range
   of ``request_facts`` each;
 * satisfaction — the ratings of the period: table ``ratings``, one row per ``rated`` event
@@ -21,8 +21,9 @@ Figures (definitions in kpis and README.md):
 Every figure can be grouped by a cut (kpis.Cut: category, industry, chain; and, attributed to
 people from the facts' first resolver or current holder, commissioner, team, committee and
 credit — README "Figures by cut"); the county total is the group "". ``report_tally`` adds
-cancelled, reopened, resolved by outcome and open now. Reports run on the reader connection
-(Database.read()), never the writer.
+cancelled, reopened, resolved by outcome and open now. ``report_figures`` (report_figures.py)
+reads all of them for a cut and the county at once (`/stats`). Reports run on the reader
+connection (Database.read()), never the writer.
 """
 
 from __future__ import annotations
