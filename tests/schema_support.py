@@ -65,6 +65,8 @@ UNDO: dict[int, tuple[str, ...]] = {
         "CREATE INDEX facts_resolved ON request_facts(resolved_us, submitted_us)",
         "DROP INDEX facts_deadline",
         "CREATE INDEX facts_deadline ON request_facts(deadline_us, resolved_us)",
+        "DROP INDEX facts_open",
+        "CREATE INDEX facts_open ON request_facts(status, holder_id)",
     ),
 }
 

@@ -71,3 +71,6 @@ CREATE INDEX facts_resolved ON request_facts(resolved_us, submitted_us, category
 DROP INDEX facts_deadline;
 CREATE INDEX facts_deadline ON request_facts(deadline_us, resolved_us, category, industry,
     chain, team, committee, credit, resolver_id, holder_id);
+DROP INDEX facts_open;
+CREATE INDEX facts_open ON request_facts(status, holder_id, category, industry, chain, team,
+    committee, credit, resolver_id);
