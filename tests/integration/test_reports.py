@@ -26,7 +26,7 @@ import pytest_asyncio
 from bot.domain import kpis
 from bot.domain.clock import from_text, to_text
 from bot.domain.kinds import EventKind
-from bot.domain.kpis import Counts, Cut, Durations, Period
+from bot.domain.kpis import Counts, Cut, Durations, Figures, Period, Tally
 from bot.domain.models import Event, RequestStatus
 from bot.storage.uow import Database, rebuild_report_facts, report_facts_version
 from tests.integration.sla_support import cq, open_services
@@ -283,6 +283,60 @@ async def test_figures_of_every_cut_equal_the_python_definitions(history: Histor
                 assert set(counts) <= set(groups), (cut, period)
     # Every cut has several groups in this history (teams, committees, credit kinds).
     assert all(n >= 2 for n in seen.values()), seen
+
+
+async def test_a_cut_read_with_the_county_total_equals_each_figure_read_alone(
+    history: History,
+) -> None:
+    """report_figures (/stats: a cut's groups and the county's total in one read, the total
+    summed from the groups, medians from one sorted read) gives every figure exactly as the
+    figure-by-figure queries (checked against kpis above) do; the ranks' resolution rates too."""
+    h = history
+    rng = random.Random(33)
+    periods = [kpis.month_to_date(date(2026, 11, 24), ZONES[0]), *rng.sample(_periods(h), 5)]
+    compared = 0
+    async with h.db.read() as tx:
+        for period in periods:
+            ranks = await tx.report_resolution(period, (Cut.COMMISSIONER, Cut.TEAM))
+            for cut in Cut:
+                found = await tx.report_figures(period, WITHIN, cut)
+                alone = {
+                    by: (
+                        await tx.report_counts(period, by),
+                        await tx.report_rates(period, WITHIN, by),
+                        await tx.report_durations(period, by),
+                        await tx.report_tally(period, by),
+                    )
+                    for by in {Cut.COUNTY, cut}
+                }
+                rows = [("", found.total, Cut.COUNTY)]
+                rows += [(k, f, cut) for k, f in found.groups.items()]
+                for key, got, by in rows:
+                    counts, rates, spans, tally = (table.get(key) for table in alone[by])
+                    assert got.counts == (counts or Figures().counts), (cut, key, period)
+                    assert got.tally == (tally or Tally()), (cut, key, period)
+                    assert got.durations == (spans or Durations()), (cut, key, period)
+                    want = rates or Figures().rates
+                    assert (got.rates.response, got.rates.resolution, got.rates.satisfaction) == (
+                        want.response,
+                        want.resolution,
+                        want.satisfaction,
+                    ), (cut, key, period)
+                    assert same(got.rates.mtta_seconds, want.mtta_seconds), (cut, key, period)
+                    assert same(got.rates.mttr_seconds, want.mttr_seconds), (cut, key, period)
+                    compared += got.counts.received > 0
+                # Every group the figure-by-figure queries know, and no other.
+                if cut is not Cut.COUNTY:
+                    known = {k for table in alone[cut] for k in table}
+                    assert set(found.groups) == known, (cut, period)
+                credit = await tx.report_resolved(period, Cut.CREDIT)
+                assert found.credit == {k: n for k, n in sorted(credit.items()) if k and n}
+            for cut in (Cut.COMMISSIONER, Cut.TEAM):
+                rates = await tx.report_rates(period, WITHIN, cut)
+                want_rates = {k: r.resolution for k, r in rates.items() if r.resolution.total}
+                got_rates = {k: r for k, r in ranks[cut].items() if r.total}
+                assert got_rates == want_rates, (cut, period)
+    assert compared > 100  # groups with requests, in most cuts and periods
 
 
 async def test_overdue_at_any_instant_equals_kpis(history: History) -> None:
