@@ -407,6 +407,56 @@ async def test_rebuilt_facts_equal_the_ones_kept_with_the_events(history: Histor
         assert await tx.report_facts() == kept
 
 
+async def test_marks_count_each_request_once_when_events_come_out_of_time_order(
+    tmp_path: Path,
+) -> None:
+    """Events written out of time order (or at one instant) still count each request once
+    per kind in any period, as kpis does, and the marks kept equal the ones rebuilt."""
+    db = await Database.open(tmp_path / "oncall.db")
+    try:
+        now = bench.NOW
+        await db.conn.executemany(bench.PEOPLE_SQL, bench.people_rows(now))
+        await db.conn.executemany(bench.ENTERPRISES_SQL, bench.enterprise_rows())
+        request = bench.Request(1, 1, 1001, "tax", "accepted", to_text(now))
+        await db.conn.execute(bench.REQUESTS_SQL, bench.request_row(request))
+        day = timedelta(days=1)
+
+        def event(kind: EventKind, at: datetime, **payload: object) -> Event:
+            return Event(request_id=1, actor_id=2, kind=kind, payload=payload, at=at)
+
+        events = [
+            event(EventKind.ACCEPTED, now - 2 * day, due_at=to_text(now)),
+            event(EventKind.RESOLVED, now - 2 * day, outcome="solved"),
+            event(EventKind.ACCEPTED, now - 5 * day, due_at=to_text(now)),  # written late
+            event(EventKind.RESOLVED, now - 5 * day, outcome="referred"),
+            event(EventKind.ACCEPTED, now - 2 * day),  # the same instant again
+            event(EventKind.RESOLVED, now - 3 * day, outcome="solved"),
+        ]
+        async with db.tx() as tx:
+            for e in events:
+                await tx.append(e)
+        ordered = sorted(events, key=lambda e: e.at)
+        async with db.read() as tx:
+            kept = await tx.report_facts()
+            for start, end in ((6, 0), (6, 4), (4, 1), (3, 2), (6, 2), (2, 1), (5, 4)):
+                period = Period(now - start * day, now - end * day + timedelta(microseconds=1))
+                found = await tx.report_figures(period, WITHIN, Cut.COUNTY)
+                lines = kpis.timelines(ordered).values()
+                want = kpis.counts(lines, period)
+                assert found.total.counts.accepted == want.accepted, (start, end)
+                assert found.total.counts.resolved == want.resolved, (start, end)
+                outcomes: dict[str, set[int]] = {}
+                for e in ordered:
+                    if e.kind == EventKind.RESOLVED and e.at in period:
+                        outcomes.setdefault(str(e.payload["outcome"]), set()).add(1)
+                assert found.total.tally.outcomes == {o: len(r) for o, r in outcomes.items()}
+        await rebuild_report_facts(db.conn)
+        async with db.read() as tx:
+            assert await tx.report_facts() == kept
+    finally:
+        await db.close()
+
+
 async def test_reports_do_not_wait_for_the_write_lock(tmp_path: Path) -> None:
     svc = await open_services(tmp_path, cq(2026, 11, 25, 8, 30))
     try:

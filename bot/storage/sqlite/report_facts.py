@@ -86,9 +86,13 @@ _MARK = (
     f"INSERT INTO report_marks ({_MARK_COLUMNS}) SELECT ?, ?, ?, ?, ?, {MARK_KEYS} "
     "FROM request_facts WHERE request_id = ?"
 )
+# Only the marks whose keys differ from the facts' are rewritten (most events change none).
 _MARK_REKEY = (
-    f"UPDATE report_marks SET ({MARK_KEYS}) = (SELECT {MARK_KEYS} FROM request_facts "
-    "WHERE request_id = ?) WHERE request_id = ?"
+    f"UPDATE report_marks AS m SET ({MARK_KEYS}) = (SELECT {MARK_KEYS} FROM request_facts "
+    "WHERE request_id = m.request_id) WHERE m.request_id = ? AND EXISTS (SELECT 1 FROM "
+    "request_facts f WHERE f.request_id = m.request_id AND ("
+    + " OR ".join(f"f.{c.strip()} IS NOT m.{c.strip()}" for c in MARK_KEYS.split(","))
+    + "))"
 )
 # Each mark's previous mark of the same request and kind (and outcome), in time and then in
 # insertion order: a period's marks without one before the period are its distinct requests.
@@ -100,7 +104,13 @@ MARK_PREVIOUS = (
     f"UPDATE report_marks AS m SET prev_us = {_PREV.format('')}, "
     f"prev_outcome_us = {_PREV.format(' AND p.outcome = m.outcome')}"
 )
-_MARK_PREVIOUS_OF = f"{MARK_PREVIOUS} WHERE m.request_id = ? AND m.kind = ?"
+# After a mark is added: its own previous ones, and any other's that it changes (an event
+# written out of time order); the marks whose previous ones stay are not rewritten.
+_MARK_PREVIOUS_OF = (
+    f"{MARK_PREVIOUS} WHERE m.request_id = ? AND m.kind = ? "
+    f"AND (m.prev_us IS NOT {_PREV.format('')} "
+    f"OR m.prev_outcome_us IS NOT {_PREV.format(' AND p.outcome = m.outcome')})"
+)
 # Every mark from the event log and the facts at once (the same rows `mark_of` and _MARK make).
 FILL_MARKS = (
     f"INSERT INTO report_marks ({_MARK_COLUMNS}) SELECT ev.request_id, ev.kind, "
@@ -214,7 +224,7 @@ class FactsSql(EventsSql):
             if (rating := rating_of(event)) is not None:
                 await self._run(_RATING, rating)
             # The request's keys may have changed with this event: its marks carry them too.
-            await self._run(_MARK_REKEY, (event.request_id, event.request_id))
+            await self._run(_MARK_REKEY, (event.request_id,))
             if (mark := mark_of(event)) is not None:
                 await self._run(_MARK, mark)
                 await self._run(_MARK_PREVIOUS_OF, (event.request_id, mark[1]))
