@@ -71,9 +71,11 @@ def needs_request(key: str) -> bool:
 
 def counts_sql(key: str, kinds: str = "f.kind = ?") -> str:
     """Distinct requests with a mark of a kind in a period, by group (and kind): the marks'
-    covering index (report_marks_at), no event payload and no join."""
+    covering index (report_marks_at), no event payload and no join. Parameters: the period's
+    start, the kinds', the start again and the end (a request counts once: by its first mark
+    in the period, the one with no mark of its kind before the period)."""
     return (
-        f"SELECT {key} AS k, f.kind AS kind, COUNT(DISTINCT f.request_id) AS n "
+        f"SELECT {key} AS k, f.kind AS kind, SUM(f.prev_us IS NULL OR f.prev_us < ?) AS n "
         f"FROM report_marks f WHERE {kinds} AND f.at_us >= ? AND f.at_us < ? GROUP BY k, kind"
     )
 

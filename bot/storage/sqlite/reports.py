@@ -57,7 +57,7 @@ class ReportsSql(FiguresSql):
             by,
         )
         per_kind: dict[str, dict[str, int]] = defaultdict(dict)
-        for r in await self._all(counts_sql(key, MARKED_IN), (lo, hi)):
+        for r in await self._all(counts_sql(key, MARKED_IN), (lo, lo, hi)):
             per_kind[str(r["kind"])][str(r["k"] or "")] = int(r["n"])
         late = await self._overdue_counts(period.end - US, by) if overdue else {}
         keys = {""} if by is Cut.COUNTY else set(received)
@@ -78,7 +78,8 @@ class ReportsSql(FiguresSql):
     async def report_resolved(self, period: Period, by: Cut) -> dict[str, int]:
         """Distinct requests with a resolution in `period`, by group (the headline's figure)."""
         rows = await self._all(
-            counts_sql(KEYS[by]), (EventKind.RESOLVED.value, us(period.start), us(period.end))
+            counts_sql(KEYS[by]),
+            (us(period.start), EventKind.RESOLVED.value, us(period.start), us(period.end)),
         )
         return {str(r["k"] or ""): int(r["n"]) for r in rows}
 
@@ -192,7 +193,7 @@ class ReportsSql(FiguresSql):
         )
         reopened = {
             str(r["k"] or ""): (int(r["n"]),)
-            for r in await self._all(counts_sql(key), (EventKind.REOPENED.value, lo, hi))
+            for r in await self._all(counts_sql(key), (lo, EventKind.REOPENED.value, lo, hi))
         }
         outcomes = await self._outcomes(key, lo, hi)
         keys = {""} if by is Cut.COUNTY else set()
