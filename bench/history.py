@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from bot.storage.sqlite.report_facts import FILL_KEYS
+from bot.storage.sqlite.report_facts import FILL_KEYS, FILL_MARKS, MARK_PREVIOUS
 from bot.storage.uow import Database, rebuild_report_facts
 
 # Wednesday 25 November 2026, 10:00 in Asia/Shanghai (after the 08:00 due reminders and the
@@ -376,6 +376,10 @@ def _fill_facts(conn: sqlite3.Connection, holder: str) -> None:
     if "credit" in columns(conn, "request_facts"):
         # Every cut's key (migration 0015), by the definitions the bot computes them with.
         conn.execute(FILL_KEYS)
+    if columns(conn, "report_marks"):
+        # The marks the counts by cut read (migration 0016), from the events and the facts.
+        conn.execute(FILL_MARKS)
+        conn.execute(MARK_PREVIOUS)
 
 
 def columns(conn: sqlite3.Connection, table: str) -> set[str]:

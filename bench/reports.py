@@ -8,6 +8,10 @@ the migration runs), then times each report as the bot computes it (DigestServic
 reader connection) and prints the EXPLAIN QUERY PLAN of every statement it ran.
 
     python bench/reports.py [--requests 1000000] [--days 400] [--seed 7]
+                            [--keep PATH | --reuse PATH]
+
+`--keep PATH` writes the history (facts folded) to PATH and keeps it; `--reuse PATH` times the
+reports against such a file again (migrating it first) without generating or folding anything.
 
 `history()` is also what tests/integration/test_reports.py replays through the real
 event-append path to compare the SQL figures with bot.domain.kpis.
@@ -266,31 +270,46 @@ def full_scans(plans: dict[str, list[str]]) -> list[str]:
     return bad
 
 
-async def run(requests: int, days: int, seed: int) -> None:
+async def run(
+    requests: int, days: int, seed: int, keep: Path | None = None, reuse: Path | None = None
+) -> None:
+    if reuse is not None:
+        db = await Database.open(reuse)  # migrates a file kept before a schema change
+        try:
+            await db.conn.execute("ANALYZE")
+            await measure(db, None)
+        finally:
+            await db.close()
+        return
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "reports.db"
+        path = keep or Path(tmp) / "reports.db"
+        if keep is not None:
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            for stale in (keep, keep.with_name(keep.name + "-wal")):
+                stale.unlink(missing_ok=True)
         await (await Database.open(path)).close()  # creates and migrates the file
         started = time.perf_counter()
         n, n_events = bulk_insert(path, requests, days, seed)
         inserted = time.perf_counter() - started
         db = await Database.open(path)
         try:
-            await measure(db, n, n_events, days, seed, inserted)
+            await measure(db, (n, n_events, days, seed, inserted))
         finally:
             await db.close()
 
 
-async def measure(
-    db: Database, n: int, n_events: int, days: int, seed: int, inserted: float
-) -> None:
+async def measure(db: Database, made: tuple[int, int, int, int, float] | None) -> None:
+    """Folds the facts of a history just made (`made`: its size and insert time), then times."""
     tz = ZoneInfo("Asia/Shanghai")
-    started = time.perf_counter()
-    await rebuild_report_facts(db.conn)
-    await db.conn.execute("PRAGMA optimize")
-    await db.conn.execute("ANALYZE")
-    folded = time.perf_counter() - started
-    print(f"history: {n:,} requests, {n_events:,} events over {days} days (seed {seed})")
-    print(f"bulk insert {inserted:.1f} s; facts folded from the event log {folded:.1f} s")
+    if made is not None:
+        n, n_events, days, seed, inserted = made
+        started = time.perf_counter()
+        await rebuild_report_facts(db.conn)
+        await db.conn.execute("PRAGMA optimize")
+        await db.conn.execute("ANALYZE")
+        folded = time.perf_counter() - started
+        print(f"history: {n:,} requests, {n_events:,} events over {days} days (seed {seed})")
+        print(f"bulk insert {inserted:.1f} s; facts folded from the event log {folded:.1f} s")
     open_rows = await (
         await db.conn.execute(
             "SELECT COUNT(*) FROM request_facts WHERE status NOT IN "
@@ -386,8 +405,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=400)
     parser.add_argument("--seed", type=int, default=7)
+    keeping = parser.add_mutually_exclusive_group()
+    keeping.add_argument("--keep", type=Path, help="write the history to this file and keep it")
+    keeping.add_argument("--reuse", type=Path, help="time the reports on a file kept before")
     args = parser.parse_args(argv)
-    asyncio.run(run(args.requests, args.days, args.seed))
+    asyncio.run(run(args.requests, args.days, args.seed, args.keep, args.reuse))
     return 0
 
 

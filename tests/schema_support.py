@@ -52,6 +52,22 @@ UNDO: dict[int, tuple[str, ...]] = {
         f"ALTER TABLE request_facts DROP COLUMN {column}"
         for column in ("category", "industry", "chain", "team", "committee", "credit")
     ),
+    16: (
+        "DROP TABLE report_marks",
+        "DROP INDEX facts_submitted",
+        "CREATE INDEX facts_submitted ON request_facts(submitted_us)",
+        "DROP INDEX facts_offer",
+        "CREATE INDEX facts_offer ON request_facts(first_offer_us, cancelled_before_accept, "
+        "first_accept_us)",
+        "DROP INDEX facts_accept",
+        "CREATE INDEX facts_accept ON request_facts(first_accept_us, first_offer_us)",
+        "DROP INDEX facts_resolved",
+        "CREATE INDEX facts_resolved ON request_facts(resolved_us, submitted_us)",
+        "DROP INDEX facts_deadline",
+        "CREATE INDEX facts_deadline ON request_facts(deadline_us, resolved_us)",
+        "DROP INDEX facts_open",
+        "CREATE INDEX facts_open ON request_facts(status, holder_id)",
+    ),
 }
 
 

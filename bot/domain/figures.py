@@ -93,6 +93,31 @@ class Durations(Frozen):
     resolve_p90_seconds: float | None = None
 
 
+class Figures(Frozen):
+    """Every figure of one group of a cut (or of the county) over a period."""
+
+    counts: Counts = Counts(received=0, accepted=0, resolved=0, escalated=0, overdue=0)
+    rates: Rates = Rates(
+        response=Rate(hits=0, total=0),
+        resolution=Rate(hits=0, total=0),
+        satisfaction=Rate(hits=0, total=0),
+        mtta_seconds=None,
+        mttr_seconds=None,
+    )
+    durations: Durations = Durations()
+    tally: Tally = Tally()
+
+
+class CutFigures(Frozen):
+    """A period's figures by a cut's groups and for the county, read together (the county's
+    additive figures are the sums of the groups')."""
+
+    total: Figures = Figures()
+    groups: dict[str, Figures] = {}
+    # Requests resolved in the period by whom the credit goes to (Cut.CREDIT's groups).
+    credit: dict[str, int] = {}
+
+
 # ---- the digest as data -------------------------------------------------------------------
 
 

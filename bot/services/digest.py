@@ -73,13 +73,12 @@ class DigestService:
         )
 
     async def _ranks(self, tx: Transaction, month: kpis.Period) -> dict[str, tuple[RankLine, ...]]:
-        """The best and worst three commissioners and teams by this month's resolution rate."""
-        within = self.policy.accept_remind_after
+        """The best and worst three commissioners and teams by this month's resolution rate
+        (both cuts from one read of the month's deadlines)."""
         found: dict[str, tuple[RankLine, ...]] = {}
+        by_cut = await tx.report_resolution(month, (Cut.COMMISSIONER, Cut.TEAM))
         for cut, name in ((Cut.COMMISSIONER, "commissioners"), (Cut.TEAM, "teams")):
-            rates = {
-                k: r.resolution for k, r in (await tx.report_rates(month, within, cut)).items()
-            }
+            rates = by_cut.get(cut, {})
             top, bottom = kpis.ranked(rates)
             for which, keys in (("top", top), ("bottom", bottom)):
                 lines = []

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain import kpis
-from bot.domain.kpis import Counts, Cut, Durations, Period, Rates, Tally
+from bot.domain.kpis import Counts, Cut, Durations, Figures, Period, Rates, Tally
 from bot.domain.models import Person, Role
 from bot.domain.periods import StatsAsk
 from bot.services.errors import Refusal, Refused
@@ -104,9 +104,11 @@ class StatsService:
         now = self.clock.now()
         period = self.period_of(ask, now)
         async with self.db.read() as tx:
-            total = (await self._rows(tx, period, Cut.COUNTY))[0]
-            rows = await self._rows(tx, period, ask.by) if ask.by is not Cut.COUNTY else []
-            credit = await tx.report_resolved(period, Cut.CREDIT)
+            # The cut's groups and the county's total (and the headline) in one read.
+            figures = await tx.report_figures(period, self.policy.accept_remind_after, ask.by)
+            total = _row(COUNTY, figures.total)
+            rows = [_row(k, f) for k, f in figures.groups.items()]
+            credit = figures.credit
             if ask.by in PERSON_CUTS:
                 rows = [await self._named(tx, row) for row in rows]
         if own:
@@ -134,23 +136,16 @@ class StatsService:
             chain_only=chain_only,
         )
 
-    async def _rows(self, tx: Transaction, period: Period, by: Cut) -> list[StatsRow]:
-        counts = await tx.report_counts(period, by)
-        rates = await tx.report_rates(period, self.policy.accept_remind_after, by)
-        spans = await tx.report_durations(period, by)
-        tally = await tx.report_tally(period, by)
-        keys = sorted(set(counts) | set(rates) | set(spans) | set(tally))
-        return [
-            StatsRow(
-                key=k,
-                counts=counts.get(k, EMPTY_COUNTS),
-                rates=rates.get(k, EMPTY_RATES),
-                durations=spans.get(k, Durations()),
-                tally=tally.get(k, Tally()),
-            )
-            for k in keys
-        ]
-
     async def _named(self, tx: Transaction, row: StatsRow) -> StatsRow:
         person = await tx.person(int(row.key)) if row.key.isdigit() else None
         return row.model_copy(update={"name": person.name if person else ""})
+
+
+def _row(key: str, figures: Figures) -> StatsRow:
+    return StatsRow(
+        key=key,
+        counts=figures.counts,
+        rates=figures.rates,
+        durations=figures.durations,
+        tally=figures.tally,
+    )

@@ -26,7 +26,7 @@ import pytest_asyncio
 from bot.domain import kpis
 from bot.domain.clock import from_text, to_text
 from bot.domain.kinds import EventKind
-from bot.domain.kpis import Counts, Cut, Durations, Period
+from bot.domain.kpis import Counts, Cut, Durations, Figures, Period, Tally
 from bot.domain.models import Event, RequestStatus
 from bot.storage.uow import Database, rebuild_report_facts, report_facts_version
 from tests.integration.sla_support import cq, open_services
@@ -285,6 +285,60 @@ async def test_figures_of_every_cut_equal_the_python_definitions(history: Histor
     assert all(n >= 2 for n in seen.values()), seen
 
 
+async def test_a_cut_read_with_the_county_total_equals_each_figure_read_alone(
+    history: History,
+) -> None:
+    """report_figures (/stats: a cut's groups and the county's total in one read, the total
+    summed from the groups, medians from one sorted read) gives every figure exactly as the
+    figure-by-figure queries (checked against kpis above) do; the ranks' resolution rates too."""
+    h = history
+    rng = random.Random(33)
+    periods = [kpis.month_to_date(date(2026, 11, 24), ZONES[0]), *rng.sample(_periods(h), 5)]
+    compared = 0
+    async with h.db.read() as tx:
+        for period in periods:
+            ranks = await tx.report_resolution(period, (Cut.COMMISSIONER, Cut.TEAM))
+            for cut in Cut:
+                found = await tx.report_figures(period, WITHIN, cut)
+                alone = {
+                    by: (
+                        await tx.report_counts(period, by),
+                        await tx.report_rates(period, WITHIN, by),
+                        await tx.report_durations(period, by),
+                        await tx.report_tally(period, by),
+                    )
+                    for by in {Cut.COUNTY, cut}
+                }
+                rows = [("", found.total, Cut.COUNTY)]
+                rows += [(k, f, cut) for k, f in found.groups.items()]
+                for key, got, by in rows:
+                    counts, rates, spans, tally = (table.get(key) for table in alone[by])
+                    assert got.counts == (counts or Figures().counts), (cut, key, period)
+                    assert got.tally == (tally or Tally()), (cut, key, period)
+                    assert got.durations == (spans or Durations()), (cut, key, period)
+                    want = rates or Figures().rates
+                    assert (got.rates.response, got.rates.resolution, got.rates.satisfaction) == (
+                        want.response,
+                        want.resolution,
+                        want.satisfaction,
+                    ), (cut, key, period)
+                    assert same(got.rates.mtta_seconds, want.mtta_seconds), (cut, key, period)
+                    assert same(got.rates.mttr_seconds, want.mttr_seconds), (cut, key, period)
+                    compared += got.counts.received > 0
+                # Every group the figure-by-figure queries know, and no other.
+                if cut is not Cut.COUNTY:
+                    known = {k for table in alone[cut] for k in table}
+                    assert set(found.groups) == known, (cut, period)
+                credit = await tx.report_resolved(period, Cut.CREDIT)
+                assert found.credit == {k: n for k, n in sorted(credit.items()) if k and n}
+            for cut in (Cut.COMMISSIONER, Cut.TEAM):
+                rates = await tx.report_rates(period, WITHIN, cut)
+                want_rates = {k: r.resolution for k, r in rates.items() if r.resolution.total}
+                got_rates = {k: r for k, r in ranks[cut].items() if r.total}
+                assert got_rates == want_rates, (cut, period)
+    assert compared > 100  # groups with requests, in most cuts and periods
+
+
 async def test_overdue_at_any_instant_equals_kpis(history: History) -> None:
     h = history
     lines = kpis.timelines(h.events)
@@ -351,6 +405,56 @@ async def test_rebuilt_facts_equal_the_ones_kept_with_the_events(history: Histor
     assert await rebuild_report_facts(history.db.conn) == 500  # requests
     async with history.db.read() as tx:
         assert await tx.report_facts() == kept
+
+
+async def test_marks_count_each_request_once_when_events_come_out_of_time_order(
+    tmp_path: Path,
+) -> None:
+    """Events written out of time order (or at one instant) still count each request once
+    per kind in any period, as kpis does, and the marks kept equal the ones rebuilt."""
+    db = await Database.open(tmp_path / "oncall.db")
+    try:
+        now = bench.NOW
+        await db.conn.executemany(bench.PEOPLE_SQL, bench.people_rows(now))
+        await db.conn.executemany(bench.ENTERPRISES_SQL, bench.enterprise_rows())
+        request = bench.Request(1, 1, 1001, "tax", "accepted", to_text(now))
+        await db.conn.execute(bench.REQUESTS_SQL, bench.request_row(request))
+        day = timedelta(days=1)
+
+        def event(kind: EventKind, at: datetime, **payload: object) -> Event:
+            return Event(request_id=1, actor_id=2, kind=kind, payload=payload, at=at)
+
+        events = [
+            event(EventKind.ACCEPTED, now - 2 * day, due_at=to_text(now)),
+            event(EventKind.RESOLVED, now - 2 * day, outcome="solved"),
+            event(EventKind.ACCEPTED, now - 5 * day, due_at=to_text(now)),  # written late
+            event(EventKind.RESOLVED, now - 5 * day, outcome="referred"),
+            event(EventKind.ACCEPTED, now - 2 * day),  # the same instant again
+            event(EventKind.RESOLVED, now - 3 * day, outcome="solved"),
+        ]
+        async with db.tx() as tx:
+            for e in events:
+                await tx.append(e)
+        ordered = sorted(events, key=lambda e: e.at)
+        async with db.read() as tx:
+            kept = await tx.report_facts()
+            for start, end in ((6, 0), (6, 4), (4, 1), (3, 2), (6, 2), (2, 1), (5, 4)):
+                period = Period(now - start * day, now - end * day + timedelta(microseconds=1))
+                found = await tx.report_figures(period, WITHIN, Cut.COUNTY)
+                lines = kpis.timelines(ordered).values()
+                want = kpis.counts(lines, period)
+                assert found.total.counts.accepted == want.accepted, (start, end)
+                assert found.total.counts.resolved == want.resolved, (start, end)
+                outcomes: dict[str, set[int]] = {}
+                for e in ordered:
+                    if e.kind == EventKind.RESOLVED and e.at in period:
+                        outcomes.setdefault(str(e.payload["outcome"]), set()).add(1)
+                assert found.total.tally.outcomes == {o: len(r) for o, r in outcomes.items()}
+        await rebuild_report_facts(db.conn)
+        async with db.read() as tx:
+            assert await tx.report_facts() == kept
+    finally:
+        await db.close()
 
 
 async def test_reports_do_not_wait_for_the_write_lock(tmp_path: Path) -> None:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.kpis import (
     Counts,
     Cut,
+    CutFigures,
     Durations,
     LowRating,
     OverdueLine,
     Period,
+    Rate,
     Rates,
     Tally,
 )
@@ -33,6 +36,19 @@ class ReportRepository(Protocol):
         self, period: Period, accept_within: timedelta, by: Cut = Cut.COUNTY
     ) -> dict[str, Rates]:
         """Response, resolution and satisfaction rates and MTTA/MTTR over `period`."""
+        ...
+
+    async def report_figures(
+        self, period: Period, accept_within: timedelta, by: Cut = Cut.COUNTY
+    ) -> CutFigures:
+        """Every figure of `period` by the groups of `by` (none for the county), the county's
+        total and the resolved by credit: what `/stats` shows, read once."""
+        ...
+
+    async def report_resolution(
+        self, period: Period, cuts: Sequence[Cut]
+    ) -> dict[Cut, dict[str, Rate]]:
+        """The resolution rate over `period` by the groups of each of `cuts`."""
         ...
 
     async def report_durations(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Durations]:

@@ -1,7 +1,8 @@
 """The cuts report figures are grouped by, as SQL over the report facts (README "Figures by cut").
 
-Every key is an expression over ``request_facts f`` (and, for a few, the requests ``r`` and
-their enterprises ``e``); the county total is the single group "".
+Every key is a column (the commissioner's: two) of ``request_facts f``, and of the marks
+(``report_marks``, read as ``f`` too, which carry the same keys); the county total is the
+single group "".
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import re
 
 from bot.domain import kpis
-from bot.domain.kinds import EventKind
 from bot.domain.kpis import Cut
 from bot.domain.models import RequestStatus
 
@@ -63,35 +63,20 @@ OPEN = ", ".join(
     )
 )
 
-# Counted when the event kind exists (issue 12: reopening may come later), else 0.
-REOPENED_KIND: EventKind | None = EventKind.__members__.get("REOPENED")
-
 
 def needs_request(key: str) -> bool:
     """Whether a cut's key reads the request (r) or its enterprise (e), not only the facts."""
     return re.search(r"\b[re]\.", key) is not None
 
 
-def events_from(key: str) -> str:
-    """The events of requests, joined to what the cut's key reads."""
-    facts = "JOIN request_facts f ON f.request_id = ev.request_id " if "f." in key else ""
-    if not needs_request(key):
-        return f"events ev {facts}".rstrip()
+def counts_sql(key: str, kinds: str = "f.kind = ?") -> str:
+    """Distinct requests with a mark of a kind in a period, by group (and kind): the marks'
+    covering index (report_marks_at), no event payload and no join. Parameters: the period's
+    start, the kinds', the start again and the end (a request counts once: by its first mark
+    in the period, the one with no mark of its kind before the period)."""
     return (
-        f"events ev {facts}JOIN requests r ON r.id = ev.request_id "
-        "LEFT JOIN enterprises e ON e.id = r.enterprise_id"
-    )
-
-
-# A `closed` event counts as "closed unrated" only when the sweep closed it (payload auto).
-AUTO = {EventKind.CLOSED: " AND json_extract(ev.payload, '$.auto') = 1"}
-
-
-def counts_sql(kind: EventKind, key: str) -> str:
-    return (
-        f"SELECT {key} AS k, COUNT(DISTINCT ev.request_id) AS n FROM {events_from(key)} "
-        f"WHERE ev.kind = '{kind.value}' AND ev.at >= ? AND ev.at < ?{AUTO.get(kind, '')} "
-        "GROUP BY k"
+        f"SELECT {key} AS k, f.kind AS kind, SUM(f.prev_us IS NULL OR f.prev_us < ?) AS n "
+        f"FROM report_marks f WHERE {kinds} AND f.at_us >= ? AND f.at_us < ? GROUP BY k, kind"
     )
 
 

@@ -76,6 +76,57 @@ FILL_KEYS = (
 )
 
 _RATING = "INSERT INTO ratings (request_id, at_us, stars) VALUES (?, ?, ?)"
+# The marks (0016): a request's accepted, resolved, escalated, reopened, auto-closed and rated
+# events, each with a resolution's outcome or a rating's stars and the request's cut keys as
+# its facts keep them.
+MARK_KEYS = f"{', '.join(KEY_COLUMNS.values())}, resolver_id, holder_id"
+_MARK_COLUMNS = f"request_id, kind, at_us, outcome, stars, {MARK_KEYS}"
+_MARKED = (EventKind.ACCEPTED, EventKind.RESOLVED, EventKind.ESCALATED, EventKind.REOPENED)
+_MARK = (
+    f"INSERT INTO report_marks ({_MARK_COLUMNS}) SELECT ?, ?, ?, ?, ?, {MARK_KEYS} "
+    "FROM request_facts WHERE request_id = ?"
+)
+# Only the marks whose keys differ from the facts' are rewritten (most events change none).
+_MARK_REKEY = (
+    f"UPDATE report_marks AS m SET ({MARK_KEYS}) = (SELECT {MARK_KEYS} FROM request_facts "
+    "WHERE request_id = m.request_id) WHERE m.request_id = ? AND EXISTS (SELECT 1 FROM "
+    "request_facts f WHERE f.request_id = m.request_id AND ("
+    + " OR ".join(f"f.{c.strip()} IS NOT m.{c.strip()}" for c in MARK_KEYS.split(","))
+    + "))"
+)
+# Each mark's previous mark of the same request and kind (and outcome), in time and then in
+# insertion order: a period's marks without one before the period are its distinct requests.
+_PREV = (
+    "(SELECT MAX(p.at_us) FROM report_marks p WHERE p.request_id = m.request_id "
+    "AND p.kind = m.kind{} AND (p.at_us < m.at_us OR (p.at_us = m.at_us AND p.rowid < m.rowid)))"
+)
+MARK_PREVIOUS = (
+    f"UPDATE report_marks AS m SET prev_us = {_PREV.format('')}, "
+    f"prev_outcome_us = {_PREV.format(' AND p.outcome = m.outcome')}"
+)
+# After a mark is added: its own previous ones, and any other's that it changes (an event
+# written out of time order); the marks whose previous ones stay are not rewritten.
+_MARK_PREVIOUS_OF = (
+    f"{MARK_PREVIOUS} WHERE m.request_id = ? AND m.kind = ? "
+    f"AND (m.prev_us IS NOT {_PREV.format('')} "
+    f"OR m.prev_outcome_us IS NOT {_PREV.format(' AND p.outcome = m.outcome')})"
+)
+# Every mark from the event log and the facts at once (the same rows `mark_of` and _MARK make).
+FILL_MARKS = (
+    f"INSERT INTO report_marks ({_MARK_COLUMNS}) SELECT ev.request_id, ev.kind, "
+    "CAST(strftime('%s', substr(ev.at, 1, 19)) AS INTEGER) * 1000000 "
+    "+ CAST(substr(ev.at, 21, 6) AS INTEGER), "
+    f"CASE WHEN ev.kind = '{EventKind.RESOLVED.value}' "
+    "AND json_type(ev.payload, '$.outcome') = 'text' "
+    "THEN json_extract(ev.payload, '$.outcome') ELSE '' END, "
+    f"CASE WHEN ev.kind = '{EventKind.RATED.value}' THEN json_extract(ev.payload, '$.stars') END, "
+    + ", ".join(f"f.{c.strip()}" for c in MARK_KEYS.split(","))
+    + " FROM events ev JOIN request_facts f ON f.request_id = ev.request_id "
+    f"WHERE ev.kind IN ({', '.join(repr(k.value) for k in _MARKED)}) "
+    f"OR (ev.kind = '{EventKind.CLOSED.value}' AND json_type(ev.payload, '$.auto') = 'true') "
+    f"OR (ev.kind = '{EventKind.RATED.value}' AND json_type(ev.payload, '$.stars') = 'integer') "
+    "ORDER BY ev.id"
+)
 
 
 def us(when: datetime | None) -> int | None:
@@ -143,6 +194,25 @@ def rating_of(event: Event) -> tuple[int, int, int] | None:
     return event.request_id, (event.at - EPOCH) // US, stars
 
 
+def mark_of(event: Event) -> tuple[int, str, int, str, int | None, int] | None:
+    """_MARK's parameters for an event the counts by cut read (else None): request, kind,
+    instant, a resolution's text outcome ("" without), a rating's stars, the request again."""
+    if event.request_id is None:
+        return None
+    rating = rating_of(event)
+    if (
+        event.kind not in _MARKED
+        and rating is None
+        and not (event.kind == EventKind.CLOSED and event.payload.get("auto") is True)
+    ):
+        return None
+    outcome = event.payload.get("outcome") if event.kind == EventKind.RESOLVED else None
+    at = (event.at - EPOCH) // US
+    text = outcome if isinstance(outcome, str) else ""
+    stars = rating[2] if rating is not None else None
+    return event.request_id, event.kind.value, at, text, stars, event.request_id
+
+
 class FactsSql(EventsSql):
     """The event log plus its report projection (request_facts, ratings)."""
 
@@ -153,11 +223,17 @@ class FactsSql(EventsSql):
             await self._run(_UPSERT, fact_of(event.request_id, await self.events(event.request_id)))
             if (rating := rating_of(event)) is not None:
                 await self._run(_RATING, rating)
+            # The request's keys may have changed with this event: its marks carry them too.
+            await self._run(_MARK_REKEY, (event.request_id,))
+            if (mark := mark_of(event)) is not None:
+                await self._run(_MARK, mark)
+                await self._run(_MARK_PREVIOUS_OF, (event.request_id, mark[1]))
 
     async def rebuild_report_facts(self) -> int:
         """Recomputes every request's facts from the event log; returns how many requests."""
         await self._run("DELETE FROM request_facts")
         await self._run("DELETE FROM ratings")
+        await self._run("DELETE FROM report_marks")
         done = 0
         batch: list[FactRow] = []
         ratings: list[tuple[int, int, int]] = []
@@ -184,16 +260,22 @@ class FactsSql(EventsSql):
             batch.append(fact_of(current, events))
         await self.conn.executemany(_UPSERT, batch)
         await self.conn.executemany(_RATING, ratings)
+        await self._run(FILL_MARKS)
+        await self._run(MARK_PREVIOUS)
         return done + len(batch)
 
     async def report_facts(self) -> list[tuple[Any, ...]]:
-        """Every row of request_facts and of ratings (to compare a rebuild with what was kept)."""
+        """Every row of request_facts, ratings and report_marks (a rebuild against the kept)."""
         keys = ", ".join(KEY_COLUMNS.values())
         rows = await self._all(
             f"SELECT {FACT_COLUMNS}, {keys} FROM request_facts ORDER BY request_id"
         )
         rows += await self._all(
             "SELECT request_id, at_us, stars FROM ratings ORDER BY request_id, at_us, stars"
+        )
+        rows += await self._all(
+            f"SELECT {_MARK_COLUMNS}, prev_us, prev_outcome_us FROM report_marks "
+            "ORDER BY request_id, at_us, kind, outcome, prev_us"
         )
         return [tuple(r) for r in rows]
 

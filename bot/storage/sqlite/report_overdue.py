@@ -75,10 +75,14 @@ class OverdueSql(FactsSql):
         """Overdue at `when` among the requests with events after it, folded from their events."""
         at = us(when)
         found: list[tuple[OverdueLine, str]] = []
+        # Only a request accepted by then can have been worked on then: the rest (submitted or
+        # first accepted since, e.g. this morning's) need no fold.
         changed = [
             int(r[0])
             for r in await self._all(
-                "SELECT request_id FROM request_facts WHERE last_event_us > ?", (at,)
+                "SELECT request_id FROM request_facts WHERE last_event_us > ? "
+                "AND first_accept_us <= ?",
+                (at, at),
             )
         ]
         for chunk in _chunks(changed, 500):

@@ -6,9 +6,9 @@ report_overdue.py; the cuts' keys in report_cuts.py.
 
 Figures (definitions in kpis and README.md):
 
-* counts of a period — received from ``request_facts.submitted_us``; accepted, resolved and
-  escalated as distinct requests with such an event in the period, straight from the event
-  log's ``(kind, at, request_id)`` index;
+* counts of a period — received from ``request_facts.submitted_us``; accepted, resolved,
+  escalated, reopened and auto-closed as distinct requests with such an event in the period,
+  from the marks (``report_marks``, 0016: one per such event, with the request's cut keys);
 * response, resolution and MTTA/MTTR (and their median and p90) — one covering-index range
   of ``request_facts`` each;
 * satisfaction — the ratings of the period: table ``ratings``, one row per ``rated`` event
@@ -21,34 +21,26 @@ Figures (definitions in kpis and README.md):
 Every figure can be grouped by a cut (kpis.Cut: category, industry, chain; and, attributed to
 people from the facts' first resolver or current holder, commissioner, team, committee and
 credit — README "Figures by cut"); the county total is the group "". ``report_tally`` adds
-cancelled, reopened, resolved by outcome and open now. Reports run on the reader connection
-(Database.read()), never the writer.
+cancelled, reopened, resolved by outcome and open now. ``report_figures`` (report_figures.py)
+reads all of them for a cut and the county at once (`/stats`). Reports run on the reader
+connection (Database.read()), never the writer.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from bot.domain.clock import to_text
 from bot.domain.kinds import EventKind
 from bot.domain.kpis import Counts, Cut, Durations, LowRating, Period, Rate, Rates, Tally
-from bot.storage.sqlite.report_cuts import (
-    AUTO,
-    KEYS,
-    OPEN,
-    REOPENED_KIND,
-    WHO,
-    counts_sql,
-    events_from,
-    facts_from,
-    ratings_from,
-)
+from bot.storage.sqlite.report_cuts import KEYS, OPEN, WHO, counts_sql, facts_from, ratings_from
 from bot.storage.sqlite.report_facts import US, us
-from bot.storage.sqlite.report_overdue import OverdueSql
+from bot.storage.sqlite.report_figures import MARKED_IN, FiguresSql
 
 
-class ReportsSql(OverdueSql):
+class ReportsSql(FiguresSql):
     """The event log, its report projection and the report queries."""
 
     async def report_counts(
@@ -64,38 +56,21 @@ class ReportsSql(OverdueSql):
             (lo, hi),
             by,
         )
-        span = (to_text(period.start), to_text(period.end))
-        per_kind: dict[EventKind, dict[str, int]] = {}
-        for kind in (
-            EventKind.ACCEPTED,
-            EventKind.RESOLVED,
-            EventKind.ESCALATED,
-            EventKind.REOPENED,
-            EventKind.CLOSED,
-        ):
-            if by is Cut.COUNTY:
-                auto = AUTO.get(kind, "").replace("ev.", "")
-                row = await self._one(
-                    "SELECT COUNT(DISTINCT request_id) FROM events "
-                    f"WHERE kind = ? AND at >= ? AND at < ?{auto}",
-                    (kind.value, *span),
-                )
-                per_kind[kind] = {"": int(row[0]) if row else 0}
-            else:
-                rows = await self._all(counts_sql(kind, key), span)
-                per_kind[kind] = {str(r["k"] or ""): int(r["n"]) for r in rows}
+        per_kind: dict[str, dict[str, int]] = defaultdict(dict)
+        for r in await self._all(counts_sql(key, MARKED_IN), (lo, lo, hi)):
+            per_kind[str(r["kind"])][str(r["k"] or "")] = int(r["n"])
         late = await self._overdue_counts(period.end - US, by) if overdue else {}
         keys = {""} if by is Cut.COUNTY else set(received)
         keys |= {k for d in per_kind.values() for k in d} | set(late)
         return {
             k: Counts(
                 received=int(received.get(k, (0,))[0]),
-                accepted=per_kind[EventKind.ACCEPTED].get(k, 0),
-                resolved=per_kind[EventKind.RESOLVED].get(k, 0),
-                escalated=per_kind[EventKind.ESCALATED].get(k, 0),
+                accepted=per_kind[EventKind.ACCEPTED.value].get(k, 0),
+                resolved=per_kind[EventKind.RESOLVED.value].get(k, 0),
+                escalated=per_kind[EventKind.ESCALATED.value].get(k, 0),
                 overdue=late.get(k, 0),
-                reopened=per_kind[EventKind.REOPENED].get(k, 0),
-                closed_unrated=per_kind[EventKind.CLOSED].get(k, 0),
+                reopened=per_kind[EventKind.REOPENED.value].get(k, 0),
+                closed_unrated=per_kind[EventKind.CLOSED.value].get(k, 0),
             )
             for k in sorted(keys)
         }
@@ -103,7 +78,8 @@ class ReportsSql(OverdueSql):
     async def report_resolved(self, period: Period, by: Cut) -> dict[str, int]:
         """Distinct requests with a resolution in `period`, by group (the headline's figure)."""
         rows = await self._all(
-            counts_sql(EventKind.RESOLVED, KEYS[by]), (to_text(period.start), to_text(period.end))
+            counts_sql(KEYS[by]),
+            (us(period.start), EventKind.RESOLVED.value, us(period.start), us(period.end)),
         )
         return {str(r["k"] or ""): int(r["n"]) for r in rows}
 
@@ -171,49 +147,41 @@ class ReportsSql(OverdueSql):
             for k in sorted(keys)
         }
 
+    async def report_resolution(
+        self, period: Period, cuts: Sequence[Cut]
+    ) -> dict[Cut, dict[str, Rate]]:
+        """The resolution rate over `period` by the groups of each of `cuts`, from one grouped
+        query (the digest ranks commissioners and teams from the same rows)."""
+        keys = ", ".join(f"{KEYS[cut]} AS k{i}" for i, cut in enumerate(cuts))
+        found: dict[Cut, dict[str, list[int]]] = {cut: {} for cut in cuts}
+        for r in await self._all(
+            f"SELECT {keys}, COUNT(*), SUM(f.resolved_us IS NOT NULL "
+            "AND f.resolved_us <= f.deadline_us) FROM request_facts f "
+            "WHERE f.deadline_us >= ? AND f.deadline_us < ? "
+            f"GROUP BY {', '.join(f'k{i}' for i in range(len(cuts)))}",
+            (us(period.start), us(period.end)),
+        ):
+            for i, cut in enumerate(cuts):
+                tally = found[cut].setdefault(str(r[i] or ""), [0, 0])
+                tally[0] += int(r[len(cuts) + 1] or 0)
+                tally[1] += int(r[len(cuts)] or 0)
+        return {
+            cut: {k: Rate(hits=h, total=n) for k, (h, n) in sorted(groups.items())}
+            for cut, groups in found.items()
+        }
+
     async def report_durations(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Durations]:
         """Median and p90 of time to accept and to resolve (the requests MTTA/MTTR cover)."""
-        key, src = KEYS[by], facts_from(by)
-        lo, hi = us(period.start), us(period.end)
-        spans = {
-            "accept": (
-                "f.first_accept_us - f.first_offer_us",
-                "f.first_accept_us >= ? AND f.first_accept_us < ? AND f.first_offer_us IS NOT NULL",
-            ),
-            "resolve": (
-                "f.resolved_us - f.submitted_us",
-                "f.resolved_us >= ? AND f.resolved_us < ? AND f.submitted_us IS NOT NULL",
-            ),
-        }
-        found: dict[str, dict[str, float | None]] = {}
-        for name, (value, where) in spans.items():
-            # Only the rows at the two ranks around each quantile leave SQLite.
-            rows = await self._all(
-                # The key and the span are computed once per row, in the innermost query.
-                "SELECT k, n, rn, d FROM (SELECT k, d, "
-                "ROW_NUMBER() OVER (PARTITION BY k ORDER BY d) - 1 AS rn, "
-                "COUNT(*) OVER (PARTITION BY k) AS n FROM "
-                f"(SELECT {key} AS k, {value} AS d FROM {src} WHERE {where})) "
-                "WHERE rn IN (CAST((n - 1) * 0.5 AS INTEGER), CAST((n - 1) * 0.5 AS INTEGER) + 1, "
-                "CAST((n - 1) * 0.9 AS INTEGER), CAST((n - 1) * 0.9 AS INTEGER) + 1)",
-                (lo, hi),
-            )
-            ranks: dict[str, tuple[int, dict[int, int]]] = {}
-            for r in rows:
-                k = str(r["k"] or "")
-                ranks.setdefault(k, (int(r["n"]), {}))[1][int(r["rn"])] = int(r["d"])
-            for k, (n, at_rank) in ranks.items():
-                for q, label in ((0.5, "median"), (0.9, "p90")):
-                    found.setdefault(k, {})[f"{name}_{label}_seconds"] = _quantile(n, at_rank, q)
+        spans = await self._spans(by, us(period.start), us(period.end))
+        found = {k: v for k, v in spans.items() if k is not None}
         if by is Cut.COUNTY:
-            found.setdefault("", {})
-        return {k: Durations.model_validate(v) for k, v in sorted(found.items())}
+            found[""] = spans.get(None, Durations())
+        return dict(sorted(found.items()))
 
     async def report_tally(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Tally]:
         """Cancelled, reopened and resolved by outcome in `period`; open now (any period)."""
         key, src = KEYS[by], facts_from(by)
         lo, hi = us(period.start), us(period.end)
-        span = (to_text(period.start), to_text(period.end))
         cancelled = await self._grouped(
             f"SELECT {key} AS k, COUNT(*) FROM {src} "
             "WHERE f.cancelled_us >= ? AND f.cancelled_us < ?",
@@ -223,21 +191,11 @@ class ReportsSql(OverdueSql):
         open_now = await self._grouped(
             f"SELECT {key} AS k, COUNT(*) FROM {src} WHERE f.status IN ({OPEN})", (), by
         )
-        reopened: dict[str, tuple[Any, ...]] = {}
-        if REOPENED_KIND is not None:
-            reopened = {
-                str(r["k"] or ""): (int(r["n"]),)
-                for r in await self._all(counts_sql(REOPENED_KIND, key), span)
-            }
-        outcomes: dict[str, dict[str, int]] = {}
-        for r in await self._all(
-            f"SELECT {key} AS k, json_extract(ev.payload, '$.outcome') AS o, "
-            f"COUNT(DISTINCT ev.request_id) AS n FROM {events_from(key)} "
-            f"WHERE ev.kind = '{EventKind.RESOLVED.value}' AND ev.at >= ? AND ev.at < ? "
-            "GROUP BY k, o",
-            span,
-        ):
-            outcomes.setdefault(str(r["k"] or ""), {})[str(r["o"] or "")] = int(r["n"])
+        reopened = {
+            str(r["k"] or ""): (int(r["n"]),)
+            for r in await self._all(counts_sql(key), (lo, EventKind.REOPENED.value, lo, hi))
+        }
+        outcomes = await self._outcomes(key, lo, hi)
         keys = {""} if by is Cut.COUNTY else set()
         keys |= set(cancelled) | set(open_now) | set(reopened) | set(outcomes)
 
@@ -275,12 +233,3 @@ class ReportsSql(OverdueSql):
             )
             for r in rows
         ]
-
-
-def _quantile(n: int, at_rank: dict[int, int], q: float) -> float:
-    """kpis.quantile from the two ranks around position (n - 1) * q, in seconds."""
-    pos = (n - 1) * q
-    lo = int(pos)
-    hi = min(lo + 1, n - 1)
-    low, high = at_rank[lo] / 1e6, at_rank[hi] / 1e6
-    return low + (high - low) * (pos - lo)

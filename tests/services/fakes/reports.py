@@ -7,6 +7,7 @@ The SQL (bot.storage.sqlite.reports) is tested against these same definitions
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.domain import kpis
@@ -14,10 +15,13 @@ from bot.domain.kinds import EventKind
 from bot.domain.kpis import (
     Counts,
     Cut,
+    CutFigures,
     Durations,
+    Figures,
     LowRating,
     OverdueLine,
     Period,
+    Rate,
     Rates,
     Tally,
     Timeline,
@@ -170,6 +174,41 @@ class FakeReports(Tables):
             key: kpis.rates(lines, period, accept_within)
             for key, lines in self._lines_by(by).items()
         }
+
+    async def report_figures(
+        self, period: Period, accept_within: timedelta, by: Cut = Cut.COUNTY
+    ) -> CutFigures:
+        async def figures(cut: Cut) -> dict[str, Figures]:
+            counts = await self.report_counts(period, cut)
+            rates = await self.report_rates(period, accept_within, cut)
+            spans = await self.report_durations(period, cut)
+            tally = await self.report_tally(period, cut)
+            empty = Figures()
+            return {
+                k: Figures(
+                    counts=counts.get(k, empty.counts),
+                    rates=rates.get(k, empty.rates),
+                    durations=spans.get(k, empty.durations),
+                    tally=tally.get(k, empty.tally),
+                )
+                for k in sorted(set(counts) | set(rates) | set(spans) | set(tally))
+            }
+
+        credit = await self.report_resolved(period, Cut.CREDIT)
+        return CutFigures(
+            total=(await figures(Cut.COUNTY))[""],
+            groups=await figures(by) if by is not Cut.COUNTY else {},
+            credit={k: n for k, n in sorted(credit.items()) if k and n},
+        )
+
+    async def report_resolution(
+        self, period: Period, cuts: Sequence[Cut]
+    ) -> dict[Cut, dict[str, Rate]]:
+        found: dict[Cut, dict[str, Rate]] = {}
+        for cut in cuts:
+            rates = await self.report_rates(period, timedelta(0), cut)
+            found[cut] = {k: r.resolution for k, r in rates.items()}
+        return found
 
     async def report_durations(self, period: Period, by: Cut = Cut.COUNTY) -> dict[str, Durations]:
         return {key: kpis.durations(lines, period) for key, lines in self._lines_by(by).items()}
