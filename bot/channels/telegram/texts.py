@@ -367,9 +367,7 @@ def exported(lang: str, count: int, first: date | None = None, last: date | None
 
 def export_busy(lang: str) -> str:
     _ = translator(lang)
-    return _(
-        "⏳ An export is being prepared right now. Please ask again once it has arrived."
-    )
+    return _("⏳ An export is being prepared right now. Please ask again once it has arrived.")
 
 
 def export_failed(lang: str) -> str:
