@@ -8,12 +8,14 @@ proves is what Telegram would see: the calls the process made, when, and with wh
 from __future__ import annotations
 
 import asyncio
+import io
 import signal
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
-from bot.sample import HERB_OWNER, LI, TROUT_OWNER, WANG
+from bot.sample import HERB_OWNER, LI, SUPERVISOR, TROUT_OWNER, WANG
 from bot.simulator.server import BotApiSimulator
 from tests.e2e.support import (
     WAIT,
@@ -121,6 +123,14 @@ async def test_full_loop_through_the_real_process(sim: BotApiSimulator, bot: Bot
     await owner.tap("5", resolved)
     await owner.wait_for_edit(resolved, "5/5", timeout=WAIT)
     await li.wait_for_message("5/5", timeout=WAIT)
+
+    # The supervisor's /export: the workbook is built by the bot's child process and sent.
+    boss = await onboard(sim, SUPERVISOR)
+    await boss.command("export")
+    sent = await boss.wait_for_message(lambda m: m.kind == "document", timeout=WAIT)
+    book = load_workbook(io.BytesIO(sim.files[(sent.document or {})["file_id"]].data))
+    rows = [[c.value for c in row] for row in book.worksheets[0].iter_rows()]
+    assert len(rows) == 2 and rows[1][0] == 1 and rows[1][1] == "清溪冷水鱼养殖场"
 
     assert_clean(sim)
     sim.assert_callbacks_answered(max_latency=2.0)
