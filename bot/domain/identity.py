@@ -18,3 +18,17 @@ class Address:
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateRef:
+    """One incoming update (a message, a tap) of one channel: `channel` names it, `value` is that
+    channel's id for it, `seq` its place in the channel's order (Telegram: the update id for
+    both). A use case records the update it handles by this, so a redelivery changes nothing."""
+
+    channel: str
+    value: str
+    seq: int
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.value}"

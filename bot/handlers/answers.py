@@ -21,6 +21,7 @@ from telegram.ext import filters as f
 
 from bot.channels.pending import Expectation, Flow
 from bot.channels.telegram import texts, texts_aftercare, texts_handoff, texts_notes, texts_reach
+from bot.channels.telegram.identity import update_ref
 from bot.domain.models import LengthProblem, Outcome
 from bot.handlers.common import Context, Deps, HandlerBase, answer_refusal, at, person_id
 from bot.services.errors import Refusal, Refused
@@ -118,14 +119,14 @@ class Answers(HandlerBase):
     async def _decline(
         self, update: Update, _c: Context, e: Expectation, who: int, text: str, lang: str
     ) -> bool:
-        await self.desk.decline(e.subject, who, text, update.update_id)
+        await self.desk.decline(e.subject, who, text, update_ref(update))
         await self.reply(update, texts_handoff.declined(lang, e.subject))
         return True
 
     async def _hand_back(
         self, update: Update, _c: Context, e: Expectation, who: int, text: str, lang: str
     ) -> bool:
-        told = await self.desk.hand_back(e.subject, who, text, update.update_id)
+        told = await self.desk.hand_back(e.subject, who, text, update_ref(update))
         await self.reply(update, texts_handoff.handed_back(lang, e.subject, told))
         return True
 
@@ -133,33 +134,33 @@ class Answers(HandlerBase):
         self, update: Update, _c: Context, e: Expectation, who: int, text: str, lang: str
     ) -> bool:
         outcome = Outcome(e.data.get("outcome", ""))
-        await self.desk.resolve(e.subject, who, outcome, text, update.update_id)
+        await self.desk.resolve(e.subject, who, outcome, text, update_ref(update))
         return True
 
     async def _note(
         self, update: Update, _c: Context, e: Expectation, who: int, text: str, lang: str
     ) -> bool:
-        owner = await self.desk.note(e.subject, who, text, update.update_id)
+        owner = await self.desk.note(e.subject, who, text, update_ref(update))
         await self.reply(update, texts_reach.noted(lang, e.subject, owner))
         return True
 
     async def _internal_note(
         self, update: Update, _c: Context, e: Expectation, who: int, text: str, lang: str
     ) -> bool:
-        note = await self.desk.internal_note(e.subject, who, text, update_id=update.update_id)
+        note = await self.desk.internal_note(e.subject, who, text, update=update_ref(update))
         await self.reply(update, texts_notes.internal_noted(lang, e.subject, note.recipients))
         return True
 
     async def _reopen(
         self, update: Update, _c: Context, e: Expectation, who: int, text: str, lang: str
     ) -> bool:
-        await self.desk.reopen(e.subject, who, text, update.update_id)
+        await self.desk.reopen(e.subject, who, text, update_ref(update))
         await self.reply(update, texts_aftercare.reopen_done(lang, e.subject))
         return True
 
     async def _comment(
         self, update: Update, _c: Context, e: Expectation, who: int, text: str, lang: str
     ) -> bool:
-        await self.desk.comment(e.subject, who, text, update.update_id)
+        await self.desk.comment(e.subject, who, text, update_ref(update))
         await self.reply(update, texts_aftercare.commented(lang, e.subject))
         return True

@@ -21,7 +21,7 @@ from bot.channels.telegram import (
     texts_reach,
 )
 from bot.channels.telegram.content import content_of, unsupported
-from bot.channels.telegram.identity import address
+from bot.channels.telegram.identity import address, update_ref
 from bot.domain.models import Outcome, RequestStatus
 from bot.handlers.common import Context, HandlerBase, answer_refusal, person_id
 from bot.services.desk import Relayed
@@ -37,7 +37,7 @@ class Dispatch(HandlerBase):
         if tap is None:
             return
         try:
-            result = await self.desk.accept(tap.request_id, tap.person_id, update.update_id)
+            result = await self.desk.accept(tap.request_id, tap.person_id, update_ref(update))
         except Refused as refused:
             await answer_refusal(update, refused, tap.lang)
             return
@@ -92,7 +92,7 @@ class Dispatch(HandlerBase):
             return
         stars = int(tap.cb.arg or 0)
         try:
-            await self.desk.rate(tap.request_id, tap.person_id, stars, update.update_id)
+            await self.desk.rate(tap.request_id, tap.person_id, stars, update_ref(update))
         except Refused as refused:
             await answer_refusal(update, refused, tap.lang)
             return
@@ -141,7 +141,7 @@ class Dispatch(HandlerBase):
                     file_id,
                     file_kind,
                     file_name,
-                    update.update_id,
+                    update_ref(update),
                 )
                 relayed = Relayed(note.recipients, note.step)
             else:
@@ -151,7 +151,7 @@ class Dispatch(HandlerBase):
                     text,
                     file_id,
                     file_kind,
-                    update.update_id,
+                    update_ref(update),
                     file_name,
                 )
         except Refused as refused:
@@ -190,7 +190,7 @@ class Dispatch(HandlerBase):
             return
         try:
             owner = await self.desk.share_with_owner(
-                tap.request_id, tap.person_id, int(tap.cb.arg or 0), update.update_id
+                tap.request_id, tap.person_id, int(tap.cb.arg or 0), update_ref(update)
             )
         except Refused as refused:
             await answer_refusal(update, refused, tap.lang)

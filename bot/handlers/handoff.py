@@ -13,6 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.channels.pending import Flow
 from bot.channels.telegram import keyboards_handoff, texts, texts_handoff
 from bot.channels.telegram.callback_data import Callback, Op, pattern
+from bot.channels.telegram.identity import update_ref
 from bot.domain.handoff import Reason
 from bot.handlers.common import Context, HandlerBase, answer_query, answer_refusal, at
 from bot.handlers.oversight import Oversight
@@ -102,10 +103,10 @@ class Handoff(HandlerBase):
                 )
                 return
             if handback:
-                told = await self.desk.hand_back(n, who, tap.cb.arg, update.update_id)
+                told = await self.desk.hand_back(n, who, tap.cb.arg, update_ref(update))
                 done = texts_handoff.handed_back(lang, n, told)
             else:
-                await self.desk.decline(n, who, tap.cb.arg, update.update_id)
+                await self.desk.decline(n, who, tap.cb.arg, update_ref(update))
                 done = texts_handoff.declined(lang, n)
         except Refused as refused:
             if handback:
@@ -139,7 +140,7 @@ class Handoff(HandlerBase):
                 choice = Choice("person", found.group(4))
             else:
                 choice = Choice("holder")
-            name = await self.desk.decide_route(n, who, ask, choice, update.update_id)
+            name = await self.desk.decide_route(n, who, ask, choice, update_ref(update))
         except Refused as refused:
             if refused.reason == Refusal.DUPLICATE:
                 text = (
@@ -192,7 +193,7 @@ class Handoff(HandlerBase):
             return
         n = int(found.group(1))
         try:
-            ask, request = await self.desk.ask_route(n, person.id, update.update_id)
+            ask, request = await self.desk.ask_route(n, person.id, update_ref(update))
         except Refused as refused:
             await answer_refusal(update, refused, lang)
             return
@@ -222,7 +223,7 @@ class Handoff(HandlerBase):
                 # Back on that day: the period ends at its local midnight.
                 until = datetime.combine(day, time(0), self.deps.tz)
         try:
-            away = await self.desk.go_away(person.id, until, reason or None, update.update_id)
+            away = await self.desk.go_away(person.id, until, reason or None, update_ref(update))
         except Refused as refused:
             if refused.reason == Refusal.BAD_INPUT:
                 await self.reply(update, texts_handoff.away_usage(lang))
@@ -240,7 +241,7 @@ class Handoff(HandlerBase):
             await self.reply(update, texts.not_registered(lang))
             return
         try:
-            await self.desk.come_back(person.id, update.update_id)
+            await self.desk.come_back(person.id, update_ref(update))
         except Refused as refused:
             await answer_refusal(update, refused, lang)
             return

@@ -23,7 +23,7 @@ from telegram.warnings import PTBUserWarning
 from bot.channels.telegram import keyboards, texts, texts_intake, texts_notes
 from bot.channels.telegram.callback_data import Op, decode, pattern
 from bot.channels.telegram.content import CONTENT, content_of, unsupported
-from bot.channels.telegram.identity import CHANNEL, address
+from bot.channels.telegram.identity import CHANNEL, address, update_ref
 from bot.domain.access import allows, relations
 from bot.domain.models import Attachment, Draft, Person, Urgency
 from bot.handlers.common import Context, answer_refusal, person_id
@@ -229,7 +229,7 @@ class Intake(IntakeBase):
         person, lang = await self.who(update)
         try:
             submitted = await self.desk.submit(
-                person_id(person), address(query.from_user.id), update_id=update.update_id
+                person_id(person), address(query.from_user.id), update=update_ref(update)
             )
         except Refused as refused:
             if refused.reason == Refusal.NOT_FOUND:

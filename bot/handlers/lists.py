@@ -22,6 +22,7 @@ from bot.channels.pending import Expectation, Flow
 from bot.channels.telegram import keyboards_lists as kb
 from bot.channels.telegram import texts, texts_lists, texts_sla
 from bot.channels.telegram.callback_data import Callback, Op, decode, pattern
+from bot.channels.telegram.identity import update_ref
 from bot.domain.listing import ListKey, ListKind, Page
 from bot.domain.models import Person, Role
 from bot.handlers.common import (
@@ -310,7 +311,7 @@ class Lists(HandlerBase):
         if person is None or request_id is None:
             return
         try:
-            done = await self.cancellation.cancel(person.id, request_id, None, update.update_id)
+            done = await self.cancellation.cancel(person.id, request_id, None, update_ref(update))
         except Refused as refused:
             await self._refused(update, refused, lang)
             return
@@ -341,7 +342,7 @@ class Lists(HandlerBase):
         lang: str,
     ) -> bool:
         """The reason a confirmed withdrawal asked for: withdraws the request with it."""
-        done = await self.cancellation.cancel(who, expected.subject, text, update.update_id)
+        done = await self.cancellation.cancel(who, expected.subject, text, update_ref(update))
         await self.reply(update, texts_lists.withdrawn(lang, done.request, len(done.told)))
         if expected.prompt is not None:
             # The question's Skip / Keep buttons are moot now: it becomes the card.

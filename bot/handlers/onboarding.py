@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import ReplyKeyboardRemove, Update
 
 from bot.channels.telegram import keyboards, texts_onboarding
-from bot.channels.telegram.identity import address
+from bot.channels.telegram.identity import address, update_ref
 from bot.handlers.common import Context, HandlerBase
 from bot.i18n import pick_language
 
@@ -39,7 +39,7 @@ class Onboarding(HandlerBase):
             )
             return
         done = await self.desk.onboard(
-            address(user.id), contact.phone_number, user.language_code, update_id=update.update_id
+            address(user.id), contact.phone_number, user.language_code, update=update_ref(update)
         )
         if done is None:
             await self.reply(

@@ -8,6 +8,7 @@ from telegram import InputFile, Update
 from telegram.constants import ChatAction
 
 from bot.channels.telegram import texts
+from bot.channels.telegram.identity import update_ref
 from bot.domain.periods import local_days, parse_period
 from bot.export.process import ExportBusy, ExportFailed
 from bot.export.spreadsheet import Export, filename
@@ -33,7 +34,7 @@ class Oversight(HandlerBase):
         request_id = int(found.group(1))
         try:
             target = await self.desk.reassign(
-                request_id, person.id, found.group(2), update.update_id
+                request_id, person.id, found.group(2), update_ref(update)
             )
         except Refused as refused:
             if refused.reason == Refusal.BAD_INPUT:

@@ -21,6 +21,7 @@ from bot.channels.pending import Expectation, Flow
 from bot.channels.telegram import keyboards_roster as kb
 from bot.channels.telegram import texts, texts_roster, texts_sla
 from bot.channels.telegram.callback_data import Op, decode, pattern
+from bot.channels.telegram.identity import update_ref
 from bot.domain.directory import RosterKey
 from bot.domain.models import Person
 from bot.handlers.common import Context, Deps, HandlerBase, answer_query, answer_refusal
@@ -142,7 +143,7 @@ class Roster(HandlerBase):
         """The new phone a Change phone tap asked for; a wrong one is asked for again."""
         try:
             changed, previous = await self.directory.change_phone(
-                who, expected.subject, text, update.update_id
+                who, expected.subject, text, update_ref(update)
             )
         except Refused as refused:
             problem = refused.details.get("problem")

@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.channels.telegram import texts, texts_digest, texts_extension, texts_sla, texts_stats
 from bot.channels.telegram.callback_data import Op, decode, pattern
+from bot.channels.telegram.identity import update_ref
 from bot.domain.access import allows, relations
 from bot.domain.kpis import Cut
 from bot.domain.models import Person
@@ -124,7 +125,9 @@ class Supervision(HandlerBase):
             return
         request_id, days, reason = int(found.group(1)), int(found.group(2)), found.group(3)
         try:
-            asked = await self.extensions.ask(request_id, person.id, days, reason, update.update_id)
+            asked = await self.extensions.ask(
+                request_id, person.id, days, reason, update_ref(update)
+            )
         except Refused as refused:
             if refused.reason == Refusal.BAD_INPUT:
                 await self.reply(
@@ -154,7 +157,7 @@ class Supervision(HandlerBase):
         approve, ask = found.group(1) == "y", int(found.group(2))
         try:
             decided = await self.extensions.decide(
-                cb.request_id, person_id(person), ask, approve, update.update_id
+                cb.request_id, person_id(person), ask, approve, update_ref(update)
             )
         except Refused as refused:
             if refused.reason == Refusal.DUPLICATE and "by" in refused.details:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.clock import to_text
+from bot.domain.identity import UpdateRef
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.lifecycle import REOPENABLE, Action, transition
 from bot.domain.models import Person, Request, RequestStatus, Role
@@ -75,12 +76,12 @@ class Aftercare(Dispatching):
             return request
 
     async def reopen(
-        self, request_id: int, person_id: int, reason: str, update_id: int | None = None
+        self, request_id: int, person_id: int, reason: str, update: UpdateRef | None = None
     ) -> Request:
         """Reopens #N: back to its holder with Accept, or routed anew if the holder is gone."""
         reason = check_text(reason, "reason", REASON_MIN, NOTE_MAX)
         now = self.clock.now()
-        async with self.unit(update_id) as tx:
+        async with self.unit(update) as tx:
             person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
             self._reopenable(request, person, now)
@@ -145,11 +146,11 @@ class Aftercare(Dispatching):
         return bool(rated) and any(e.kind == EventKind.COMMENTED for e in events[rated[-1] + 1 :])
 
     async def comment(
-        self, request_id: int, person_id: int, text: str, update_id: int | None = None
+        self, request_id: int, person_id: int, text: str, update: UpdateRef | None = None
     ) -> Request:
         """The owner's words on their rating; a low rating's comment goes to the supervisors."""
         text = check_text(text, "comment", 1, NOTE_MAX)
-        async with self.unit(update_id) as tx:
+        async with self.unit(update) as tx:
             person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
             if request.owner_id != person.id:

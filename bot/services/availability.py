@@ -14,6 +14,7 @@ from datetime import datetime
 
 from bot.domain.clock import to_text
 from bot.domain.handoff import Why
+from bot.domain.identity import UpdateRef
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.models import Person, Role
 from bot.services.context import NOTE_MAX, check_text
@@ -36,14 +37,14 @@ class Availability(Handoffs):
         person_id: int,
         until: datetime | None = None,
         reason: str | None = None,
-        update_id: int | None = None,
+        update: UpdateRef | None = None,
     ) -> Away:
         now = self.clock.now()
         if until is not None and until <= now:
             raise Refused(Refusal.BAD_INPUT, field="until")
         if reason:
             reason = check_text(reason, "reason", 1, NOTE_MAX)
-        async with self.unit(update_id) as tx:
+        async with self.unit(update) as tx:
             person = await self.person_of(tx, person_id)
             if not person.has(Role.COMMISSIONER):
                 raise Refused(Refusal.NOT_ALLOWED)
@@ -76,8 +77,8 @@ class Availability(Handoffs):
             assert updated is not None
             return Away(updated, tuple(numbers))
 
-    async def come_back(self, person_id: int, update_id: int | None = None) -> Person:
-        async with self.unit(update_id) as tx:
+    async def come_back(self, person_id: int, update: UpdateRef | None = None) -> Person:
+        async with self.unit(update) as tx:
             person = await self.person_of(tx, person_id)
             if not person.has(Role.COMMISSIONER):
                 raise Refused(Refusal.NOT_ALLOWED)

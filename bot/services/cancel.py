@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.access import allows, relations
+from bot.domain.identity import UpdateRef
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.lifecycle import Action, IllegalTransition, transition
 from bot.domain.models import Person, Request, RequestStatus
@@ -59,13 +60,13 @@ class Cancellation:
         person_id: int,
         request_id: int,
         reason: str | None,
-        update_id: int | None = None,
+        update: UpdateRef | None = None,
     ) -> Cancelled:
         """Withdraws #N; tells its holder or whoever has it on offer, and clears their buttons."""
         if reason is not None:
             reason = check_text(reason, "reason", REASON_MIN, NOTE_MAX)
         desk = self.desk
-        async with desk.unit(update_id) as tx:
+        async with desk.unit(update) as tx:
             person = await _person(tx, person_id)
             request = await _cancellable(tx, person, request_id)
             after = transition(request.status, Action.CANCEL)

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 
-from bot.domain.identity import Address
+from bot.domain.identity import Address, UpdateRef
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.models import (
     Catalog,
@@ -29,7 +29,7 @@ NOTE_MAX = 2000
 REASON_MIN = 2  # a decline reason, a resolution summary
 MAX_OPEN_REQUESTS = 20  # per owner; ONCALL_LIMITS__MAX_OPEN_REQUESTS
 
-RECORDED_UPDATES: ContextVar[set[int] | None] = ContextVar("recorded_updates", default=None)
+RECORDED_UPDATES: ContextVar[set[UpdateRef] | None] = ContextVar("recorded_updates", default=None)
 """The updates committed units of work recorded as handled, while the channel's processor
 handles one (a set it puts here, shared with any task the handler starts): the processor then
 needs no transaction of its own to mark it."""
@@ -66,15 +66,15 @@ class ServiceContext:
     # ---- building blocks shared by every use case (here, sweep, extensions) ---------------
 
     @asynccontextmanager
-    async def unit(self, update_id: int | None = None) -> AsyncIterator[Transaction]:
+    async def unit(self, update: UpdateRef | None = None) -> AsyncIterator[Transaction]:
         """A unit of work that also records the update it handles, refusing a redelivery."""
         async with self.db.tx() as tx:
-            if update_id is not None and not await tx.mark_processed(update_id, self.clock.now()):
+            if update is not None and not await tx.mark_processed(update, self.clock.now()):
                 raise Refused(Refusal.DUPLICATE)
             yield tx
         recorded = RECORDED_UPDATES.get()
-        if update_id is not None and recorded is not None:
-            recorded.add(update_id)
+        if update is not None and recorded is not None:
+            recorded.add(update)
         seen = PEOPLE_SEEN.get()
         if seen:
             seen.clear()

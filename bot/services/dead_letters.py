@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.domain.identity import UpdateRef
 from bot.domain.kinds import MessageKind
 from bot.services.desk import Desk
 
@@ -20,17 +21,17 @@ class DeadLetters:
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
 
-    async def set_aside(self, update_id: int, payload: str, reason: str) -> bool:
+    async def set_aside(self, update: UpdateRef, payload: str, reason: str) -> bool:
         """Stores the update as a dead letter and tells the supervisors; false if known already."""
         async with self.desk.unit() as tx:
-            if not await tx.add_dead_letter(update_id, payload, reason, self.desk.clock.now()):
+            if not await tx.add_dead_letter(update, payload, reason, self.desk.clock.now()):
                 return False
             await self.desk.notify(
                 tx,
                 await self.desk.supervisors_of(tx),
                 DEAD_LETTER,
-                update_id=update_id,
+                update_id=update.value,
                 reason=reason[:300],
             )
-        log.error("update %s set aside as a dead letter: %s", update_id, reason)
+        log.error("update %s set aside as a dead letter: %s", update, reason)
         return True

@@ -9,6 +9,7 @@ question (bot.channels.pending). The change itself is one transaction: the perso
 from __future__ import annotations
 
 from bot.domain.directory import ROSTER_PAGE_SIZE, PeoplePage, RosterKey, new_phone
+from bot.domain.identity import UpdateRef
 from bot.domain.kinds import EventKind
 from bot.domain.listing import clamp_page
 from bot.domain.models import Person, Role
@@ -47,7 +48,7 @@ class Directory(ServiceContext):
         supervisor_id: int,
         person_id: int,
         raw: str,
-        update_id: int | None = None,
+        update: UpdateRef | None = None,
     ) -> tuple[Person, str]:
         """Gives the person the mobile number `raw`; (the person now, their old phone).
 
@@ -57,7 +58,7 @@ class Directory(ServiceContext):
         phone = new_phone(raw)
         if phone is None:
             raise Refused(Refusal.BAD_INPUT, field="phone", problem="not_mobile")
-        async with self.unit(update_id) as tx:
+        async with self.unit(update) as tx:
             supervisor = await _supervisor(tx, supervisor_id)
             person = await tx.person(person_id)
             if person is None or not person.active:

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot.domain.access import allows, relations
 from bot.domain.clock import from_text, to_text
+from bot.domain.identity import UpdateRef
 from bot.domain.kinds import MessageKind
 from bot.domain.lifecycle import WORKING
 from bot.domain.models import Event, Person, Request
@@ -75,7 +76,7 @@ class Extensions:
         person_id: int,
         days: int,
         reason: str,
-        update_id: int | None = None,
+        update: UpdateRef | None = None,
     ) -> ExtensionAsked:
         """The holder asks, before the deadline, to move it `days` (working) days later."""
         desk = self.desk
@@ -83,7 +84,7 @@ class Extensions:
             raise Refused(Refusal.BAD_INPUT, field="days", request_id=request_id)
         reason = check_text(reason, "reason", REASON_MIN, NOTE_MAX)
         now = desk.clock.now()
-        async with desk.unit(update_id) as tx:
+        async with desk.unit(update) as tx:
             person = await desk.person_of(tx, person_id)
             request = await desk.request_of(tx, request_id)
             if not allows("/extend", relations(person, request)):
@@ -131,11 +132,11 @@ class Extensions:
         person_id: int,
         ask: int,
         approve: bool,
-        update_id: int | None = None,
+        update: UpdateRef | None = None,
     ) -> ExtensionDecided:
         """A supervisor approves or refuses an ask with one tap; the first tap decides."""
         desk = self.desk
-        async with desk.unit(update_id) as tx:
+        async with desk.unit(update) as tx:
             person = await desk.person_of(tx, person_id)
             if not allows("extension", relations(person)):
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from bot.domain.clock import to_text
 from bot.domain.handoff import Reason, Why, decision, is_open, next_ask, pending
+from bot.domain.identity import UpdateRef
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.lifecycle import CLAIMABLE, WORKING, Action, sources, transition
 from bot.domain.models import Event, Message, Person, Request, Role, Urgency
@@ -103,14 +104,14 @@ class Handoffs(Dispatching):
     """Hand-backs and the supervisors' routing decisions."""
 
     async def hand_back(
-        self, request_id: int, person_id: int, reason: str, update_id: int | None = None
+        self, request_id: int, person_id: int, reason: str, update: UpdateRef | None = None
     ) -> int:
         """The holder gives an accepted request back; the supervisors decide where it goes.
 
         Returns how many supervisors were asked.
         """
         reason = check_reason(reason)
-        async with self.unit(update_id) as tx:
+        async with self.unit(update) as tx:
             person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
             if request.holder_id != person.id:
@@ -136,10 +137,10 @@ class Handoffs(Dispatching):
             return request
 
     async def ask_route(
-        self, request_id: int, supervisor_id: int, update_id: int | None = None
+        self, request_id: int, supervisor_id: int, update: UpdateRef | None = None
     ) -> tuple[int, Request]:
         """/reassign #N without a phone: a question the supervisor answers from the pickers."""
-        async with self.unit(update_id) as tx:
+        async with self.unit(update) as tx:
             supervisor = await self.person_of(tx, supervisor_id)
             if not supervisor.has(Role.SUPERVISOR):
                 raise Refused(Refusal.NOT_ALLOWED)
@@ -185,11 +186,11 @@ class Handoffs(Dispatching):
         supervisor_id: int,
         ask: int,
         choice: Choice,
-        update_id: int | None = None,
+        update: UpdateRef | None = None,
     ) -> str:
         """The first supervisor's tap sends the request on; returns the name it went to."""
         now = self.clock.now()
-        async with self.unit(update_id) as tx:
+        async with self.unit(update) as tx:
             supervisor = await self.person_of(tx, supervisor_id)
             if not supervisor.has(Role.SUPERVISOR):
                 raise Refused(Refusal.NOT_ALLOWED, request_id=request_id)

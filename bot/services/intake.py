@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.identity import Address
+from bot.domain.identity import Address, UpdateRef
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.lifecycle import OPEN_STATUSES, Action, transition
 from bot.domain.models import (
@@ -72,11 +72,13 @@ class Intake(Dispatching):
         if count >= self.max_open_requests:
             raise Refused(Refusal.TOO_MANY_OPEN, open=count, limit=self.max_open_requests)
 
-    async def submit(self, person_id: int, at: Address, update_id: int | None = None) -> Submitted:
+    async def submit(
+        self, person_id: int, at: Address, update: UpdateRef | None = None
+    ) -> Submitted:
         """Turns the owner's finished draft (in the conversation at `at`) into request #N and
         dispatches it."""
         now = self.clock.now()
-        async with self.unit(update_id) as tx:
+        async with self.unit(update) as tx:
             owner = await self.person_of(tx, person_id)
             found = await tx.draft(at, INTAKE)
             if found is None:

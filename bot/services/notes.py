@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.access import allows, relations
+from bot.domain.identity import UpdateRef
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.lifecycle import CLAIMABLE
 from bot.domain.models import Person, Request
@@ -56,12 +57,12 @@ class Notes(ServiceContext):
         file_id: str | None = None,
         file_kind: str | None = None,
         file_name: str | None = None,
-        update_id: int | None = None,
+        update: UpdateRef | None = None,
     ) -> InternalNote:
         """Records a staff-only note (words, a file or both) and passes it to the staff on it."""
         if file_id is None:
             text = check_text(text or "", "note", 1, NOTE_MAX)
-        async with self.unit(update_id) as tx:
+        async with self.unit(update) as tx:
             person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
             if not await self._may_note(tx, request, person):
@@ -118,10 +119,10 @@ class Notes(ServiceContext):
         return InternalNote(request.id, len(events), recipients)
 
     async def share_with_owner(
-        self, request_id: int, person_id: int, step: int, update_id: int | None = None
+        self, request_id: int, person_id: int, step: int, update: UpdateRef | None = None
     ) -> Person:
         """Relays an internal note of this person's to the owner after all (once)."""
-        async with self.unit(update_id) as tx:
+        async with self.unit(update) as tx:
             person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
             events = await tx.events(request_id)

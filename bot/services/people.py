@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.access import allows, relations
-from bot.domain.identity import Address
+from bot.domain.identity import Address, UpdateRef
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.models import (
     Enterprise,
@@ -26,11 +26,11 @@ class People(ServiceContext):
     """Onboarding and preferences."""
 
     async def onboard(
-        self, address: Address, phone: str, language: str | None, update_id: int | None = None
+        self, address: Address, phone: str, language: str | None, update: UpdateRef | None = None
     ) -> Onboarded | None:
         """Binds the address whose own contact carries a rostered phone; None if none."""
         normalised = normalise_phone(phone)
-        async with self.unit(update_id) as tx:
+        async with self.unit(update) as tx:
             person = await tx.person_by_phone(normalised)
             if person is None or not person.active or not person.roles:
                 return None

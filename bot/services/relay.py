@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.identity import UpdateRef
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.models import (
     Person,
@@ -35,13 +36,13 @@ class Relay(Notes):
         text: str | None,
         file_id: str | None = None,
         file_kind: str | None = None,
-        update_id: int | None = None,
+        update: UpdateRef | None = None,
         file_name: str | None = None,
         to_owner: bool = False,
     ) -> list[Person]:
         """Passes a message about #N to the other side of it; returns who receives it."""
         relayed = await self.relay_message(
-            request_id, person_id, text, file_id, file_kind, update_id, file_name, to_owner
+            request_id, person_id, text, file_id, file_kind, update, file_name, to_owner
         )
         return relayed.recipients
 
@@ -52,12 +53,12 @@ class Relay(Notes):
         text: str | None,
         file_id: str | None = None,
         file_kind: str | None = None,
-        update_id: int | None = None,
+        update: UpdateRef | None = None,
         file_name: str | None = None,
         to_owner: bool = False,
     ) -> Relayed:
         """Passes a message about #N to the other side of it (see the class)."""
-        async with self.unit(update_id) as tx:
+        async with self.unit(update) as tx:
             person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
             supervisors = await self.supervisors_of(tx)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.domain.access import allows, relations
 from bot.domain.clock import to_text
+from bot.domain.identity import UpdateRef
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.lifecycle import Action, IllegalTransition, transition
 from bot.domain.models import (
@@ -19,10 +20,10 @@ class Supervision(ServiceContext):
     """What supervisors do beyond the digest and the extension decisions."""
 
     async def reassign(
-        self, request_id: int, person_id: int, phone: str, update_id: int | None = None
+        self, request_id: int, person_id: int, phone: str, update: UpdateRef | None = None
     ) -> Person:
         """A supervisor gives #N to someone else; it waits for their one-tap Accept."""
-        async with self.unit(update_id) as tx:
+        async with self.unit(update) as tx:
             supervisor = await self.person_of(tx, person_id)
             if not allows("/reassign", relations(supervisor)):
                 raise Refused(Refusal.NOT_ALLOWED)

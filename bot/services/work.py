@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.domain.access import allows, relations
 from bot.domain.clock import to_text
+from bot.domain.identity import UpdateRef
 from bot.domain.kinds import EventKind, MessageKind
 from bot.domain.lifecycle import CLAIMABLE, WORKING, Action, sources, transition
 from bot.domain.models import (
@@ -34,11 +35,11 @@ class Work(Dispatching):
     """What the people offered or holding a request do with it."""
 
     async def accept(
-        self, request_id: int, person_id: int, update_id: int | None = None
+        self, request_id: int, person_id: int, update: UpdateRef | None = None
     ) -> Accepted:
         """One tap takes the request: a conditional UPDATE makes exactly one winner."""
         now = self.clock.now()
-        async with self.unit(update_id) as tx:
+        async with self.unit(update) as tx:
             person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
             if request.holder_id == person.id and request.status in WORKING:
@@ -80,11 +81,11 @@ class Work(Dispatching):
             return Accepted(accepted, person, again=False)
 
     async def decline(
-        self, request_id: int, person_id: int, reason: str, update_id: int | None = None
+        self, request_id: int, person_id: int, reason: str, update: UpdateRef | None = None
     ) -> tuple[Tier, list[Person]]:
         """The recipient gives it back with a reason; it goes on to the team, then supervisors."""
         reason = check_text(reason, "reason", REASON_MIN, NOTE_MAX)
-        async with self.unit(update_id) as tx:
+        async with self.unit(update) as tx:
             person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
             if request.status not in CLAIMABLE:
@@ -123,11 +124,11 @@ class Work(Dispatching):
         person_id: int,
         outcome: Outcome,
         summary: str,
-        update_id: int | None = None,
+        update: UpdateRef | None = None,
     ) -> Request:
         summary = check_text(summary, "summary", REASON_MIN, NOTE_MAX)
         now = self.clock.now()
-        async with self.unit(update_id) as tx:
+        async with self.unit(update) as tx:
             person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
             if not allows("resolve", relations(person, request)):
@@ -159,14 +160,14 @@ class Work(Dispatching):
             return resolved
 
     async def note(
-        self, request_id: int, person_id: int, text: str, update_id: int | None = None
+        self, request_id: int, person_id: int, text: str, update: UpdateRef | None = None
     ) -> Person | None:
         """A progress note from the holder, kept in the log and passed to the owner.
 
         Returns the owner; one known to have blocked the bot is not sent it (see `unreachable`).
         """
         text = check_text(text, "note", 1, NOTE_MAX)
-        async with self.unit(update_id) as tx:
+        async with self.unit(update) as tx:
             person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
             if not allows("note", relations(person, request)) or request.status not in WORKING:
@@ -186,12 +187,12 @@ class Work(Dispatching):
             return owner
 
     async def rate(
-        self, request_id: int, person_id: int, stars: int, update_id: int | None = None
+        self, request_id: int, person_id: int, stars: int, update: UpdateRef | None = None
     ) -> Request:
         if not 1 <= stars <= 5:
             raise Refused(Refusal.BAD_INPUT, field="rating")
         now = self.clock.now()
-        async with self.unit(update_id) as tx:
+        async with self.unit(update) as tx:
             person = await self.person_of(tx, person_id)
             request = await self.request_of(tx, request_id)
             if not allows("rate", relations(person, request)):

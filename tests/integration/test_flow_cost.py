@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.channels.telegram.identity import update_ref
 from bot.domain.models import RequestStatus
 from bot.sample import LI, TROUT_OWNER
 from tests.conftest import World
@@ -63,8 +64,8 @@ async def test_a_restart_counts_a_start_only_for_each_persons_first_unhandled_up
     async with world.runtime.db.tx() as tx:
         await tx.store_updates(
             [
-                (first, json.dumps(help_update(first, user, 901))),
-                (second, json.dumps(help_update(second, user, 902))),
+                (update_ref(first), json.dumps(help_update(first, user, 901))),
+                (update_ref(second), json.dumps(help_update(second, user, 902))),
             ],
             world.clock.now(),
         )

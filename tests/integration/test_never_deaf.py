@@ -13,6 +13,7 @@ import pytest
 from telegram import Update
 
 from bot.channels.telegram import texts, texts_onboarding
+from bot.channels.telegram.identity import update_ref
 from bot.channels.telegram.inbox import Inbox, OrderedUpdateProcessor
 from bot.sample import SUPERVISOR, TROUT_OWNER
 from bot.services.dead_letters import MAX_HANDLING_ATTEMPTS
@@ -68,7 +69,7 @@ async def test_a_stored_update_that_cannot_be_read_does_not_stop_the_next_start(
     stored = world.sim.reserve_update_id()  # as if fetched before a crash
     bad = json.dumps({"update_id": stored, "message": "x"})
     async with world.runtime.db.tx() as tx:
-        await tx.store_updates([(stored, bad)], world.clock.now())
+        await tx.store_updates([(update_ref(stored), bad)], world.clock.now())
 
     await world.restart()  # the replay meets it first
 
@@ -96,7 +97,7 @@ async def test_an_update_whose_handling_never_finished_three_times_is_set_aside(
         },
     }
     async with world.runtime.db.tx() as tx:
-        await tx.store_updates([(stored, json.dumps(payload))], world.clock.now())
+        await tx.store_updates([(update_ref(stored), json.dumps(payload))], world.clock.now())
         await tx._run(
             "UPDATE inbox SET attempts = ? WHERE seq = ?", (MAX_HANDLING_ATTEMPTS, stored)
         )

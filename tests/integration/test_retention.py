@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.channels.telegram.identity import update_ref
 from bot.domain.clock import to_text
 from bot.sample import DISTILLERY_OWNER, HERB_OWNER, TROUT_OWNER
 from bot.scheduler import RETENTION_JOB
@@ -59,9 +60,9 @@ async def test_prunes_old_handled_updates_and_settled_messages_in_batches(
     db, clock = svc.db, svc.clock
     try:
         async with db.tx() as tx:
-            await tx.store_updates([(n, "{}") for n in range(1, 7)], clock.now())
+            await tx.store_updates([(update_ref(n), "{}") for n in range(1, 7)], clock.now())
             for n in range(1, 6):
-                await tx.mark_processed(n, clock.now())  # 6 is never handled
+                await tx.mark_processed(update_ref(n), clock.now())  # 6 is never handled
         await svc.submit(TROUT_OWNER)
         await svc.submit(HERB_OWNER, category="policy")
         settled_rows = await settle_outbox(db, clock.now())
@@ -74,8 +75,8 @@ async def test_prunes_old_handled_updates_and_settled_messages_in_batches(
         clock.advance(KEEP - timedelta(days=1))
         assert await retention.run() == Pruned(0, 0, 2)
         async with db.tx() as tx:
-            await tx.store_updates([(7, "{}")], clock.now())
-            await tx.mark_processed(7, clock.now())
+            await tx.store_updates([(update_ref(7), "{}")], clock.now())
+            await tx.mark_processed(update_ref(7), clock.now())
 
         clock.advance(timedelta(days=2))
         # At most two rows a transaction: five handled updates in three, the messages in
@@ -85,10 +86,10 @@ async def test_prunes_old_handled_updates_and_settled_messages_in_batches(
         )
         assert await column(db, "SELECT COUNT(*) FROM inbox") == [2]
         async with db.tx() as tx:
-            assert await tx.unprocessed_updates() == [(6, "{}")]
+            assert await tx.unprocessed_updates("telegram") == [(update_ref(6), "{}")]
             # Within the window a redelivered update is still recognised.
-            assert await tx.store_updates([(7, "{}")], clock.now()) == []
-            assert not await tx.mark_processed(7, clock.now())
+            assert await tx.store_updates([(update_ref(7), "{}")], clock.now()) == []
+            assert not await tx.mark_processed(update_ref(7), clock.now())
         # Pending messages stay however old; the event log is untouched.
         assert await column(db, "SELECT id FROM outbox") == pending
         assert await column(db, "SELECT id FROM events") == events
@@ -97,7 +98,7 @@ async def test_prunes_old_handled_updates_and_settled_messages_in_batches(
         clock.advance(KEEP * 3)
         assert await retention.run() == Pruned(0, 0, 2)
         async with db.read() as tx:
-            assert await tx.last_update_id() == 7
+            assert await tx.last_seq("telegram") == 7
     finally:
         await svc.close()
 

@@ -12,7 +12,7 @@ import mypy.api
 import pytest
 
 from bot.domain.clock import to_text
-from bot.domain.identity import Address
+from bot.domain.identity import Address, UpdateRef
 from bot.domain.kinds import MessageKind
 from bot.domain.lifecycle import CLAIMABLE, WORKING
 from bot.domain.models import Attachment, Message, RequestStatus, Role, Urgency
@@ -174,13 +174,16 @@ async def test_drafts_inbox_and_references(uow: UnitOfWork) -> None:
         assert await tx.draft(LI.address, "note") == ("text", {"request_id": rid})
         await tx.delete_draft(LI.address, "note")
         assert await tx.drafts("note") == [(Address("wecom", "x"), "text")]
-        assert await tx.store_updates([(5, "{}"), (6, "{}")], START) == [5, 6]
-        assert await tx.store_updates([(6, "{}")], START) == []
-        assert await tx.start_handling(5) == 1
-        assert await tx.mark_processed(5, START) and not await tx.mark_processed(5, START)
-        assert await tx.start_handling(5) is None
-        assert await tx.add_dead_letter(6, "{}", "boom", START)
-        assert await tx.unprocessed_updates() == [] and await tx.last_update_id() == 6
+        five, six = UpdateRef("telegram", "5", 5), UpdateRef("telegram", "6", 6)
+        assert await tx.store_updates([(five, "{}"), (six, "{}")], START) == [five, six]
+        assert await tx.store_updates([(six, "{}")], START) == []
+        assert await tx.unprocessed_updates("telegram") == [(five, "{}"), (six, "{}")]
+        assert await tx.start_handling(five) == 1
+        assert await tx.mark_processed(five, START) and not await tx.mark_processed(five, START)
+        assert await tx.start_handling(five) is None
+        assert await tx.add_dead_letter(six, "{}", "boom", START)
+        assert await tx.unprocessed_updates("telegram") == []
+        assert await tx.last_seq("telegram") == 6 and await tx.last_seq("wecom") is None
         await tx.save_ref(li, rid, "card", LI.address, "42")
         assert await tx.ref(li, rid, "card") == (LI.address, "42")
         assert await tx.request_of_message(LI.address, "42") == rid

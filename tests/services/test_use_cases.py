@@ -15,7 +15,7 @@ import pytest
 
 from bot.channels.base import Permanent, SentRef
 from bot.channels.fake import Recorded, RecordingChannel
-from bot.domain.identity import Address
+from bot.domain.identity import Address, UpdateRef
 from bot.domain.kinds import EventKind as E
 from bot.domain.kinds import MessageKind as M
 from bot.domain.listing import ListKey, ListKind, OpenFilter
@@ -390,11 +390,15 @@ async def test_a_use_case_that_fails_half_way_leaves_nothing_behind(core: Core) 
     assert len(core.db.events()) == events and len(core.db.outbox()) == rows
 
 
+# A tap as any channel would record it: the core never reads inside the reference.
+TAP = UpdateRef("wecom", "msg-77f3", 77)
+
+
 async def test_a_redelivered_update_is_handled_once(core: Core) -> None:
     request_id = await team_request(core)
-    await core.desk.accept(request_id, core.pid(WANG), update_id=77)
+    await core.desk.accept(request_id, core.pid(WANG), update=TAP)
     with pytest.raises(Refused) as refused:
-        await core.desk.accept(request_id, core.pid(WANG), update_id=77)
+        await core.desk.accept(request_id, core.pid(WANG), update=TAP)
     assert refused.value.reason == Refusal.DUPLICATE
     assert core.kinds(request_id).count(E.ACCEPTED) == 1
 

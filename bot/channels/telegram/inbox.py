@@ -20,7 +20,9 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application, BaseUpdateProcessor, CallbackContext
 from telegram.warnings import PTBUserWarning
 
+from bot.channels.telegram.identity import CHANNEL, update_ref
 from bot.domain.clock import Clock
+from bot.domain.identity import UpdateRef
 from bot.services.context import PEOPLE_SEEN, RECORDED_UPDATES
 from bot.services.dead_letters import MAX_HANDLING_ATTEMPTS, DeadLetters
 from bot.services.ports import UnitOfWork
@@ -45,7 +47,7 @@ class Inbox:
 
     async def take(self, raw: Sequence[object]) -> list[Update]:
         """Stores what arrived and returns the new updates, parsed, in order."""
-        valid = [(r["update_id"], r) for r in raw if isinstance(r, dict) and _has_id(r)]
+        valid = [(update_ref(r["update_id"]), r) for r in raw if isinstance(r, dict) and _has_id(r)]
         if len(valid) < len(raw):
             log.error("%d update(s) without an update_id ignored", len(raw) - len(valid))
         if not valid:
@@ -58,7 +60,7 @@ class Inbox:
         parsed = [await self.parse(uid, r) for uid, r in valid if uid in fresh]
         return [u for u in parsed if u is not None]
 
-    async def parse(self, update_id: int, raw: RawUpdate) -> Update | None:
+    async def parse(self, ref: UpdateRef, raw: RawUpdate) -> Update | None:
         """The update, or None when python-telegram-bot cannot read it (then a dead letter)."""
         try:
             update = Update.de_json(raw, self.app.bot)
@@ -67,22 +69,22 @@ class Inbox:
             return update
         except Exception as exc:
             await self.dead.set_aside(
-                update_id, json.dumps(raw, ensure_ascii=False), f"unreadable update: {_why(exc)}"
+                ref, json.dumps(raw, ensure_ascii=False), f"unreadable update: {_why(exc)}"
             )
             return None
 
     async def replay(self) -> int:
         """Queues the updates stored but not handled before the last stop."""
         async with self.db.read() as tx:
-            pending = await tx.unprocessed_updates()
+            pending = await tx.unprocessed_updates(CHANNEL)
         parsed: list[Update] = []
-        for update_id, payload in pending:
+        for ref, payload in pending:
             try:
                 raw = json.loads(payload)
             except ValueError as exc:
-                await self.dead.set_aside(update_id, payload, f"unreadable update: {_why(exc)}")
+                await self.dead.set_aside(ref, payload, f"unreadable update: {_why(exc)}")
                 continue
-            update = await self.parse(update_id, raw)
+            update = await self.parse(ref, raw)
             if update is not None:
                 parsed.append(update)
         # Starts are counted here, not on every update: only an update left unhandled by the
@@ -95,7 +97,7 @@ class Inbox:
         if heads:
             async with self.db.tx() as tx:
                 for update_id in heads.values():
-                    attempts[update_id] = await tx.start_handling(update_id)
+                    attempts[update_id] = await tx.start_handling(update_ref(update_id))
         queued = 0
         for update in parsed:
             attempt = attempts.get(update.update_id, 1)
@@ -103,7 +105,7 @@ class Inbox:
                 continue
             if attempt > MAX_HANDLING_ATTEMPTS:
                 await self.dead.set_aside(
-                    update.update_id,
+                    update_ref(update),
                     json.dumps(update.to_dict(), ensure_ascii=False),
                     f"handling it was started {attempt - 1} times and never finished "
                     "(the bot stopped or crashed each time)",
@@ -122,7 +124,7 @@ class Inbox:
         if not isinstance(update, Update) or context.error is None:
             return
         await self.dead.set_aside(
-            update.update_id,
+            update_ref(update),
             json.dumps(update.to_dict(), ensure_ascii=False),
             f"handler failed: {_why(context.error)}",
         )
@@ -172,7 +174,7 @@ class DurablePoller:
             try:
                 if offset is None:
                     async with self.db.read() as tx:
-                        last = await tx.last_update_id()
+                        last = await tx.last_seq(CHANNEL)
                     offset = last + 1 if last is not None else 0
                 raw = await self._fetch(offset)
                 backoff = self.backoff
@@ -271,13 +273,14 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
         async with lock, self._slots:
             # A read, not a write: starts are counted on replay (Inbox.replay), where a crash
             # shows as an update stored and never marked handled.
+            ref = update_ref(update)
             async with self.db.read() as tx:
-                handled = await tx.is_processed(update.update_id)
+                handled = await tx.is_processed(ref)
             if handled:
                 _close(coroutine)
                 log.info("update %s was handled before; ignored", update.update_id)
                 return
-            marked: set[int] = set()
+            marked: set[UpdateRef] = set()
             recorded = RECORDED_UPDATES.set(marked)
             seen = PEOPLE_SEEN.set({})  # the sender is looked up once for this update
             try:
@@ -288,9 +291,9 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
                 # a poison update must not loop forever. A use case that recorded the update
                 # in its own transaction (ServiceContext.unit) has marked it already.
                 RECORDED_UPDATES.reset(recorded)
-                if update.update_id not in marked:
+                if ref not in marked:
                     async with self.db.each() as tx:  # one statement, one trip
-                        await tx.mark_processed(update.update_id, self.clock.now())
+                        await tx.mark_processed(ref, self.clock.now())
         if not lock.locked() and len(self._locks) > 1024:
             self._locks.pop(key, None)
 

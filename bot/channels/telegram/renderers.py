@@ -288,7 +288,7 @@ def digest(c: Context) -> Outgoing:
 
 @renders(MessageKind.DEAD_LETTER)
 def dead_letter(c: Context) -> Outgoing:
-    update_id = int(str(c.params["update_id"]))
+    update_id = str(c.params["update_id"])  # the channel's own id of the update
     return Outgoing(texts_sla.dead_letter(update_id, str(c.params.get("reason") or ""), c.lang))
 
 

@@ -240,7 +240,7 @@ def overdue_report(
     )
 
 
-def dead_letter(update_id: int, reason: str, lang: str) -> str:
+def dead_letter(update_id: str, reason: str, lang: str) -> str:
     """Tells a supervisor that one incoming message could not be handled and was set aside."""
     _ = translator(lang)
     return _(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.domain.identity import Address
+from bot.domain.identity import Address, UpdateRef
 from bot.domain.models import (
     Message,
 )
@@ -71,21 +71,27 @@ class MessageRefRepository(Protocol):
 class InboxRepository(Protocol):
     """The durable inbox: updates stored on arrival, each marked once handled."""
 
-    async def store_updates(self, updates: Iterable[tuple[int, str]], now: datetime) -> list[int]:
-        """Stores updates not seen before; returns their ids (a redelivery is not among them)."""
+    async def store_updates(
+        self, updates: Iterable[tuple[UpdateRef, str]], now: datetime
+    ) -> list[UpdateRef]:
+        """Stores updates not seen before; returns them (a redelivery is not among them)."""
         ...
 
-    async def unprocessed_updates(self) -> list[tuple[int, str]]: ...
+    async def unprocessed_updates(self, channel: str) -> list[tuple[UpdateRef, str]]:
+        """A channel's stored updates not handled yet, in its order, with their payloads."""
+        ...
 
-    async def last_update_id(self) -> int | None: ...
+    async def last_seq(self, channel: str) -> int | None:
+        """The place in its order of the last update a channel stored."""
+        ...
 
-    async def is_processed(self, update_id: int) -> bool: ...
+    async def is_processed(self, update: UpdateRef) -> bool: ...
 
-    async def mark_processed(self, update_id: int, now: datetime) -> bool:
+    async def mark_processed(self, update: UpdateRef, now: datetime) -> bool:
         """Marks an update handled; false if it already was (a redelivery)."""
         ...
 
-    async def start_handling(self, update_id: int) -> int | None:
+    async def start_handling(self, update: UpdateRef) -> int | None:
         """Counts one more start of handling an update; None if it was handled already."""
         ...
 
@@ -94,7 +100,7 @@ class DeadLetterRepository(Protocol):
     """Updates set aside for good after failing too often."""
 
     async def add_dead_letter(
-        self, update_id: int, payload: str, reason: str, now: datetime
+        self, update: UpdateRef, payload: str, reason: str, now: datetime
     ) -> bool:
         """Sets an update aside for good (and marks it handled); false if it already was."""
         ...

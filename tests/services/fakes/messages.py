@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.domain.identity import Address
+from bot.domain.identity import Address, UpdateRef
 from bot.domain.kinds import EventKind
 from bot.domain.models import (
     Event,
@@ -16,7 +16,6 @@ from bot.domain.models import (
 )
 from bot.services.ports import OutboxRow
 from tests.services.fakes.state import (
-    UPDATES_CHANNEL,
     HealthRow,
     InboxEntry,
     OutboxEntry,
@@ -106,42 +105,47 @@ class FakeMessages(Tables):
 
     # ---- inbox and dead letters --------------------------------------------------------------
 
-    async def store_updates(self, updates: Iterable[tuple[int, str]], now: datetime) -> list[int]:
-        stored: list[int] = []
-        for update_id, payload in updates:
-            key = (UPDATES_CHANNEL, str(update_id))
+    async def store_updates(
+        self, updates: Iterable[tuple[UpdateRef, str]], now: datetime
+    ) -> list[UpdateRef]:
+        stored: list[UpdateRef] = []
+        for update, payload in updates:
+            key = (update.channel, update.value)
             if key not in self.s.inbox:
-                self.s.inbox[key] = InboxEntry(update_id, payload, now)
-                stored.append(update_id)
+                self.s.inbox[key] = InboxEntry(update.seq, payload, now)
+                stored.append(update)
         return stored
 
-    async def unprocessed_updates(self) -> list[tuple[int, str]]:
+    async def unprocessed_updates(self, channel: str) -> list[tuple[UpdateRef, str]]:
         return sorted(
-            (row.seq, row.payload)
-            for (channel, _), row in self.s.inbox.items()
-            if channel == UPDATES_CHANNEL and row.processed_at is None
+            (
+                (UpdateRef(key_channel, ref, row.seq), row.payload)
+                for (key_channel, ref), row in self.s.inbox.items()
+                if key_channel == channel and row.processed_at is None
+            ),
+            key=lambda found: found[0].seq,
         )
 
-    async def last_update_id(self) -> int | None:
+    async def last_seq(self, channel: str) -> int | None:
         return max(
-            (row.seq for (channel, _), row in self.s.inbox.items() if channel == UPDATES_CHANNEL),
+            (row.seq for (key_channel, _), row in self.s.inbox.items() if key_channel == channel),
             default=None,
         )
 
-    async def is_processed(self, update_id: int) -> bool:
-        row = self.s.inbox.get((UPDATES_CHANNEL, str(update_id)))
+    async def is_processed(self, update: UpdateRef) -> bool:
+        row = self.s.inbox.get((update.channel, update.value))
         return row is not None and row.processed_at is not None
 
-    async def mark_processed(self, update_id: int, now: datetime) -> bool:
-        key = (UPDATES_CHANNEL, str(update_id))
-        row = self.s.inbox.setdefault(key, InboxEntry(update_id, "{}", now))
+    async def mark_processed(self, update: UpdateRef, now: datetime) -> bool:
+        key = (update.channel, update.value)
+        row = self.s.inbox.setdefault(key, InboxEntry(update.seq, "{}", now))
         if row.processed_at is not None:
             return False
         self.s.inbox[key] = replace(row, processed_at=now)
         return True
 
-    async def start_handling(self, update_id: int) -> int | None:
-        key = (UPDATES_CHANNEL, str(update_id))
+    async def start_handling(self, update: UpdateRef) -> int | None:
+        key = (update.channel, update.value)
         row = self.s.inbox.get(key)
         if row is None:
             return 1
@@ -151,12 +155,12 @@ class FakeMessages(Tables):
         return row.attempts + 1
 
     async def add_dead_letter(
-        self, update_id: int, payload: str, reason: str, now: datetime
+        self, update: UpdateRef, payload: str, reason: str, now: datetime
     ) -> bool:
-        added = update_id not in self.s.dead_letters
+        added = update.seq not in self.s.dead_letters
         if added:
-            self.s.dead_letters[update_id] = (payload, reason[:1000], now)
-        await self.mark_processed(update_id, now)
+            self.s.dead_letters[update.seq] = (payload, reason[:1000], now)
+        await self.mark_processed(update, now)
         return added
 
     # ---- drafts ------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from bot.domain.models import (
 # "Plan this request at the next sweep" (bot.storage.sqlite.requests.PLAN_AT_ONCE).
 PLAN_AT_ONCE = datetime(1970, 1, 1, tzinfo=UTC)
 # The channel whose integer update ids the inbox methods take (bot.storage.sqlite.inbox).
-UPDATES_CHANNEL = "telegram"
 
 DATE_COLUMNS = frozenset({"dispatched_at", "accepted_at", "resolved_at", "closed_at", "due_at"})
 MOVABLE = DATE_COLUMNS | {"holder_id", "outcome", "resolution", "rating"}
