@@ -37,7 +37,9 @@ async def connect(path: str | Path) -> aiosqlite.Connection:
     """
     if str(path) != ":memory:":
         secure_database(Path(path))
-    conn = await aiosqlite.connect(str(path), isolation_level=None)
+    # check_same_thread=False: short statements also run on the event loop's thread, never at
+    # the same time as aiosqlite's thread (storage/sqlite/base.py, Lane).
+    conn = await aiosqlite.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.row_factory = aiosqlite.Row
     await conn.execute("PRAGMA journal_mode=WAL")
     await conn.execute("PRAGMA foreign_keys=ON")

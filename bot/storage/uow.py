@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -14,6 +14,7 @@ import aiosqlite
 
 from bot.storage.db import connect, migrate, migrations, schema_version
 from bot.storage.files import create_private
+from bot.storage.sqlite.base import Lane
 from bot.storage.sqlite.tx import SqliteTx
 
 READ_IDLE = 0.2
@@ -61,6 +62,10 @@ class Database:
         self._lock = asyncio.Lock()
         self._read_lock = asyncio.Lock()
         self._read_ender: asyncio.Task[None] | None = None
+        # Short statements run on the loop's thread where nothing of theirs is in aiosqlite's
+        # (base.Lane); every trip of a unit, its COMMIT and ROLLBACK go through these.
+        self.lane = Lane(conn, begin_here=False)
+        self.read_lane = Lane(reader, begin_here=True) if reader is not None else None
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -88,7 +93,7 @@ class Database:
             # IMMEDIATE takes the write lock with the first statement, so a concurrent CLI
             # import waits (busy_timeout) instead of failing half-way through. It travels to
             # aiosqlite's thread with that statement: one trip fewer per unit of work.
-            tx = SqliteTx(self.conn, begin="BEGIN IMMEDIATE")
+            tx = SqliteTx(self.conn, begin="BEGIN IMMEDIATE", lane=self.lane, here=True)
             try:
                 yield tx
             except BaseException:
@@ -96,13 +101,17 @@ class Database:
                     await self._rollback()
                 raise
             if tx.touched:
-                await self.conn.execute("COMMIT")
+                await self.lane.send(_commit(self.conn))
 
     @asynccontextmanager
     async def each(self) -> AsyncIterator[SqliteTx]:
         """Writes in autocommit: each statement is its own transaction, one trip each."""
         async with self._lock:
-            yield SqliteTx(self.conn)
+            try:
+                yield SqliteTx(self.conn, lane=self.lane)
+            except BaseException:
+                self.lane.barrier()
+                raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqliteTx]:
@@ -114,9 +123,14 @@ class Database:
         async with self._read_lock:
             # BEGIN goes with the first statement, and the ROLLBACK ending the read before goes
             # in that same trip to aiosqlite's thread: a one-statement read is one trip.
-            tx = SqliteTx(self.reader, begin="BEGIN", end_open=True)
+            lane = self.read_lane
+            tx = SqliteTx(self.reader, begin="BEGIN", end_open=True, lane=lane, here=True)
             try:
                 yield tx
+            except BaseException:
+                if tx.touched and lane is not None:
+                    lane.barrier()
+                raise
             finally:
                 if tx.touched:
                     self._end_read_soon()
@@ -129,7 +143,7 @@ class Database:
 
     async def _end_read(self) -> None:
         await asyncio.sleep(READ_IDLE)
-        if self.reader is None:
+        if self.reader is None or self.read_lane is None:
             return
         async with self._read_lock:
             raw = self.reader._conn
@@ -139,14 +153,14 @@ class Database:
                     raw.execute("ROLLBACK").close()
 
             with contextlib.suppress(sqlite3.Error, ValueError):
-                await self.reader._execute(end)  # type: ignore[no-untyped-call]
+                await self.read_lane.send(end)
 
     async def _rollback(self) -> None:
         # A cancelled await does not cancel the statement: aiosqlite's worker still runs it, in
         # order. So the ROLLBACK is queued behind it, shielded from a second cancellation, and a
         # "no transaction" answer (the BEGIN never ran) is fine.
         with contextlib.suppress(sqlite3.OperationalError):
-            await asyncio.shield(self.conn.execute("ROLLBACK"))
+            await asyncio.shield(self.lane.send(_rollback(self.conn)))
 
     async def backup(self, target: str | Path) -> None:
         """A consistent online copy through SQLite's backup API."""
@@ -163,3 +177,13 @@ class Database:
         if self.reader is not None:
             await self.reader.close()
         await self.conn.close()
+
+
+def _commit(conn: aiosqlite.Connection) -> Callable[[], None]:
+    raw = conn._conn
+    return lambda: raw.execute("COMMIT").close()
+
+
+def _rollback(conn: aiosqlite.Connection) -> Callable[[], None]:
+    raw = conn._conn
+    return lambda: raw.execute("ROLLBACK").close()
