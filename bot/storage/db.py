@@ -10,6 +10,7 @@ import aiosqlite
 
 from bot.storage.files import secure_database
 
+BUSY_MS = 30000  # how long a statement waits for another connection's write lock
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 # A migration that rebuilds a table others refer to says so; it runs with foreign keys off
 # (SQLite's documented way to change a table's shape) and is checked before it commits.
@@ -43,7 +44,7 @@ async def connect(path: str | Path) -> aiosqlite.Connection:
     conn.row_factory = aiosqlite.Row
     await conn.execute("PRAGMA journal_mode=WAL")
     await conn.execute("PRAGMA foreign_keys=ON")
-    await conn.execute("PRAGMA busy_timeout=30000")
+    await conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
     await conn.execute("PRAGMA synchronous=NORMAL")
     return conn
 

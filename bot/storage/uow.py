@@ -12,10 +12,16 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.storage.db import connect, migrate, migrations, schema_version
+from bot.storage.db import BUSY_MS, connect, migrate, migrations, schema_version
 from bot.storage.files import create_private
 from bot.storage.sqlite.base import Lane
 from bot.storage.sqlite.tx import SqliteTx
+
+CHECKPOINT_EVERY = 100
+"""Commits between two WAL checkpoints. The writer commits on the event loop's thread, so
+SQLite's own checkpoint on COMMIT (which copies the WAL into the database and syncs it,
+milliseconds) is turned off there (wal_autocheckpoint=0); every CHECKPOINT_EVERY commits a
+PASSIVE checkpoint runs in aiosqlite's thread instead (it never waits for a reader)."""
 
 READ_IDLE = 0.2
 """Seconds an ended read stays open on the reader in case another read comes (then both
@@ -64,8 +70,9 @@ class Database:
         self._read_ender: asyncio.Task[None] | None = None
         # Short statements run on the loop's thread where nothing of theirs is in aiosqlite's
         # (base.Lane); every trip of a unit, its COMMIT and ROLLBACK go through these.
-        self.lane = Lane(conn, begin_here=False)
-        self.read_lane = Lane(reader, begin_here=True) if reader is not None else None
+        self.lane = Lane(conn, writer=True, busy_ms=BUSY_MS)
+        self.read_lane = Lane(reader, writer=False) if reader is not None else None
+        self._commits = 0
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -77,6 +84,11 @@ class Database:
             if before < report_facts_latest():
                 # The report facts start empty: fold them from the event log once.
                 await rebuild_report_facts(conn)
+        except BaseException:
+            await conn.close()
+            raise
+        try:
+            await conn.execute("PRAGMA wal_autocheckpoint=0")  # see CHECKPOINT_EVERY
         except BaseException:
             await conn.close()
             raise
@@ -101,14 +113,25 @@ class Database:
                     await self._rollback()
                 raise
             if tx.touched:
-                await self.lane.send(_commit(self.conn))
+                await self._commit()
+
+    async def _commit(self) -> None:
+        commit = _commit(self.conn)
+        if self.lane.quiet():
+            commit()  # WAL, synchronous=NORMAL, no checkpoint here: appends to the WAL file
+        else:
+            await self.lane.send(commit)
+        self._commits += 1
+        if self._commits >= CHECKPOINT_EVERY:
+            self._commits = 0
+            self.lane.checkpoint()
 
     @asynccontextmanager
     async def each(self) -> AsyncIterator[SqliteTx]:
         """Writes in autocommit: each statement is its own transaction, one trip each."""
         async with self._lock:
             try:
-                yield SqliteTx(self.conn, lane=self.lane)
+                yield SqliteTx(self.conn, lane=self.lane, here=True)
             except BaseException:
                 self.lane.barrier()
                 raise

@@ -41,13 +41,15 @@ class Lane:
     statement, its ROLLBACK, a COMMIT), statements keep going to the thread, queued behind it.
     """
 
-    def __init__(self, conn: aiosqlite.Connection, begin_here: bool) -> None:
+    def __init__(self, conn: aiosqlite.Connection, writer: bool, busy_ms: int = 0) -> None:
         self.conn = conn
-        # The reader's BEGIN (deferred, WAL) never waits for a lock: it may run on the loop.
-        # The writer's BEGIN IMMEDIATE can wait for another process's write lock
-        # (busy_timeout): it always goes to the thread, and so does its COMMIT (which can
-        # checkpoint the WAL, milliseconds). Between them no writer statement waits on a lock.
-        self.begin_here = begin_here
+        # The reader's BEGIN (deferred, WAL) never waits for a lock: it runs on the loop as it
+        # is. The writer's BEGIN IMMEDIATE (and an autocommit write) can wait for another
+        # process's write lock (busy_timeout): on the loop it is tried with no wait at all, and
+        # if the lock is taken it goes to the thread, which waits busy_ms. Once the unit holds
+        # the lock no writer statement waits on one (WAL: readers never block the writer).
+        self.writer = writer
+        self.busy_ms = busy_ms
         self._last: asyncio.Future[Any] | None = None
 
     def quiet(self) -> bool:
@@ -61,10 +63,38 @@ class Lane:
         self._last = future
         return future
 
+    def take_lock_here(self, fn: Callable[[], T]) -> tuple[bool, T | None]:
+        """Runs `fn`, a statement that takes the write lock, on the loop without waiting for
+        the lock: (False, None) if another connection holds it (then nothing was done)."""
+        raw = self.conn._conn
+        raw.execute("PRAGMA busy_timeout=0").close()
+        try:
+            return True, fn()
+        except sqlite3.OperationalError as exc:
+            if raw.in_transaction or not _is_busy(exc):
+                raise
+            return False, None
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={self.busy_ms}").close()
+
+    def checkpoint(self) -> None:
+        """A PASSIVE WAL checkpoint in the thread, not awaited: statements queue behind it."""
+        raw = self.conn._conn
+
+        def checkpoint() -> None:
+            raw.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+
+        self.send(checkpoint).add_done_callback(_retrieve)
+
     def barrier(self) -> None:
         """After a unit ended by an exception (perhaps cancelled while a statement of it was
         still in the thread): statements go to the thread until what is queued has run."""
         self.send(_nothing).add_done_callback(_retrieve)
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
 
 
 def _nothing() -> None:
@@ -126,11 +156,17 @@ class Statements:
         self._short = 0  # inside a method marked `short`
         self.touched = False  # a statement was handed to the connection
 
-    def _runs_here(self, starts: bool) -> bool:
+    def _runs_here(self) -> bool:
         lane = self.lane
-        if lane is None or not self._here or not lane.quiet():
-            return False
-        return not starts or lane.begin_here
+        return lane is not None and self._here and lane.quiet()
+
+    def _here_or_thread(self, fn: Callable[[], T], locks: bool) -> tuple[bool, T | None]:
+        """Runs `fn` on the loop if it may: (True, result); or (False, None) if it must go to
+        the thread. `locks`: it may take the writer's lock (BEGIN IMMEDIATE, autocommit)."""
+        assert self.lane is not None
+        if locks and self.lane.writer:
+            return self.lane.take_lock_here(fn)
+        return True, fn()
 
     async def _send(self, fn: Callable[[], T]) -> T:
         if self.lane is not None:
@@ -145,8 +181,7 @@ class Statements:
         begin, self._begin = self._begin, None
         self.touched = True
         start = self._starter(begin)
-        if self._runs_here(starts=True):
-            start()
+        if self._runs_here() and self._here_or_thread(start, locks=True)[0]:
             return
         await self._send(start)
 
@@ -175,8 +210,12 @@ class Statements:
             finally:
                 cur.close()
 
-        if self._short and self._runs_here(starts=start is not None):
-            return run()
+        if self._short and self._runs_here():
+            # Outside a transaction (the writer's each()), a write takes the lock itself.
+            locks = start is not None or not conn._conn.in_transaction
+            done, result = self._here_or_thread(run, locks)
+            if done:
+                return result  # type: ignore[return-value]
         return await self._send(run)
 
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
