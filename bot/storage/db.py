@@ -10,6 +10,7 @@ import aiosqlite
 
 from bot.storage.files import secure_database
 
+BUSY_MS = 30000  # how long a statement waits for another connection's write lock
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 # A migration that rebuilds a table others refer to says so; it runs with foreign keys off
 # (SQLite's documented way to change a table's shape) and is checked before it commits.
@@ -37,11 +38,13 @@ async def connect(path: str | Path) -> aiosqlite.Connection:
     """
     if str(path) != ":memory:":
         secure_database(Path(path))
-    conn = await aiosqlite.connect(str(path), isolation_level=None)
+    # check_same_thread=False: short statements also run on the event loop's thread, never at
+    # the same time as aiosqlite's thread (storage/sqlite/base.py, Lane).
+    conn = await aiosqlite.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.row_factory = aiosqlite.Row
     await conn.execute("PRAGMA journal_mode=WAL")
     await conn.execute("PRAGMA foreign_keys=ON")
-    await conn.execute("PRAGMA busy_timeout=30000")
+    await conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
     await conn.execute("PRAGMA synchronous=NORMAL")
     return conn
 

@@ -6,15 +6,22 @@ import asyncio
 import contextlib
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiosqlite
 
-from bot.storage.db import connect, migrate, migrations, schema_version
+from bot.storage.db import BUSY_MS, connect, migrate, migrations, schema_version
 from bot.storage.files import create_private
+from bot.storage.sqlite.base import Lane
 from bot.storage.sqlite.tx import SqliteTx
+
+CHECKPOINT_EVERY = 100
+"""Commits between two WAL checkpoints. The writer commits on the event loop's thread, so
+SQLite's own checkpoint on COMMIT (which copies the WAL into the database and syncs it,
+milliseconds) is turned off there (wal_autocheckpoint=0); every CHECKPOINT_EVERY commits a
+PASSIVE checkpoint runs in aiosqlite's thread instead (it never waits for a reader)."""
 
 READ_IDLE = 0.2
 """Seconds an ended read stays open on the reader in case another read comes (then both
@@ -80,6 +87,11 @@ class Database:
         self._lock = asyncio.Lock()
         self._read_lock = asyncio.Lock()
         self._read_ender: asyncio.Task[None] | None = None
+        # Short statements run on the loop's thread where nothing of theirs is in aiosqlite's
+        # (base.Lane); every trip of a unit, its COMMIT and ROLLBACK go through these.
+        self.lane = Lane(conn, writer=True, busy_ms=BUSY_MS)
+        self.read_lane = Lane(reader, writer=False) if reader is not None else None
+        self._commits = 0
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -91,6 +103,11 @@ class Database:
             if before < report_facts_latest():
                 # The report facts start empty: fold them from the event log once.
                 await rebuild_report_facts(conn)
+        except BaseException:
+            await conn.close()
+            raise
+        try:
+            await conn.execute("PRAGMA wal_autocheckpoint=0")  # see CHECKPOINT_EVERY
         except BaseException:
             await conn.close()
             raise
@@ -107,7 +124,7 @@ class Database:
             # IMMEDIATE takes the write lock with the first statement, so a concurrent CLI
             # import waits (busy_timeout) instead of failing half-way through. It travels to
             # aiosqlite's thread with that statement: one trip fewer per unit of work.
-            tx = SqliteTx(self.conn, begin="BEGIN IMMEDIATE")
+            tx = SqliteTx(self.conn, begin="BEGIN IMMEDIATE", lane=self.lane, here=True)
             try:
                 yield tx
             except BaseException:
@@ -115,13 +132,28 @@ class Database:
                     await self._rollback()
                 raise
             if tx.touched:
-                await self.conn.execute("COMMIT")
+                await self._commit()
+
+    async def _commit(self) -> None:
+        commit = _commit(self.conn)
+        if self.lane.quiet():
+            commit()  # WAL, synchronous=NORMAL, no checkpoint here: appends to the WAL file
+        else:
+            await self.lane.send(commit)
+        self._commits += 1
+        if self._commits >= CHECKPOINT_EVERY:
+            self._commits = 0
+            self.lane.checkpoint()
 
     @asynccontextmanager
     async def each(self) -> AsyncIterator[SqliteTx]:
         """Writes in autocommit: each statement is its own transaction, one trip each."""
         async with self._lock:
-            yield SqliteTx(self.conn)
+            try:
+                yield SqliteTx(self.conn, lane=self.lane, here=True)
+            except BaseException:
+                self.lane.barrier()
+                raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqliteTx]:
@@ -133,9 +165,14 @@ class Database:
         async with self._read_lock:
             # BEGIN goes with the first statement, and the ROLLBACK ending the read before goes
             # in that same trip to aiosqlite's thread: a one-statement read is one trip.
-            tx = SqliteTx(self.reader, begin="BEGIN", end_open=True)
+            lane = self.read_lane
+            tx = SqliteTx(self.reader, begin="BEGIN", end_open=True, lane=lane, here=True)
             try:
                 yield tx
+            except BaseException:
+                if tx.touched and lane is not None:
+                    lane.barrier()
+                raise
             finally:
                 if tx.touched:
                     self._end_read_soon()
@@ -148,7 +185,7 @@ class Database:
 
     async def _end_read(self) -> None:
         await asyncio.sleep(READ_IDLE)
-        if self.reader is None:
+        if self.reader is None or self.read_lane is None:
             return
         async with self._read_lock:
             raw = self.reader._conn
@@ -158,14 +195,14 @@ class Database:
                     raw.execute("ROLLBACK").close()
 
             with contextlib.suppress(sqlite3.Error, ValueError):
-                await self.reader._execute(end)  # type: ignore[no-untyped-call]
+                await self.read_lane.send(end)
 
     async def _rollback(self) -> None:
         # A cancelled await does not cancel the statement: aiosqlite's worker still runs it, in
         # order. So the ROLLBACK is queued behind it, shielded from a second cancellation, and a
         # "no transaction" answer (the BEGIN never ran) is fine.
         with contextlib.suppress(sqlite3.OperationalError):
-            await asyncio.shield(self.conn.execute("ROLLBACK"))
+            await asyncio.shield(self.lane.send(_rollback(self.conn)))
 
     async def backup(self, target: str | Path) -> None:
         """A consistent online copy through SQLite's backup API."""
@@ -182,3 +219,13 @@ class Database:
         if self.reader is not None:
             await self.reader.close()
         await self.conn.close()
+
+
+def _commit(conn: aiosqlite.Connection) -> Callable[[], None]:
+    raw = conn._conn
+    return lambda: raw.execute("COMMIT").close()
+
+
+def _rollback(conn: aiosqlite.Connection) -> Callable[[], None]:
+    raw = conn._conn
+    return lambda: raw.execute("ROLLBACK").close()

@@ -3,7 +3,7 @@ letters, drafts, health and chat notices."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -37,8 +37,11 @@ class OutboxRepository(Protocol):
 class DeliveryRepository(Protocol):
     """The sender's side of the outbox: what is due, and how each try went."""
 
-    async def due_messages(self, now: datetime, limit: int) -> list[OutboxRow]:
-        """The oldest pending message of each address, where it is due: each keeps its order."""
+    async def due_messages(
+        self, now: datetime, limit: int, skip: Collection[Address] = ()
+    ) -> list[OutboxRow]:
+        """The oldest pending message of each address, where it is due: each keeps its order.
+        Addresses in `skip` (a send in flight, or paced) are left out."""
         ...
 
     async def next_head_due_at(self) -> datetime | None:

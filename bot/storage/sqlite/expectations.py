@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.domain.clock import to_text
 from bot.domain.identity import Address
-from bot.storage.sqlite.base import Statements
+from bot.storage.sqlite.base import Statements, short
 from bot.storage.uow import Database
 
 Stored = tuple[str, int, str | None, dict[str, str]]
@@ -17,6 +17,7 @@ Stored = tuple[str, int, str | None, dict[str, str]]
 class ExpectationsSql(Statements):
     """The statements on the expectations table."""
 
+    @short
     async def expectation(self, at: Address) -> Stored | None:
         row = await self._one(
             "SELECT flow, subject, prompt, data FROM expectations "
@@ -29,6 +30,7 @@ class ExpectationsSql(Statements):
         prompt = row["prompt"]
         return row["flow"], int(row["subject"]), str(prompt) if prompt else None, data
 
+    @short
     async def expect(
         self,
         at: Address,
@@ -53,6 +55,7 @@ class ExpectationsSql(Statements):
             ),
         )
 
+    @short
     async def forget(self, at: Address, flow: str | None, subject: int | None) -> bool:
         sql = "DELETE FROM expectations WHERE channel = ? AND address = ?"
         params: list[str | int] = [at.channel, at.value]
@@ -76,7 +79,7 @@ class SqliteExpectations:
         # snapshot opened now, not left open by an earlier read).
         async with self.db.read() as tx:
             await tx.begin_now()
-            return await ExpectationsSql(tx.conn).expectation(at)
+            return await ExpectationsSql(tx.conn, lane=tx.lane, here=True).expectation(at)
 
     async def expect(
         self,
@@ -89,11 +92,13 @@ class SqliteExpectations:
     ) -> None:
         async with self.db.tx() as tx:
             await tx.begin_now()
-            await ExpectationsSql(tx.conn).expect(at, flow, subject, prompt, data, now)
+            await ExpectationsSql(tx.conn, lane=tx.lane, here=True).expect(
+                at, flow, subject, prompt, data, now
+            )
 
     async def forget(
         self, at: Address, flow: str | None = None, subject: int | None = None
     ) -> bool:
         async with self.db.tx() as tx:
             await tx.begin_now()
-            return await ExpectationsSql(tx.conn).forget(at, flow, subject)
+            return await ExpectationsSql(tx.conn, lane=tx.lane, here=True).forget(at, flow, subject)

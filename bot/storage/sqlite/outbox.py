@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime
 
 import aiosqlite
@@ -55,14 +56,19 @@ class OutboxSql(Statements):
             ),
         )
 
-    async def due_messages(self, now: datetime, limit: int) -> list[OutboxRow]:
-        """The oldest pending message of each address, where it is due: each keeps its order."""
+    async def due_messages(
+        self, now: datetime, limit: int, skip: Collection[Address] = ()
+    ) -> list[OutboxRow]:
+        """The oldest pending message of each address, where it is due: each keeps its order.
+        Addresses in `skip` are left out in SQL (not read, not parsed: the sender's polls)."""
+        skipped = json.dumps([f"{a.channel}\n{a.value}" for a in skip])
         rows = await self._all(
             "SELECT o.* FROM outbox o WHERE o.status = 'pending' AND o.not_before <= ? "
+            "AND o.channel || char(10) || o.address NOT IN (SELECT value FROM json_each(?)) "
             "AND o.id = (SELECT MIN(h.id) FROM outbox h WHERE h.channel = o.channel "
             "            AND h.address = o.address AND h.status = 'pending') "
             "ORDER BY o.id LIMIT ?",
-            (to_text(now), limit),
+            (to_text(now), skipped, limit),
         )
         due: list[OutboxRow] = []
         for r in rows:

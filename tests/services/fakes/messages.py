@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -56,7 +56,9 @@ class FakeMessages(Tables):
                 heads[row.address] = row
         return sorted(heads.values(), key=lambda r: r.id)
 
-    async def due_messages(self, now: datetime, limit: int) -> list[OutboxRow]:
+    async def due_messages(
+        self, now: datetime, limit: int, skip: Collection[Address] = ()
+    ) -> list[OutboxRow]:
         return [
             OutboxRow(
                 id=row.id,
@@ -67,7 +69,7 @@ class FakeMessages(Tables):
                 message=row.message,
             )
             for row in self._heads()
-            if row.not_before <= now
+            if row.not_before <= now and row.address not in skip
         ][:limit]
 
     async def next_head_due_at(self) -> datetime | None:
