@@ -91,6 +91,7 @@ class OutboxDrainer:
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(concurrency)
         self._busy: set[Address] = set()  # addresses with a send in flight (keep their order)
+        self._polls: list[set[int]] = []  # per poll reading now: the rows whose send ended since
         self._next_ok: dict[Address, float] = {}  # address → timer value its next may go
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
@@ -173,6 +174,10 @@ class OutboxDrainer:
         # Addresses with a send in flight or paced are left out by the query: every commit
         # wakes the sender, and it need not read (and parse) their rows again each time.
         skip = self._busy | self._next_ok.keys()
+        # A send that ends while this poll reads (another poll started it) may be missing from
+        # the poll's snapshot: its row is left alone rather than sent twice.
+        ended: set[int] = set()
+        self._polls.append(ended)
         try:
             # Read on the reader: the sender's polling need not queue behind every use case
             # for the one writer.
@@ -182,9 +187,13 @@ class OutboxDrainer:
             # A row it cannot read has to be marked failed, which a read cannot do.
             async with self.db.tx() as tx:
                 rows = await tx.due_messages(self.clock.now(), BATCH, skip)
+        finally:
+            self._polls = [s for s in self._polls if s is not ended]  # by identity
         started = 0
         for row in rows:
             if row.address in self._busy or self._next_ok.get(row.address, 0) > now_loop:
+                continue
+            if row.id in ended:
                 continue
             self._busy.add(row.address)
             task = asyncio.create_task(self._send_row(row))
@@ -241,6 +250,8 @@ class OutboxDrainer:
             log.exception("outbox row %s could not be rendered or sent", row.id)
             await self._fail(row, f"{type(exc).__name__}: {exc}")
         finally:
+            for ended in self._polls:
+                ended.add(row.id)
             self._busy.discard(row.address)
             self._wake.set()
 

@@ -6,10 +6,13 @@ sends it started.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -262,3 +265,41 @@ async def test_each_row_goes_out_through_the_channel_of_its_address(setup: Setup
     async with setup.db.read() as tx:
         [row] = await tx._all("SELECT status, last_error FROM outbox WHERE id = ?", (lost,))
     assert row["status"] == "failed" and "no channel 'sms'" in row["last_error"]
+
+
+async def test_a_row_sent_while_another_poll_was_reading_is_not_sent_again(setup: Setup) -> None:
+    """Two polls at once (the sender's loop and a wake): the slower one's snapshot may predate
+    the first one's send; the row must not go out twice."""
+    setup.drainer.per_chat_interval = 0  # no pacing to hide it
+    await setup.queue(A, params={"n": 1})
+    async with setup.db.read() as tx:
+        stale = await tx.due_messages(setup.clock.now(), 10)
+    assert len(stale) == 1
+    go, reading = asyncio.Event(), asyncio.Event()
+    real_read = setup.db.read
+    held = [True]
+
+    @asynccontextmanager
+    async def read() -> AsyncIterator[Any]:
+        if not held[0]:
+            async with real_read() as tx:
+                yield tx
+            return
+        held[0] = False
+
+        class Stale:
+            async def due_messages(self, *args: Any) -> Any:
+                reading.set()
+                await go.wait()  # this poll read before the other's send was marked
+                return stale
+
+        yield Stale()
+
+    setup.db.read = read  # type: ignore[method-assign]
+    slow = asyncio.create_task(setup.drainer.drain_once())
+    await reading.wait()
+    assert await setup.step() == 1  # the other poll sends the row and marks it sent
+    go.set()
+    assert await slow == 0
+    await setup.drainer.settle()
+    assert setup.sent_to(A) == [1]
