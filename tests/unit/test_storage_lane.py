@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bot.channels.telegram.identity import update_ref
 from bot.storage import uow
 from bot.storage.db import BUSY_MS
 from bot.storage.uow import Database
@@ -68,7 +69,7 @@ async def test_short_statements_and_their_begin_and_commit_make_no_trip_to_the_t
         assert await tx.request(1) is None
     async with db.read() as tx:
         assert await tx.person(1) is None
-        assert not await tx.is_processed(1)
+        assert not await tx.is_processed(update_ref(1))
     async with db.each() as tx:
         await tx.heartbeat("sender", NOW)
     assert trips == []
