@@ -15,6 +15,10 @@ from bot.export.spreadsheet import Export, filename
 from bot.handlers.common import Context, HandlerBase, answer_refusal, person_id
 from bot.services.errors import Refusal, Refused
 
+# The largest file a bot may send (Telegram Bot API: 50 MB); a bigger workbook is refused by
+# Telegram after the upload, so the supervisor is told what to do instead.
+UPLOAD_LIMIT = 50 * 1024 * 1024
+
 REASSIGN = re.compile(r"^#?(\d{1,12})\s+(\+?[\d\s-]{7,20})$")
 
 
@@ -70,6 +74,9 @@ class Oversight(HandlerBase):
             return
         except ExportFailed:
             await self.reply(update, texts.export_failed(lang))
+            return
+        if len(data) > UPLOAD_LIMIT:
+            await self.reply(update, texts.export_too_big(lang, count, len(data)))
             return
         await message.reply_document(
             InputFile(data, filename=filename(now, self.deps.tz)),

@@ -29,7 +29,7 @@ from bot.export.spreadsheet import Export
 from bot.sample import SUPERVISOR, TROUT_OWNER
 from tests.cli_support import run_bot_cli
 from tests.conftest import World
-from tests.i18n_support import zh
+from tests.i18n_support import zh, zh_pattern
 from tests.integration.flows import new_request, onboard
 
 BUSY = "⏳ An export is being prepared right now. Please ask again once it has arrived."
@@ -156,3 +156,24 @@ async def test_a_killed_child_fails_and_stopping_the_bot_kills_a_running_one(
     with pytest.raises(ExportFailed):
         await building
     assert list(private_tmp.iterdir()) == []
+
+
+TOO_BIG = (
+    "The spreadsheet of these {count} requests is {mb} MB, more than Telegram lets a bot send "
+    "(50 MB). Ask for a shorter period (for example /export month), or ask the operator for "
+    "the whole file (oncall-bot export)."
+)
+
+
+async def test_a_workbook_over_telegrams_upload_limit_gets_an_answer_not_a_failure(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.handlers import oversight
+
+    boss = await onboard(world, SUPERVISOR)
+    monkeypatch.setattr(oversight, "UPLOAD_LIMIT", 1000)  # any real workbook is bigger
+    await boss.command("export")
+    told = zh_pattern(TOO_BIG, count=0)
+    await boss.wait_for_message(lambda m: bool(told.search(m.text or "")))
+    assert not [m for m in boss.messages() if m.kind == "document"]
+    world.sim.assert_no_errors()

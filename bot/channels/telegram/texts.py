@@ -378,6 +378,15 @@ def export_failed(lang: str) -> str:
     )
 
 
+def export_too_big(lang: str, count: int, size: int) -> str:
+    _ = translator(lang)
+    return _(
+        "The spreadsheet of these {count} requests is {mb} MB, more than Telegram lets a bot "
+        "send (50 MB). Ask for a shorter period (for example /export month), or ask the "
+        "operator for the whole file (oncall-bot export)."
+    ).format(count=count, mb=f"{size / 1024 / 1024:.0f}")
+
+
 def export_usage(lang: str) -> str:
     _ = translator(lang)
     return _(
