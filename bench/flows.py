@@ -8,8 +8,16 @@ limiter taken out (it would cap the figure at Telegram's 30 messages a second, m
 own by bench.drain); the bot's own per-chat pacing stays. Every update waits for the previous
 one of its person to be handled, as a person waits for the answer.
 
+Each flow's enterprise has its own commissioner, so that the figure is the bot's work and not
+Telegram's one-message-a-second-per-chat rule, which the bot keeps: with one commissioner per
+worker (`shared`), each worker waits about a second per flow for its commissioner's next card
+and the figure is that pacing's (measured beside it, so the difference shows).
+
 The ceiling: a bare Application with one trivial handler (answer the tap / reply "ok") fed the
-same updates in the same way. Latency is update put on the queue → handled and committed (the
+same updates in the same way. A second anchor makes the trivial handler send as many Bot API
+calls as the bot did for those updates (the bot answers, edits, prompts and notifies: about 2.6
+calls an update to the bare handler's one), which is the ceiling of any bot that says as much.
+Latency is update put on the queue → handled and committed (the
 update processor's process_update returned).
 """
 
@@ -128,16 +136,22 @@ async def one_flow(
             and any(ACCEPT in text for text, _ in call.buttons())
         )
 
-    shown = await request.wait_for(card, WAIT)
+    shown = await request.wait_for(card, WAIT, since=at)
     data = next(d for text, d in shown.buttons() if ACCEPT in text)
     assert shown.message_id is not None
     await send(tap_update(commissioner, data, shown.message_id))
 
 
-async def bot_flows(workdir: Path, workers: int, each: int) -> tuple[FlowResult, list[list[Any]]]:
-    """The real bot: W workers × F flows. Returns the figures and each worker's updates."""
-    roster = history.Roster(enterprises=workers * each, commissioners=workers)
-    db = workdir / "flows.db"
+async def bot_flows(
+    workdir: Path, workers: int, each: int, shared: bool = False
+) -> tuple[FlowResult, list[list[Any]], int]:
+    """The real bot: W workers × F flows, each flow's enterprise with its own commissioner (or,
+    `shared`, one commissioner per worker). Returns the figures, each worker's updates and the
+    Bot API calls the bot made for them."""
+    roster = history.Roster(
+        enterprises=workers * each, commissioners=workers if shared else workers * each
+    )
+    db = workdir / ("flows_shared.db" if shared else "flows.db")
     history.generate(db, 0, 0, roster=roster)
     request = RecordingRequest()
     runtime = await build_bot(db, request, rate_limit=False)
@@ -146,10 +160,10 @@ async def bot_flows(workdir: Path, workers: int, each: int) -> tuple[FlowResult,
     scripts: list[list[Any]] = [[] for _ in range(workers)]
 
     async def worker(w: int) -> None:
-        commissioner = roster.chat_of(roster.first_commissioner + w)
         for k in range(each):
             enterprise = w + 1 + k * workers
             owner = roster.chat_of(roster.owner_of(enterprise))
+            commissioner = roster.chat_of(roster.commissioner_of(enterprise))
             await one_flow(feeder, request, owner, commissioner, category, scripts[w])
 
     statements = {"writer": 0, "reader": 0, "transactions": 0}
@@ -169,27 +183,43 @@ async def bot_flows(workdir: Path, workers: int, each: int) -> tuple[FlowResult,
         if runtime.db.reader is not None:
             await runtime.db.reader.set_trace_callback(counter("reader"))
         started = time.perf_counter()
+        before = len(request.calls)
         await asyncio.gather(*(worker(w) for w in range(workers)))
         seconds = time.perf_counter() - started
+        made = sum(1 for c in request.calls[before:] if c.at <= started + seconds)
     finally:
         await runtime.close()
     figures = result(workers, workers * each, feeder.latencies, seconds)
-    return replace(figures, sql={k: v / figures.flows for k, v in statements.items()}), scripts
+    sql = {k: v / figures.flows for k, v in statements.items()}
+    return replace(figures, sql=sql), scripts, made
 
 
 class _Processor(SimpleUpdateProcessor):
     """python-telegram-bot's own concurrent processor (a subclass only so it can be observed)."""
 
 
-async def bare_flows(scripts: list[list[Any]], each: int) -> FlowResult:
-    """A bare Application with a trivial handler, fed the same updates the same way."""
+async def bare_flows(
+    scripts: list[list[Any]], each: int, calls_per_update: float = 1.0
+) -> FlowResult:
+    """A bare Application with a trivial handler, fed the same updates the same way; it makes
+    `calls_per_update` Bot API calls an update on average (a tap's answer counts as one)."""
     request = RecordingRequest()
+    owed = [0.0]
 
     async def trivial(update: Update, _context: Any) -> None:
+        owed[0] += calls_per_update
+        calls = max(1, int(owed[0]))
+        owed[0] -= calls
         if update.callback_query is not None:
             await update.callback_query.answer()
-        elif update.effective_message is not None:
-            await update.effective_message.reply_text("ok")
+            calls -= 1
+        message = update.effective_message
+        chat = update.effective_chat
+        for _ in range(calls):
+            if message is not None and update.callback_query is None:
+                await message.reply_text("ok")
+            elif chat is not None:
+                await update.get_bot().send_message(chat.id, "ok")
 
     app: TApp = (
         ApplicationBuilder()
@@ -229,12 +259,19 @@ def result(workers: int, flows: int, latencies: list[float], seconds: float) -> 
 
 
 async def run(workdir: Path, workers: int, each: int) -> dict[str, Any]:
-    bot, scripts = await bot_flows(workdir, workers, each)
+    bot, scripts, made = await bot_flows(workdir, workers, each)
+    shared, _, _ = await bot_flows(workdir, workers, each, shared=True)
     bare = await bare_flows(scripts, each)
+    per_update = made / bot.updates
+    talking = await bare_flows(scripts, each, per_update)
     return {
         "bot": {**asdict(bot), "flows_per_s": bot.flows_per_s},
+        "shared": {**asdict(shared), "flows_per_s": shared.flows_per_s},
         "bare": {**asdict(bare), "flows_per_s": bare.flows_per_s},
+        "bare_talking": {**asdict(talking), "flows_per_s": talking.flows_per_s},
+        "calls_per_update": per_update,
         "ratio": bot.flows_per_s / bare.flows_per_s,
+        "ratio_talking": bot.flows_per_s / talking.flows_per_s,
     }
 
 

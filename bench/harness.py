@@ -126,9 +126,18 @@ class RecordingRequest(BaseRequest):
                 self._waiters.remove(waiter)
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
-    async def wait_for(self, match: Callable[[Call], bool], timeout: float) -> Call:  # noqa: ASYNC109
-        """The first call (already made or still to come) that `match` accepts."""
+    async def wait_for(
+        self,
+        match: Callable[[Call], bool],
+        timeout: float,  # noqa: ASYNC109
+        since: float = 0.0,
+    ) -> Call:
+        """The first call (already made or still to come) that `match` accepts; the calls made
+        before `since` are not looked at (scanning them all made the harness, not the bot, the
+        cost at thousands of calls)."""
         for call in reversed(self.calls):
+            if call.at < since:
+                break
             if match(call):
                 return call
         future: asyncio.Future[Call] = asyncio.get_running_loop().create_future()

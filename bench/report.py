@@ -138,6 +138,14 @@ def flow_summary(figures: dict[str, Any]) -> str:
         f"bot {bot['flows_per_s']:.1f} flows/s (p50 {duration(bot['p50'])}, p99 "
         f"{duration(bot['p99'])}); bare {bare['flows_per_s']:.1f} flows/s; "
         f"ratio {figures['ratio']:.3f}"
+        + (
+            f"; bare with the bot's {figures['calls_per_update']:.2f} calls an update "
+            f"{figures['bare_talking']['flows_per_s']:.1f} flows/s (ratio "
+            f"{figures['ratio_talking']:.3f}); one commissioner per worker "
+            f"{figures['shared']['flows_per_s']:.1f} flows/s"
+            if "bare_talking" in figures
+            else ""
+        )
     )
 
 
@@ -343,6 +351,26 @@ def flow_lines(figures: dict[str, Any]) -> list[str]:
         f"| **ratio** bot / bare (target ≥ 0.30) | {figures['ratio']:.3f} "
         f"({met(figures['ratio'], TARGETS['flow_ratio'], True)}) | | | p99 target ≤ 50 ms: "
         f"{met(bot['p99'], TARGETS['flow_p99'])} |",
+        *talking_lines(figures),
+    ]
+
+
+def talking_lines(figures: dict[str, Any]) -> list[str]:
+    """The two figures beside the ratio: the bare ceiling making the bot's Bot API calls, and
+    the bot with one commissioner per worker (bound by the one-a-second pacing per chat)."""
+    if "bare_talking" not in figures:
+        return []
+    talking, shared = figures["bare_talking"], figures["shared"]
+    return [
+        f"| anchor: bare Application making the bot's {figures['calls_per_update']:.2f} Bot API "
+        f"calls an update | {talking['flows_per_s']:.1f} | {talking['updates']} | "
+        f"{talking['seconds']:.2f} s | {duration(talking['p50'])} / {duration(talking['p99'])} "
+        f"/ {duration(talking['worst'])} |",
+        f"| ratio bot / that anchor | {figures['ratio_talking']:.3f} | | | |",
+        f"| the bot, one commissioner per worker (each waits ~1 s per flow for its next card: "
+        f"Telegram's per-chat pace, which the bot keeps) | {shared['flows_per_s']:.1f} | "
+        f"{shared['updates']} | {shared['seconds']:.2f} s | {duration(shared['p50'])} / "
+        f"{duration(shared['p99'])} / {duration(shared['worst'])} |",
     ]
 
 

@@ -83,6 +83,20 @@ def route_chain(
     return Tier.SUPERVISORS, supervisors(people)
 
 
+def commissioner_takes(
+    commissioner: Person | None, exclude: frozenset[int], start: Tier = Tier.COMMISSIONER
+) -> bool:
+    """The enterprise's commissioner gets the request, whoever else there is (so the caller
+    need not read the team and the supervisors)."""
+    return (
+        start == Tier.COMMISSIONER
+        and commissioner is not None
+        and commissioner.has(Role.COMMISSIONER)
+        and reachable(commissioner)
+        and commissioner.id not in exclude
+    )
+
+
 def route(
     commissioner: Person | None,
     people: Sequence[Person],
@@ -95,13 +109,7 @@ def route(
     `exclude` holds people who already declined it. Supervisors are the last resort and are
     returned even when empty so the caller can record that nobody could be reached.
     """
-    if (
-        start == Tier.COMMISSIONER
-        and commissioner is not None
-        and commissioner.has(Role.COMMISSIONER)
-        and reachable(commissioner)
-        and commissioner.id not in exclude
-    ):
+    if commissioner is not None and commissioner_takes(commissioner, exclude, start):
         return Tier.COMMISSIONER, [commissioner]
     if start in (Tier.COMMISSIONER, Tier.TEAM):
         members = team_members(people, team, exclude)

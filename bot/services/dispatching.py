@@ -14,6 +14,7 @@ from bot.domain.models import (
 from bot.domain.routing import (
     FIRST_TIERS,
     Tier,
+    commissioner_takes,
     committee_members,
     own_commissioner,
     route,
@@ -50,14 +51,21 @@ class Dispatching(ServiceContext):
         category = self.catalog.category(request.category)
         team = category.team if category else "relief"
         chained = category is not None and category.route == Route.CHAIN
-        roles = (Role.COMMISSIONER, Role.SUPERVISOR) + ((Role.COMMITTEE,) if chained else ())
-        staff = {p.id: p for role in roles for p in await tx.people_with_role(role)}
-        everyone = list(staff.values())
         declined = frozenset(
             e.actor_id
             for e in await tx.events(request_id)
             if e.kind == EventKind.DECLINED and e.actor_id
         )
+        # The staff are read only when a tier beyond the commissioner may be needed: at a
+        # city's or a province's size they are thousands, read on every submit otherwise.
+        if chained:
+            roles: tuple[Role, ...] = (Role.COMMITTEE, Role.SUPERVISOR)
+        elif commissioner_takes(commissioner, declined, start):
+            roles = ()
+        else:
+            roles = (Role.COMMISSIONER, Role.SUPERVISOR)
+        staff = {p.id: p for role in roles for p in await tx.people_with_role(role)}
+        everyone = list(staff.values())
         if chained:
             committee = committee_members(
                 everyone,

@@ -19,7 +19,7 @@ from bot.domain.identity import Address, UpdateRef
 from bot.domain.kinds import EventKind as E
 from bot.domain.kinds import MessageKind as M
 from bot.domain.listing import ListKey, ListKind, OpenFilter
-from bot.domain.models import Outcome, RequestStatus, Urgency
+from bot.domain.models import Outcome, Person, RequestStatus, Role, Urgency
 from bot.domain.routing import Tier
 from bot.sample import CHEN, HERB_OWNER, LI, SUPERVISOR, TROUT_OWNER, WANG
 from bot.services.browse import Browse
@@ -27,6 +27,7 @@ from bot.services.desk import Accepted
 from bot.services.errors import Refusal, Refused
 from tests.services.core import START, Core
 from tests.services.fakes import PLAN_AT_ONCE
+from tests.services.fakes.people import FakePeople
 
 
 @pytest.fixture
@@ -102,6 +103,29 @@ async def test_a_submitted_request_goes_to_the_enterprises_commissioner(core: Co
     ]
     assert core.db.state.drafts == {}  # the draft became the request
     assert core.db.row(request.id).next_step_at == PLAN_AT_ONCE
+
+
+async def test_a_request_its_commissioner_takes_reads_no_roster(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a city's size the staff are thousands: a submit the commissioner takes must not read
+    them (it did, twice, on every submit); one that goes to the team reads them once."""
+    read: list[Role] = []
+    original = FakePeople.people_with_role
+
+    async def counted(self: FakePeople, role: Role) -> list[Person]:
+        read.append(role)
+        return await original(self, role)
+
+    monkeypatch.setattr(FakePeople, "people_with_role", counted)
+    request = await core.submit(TROUT_OWNER)
+    async with core.db.read() as tx:
+        assert await tx.offered(request.id) == [core.pid(LI)]
+    assert read == []
+    await core.desk.set_away(core.pid(LI), True)
+    escalated = await core.submit(TROUT_OWNER)
+    assert core.request(escalated.id).status == RequestStatus.ESCALATED
+    assert sorted(read) == sorted([Role.COMMISSIONER, Role.SUPERVISOR, Role.SUPERVISOR])
 
 
 async def test_a_request_goes_to_the_team_when_the_commissioner_is_away(core: Core) -> None:
