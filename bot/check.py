@@ -24,7 +24,7 @@ from bot.domain.models import Role
 from bot.domain.phones import mask_phone
 from bot.i18n import translator
 from bot.logsafe import redact
-from bot.storage.checks import Facts, MissingDatabase, examine
+from bot.storage.checks import DeadLetter, Facts, MissingDatabase, examine
 
 BACKLOG_LIMIT = timedelta(minutes=15)
 RECENT = timedelta(hours=24)
@@ -213,12 +213,17 @@ def _unreachable(facts: Facts, tz: ZoneInfo, _: Callable[[str], str]) -> Section
     return Section(staff > 0, headline, tuple(details))
 
 
+def _update_name(dead: DeadLetter) -> str:
+    """A Telegram update by its id, as before; another channel's as channel:reference."""
+    return dead.ref if dead.channel == "telegram" else f"{dead.channel}:{dead.ref}"
+
+
 def _dead_letters(facts: Facts, tz: ZoneInfo, _: Callable[[str], str]) -> Section:
     if not facts.dead_total:
         return Section(False, _("Dead letters (updates set aside): none"))
     details = tuple(
         _("{when} update {update_id}: {reason}").format(
-            when=_at(dead.at, tz), update_id=dead.update_id, reason=_clip(dead.reason)
+            when=_at(dead.at, tz), update_id=_update_name(dead), reason=_clip(dead.reason)
         )
         for dead in facts.dead or []
     )

@@ -68,6 +68,14 @@ UNDO: dict[int, tuple[str, ...]] = {
         "DROP INDEX facts_open",
         "CREATE INDEX facts_open ON request_facts(status, holder_id)",
     ),
+    17: (
+        "CREATE TABLE dead_letters_by_id (update_id INTEGER PRIMARY KEY, payload TEXT NOT NULL, "
+        "reason TEXT NOT NULL, at TEXT NOT NULL)",
+        "INSERT OR IGNORE INTO dead_letters_by_id SELECT seq, payload, reason, at "
+        "FROM dead_letters",
+        "DROP TABLE dead_letters",
+        "ALTER TABLE dead_letters_by_id RENAME TO dead_letters",
+    ),
 }
 
 

@@ -48,7 +48,8 @@ class Unreachable:
 
 @dataclass(frozen=True)
 class DeadLetter:
-    update_id: int
+    channel: str
+    ref: str  # the channel's reference to the update (Telegram: its update id)
     reason: str
     at: datetime
 
@@ -225,15 +226,19 @@ async def _dead_letters(
         )
     )
     facts.dead_total, facts.dead_recent = int(rows[0]["total"]), int(rows[0]["recent"])
+    # A database before migration 0017 keys them by the Telegram update id alone.
+    by_ref = await _has_column(conn, "dead_letters", "ref")
+    key = "channel, ref, seq" if by_ref else "'telegram' AS channel, update_id AS ref, update_id"
+    order = "seq" if by_ref else "update_id"
     rows = list(
         await conn.execute_fetchall(
-            "SELECT update_id, reason, at FROM dead_letters ORDER BY at DESC, update_id DESC "
-            "LIMIT ?",
+            f"SELECT {key}, reason, at FROM dead_letters ORDER BY at DESC, {order} DESC LIMIT ?",
             (recent,),
         )
     )
     facts.dead = [
-        DeadLetter(int(r["update_id"]), str(r["reason"]), from_text(r["at"])) for r in rows
+        DeadLetter(str(r["channel"]), str(r["ref"]), str(r["reason"]), from_text(r["at"]))
+        for r in rows
     ]
 
 

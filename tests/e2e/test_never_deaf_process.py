@@ -34,8 +34,8 @@ async def test_a_poison_update_is_set_aside_reported_once_and_never_blocks(
     await help_answered(owner)  # the update behind it
 
     await supervisor.wait_for_message(f"update {poison}", timeout=WAIT)
-    [row] = query(bot.db_path, "SELECT update_id, reason FROM dead_letters")
-    assert row["update_id"] == poison and "unreadable update" in row["reason"]
+    [row] = query(bot.db_path, "SELECT seq, reason FROM dead_letters")
+    assert row["seq"] == poison and "unreadable update" in row["reason"]
 
     # A restart neither dies on it nor reports it again.
     code, _ = await bot.terminate()

@@ -18,8 +18,10 @@ import pytest
 
 from bot.check import EXIT_NO_DATABASE, EXIT_OK, EXIT_PROBLEM, run_check
 from bot.domain.clock import to_text
+from bot.domain.identity import UpdateRef
 from bot.sample import HERB_OWNER, LI, SUPERVISOR, TROUT_OWNER, load_sample
-from bot.storage.db import migrations
+from bot.storage.db import connect, migrate, migrations
+from bot.storage.sqlite.tx import SqliteTx
 from bot.storage.uow import Database
 from tests.cli_support import run_bot_cli
 from tests.i18n_support import zh
@@ -88,7 +90,8 @@ async def test_a_healthy_database_passes_every_check(tmp_path: Path) -> None:
             (to_text(NOW - timedelta(days=2)), HERB_OWNER.phone),
         )
         await conn.execute(
-            "INSERT INTO dead_letters (update_id, payload, reason, at) VALUES (7, '{}', 'x', ?)",
+            "INSERT INTO dead_letters (channel, ref, seq, payload, reason, at) "
+            "VALUES ('telegram', '7', 7, '{}', 'x', ?)",
             (to_text(NOW - timedelta(days=2)),),
         )
         await conn.execute(
@@ -208,8 +211,9 @@ async def test_an_unreachable_commissioner_or_supervisor_is_a_problem(tmp_path: 
 async def test_a_dead_letter_in_the_last_day_is_a_problem(tmp_path: Path) -> None:
     async def dead(conn: aiosqlite.Connection) -> None:
         await conn.execute(
-            "INSERT INTO dead_letters (update_id, payload, reason, at) VALUES (?, '{}', ?, ?)",
-            (812, "unreadable update: KeyError 'chat' from 13800000001", to_text(NOW)),
+            "INSERT INTO dead_letters (channel, ref, seq, payload, reason, at) "
+            "VALUES ('telegram', '812', 812, '{}', ?, ?)",
+            ("unreadable update: KeyError 'chat' from 13800000001", to_text(NOW)),
         )
 
     code, text = await check(await make_db(tmp_path / "oncall.db", dead))
@@ -217,6 +221,48 @@ async def test_a_dead_letter_in_the_last_day_is_a_problem(tmp_path: Path) -> Non
     [line] = problems(text)
     assert "Dead letters (updates set aside): 1 in the last 24 hours, 1 in all" in line
     assert "update 812: unreadable update: KeyError 'chat' from 138****0001" in text
+
+
+async def test_dead_letters_of_two_channels_are_two_and_named_by_channel(tmp_path: Path) -> None:
+    """Keyed by channel and reference (0017): a WeCom update with a Telegram update's number is
+    its own dead letter, shown as channel:reference; a Telegram one by its update id."""
+
+    async def dead(conn: aiosqlite.Connection) -> None:
+        tx = SqliteTx(conn)
+        await tx.add_dead_letter(UpdateRef("telegram", "812", 812), "{}", "handler failed", NOW)
+        await tx.add_dead_letter(UpdateRef("wecom", "msg-812", 812), "{}", "handler failed", NOW)
+
+    code, text = await check(await make_db(tmp_path / "oncall.db", dead))
+    assert code == EXIT_PROBLEM
+    assert "2 in the last 24 hours, 2 in all" in text
+    assert "update 812: handler failed" in text
+    assert "update wecom:msg-812: handler failed" in text
+
+
+async def test_dead_letters_of_yesterdays_schema_move_to_the_keyed_table(tmp_path: Path) -> None:
+    """Migration 0017 carries the Telegram dead letters over under their update ids."""
+    path = tmp_path / "oncall.db"
+    conn = await connect(path)
+    try:
+        assert await migrate(conn, upto=16) == 16
+        await conn.execute(
+            "INSERT INTO dead_letters (update_id, payload, reason, at) VALUES (?, '{}', ?, ?)",
+            (812, "handler failed", to_text(NOW)),
+        )
+        await conn.commit()
+        # `check` reads a database it has not migrated: yesterday's shape is listed too.
+        _code, before = await check(path)
+        assert "update 812: handler failed" in before
+        assert await migrate(conn) == len(migrations())
+        rows = list(
+            await conn.execute_fetchall("SELECT channel, ref, seq, reason FROM dead_letters")
+        )
+        assert [tuple(r) for r in rows] == [("telegram", "812", 812, "handler failed")]
+    finally:
+        await conn.close()
+    code, text = await check(path)
+    assert code == EXIT_PROBLEM  # set aside within the last day
+    assert "update 812: handler failed" in text
 
 
 async def test_a_restart_in_the_last_hour_is_a_problem(tmp_path: Path) -> None:

@@ -27,8 +27,8 @@ UNREADABLE = {"message_id": 7, "chat": {"id": 5, "type": "private"}}
 
 async def dead_letters(world: World) -> list[tuple[int, str]]:
     async with world.runtime.db.read() as tx:
-        rows = await tx._all("SELECT update_id, reason FROM dead_letters ORDER BY update_id")
-    return [(int(r["update_id"]), str(r["reason"])) for r in rows]
+        rows = await tx._all("SELECT seq, reason FROM dead_letters ORDER BY seq")
+    return [(int(r["seq"]), str(r["reason"])) for r in rows]
 
 
 async def help_is_answered(user: SimUser) -> None:

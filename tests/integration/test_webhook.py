@@ -112,8 +112,8 @@ async def test_an_update_that_cannot_be_read_is_confirmed_and_set_aside(
         # Refusing it would make Telegram redeliver it in front of every later update.
         assert answer.status == 200
     async with runtime.db.read() as tx:
-        rows = await tx._all("SELECT update_id, reason FROM dead_letters")
-    assert [(r["update_id"], "unreadable update" in r["reason"]) for r in rows] == [(777, True)]
+        rows = await tx._all("SELECT seq, reason FROM dead_letters")
+    assert [(r["seq"], "unreadable update" in r["reason"]) for r in rows] == [(777, True)]
     owner = sim.user(TROUT_OWNER.telegram_id, "张")
     await owner.command("help")
     await owner.wait_for_message(COMMANDS)

@@ -2,7 +2,7 @@
 
 Inbox rows carry their channel and the channel's reference to the update (text), with `seq`
 for the channel's order: an UpdateRef. Only Telegram has an inbox so far, whose update ids
-are both. Dead letters keep the update's `seq` (their `update_id` column).
+are both. Dead letters are keyed the same way (migration 0017) and keep the `seq` too.
 """
 
 from __future__ import annotations
@@ -91,9 +91,9 @@ class InboxSql(Statements):
     ) -> bool:
         """Sets an update aside for good (and marks it handled); false if it already was."""
         added = await self._run(
-            "INSERT OR IGNORE INTO dead_letters (update_id, payload, reason, at) "
-            "VALUES (?, ?, ?, ?)",
-            (update.seq, payload, reason[:1000], to_text(now)),
+            "INSERT OR IGNORE INTO dead_letters (channel, ref, seq, payload, reason, at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (update.channel, update.value, update.seq, payload, reason[:1000], to_text(now)),
         )
         await self.mark_processed(update, now)
         return added == 1

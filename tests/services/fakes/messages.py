@@ -159,9 +159,10 @@ class FakeMessages(Tables):
     async def add_dead_letter(
         self, update: UpdateRef, payload: str, reason: str, now: datetime
     ) -> bool:
-        added = update.seq not in self.s.dead_letters
+        key = (update.channel, update.value)
+        added = key not in self.s.dead_letters
         if added:
-            self.s.dead_letters[update.seq] = (payload, reason[:1000], now)
+            self.s.dead_letters[key] = (payload, reason[:1000], now)
         await self.mark_processed(update, now)
         return added
 

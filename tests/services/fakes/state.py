@@ -100,7 +100,7 @@ class FakeState:
     outbox: dict[int, OutboxEntry] = field(default_factory=dict)
     refs: dict[tuple[int, int, str], tuple[Address, str]] = field(default_factory=dict)
     inbox: dict[tuple[str, str], InboxEntry] = field(default_factory=dict)
-    dead_letters: dict[int, tuple[str, str, datetime]] = field(default_factory=dict)
+    dead_letters: dict[tuple[str, str], tuple[str, str, datetime]] = field(default_factory=dict)
     drafts: dict[tuple[Address, str], tuple[str, str, datetime]] = field(default_factory=dict)
     health: dict[str, HealthRow] = field(default_factory=dict)
     chat_notices: dict[int, datetime] = field(default_factory=dict)
