@@ -110,7 +110,7 @@ class StatsService:
             rows = [_row(k, f) for k, f in figures.groups.items()]
             credit = figures.credit
             if ask.by in PERSON_CUTS:
-                rows = [await self._named(tx, row) for row in rows]
+                rows = await self._named(tx, rows)
         if own:
             mine = next((r for r in rows if r.key == str(asker.id)), None)
             total = mine or StatsRow(key=str(asker.id))
@@ -136,9 +136,13 @@ class StatsService:
             chain_only=chain_only,
         )
 
-    async def _named(self, tx: Transaction, row: StatsRow) -> StatsRow:
-        person = await tx.person(int(row.key)) if row.key.isdigit() else None
-        return row.model_copy(update={"name": person.name if person else ""})
+    async def _named(self, tx: Transaction, rows: list[StatsRow]) -> list[StatsRow]:
+        """The rows with their people's names (read in one statement)."""
+        names = await tx.names_of(int(r.key) for r in rows if r.key.isdigit())
+        return [
+            r.model_copy(update={"name": names.get(int(r.key), "") if r.key.isdigit() else ""})
+            for r in rows
+        ]
 
 
 def _row(key: str, figures: Figures) -> StatsRow:

@@ -19,6 +19,10 @@ class PeopleRepository(Protocol):
 
     async def person(self, person_id: int) -> Person | None: ...
 
+    async def names_of(self, person_ids: Iterable[int]) -> dict[int, str]:
+        """The names of the people with these ids, by id (one query; unknown ids left out)."""
+        ...
+
     async def person_at(self, address: Address) -> Person | None:
         """Whoever is reached at this address (bound to it), if anyone."""
         ...

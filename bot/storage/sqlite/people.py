@@ -60,6 +60,14 @@ class PeopleSql(Statements):
     async def person(self, person_id: int) -> Person | None:
         return await self._person(await self._one(PERSON + "WHERE p.id = ?", (person_id,)))
 
+    async def names_of(self, person_ids: Iterable[int]) -> dict[int, str]:
+        wanted = sorted(set(person_ids))
+        if not wanted:
+            return {}
+        marks = ",".join("?" for _ in wanted)
+        rows = await self._all(f"SELECT id, name FROM people WHERE id IN ({marks})", wanted)
+        return {int(r["id"]): str(r["name"]) for r in rows}
+
     async def person_at(self, address: Address) -> Person | None:
         row = await self._one(
             PERSON + "JOIN person_addresses b ON b.person_id = p.id "

@@ -96,8 +96,12 @@ _MARK_REKEY = (
 )
 # Each mark's previous mark of the same request and kind (and outcome), in time and then in
 # insertion order: a period's marks without one before the period are its distinct requests.
+# INDEXED BY: without ANALYZE's figures (a rebuild of a file just made) the planner took the
+# covering report_marks_at for the outcome's (kind = ?: every mark of the kind, per mark —
+# quadratic, a 1,000,000-request rebuild never ended); by request it is a few rows each.
 _PREV = (
-    "(SELECT MAX(p.at_us) FROM report_marks p WHERE p.request_id = m.request_id "
+    "(SELECT MAX(p.at_us) FROM report_marks p INDEXED BY report_marks_request "
+    "WHERE p.request_id = m.request_id "
     "AND p.kind = m.kind{} AND (p.at_us < m.at_us OR (p.at_us = m.at_us AND p.rowid < m.rowid)))"
 )
 MARK_PREVIOUS = (

@@ -164,13 +164,16 @@ class FiguresSql(OverdueSql):
         self, by: Cut, lo: int | None, hi: int | None, sums: dict[str, Sums] | None = None
     ) -> dict[str | None, Durations]:
         """Median and p90 of both durations by group, and the county's under None; and into
-        `sums` each group's count and sum of them (for MTTA and MTTR), from the same rows."""
+        `sums` each group's count and sum of them (for MTTA and MTTR), from the same rows.
+
+        One index-only range read per duration, in index order (no sort in SQLite: that was
+        one temp b-tree per duration); each group's values and the county's are sorted here.
+        """
         found: dict[str | None, dict[str, float | None]] = {}
         for name, (value, where) in SPANS.items():
             ranked = await self._in_thread(
                 _by_group,
-                f"SELECT {KEYS[by]} AS k, {value} AS d FROM {facts_from(by)} "
-                f"WHERE {where} ORDER BY d",
+                f"SELECT {KEYS[by]} AS k, {value} AS d FROM {facts_from(by)} WHERE {where}",
                 (lo, hi),
             )
             for k, values in ranked.items():
@@ -183,13 +186,25 @@ class FiguresSql(OverdueSql):
 
 
 def _by_group(cur: sqlite3.Cursor) -> dict[str | None, list[int]]:
-    """Each group's values in the order read (sorted), and all of them under None."""
-    every: list[int] = []
-    groups: dict[str | None, list[int]] = {None: every}
-    for k, d in cur:
-        every.append(d)
-        groups.setdefault(str(k or ""), []).append(d)
-    return groups
+    """Each group's values, sorted, and all of them (sorted) under None."""
+    cur.row_factory = None  # plain tuples: ~60,000 rows a month at 1,000,000
+    rows = cur.fetchall()
+    groups: dict[str | None, list[int]] = {}
+    for k, d in rows:
+        found = groups.get(k)
+        if found is None:
+            groups[k] = [d]
+        else:
+            found.append(d)
+    named: dict[str | None, list[int]] = {None: sorted(d for _k, d in rows)}
+    for k, values in groups.items():
+        values.sort()
+        key = str(k or "")
+        if key in named:  # NULL and "" (and 0) are one group, as before
+            named[key] = sorted(named[key] + values)
+        else:
+            named[key] = values
+    return named
 
 
 def quantile(values: Sequence[int], q: float) -> float | None:

@@ -56,6 +56,10 @@ class FakePeople(Tables):
     async def person(self, person_id: int) -> Person | None:
         return self._person(self.s.people.get(person_id))
 
+    async def names_of(self, person_ids: Iterable[int]) -> dict[int, str]:
+        found = {i: self.s.people.get(i) for i in set(person_ids)}
+        return {i: row.name for i, row in found.items() if row is not None}
+
     async def person_at(self, address: Address) -> Person | None:
         owner = next((pid for pid, a in self.s.addresses if a == address), None)
         return self._person(self.s.people.get(owner)) if owner is not None else None
