@@ -21,7 +21,10 @@ def dt(text: str | None) -> datetime | None:
     return from_text(text) if text else None
 
 
-def in_list(values: Iterable[str]) -> tuple[str, list[str]]:
+K = TypeVar("K", str, int)
+
+
+def in_list(values: Iterable[K]) -> tuple[str, list[K]]:
     """Placeholders and values for `IN (...)`, sorted so that statements repeat."""
     items = sorted(values)
     return ",".join("?" for _ in items), items

@@ -61,10 +61,9 @@ class PeopleSql(Statements):
         return await self._person(await self._one(PERSON + "WHERE p.id = ?", (person_id,)))
 
     async def names_of(self, person_ids: Iterable[int]) -> dict[int, str]:
-        wanted = sorted(set(person_ids))
+        marks, wanted = in_list(set(person_ids))
         if not wanted:
             return {}
-        marks = ",".join("?" for _ in wanted)
         rows = await self._all(f"SELECT id, name FROM people WHERE id IN ({marks})", wanted)
         return {int(r["id"]): str(r["name"]) for r in rows}
 

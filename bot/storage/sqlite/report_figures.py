@@ -189,21 +189,14 @@ def _by_group(cur: sqlite3.Cursor) -> dict[str | None, list[int]]:
     """Each group's values, sorted, and all of them (sorted) under None."""
     cur.row_factory = None  # plain tuples: ~60,000 rows a month at 1,000,000
     rows = cur.fetchall()
-    groups: dict[str | None, list[int]] = {}
+    raw: defaultdict[Any, list[int]] = defaultdict(list)  # str() once per group, not per row
     for k, d in rows:
-        found = groups.get(k)
-        if found is None:
-            groups[k] = [d]
-        else:
-            found.append(d)
-    named: dict[str | None, list[int]] = {None: sorted(d for _k, d in rows)}
-    for k, values in groups.items():
+        raw[k].append(d)
+    named: dict[str | None, list[int]] = {None: [d for _k, d in rows]}
+    for k, values in raw.items():
+        named.setdefault(str(k or ""), []).extend(values)  # NULL and "" are one group
+    for values in named.values():
         values.sort()
-        key = str(k or "")
-        if key in named:  # NULL and "" (and 0) are one group, as before
-            named[key] = sorted(named[key] + values)
-        else:
-            named[key] = values
     return named
 
 
