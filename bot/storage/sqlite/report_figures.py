@@ -53,8 +53,8 @@ MARKED = (
 MARKED_IN = f"f.kind IN ({', '.join(repr(k.value) for k in MARKED)})"
 # A mark that is its request's first of its kind (of its outcome) in a period starting at ?.
 _FIRST = "f.{0} IS NULL OR f.{0} < ?"
-_OTHERS = (*(k for k in MARKED if k != EventKind.RESOLVED), EventKind.RATED)
-OTHERS_IN = f"f.kind IN ({', '.join(repr(k.value) for k in _OTHERS)})"
+# The marks counted besides resolutions (which are also cut by credit and outcome).
+OTHERS = (*(k for k in MARKED if k != EventKind.RESOLVED), EventKind.RATED)
 
 Sums = defaultdict[str, int]
 
@@ -96,20 +96,23 @@ class FiguresSql(OverdueSql):
         for k, n in (await self._overdue_counts(period.end - US, by)).items():
             sums[k]["overdue"] += n
         # Distinct requests with a mark of each kind in the period, by group: the marks with
-        # none of their kind before the period. Resolutions also by credit (the headline) and
-        # by outcome (the marks with no resolution of that outcome before the period).
-        for r in await self._all(
-            f"SELECT {key} AS k, f.kind AS kind, SUM({_FIRST.format('prev_us')}), COUNT(*), "
-            f"SUM(f.stars >= 4) FROM report_marks f WHERE {OTHERS_IN} "
-            "AND f.at_us >= ? AND f.at_us < ? GROUP BY k, kind",
-            (lo, lo, hi),
-        ):
-            group = sums[str(r[0] or "")]
-            if r[1] == EventKind.RATED.value:  # every rating counts, not each request once
-                group["rated"] += int(r[3])
-                group["satisfied"] += int(r[4] or 0)
-            else:
-                group[str(r[1])] += int(r[2])
+        # none of their kind before the period. One statement per kind, grouped by the key
+        # alone: grouping by (key, kind) sorted the month's marks as one larger set (84 ms
+        # against 55 ms by commissioner at 1,000,000 requests). Resolutions also by credit (the
+        # headline) and by outcome (the marks with no resolution of that outcome before).
+        for kind in OTHERS:
+            for r in await self._all(
+                f"SELECT {key} AS k, SUM({_FIRST.format('prev_us')}), COUNT(*), "
+                "SUM(f.stars >= 4) FROM report_marks f "
+                "WHERE f.kind = ? AND f.at_us >= ? AND f.at_us < ? GROUP BY k",
+                (lo, kind.value, lo, hi),
+            ):
+                group = sums[str(r[0] or "")]
+                if kind is EventKind.RATED:  # every rating counts, not each request once
+                    group["rated"] += int(r[2])
+                    group["satisfied"] += int(r[3] or 0)
+                else:
+                    group[kind.value] += int(r[1])
         credit: Sums = defaultdict(int)
         outcomes: dict[str, dict[str, int]] = {}
         for r in await self._all(
@@ -188,15 +191,19 @@ class FiguresSql(OverdueSql):
 def _by_group(cur: sqlite3.Cursor) -> dict[str | None, list[int]]:
     """Each group's values, sorted, and all of them (sorted) under None."""
     cur.row_factory = None  # plain tuples: ~60,000 rows a month at 1,000,000
-    rows = cur.fetchall()
     raw: defaultdict[Any, list[int]] = defaultdict(list)  # str() once per group, not per row
-    for k, d in rows:
+    for k, d in cur:
         raw[k].append(d)
-    named: dict[str | None, list[int]] = {None: [d for _k, d in rows]}
+    named: dict[str | None, list[int]] = {}
     for k, values in raw.items():
         named.setdefault(str(k or ""), []).extend(values)  # NULL and "" are one group
+    everything: list[int] = []
     for values in named.values():
         values.sort()
+        everything.extend(values)
+    if len(named) > 1:  # sorted runs, one per group: timsort merges them, it does not re-sort
+        everything.sort()
+    named[None] = everything
     return named
 
 
