@@ -367,6 +367,7 @@ async def measure(db: Database, made: tuple[int, int, int, int, float] | None) -
         "stats_by team": await timed("stats_by team", by(Cut.TEAM)),
         "stats_by commissioner": await timed("stats_by commissioner", by(Cut.COMMISSIONER)),
         "stats_by category": await timed("stats_by category", by(Cut.CATEGORY)),
+        "stats_by chain": await timed("stats_by chain", by(Cut.CHAIN)),
         "chart": await timed("chart", lambda: extras.prepare(today, NOW)),
     }
     # The plans of every statement the three reports ran.
