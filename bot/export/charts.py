@@ -132,7 +132,9 @@ def daily_figure(days: Sequence[DayFigures], lang: str) -> Figure:
     rates.set_xticks(x, [f"{d.day.month}/{d.day.day}" for d in days], rotation=90, fontsize=8)
     for axes in (counts, rates):
         axes.grid(alpha=0.3)
-        axes.legend(loc="upper left", fontsize=9)
+        # Above the plot, not on it: inside, the box hid the first days' bars and the rates
+        # near 0 % or 100 %, whatever corner it took.
+        axes.legend(loc="lower left", bbox_to_anchor=(0, 1), ncol=3, fontsize=9, frameon=False)
     if not any(d.received or d.resolved for d in days):
         counts.text(0.5, 0.5, _(NO_DATA), transform=counts.transAxes, ha="center", fontsize=13)
     return figure
