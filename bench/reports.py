@@ -375,7 +375,7 @@ async def measure(db: Database, made: tuple[int, int, int, int, float] | None) -
     await digests.for_date()
     await digests.month_so_far()
     await digests.overdue_now()
-    await db.reader.set_trace_callback(None)
+    await db.reader.set_trace_callback(None)  # type: ignore[arg-type]  # None stops tracing
     plans: dict[str, list[str]] = {}
     for sql in dict.fromkeys(statements):
         if not sql.lstrip().upper().startswith(("SELECT", "WITH")):

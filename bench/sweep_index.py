@@ -169,6 +169,7 @@ def seed_open(
         # The steps the sweep took by now (the due morning, the overdue chase of today).
         while steps := plan(request, log, now, policy):
             for step in steps:
+                payload: dict[str, str | int | float | bool | None]
                 if step.kind == REMIND_DUE:
                     payload = {"due_at": to_text(due)}
                     log.append(Event(request_id=request_id, actor_id=None, kind=REMINDED_DUE,

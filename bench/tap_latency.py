@@ -21,6 +21,7 @@ from pathlib import Path
 from bot.bootstrap import build
 from bot.channels.telegram.identity import address
 from bot.domain.clock import FakeClock
+from bot.domain.kinds import MessageKind
 from bot.domain.models import Message, Role
 from bot.sample import LI, TROUT_OWNER, load_sample
 from bot.settings import load_settings
@@ -75,7 +76,7 @@ async def main(backlog: int) -> None:
                         await tx.enqueue(
                             Message(
                                 recipient_id=pid,
-                                kind="note",
+                                kind=MessageKind.NOTE,
                                 request_id=1,
                                 params={"holder": "李专员", "text": "bench"},
                             ),
