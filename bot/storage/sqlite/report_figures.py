@@ -3,8 +3,9 @@
 `/stats` by a cut shows each group's figures and the county's. The county's additive figures
 (counts; hits and totals of the rates; sums and counts of the durations MTTA/MTTR average) are
 the sums of the groups' — every request is in exactly one group — so nothing is queried twice.
-Medians and p90 are exact: one read per duration, sorted by SQLite, gives each group's ranks and
-the county's from the same rows (no window query per group and another for the county).
+Medians and p90 are exact: one read per duration in index order, each group's values sorted
+here, gives each group's ranks and the county's from the same rows (no window query per group
+and another for the county).
 """
 
 from __future__ import annotations
