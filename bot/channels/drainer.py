@@ -28,6 +28,7 @@ from bot.channels.base import (
     Transient,
     Views,
 )
+from bot.channels.batch import Batch
 from bot.domain.identity import Address
 from bot.domain.kinds import MessageKind
 from bot.domain.lifecycle import CLAIMABLE
@@ -190,13 +191,14 @@ class OutboxDrainer:
         finally:
             self._polls = [s for s in self._polls if s is not ended]  # by identity
         started = 0
+        batch = Batch(self.db, self.views)
         for row in rows:
             if row.address in self._busy or self._next_ok.get(row.address, 0) > now_loop:
                 continue
             if row.id in ended:
                 continue
             self._busy.add(row.address)
-            task = asyncio.create_task(self._send_row(row))
+            task = asyncio.create_task(self._send_row(row, batch))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             started += 1
@@ -227,10 +229,10 @@ class OutboxDrainer:
                 )
         raise TimeoutError("outbox did not drain")
 
-    async def _send_row(self, row: QueuedMessage) -> None:
+    async def _send_row(self, row: QueuedMessage, batch: Batch | None = None) -> None:
         try:
             async with self._slots:
-                await self._deliver(row)
+                await self._deliver(row, batch or Batch(self.db, self.views))
         except Transient as exc:
             if exc.retry_after is not None:
                 # The row (and so its whole address, which keeps its order) waits in the
@@ -287,15 +289,15 @@ class OutboxDrainer:
         async with self.db.tx() as tx:
             await tx.mark_failed(row.id, why)
 
-    async def _deliver(self, row: QueuedMessage) -> None:
+    async def _deliver(self, row: QueuedMessage, batch: Batch) -> None:
         message = row.message
         channel = self.channel_for(row)
         address = row.address.value
-        async with self.db.read() as tx:  # a read: it need not wait for the writer
-            reader = await tx.person(message.recipient_id)
+        # The view first: its people spare the recipient's own read when they are among them.
+        view = await batch.view(message.request_id) if message.request_id else None
+        reader = await batch.person(message.recipient_id)
         if reader is None:
             raise Permanent("Permanent: recipient no longer exists")
-        view = await self.views.view(message.request_id) if message.request_id else None
         out = channel.render(message, reader, view)
         silent = not message.urgent and self.is_quiet(self.clock.now())
         if out.silent is not None:
@@ -307,6 +309,12 @@ class OutboxDrainer:
         else:
             sent = await channel.send(address, out, silent=silent)
         self._next_ok[row.address] = self._now_loop() + self._interval(channel)
+        # Once the offer to this person has ended, their reminder's Accept buttons come off:
+        # its reference is taken in the same transaction that marks this row sent.
+        offered = view is not None and (
+            view.request.status in CLAIMABLE and reader.id in {p.id for p in view.offered}
+        )
+        reminder: tuple[Address, str] | None = None
         async with self.db.tx() as tx:
             if sent is not None and view is not None:
                 # Every message naming #N is remembered, so a reply to it relays to #N.
@@ -319,6 +327,10 @@ class OutboxDrainer:
                     sent.message_id,
                 )
             await tx.mark_sent(row.id, self.clock.now())
+            if view is not None and not offered:
+                reminder = await tx.ref(reader.id, view.request.id, REMINDER_REF)
+                if reminder is not None:
+                    await tx.delete_ref(reader.id, view.request.id, REMINDER_REF)
         self.sent += 1
         if reader.unreachable:
             # It got through: they have unblocked the bot, whether or not they wrote since.
@@ -326,11 +338,8 @@ class OutboxDrainer:
                 await self.reach.delivered(reader.id)
             except Exception:  # the message is sent; the mark is cleared when they next write
                 log.exception("could not mark person %s reachable again", reader.id)
-        offered = view is not None and (
-            view.request.status in CLAIMABLE and reader.id in {p.id for p in view.offered}
-        )
-        if view is not None and not offered:
-            await self._clear_reminder(channel, reader, view)
+        if reminder is not None and reminder[0].channel == channel.name:
+            await channel.clear_actions(SentRef(reminder[0].value, reminder[1]))
 
     async def _send_or_edit(
         self,
@@ -342,7 +351,7 @@ class OutboxDrainer:
         silent: bool,
     ) -> SentRef | None:
         assert out.edit_key is not None
-        async with self.db.tx() as tx:
+        async with self.db.read() as tx:  # committed by this address's previous send
             ref = await tx.ref(reader.id, view.request.id, out.edit_key)
         if ref is not None and ref[0].channel == channel.name:
             try:
@@ -357,15 +366,3 @@ class OutboxDrainer:
                     exc,
                 )
         return await channel.send(address, out, silent=silent)
-
-    async def _clear_reminder(
-        self, channel: Channel[Any], reader: Person, view: RequestView
-    ) -> None:
-        """Takes the Accept buttons off a reminder once the offer to this person has ended."""
-        async with self.db.tx() as tx:
-            ref = await tx.ref(reader.id, view.request.id, REMINDER_REF)
-            if ref is not None:
-                await tx.delete_ref(reader.id, view.request.id, REMINDER_REF)
-        if ref is None or ref[0].channel != channel.name:
-            return
-        await channel.clear_actions(SentRef(ref[0].value, ref[1]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -27,6 +28,11 @@ END = ConversationHandler.END
 FORM_BUTTONS = (Op.ENTERPRISE, Op.CATEGORY, Op.ATTACH_DONE, Op.URGENCY, Op.SUBMIT)
 
 S = TypeVar("S", bound="IntakeBase")
+
+# The draft the step guard just read for this update, handed to the step's own first read of
+# it (nothing writes the draft in between: a person's updates are handled one at a time, and
+# only they change their draft). Used once; any later read goes to the database again.
+_READ: ContextVar[tuple[int, Draft | None] | None] = ContextVar("form_draft", default=None)
 Step = Callable[[S, Update, Context], Coroutine[Any, Any, object]]
 
 
@@ -41,7 +47,11 @@ def step(handler: Step[S]) -> Step[S]:
             _person, lang = await self.who(update)
             state: object = await self.ask(update, draft, lang)
         else:
-            state = await handler(self, update, context)
+            read = _READ.set((update.update_id, draft))
+            try:
+                state = await handler(self, update, context)
+            finally:
+                _READ.reset(read)
         # Stops the relay and fallback groups from also answering a form message.
         raise ApplicationHandlerStop(state)
 
@@ -52,6 +62,11 @@ class IntakeBase(HandlerBase):
     """The draft and the question of each step (the steps themselves: `Intake`)."""
 
     async def _draft(self, update: Update) -> Draft | None:
+        read = _READ.get()
+        if read is not None:
+            _READ.set(None)
+            if read[0] == update.update_id:
+                return read[1]
         user = update.effective_user
         return await self.desk.draft(address(user.id)) if user else None
 

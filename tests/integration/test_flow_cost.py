@@ -48,7 +48,7 @@ async def test_an_accept_tap_is_marked_handled_in_the_use_cases_own_transaction(
     assert view is not None and view.request.status == RequestStatus.ACCEPTED
     # Besides storing the tap on arrival: one statement on the inbox, no crash counter, no
     # second mark after the handler.
-    inbox = [i for i, s in enumerate(statements) if "UPDATE inbox" in s]
+    inbox = [i for i, s in enumerate(statements) if "inbox" in s and "processed_at =" in s]
     assert len(inbox) == 1, [statements[i] for i in inbox]
     begin = max(i for i in range(inbox[0]) if statements[i].startswith("BEGIN IMMEDIATE"))
     commit = next(i for i in range(inbox[0], len(statements)) if statements[i] == "COMMIT")

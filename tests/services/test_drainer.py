@@ -18,12 +18,12 @@ import pytest
 
 from bot.channels.base import Permanent, Transient
 from bot.channels.drainer import BACKOFF_CAP, BACKOFF_JITTER, OutboxDrainer, backoff
-from bot.channels.fake import RecordingChannel
+from bot.channels.fake import Recorded, RecordingChannel
 from bot.channels.telegram.identity import address
 from bot.domain.clock import FakeClock, from_text
 from bot.domain.identity import Address
 from bot.domain.kinds import MessageKind
-from bot.domain.models import Message, Urgency
+from bot.domain.models import Message, Person, Urgency
 from bot.sample import DISTILLERY_OWNER, HERB_OWNER, TROUT_OWNER, load_sample
 from bot.services.desk import RequestView
 from bot.storage.uow import Database
@@ -55,8 +55,10 @@ class FakeReach:
 @dataclass
 class Views:
     db: Database
+    calls: list[int] = field(default_factory=list)
 
     async def view(self, request_id: int) -> RequestView | None:
+        self.calls.append(request_id)
         async with self.db.read() as tx:
             request = await tx.request(request_id)
             assert request is not None
@@ -74,6 +76,7 @@ class Setup:
     reach: FakeReach
     drainer: OutboxDrainer
     people: dict[int, int]  # chat id → person id
+    views: Views
 
     async def queue(self, chat: int, request_id: int | None = None, **kw: object) -> int:
         message = Message(recipient_id=self.people[chat], kind=KIND, request_id=request_id, **kw)  # type: ignore[arg-type]
@@ -116,16 +119,17 @@ async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
             person = await tx.person_by_phone(owner.phone)
             assert person is not None
             people[owner.telegram_id] = person.id
+    views = Views(db)
     drainer = OutboxDrainer(
         db,
-        Views(db),
+        views,
         clock,
         {"telegram": channel},
         reach,
         timer=lambda: clock.now().timestamp(),
     )
     try:
-        yield Setup(db, clock, channel, reach, drainer, people)
+        yield Setup(db, clock, channel, reach, drainer, people, views)
     finally:
         await db.close()
 
@@ -303,3 +307,61 @@ async def test_a_row_sent_while_another_poll_was_reading_is_not_sent_again(setup
     assert await slow == 0
     await setup.drainer.settle()
     assert setup.sent_to(A) == [1]
+
+
+@dataclass
+class SeeingChannel(RecordingChannel):
+    """Records what each render was given: the reader's language and the request's text."""
+
+    seen: list[tuple[int, str | None, str | None]] = field(default_factory=list)
+
+    def render(self, message: Message, reader: Person, view: RequestView | None) -> Recorded:
+        self.seen.append((reader.id, reader.language, view.request.description if view else None))
+        return super().render(message, reader, view)
+
+
+async def _a_request(setup: Setup) -> int:
+    async with setup.db.tx() as tx:
+        enterprise = (await tx.enterprises_of_contact(TROUT_OWNER.phone))[0]
+        return await tx.insert_request(
+            enterprise.id, setup.people[A], "x", "first words", Urgency.NORMAL, (), NOW
+        )
+
+
+async def test_one_poll_reads_a_requests_view_once_for_all_its_messages(setup: Setup) -> None:
+    channel = SeeingChannel(name="telegram")
+    setup.drainer.channels["telegram"] = channel
+    rid = await _a_request(setup)
+    await setup.queue(A, request_id=rid, params={"n": 1})
+    await setup.queue(B, request_id=rid, params={"n": 1})
+    assert await setup.step() == 2
+    assert setup.views.calls == [rid]
+    assert set(channel.seen) == set(
+        [(setup.people[A], None, "first words"), (setup.people[B], None, "first words")]
+    )
+
+
+async def test_a_person_or_request_changed_between_polls_is_read_afresh(setup: Setup) -> None:
+    """The per-poll reads are never kept: what changed after one poll shows in the next."""
+    channel = SeeingChannel(name="telegram")
+    setup.drainer.channels["telegram"] = channel
+    rid = await _a_request(setup)
+    await setup.queue(A, request_id=rid, params={"n": 1})
+    await setup.queue(B, params={"n": 1})
+    await setup.step()
+    async with setup.db.tx() as tx:
+        await tx.set_language(setup.people[A], "en")
+        await tx.set_language(setup.people[B], "en")
+        await tx._run("UPDATE requests SET description = 'new words' WHERE id = ?", (rid,))
+    await setup.queue(A, request_id=rid, params={"n": 2})
+    await setup.queue(B, params={"n": 2})
+    await setup.step()
+    assert setup.views.calls == [rid, rid]
+    assert set(channel.seen) == set(
+        [
+            (setup.people[A], None, "first words"),
+            (setup.people[B], None, None),
+            (setup.people[A], "en", "new words"),
+            (setup.people[B], "en", None),
+        ]
+    )

@@ -128,3 +128,38 @@ def test_charts_are_drawn_off_the_event_loop() -> None:
     assert _png_size(png) == (charts.WIDTH_PX, charts.HEIGHT_PX)
     loop_thread, draw_thread = threads
     assert draw_thread != loop_thread
+
+
+async def test_one_chart_is_drawn_once_for_every_reader_of_the_same_language() -> None:
+    """The digest's chart to three supervisors: one drawing per language, not one per reader."""
+    from dataclasses import replace
+    from zoneinfo import ZoneInfo
+
+    from bot.channels.telegram.outbox import TelegramChannel
+    from bot.config_files import load_catalog
+    from bot.domain.kinds import MessageKind
+    from bot.domain.models import Message, Person
+
+    channel = TelegramChannel(None, load_catalog(), ZoneInfo("Asia/Shanghai"), "zh")  # type: ignore[arg-type]
+    message = Message(recipient_id=1, kind=MessageKind.DIGEST_CHART, params={"points": "[]"})
+    readers = [Person(id=n, name="x", phone=str(n), language=lang) for n, lang in
+               ((1, "zh"), (2, "zh"), (3, "en"))]  # fmt: skip
+    outs = [channel.render(message, reader, None) for reader in readers]
+    assert outs[0].draw_key == outs[1].draw_key != outs[2].draw_key
+    other = Message(recipient_id=1, kind=MessageKind.DIGEST_CHART, params={"points": "[]", "n": 1})
+    assert channel.render(other, readers[0], None).draw_key != outs[0].draw_key
+
+    drawn: list[str] = []
+
+    def drawing(name: str) -> Callable[[], bytes]:
+        def draw() -> bytes:
+            drawn.append(name)
+            return name.encode()
+
+        return draw
+
+    pictures = await asyncio.gather(
+        *(channel._picture(replace(o, draw=drawing(f"{o.draw_key}"))) for o in outs)
+    )
+    assert pictures[0] == pictures[1] and sorted(set(drawn)) == sorted(drawn)
+    assert len(drawn) == 2  # zh once, en once

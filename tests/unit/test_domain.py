@@ -183,3 +183,27 @@ def test_a_commissioner_who_is_the_enterprises_contact_is_passed_over() -> None:
     assert own_commissioner(li, own) is None
     assert own_commissioner(li, other) is li
     assert own_commissioner(None, other) is None
+
+
+def test_stored_instants_read_back_exactly_and_malformed_ones_are_refused() -> None:
+    """from_text's fast path reads to_text's form as strptime would, and nothing else."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from bot.domain.clock import TEXT_FORMAT, from_text, to_text
+
+    start = datetime(2000, 1, 1, tzinfo=UTC)
+    for step in range(0, 10**15, 7_919_999_999_937):
+        when = (start + timedelta(microseconds=step)).astimezone(timezone(timedelta(hours=8)))
+        text = to_text(when)
+        assert from_text(text) == when
+        assert from_text(text) == datetime.strptime(text, TEXT_FORMAT).replace(tzinfo=UTC)
+    assert from_text("2026-01-01T00:00:00.5Z") == datetime(2026, 1, 1, 0, 0, 0, 500000, UTC)
+    for bad in (
+        "2026-01-01",
+        "2026-01-01T00:00:00Z",
+        "2026-01-01 00:00:00.000000Z",
+        "2026-13-01T00:00:00.000000Z",
+        "2026-01-01T00:00:00+000000Z",
+    ):
+        with pytest.raises(ValueError):
+            from_text(bad)

@@ -16,13 +16,15 @@ from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application, BaseUpdateProcessor, CallbackContext
 from telegram.warnings import PTBUserWarning
 
-from bot.channels.telegram.identity import CHANNEL, update_ref
+from bot.channels.telegram.identity import CHANNEL, address, update_ref
 from bot.domain.clock import Clock
-from bot.domain.identity import UpdateRef
+from bot.domain.identity import Address, UpdateRef
+from bot.domain.models import Person
 from bot.services.context import PEOPLE_SEEN, RECORDED_UPDATES
 from bot.services.dead_letters import MAX_HANDLING_ATTEMPTS, DeadLetters
 from bot.services.ports import UnitOfWork
@@ -274,15 +276,20 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
             # A read, not a write: starts are counted on replay (Inbox.replay), where a crash
             # shows as an update stored and never marked handled.
             ref = update_ref(update)
+            # The sender, whom nearly every handler asks for, is read in the same snapshot.
+            sender = _private_sender(update)
+            people: dict[Address, Person | None] = {}
             async with self.db.read() as tx:
                 handled = await tx.is_processed(ref)
+                if not handled and sender is not None:
+                    people[sender] = await tx.person_at(sender)
             if handled:
                 _close(coroutine)
                 log.info("update %s was handled before; ignored", update.update_id)
                 return
             marked: set[UpdateRef] = set()
             recorded = RECORDED_UPDATES.set(marked)
-            seen = PEOPLE_SEEN.set({})  # the sender is looked up once for this update
+            seen = PEOPLE_SEEN.set(people)  # the sender is looked up once for this update
             try:
                 await coroutine
             finally:
@@ -306,6 +313,15 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
 
 WAITING_UPDATES = 100_000
 """Updates that may wait for their sender's turn at once (a bound, not a working limit)."""
+
+
+def _private_sender(update: Update) -> Address | None:
+    """The address of a person writing to the bot in private (not a bot, not in a group)."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or user.is_bot or (chat is not None and chat.type != ChatType.PRIVATE):
+        return None
+    return address(user.id)
 
 
 def _sender_key(update: Update) -> int:

@@ -6,8 +6,12 @@ module only speaks Telegram, mapping its errors to the neutral ones.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -34,6 +38,7 @@ __all__ = ["BATCH", "OutboxSender", "TelegramChannel", "backoff"]
 log = logging.getLogger(__name__)
 
 PER_CHAT_INTERVAL = 1.0  # Telegram: about one message a second to one private chat
+PICTURES_KEPT = 8  # charts drawn lately, by what they are drawn from (see TelegramChannel)
 # A 400 that means the chat is gone (the person cannot be reached), not that we erred.
 CHAT_GONE = ("chat not found", "peer_id_invalid", "user not found")
 # An edit Telegram can no longer apply: the message is sent anew instead.
@@ -79,13 +84,35 @@ class TelegramChannel:
         self.tz = tz
         self.default_language = default_language
         self.per_address_interval = per_address_interval
+        # A chart is drawn from its message's kind, parameters and language alone, so the
+        # digest's chart to every supervisor is drawn once, not once per supervisor: drawing
+        # holds the GIL for ~100 ms, which stalls the event loop however it is threaded.
+        self._pictures: OrderedDict[str, asyncio.Future[bytes]] = OrderedDict()
 
     def render(self, message: Message, reader: Person, view: RequestView | None) -> Outgoing:
         lang = pick_language(reader.language, None, self.default_language)
         renderer = RENDERERS.get(message.kind)
         if renderer is None:
             raise Permanent(f"Permanent: unknown outbox kind {message.kind!r}")
-        return renderer(Context(message, reader, view, self.catalog, lang, self.tz))
+        out = renderer(Context(message, reader, view, self.catalog, lang, self.tz))
+        if out.draw is not None and out.draw_key is None:
+            params = json.dumps(message.params, sort_keys=True, ensure_ascii=False)
+            out = replace(out, draw_key=f"{message.kind}\x1f{lang}\x1f{params}")
+        return out
+
+    async def _picture(self, out: Outgoing) -> bytes:
+        """The drawn chart: drawn once for every message with the same key (see __init__)."""
+        assert out.draw is not None
+        if out.draw_key is None:
+            return await render_off_loop(out.draw)
+        found = self._pictures.get(out.draw_key)
+        if found is None or (found.done() and (found.cancelled() or found.exception())):
+            found = asyncio.ensure_future(render_off_loop(out.draw))
+            self._pictures[out.draw_key] = found
+            while len(self._pictures) > PICTURES_KEPT:
+                self._pictures.popitem(last=False)
+        # Shielded: one send given up must not cancel the drawing others wait for.
+        return await asyncio.shield(found)
 
     async def send(self, address: str, out: Outgoing, *, silent: bool) -> SentRef | None:
         chat = int(address)
@@ -93,7 +120,7 @@ class TelegramChannel:
         try:
             if out.draw is not None:
                 # Drawn in a worker thread: the loop goes on serving updates meanwhile.
-                picture = await render_off_loop(out.draw)
+                picture = await self._picture(out)
                 sent = await self.bot.send_photo(
                     chat,
                     InputFile(picture, filename="chart.png"),

@@ -91,9 +91,10 @@ class Outgoing:
     html: bool = True
     # Without a sound whatever the quiet hours say (None: as they say).
     silent: bool | None = None
-    # A picture to draw and upload as a photo with the text as its caption; the sender calls
-    # it in a worker thread (charts.render_off_loop), never on the event loop.
+    # A picture to draw (in a worker thread, never on the loop) and upload, the text its caption.
     draw: Callable[[], bytes] | None = None
+    # What the picture is drawn from: the same key, the same picture (set by the channel).
+    draw_key: str | None = None
 
 
 Renderer = Callable[[Context], Outgoing]

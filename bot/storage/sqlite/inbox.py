@@ -53,18 +53,14 @@ class InboxSql(Statements):
 
     async def mark_processed(self, update: UpdateRef, now: datetime) -> bool:
         """Marks an update handled; false if it already was (a redelivery)."""
-        # Stored and not yet handled: the common case, one statement.
-        if await self._run(
-            "UPDATE inbox SET processed_at = ? WHERE channel = ? AND ref = ? "
-            "AND processed_at IS NULL",
-            (to_text(now), update.channel, update.value),
-        ):
-            return True
-        # Not stored (fed to the application directly), or handled before.
+        # One statement either way: stored and not yet handled (the common case) is marked;
+        # not stored (fed to the application directly) is stored as handled; handled before
+        # is left alone (no row changes).
         return bool(
             await self._run(
-                "INSERT OR IGNORE INTO inbox (channel, ref, seq, payload, received_at, "
-                "processed_at) VALUES (?, ?, ?, '{}', ?, ?)",
+                "INSERT INTO inbox (channel, ref, seq, payload, received_at, processed_at) "
+                "VALUES (?, ?, ?, '{}', ?, ?) ON CONFLICT (channel, ref) DO UPDATE "
+                "SET processed_at = excluded.processed_at WHERE processed_at IS NULL",
                 (update.channel, update.value, update.seq, to_text(now), to_text(now)),
             )
         )
