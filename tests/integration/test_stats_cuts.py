@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -120,42 +120,65 @@ REQUESTS = {
 }
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "oncall.db")
+OWNERS = ((101, "老板1"), (102, "老板2"))
+
+
+async def seeded(
+    path: Path,
+    people: Sequence[tuple[int, str]],
+    roles: Sequence[tuple[int, str]],
+    teams: Sequence[tuple[int, str]],
+    commissioners: tuple[int, int],
+    requests: dict[int, tuple[int, str]],
+    events: Sequence[Event],
+    chains: Sequence[tuple[int, str]] = (),
+) -> Database:
+    """A database with these staff, E1 (水产, 冷水鱼) and E2 (中药, 中药材) with these
+    commissioners and their owners 老板1 (101) and 老板2 (102), the requests (→ enterprise,
+    category) and their events; `chains`: committee members' chains."""
+    database = await Database.open(path)
     at = to_text(t(10, 1, 0))
     c = database.conn
-    people = [(1, "督导"), (2, "专员A"), (3, "专员B"), (4, "专员C"), (5, "专员D")]
-    people += [(101, "老板1"), (102, "老板2")]
     await c.executemany(
         "INSERT INTO people (id, name, phone, created_at) VALUES (?, ?, ?, ?)",
-        [(i, name, f"1390000{i:04d}", at) for i, name in people],
+        [(i, name, f"1390000{i:04d}", at) for i, name in (*people, *OWNERS)],
     )
     await c.executemany(
         "INSERT INTO person_roles (person_id, role) VALUES (?, ?)",
-        [(1, "supervisor"), *((i, "commissioner") for i in (2, 3, 4, 5)), (101, "owner")],
+        [*roles, *((i, "owner") for i, _name in OWNERS)],
     )
-    await c.executemany(
-        "INSERT INTO team_members (person_id, team) VALUES (?, ?)",
-        [(2, "finance"), (3, "finance"), (4, "talent")],
-    )
+    await c.executemany("INSERT INTO team_members (person_id, team) VALUES (?, ?)", teams)
+    await c.executemany("INSERT INTO committee_chains (person_id, chain) VALUES (?, ?)", chains)
     await c.executemany(
         "INSERT INTO enterprises (id, name, credit_code, industry, chain, commissioner_id) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         [
-            (1, "E1", "91500000000000001X", "水产", "冷水鱼", 5),
-            (2, "E2", "91500000000000002X", "中药", "中药材", 2),
+            (1, "E1", "91500000000000001X", "水产", "冷水鱼", commissioners[0]),
+            (2, "E2", "91500000000000002X", "中药", "中药材", commissioners[1]),
         ],
     )
     await c.executemany(
         "INSERT INTO requests (id, enterprise_id, owner_id, category, description, urgency, "
         "status, created_at) VALUES (?, ?, ?, ?, '…', 'normal', 'submitted', ?)",
-        [(n, e, 100 + e, cat, at) for n, (e, cat) in REQUESTS.items()],
+        [(n, e, 100 + e, cat, at) for n, (e, cat) in requests.items()],
     )
-    await c.execute("INSERT INTO person_roles (person_id, role) VALUES (102, 'owner')")
     async with database.tx() as tx:
-        for event in EVENTS:
+        for event in events:
             await tx.append(event)
+    return database
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await seeded(
+        tmp_path / "oncall.db",
+        people=[(1, "督导"), (2, "专员A"), (3, "专员B"), (4, "专员C"), (5, "专员D")],
+        roles=[(1, "supervisor"), *((i, "commissioner") for i in (2, 3, 4, 5))],
+        teams=[(2, "finance"), (3, "finance"), (4, "talent")],
+        commissioners=(5, 2),
+        requests=REQUESTS,
+        events=EVENTS,
+    )
     try:
         yield database
     finally:

@@ -20,12 +20,21 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.clock import to_text
 from bot.domain.kinds import EventKind as K
 from bot.domain.kpis import Counts, Cut, Durations, Figures, Rate, Tally
 from bot.domain.models import RequestStatus as S
 from bot.storage.uow import Database
-from tests.integration.test_stats_cuts import NOV, OCT, WITHIN, accepted, ev, opened, resolved, t
+from tests.integration.test_stats_cuts import (
+    NOV,
+    OCT,
+    WITHIN,
+    accepted,
+    ev,
+    opened,
+    resolved,
+    seeded,
+    t,
+)
 
 MIN, HOUR = 60.0, 3600.0
 
@@ -50,36 +59,16 @@ REQUESTS = {1: (1, "finance"), 2: (1, "policy"), 3: (2, "talent")}
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "oncall.db")
-    at = to_text(t(10, 1, 0))
-    c = database.conn
-    people = [(1, "督导"), (2, "专员A"), (6, "委员M"), (101, "老板1"), (102, "老板2")]
-    await c.executemany(
-        "INSERT INTO people (id, name, phone, created_at) VALUES (?, ?, ?, ?)",
-        [(i, name, f"1390000{i:04d}", at) for i, name in people],
+    database = await seeded(
+        tmp_path / "oncall.db",
+        people=[(1, "督导"), (2, "专员A"), (6, "委员M")],
+        roles=[(1, "supervisor"), (2, "commissioner"), (6, "committee")],
+        teams=[(2, "finance")],
+        commissioners=(2, 2),
+        requests=REQUESTS,
+        events=EVENTS,
+        chains=[(6, "冷水鱼")],
     )
-    await c.executemany(
-        "INSERT INTO person_roles (person_id, role) VALUES (?, ?)",
-        [(1, "supervisor"), (2, "commissioner"), (6, "committee"), (101, "owner"), (102, "owner")],
-    )
-    await c.execute("INSERT INTO team_members (person_id, team) VALUES (2, 'finance')")
-    await c.execute("INSERT INTO committee_chains (person_id, chain) VALUES (6, '冷水鱼')")
-    await c.executemany(
-        "INSERT INTO enterprises (id, name, credit_code, industry, chain, commissioner_id) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (1, "E1", "91500000000000001X", "水产", "冷水鱼", 2),
-            (2, "E2", "91500000000000002X", "中药", "中药材", 2),
-        ],
-    )
-    await c.executemany(
-        "INSERT INTO requests (id, enterprise_id, owner_id, category, description, urgency, "
-        "status, created_at) VALUES (?, ?, ?, ?, '…', 'normal', 'submitted', ?)",
-        [(n, e, 100 + e, cat, at) for n, (e, cat) in REQUESTS.items()],
-    )
-    async with database.tx() as tx:
-        for event in EVENTS:
-            await tx.append(event)
     try:
         yield database
     finally:
